@@ -1,0 +1,80 @@
+"""Helm values of the `azure-arc` release, as `az connectedk8s connect` sets them.
+
+This is the CLI's explicit value set from before 1.10.0 (connectedk8s.md §2.4): since 1.10.0 the
+CLI fetches most of these from the data plane's `GetHelmSettings` call, an imperative POST that a
+declarative program cannot replay on every preview. The private key goes in as
+`global.onboardingPrivateKey` for every chart version: charts from 1.35.3 on still render the key
+secret when this value is set, so crossing 1.35.3 needs nothing special.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pulumi
+
+from .clouds import Cloud
+from .settings import ProxySettings
+
+
+def keep_secret(secret: bool) -> Callable[[Any], Any]:
+    """Wrap values as secrets when their config key was secret (identity otherwise)."""
+    return pulumi.Output.secret if secret else (lambda value: value)
+
+
+def proxy_values(proxy: ProxySettings) -> dict[str, Any]:
+    """The chart's `global.*` proxy keys; empty when neither a proxy nor a CA is configured."""
+    wrap = keep_secret(proxy.secret)
+    values: dict[str, Any] = {}
+    if proxy.http_proxy:
+        values["httpProxy"] = wrap(proxy.http_proxy)
+    if proxy.https_proxy:
+        values["httpsProxy"] = wrap(proxy.https_proxy)
+    if proxy.no_proxy:
+        # A values map needs none of the CLI's `--set` escaping of ',' and '/'.
+        values["noProxy"] = wrap(",".join(proxy.no_proxy))
+    if proxy.enabled:
+        values["isProxyEnabled"] = True
+    if proxy.ca_cert_pem:
+        # A CA alone is valid (TLS-inspecting middleboxes) and does not turn the proxy on.
+        values["proxyCert"] = wrap(proxy.ca_cert_pem)
+        values["isCustomCert"] = True
+    return values
+
+
+def agent_values(
+    *,
+    subscription_id: pulumi.Input[str],
+    tenant_id: pulumi.Input[str],
+    resource_group: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    location: pulumi.Input[str],
+    distribution: pulumi.Input[str],
+    infrastructure: pulumi.Input[str],
+    cloud: Cloud,
+    private_key_pem: pulumi.Input[str],
+    auto_upgrade: bool,
+    proxy: ProxySettings,
+) -> dict[str, Any]:
+    """The nested values map; every key exists in the chart's values.yaml with the same type."""
+    return {
+        "global": {
+            "subscriptionId": subscription_id,
+            "tenantId": tenant_id,
+            "resourceGroupName": resource_group,
+            "resourceName": cluster_name,
+            "location": location,
+            "kubernetesDistro": distribution,
+            "kubernetesInfra": infrastructure,
+            "azureEnvironment": cloud.helm_environment,
+            "onboardingPrivateKey": private_key_pem,
+            **proxy_values(proxy),
+        },
+        "systemDefaultValues": {
+            # The chart defaults to SPN onboarding; key-pair onboarding needs it off.
+            "spnOnboarding": False,
+            "clusterconnect-agent": {"enabled": True},
+            # A string in the chart ("true"), read into the AZURE_ARC_AUTOUPDATE config map entry.
+            "azureArcAgents": {"autoUpdate": "true" if auto_upgrade else "false"},
+        },
+    }

@@ -1,0 +1,41 @@
+"""Azure clouds as the az CLI, the agents' chart and azure-native each name them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str  # the az CLI's cloud name, our `cloud` config value
+    helm_environment: str  # chart value `global.azureEnvironment`
+    native_environment: str  # `azure-native:environment`
+    suffix: str  # DNS suffix of the Arc data-plane hosts (`*.azure.<suffix>`)
+    arm_endpoint: str
+
+
+CLOUDS: dict[str, Cloud] = {
+    cloud.name: cloud
+    for cloud in (
+        Cloud("AzureCloud", "AZUREPUBLICCLOUD", "public", "com", "https://management.azure.com"),
+        Cloud(
+            "AzureUSGovernment",
+            "AZUREUSGOVERNMENTCLOUD",
+            "usgovernment",
+            "us",
+            "https://management.usgovcloudapi.net",
+        ),
+        Cloud(
+            "AzureChinaCloud",
+            "AZURECHINACLOUD",
+            "china",
+            "cn",
+            "https://management.chinacloudapi.cn",
+        ),
+    )
+}
+
+
+def config_data_plane(cloud: Cloud, location: str) -> str:
+    """The agents' config data plane for a region (the az CLI builds it the same way)."""
+    return f"https://{location}.dp.kubernetesconfiguration.azure.{cloud.suffix}"

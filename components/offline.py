@@ -1,0 +1,275 @@
+"""Run the Pulumi program offline: the real SDK, a mock engine that records what it is asked.
+
+`run_program` executes `__main__.py` exactly as `pulumi up` would, but against
+`pulumi.runtime.set_mocks` with a monitor that keeps every registration request: inputs as
+serialized for the engine (secrets still marked), parent, provider, dependencies and options.
+The mocks answer like the providers where the program reads an answer (a real RSA key, a group's
+name, a cluster's id); everything they invent is listed in `mocked`.
+"""
+
+from __future__ import annotations
+
+import logging
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, rpc, settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+PLACEHOLDER_TENANT = "11111111-1111-1111-1111-111111111111"
+_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def engine_urn(stack: str, project: str, type_: str, name: str, parent_type: str | None) -> str:
+    """A URN as the engine forms it: the parent's qualified type chain, the root stack left out."""
+    qualified = type_ if not parent_type or parent_type == _STACK_TYPE else f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def qualified_type(urn: str) -> str:
+    return urn.split("::")[2]
+
+
+def plain(value: Any) -> Any:
+    """A serialized property as the engine sees it, with every secret shown as "[secret]"."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
+        return {k: plain(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    return value
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    read: bool
+    provider: str | None
+    dependencies: list[str]
+    options: dict[str, Any]
+    inputs: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "read": self.read,
+            "provider": self.provider,
+            "dependencies": self.dependencies,
+            "options": self.options,
+            "inputs": self.inputs,
+        }
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Provider answers for the resources and invokes this program uses."""
+
+    _keys: dict[int, tuple[str, str]] = {}  # RSA keys by size, shared across runs in a process
+
+    def __init__(self) -> None:
+        self.mocked: set[str] = set()
+
+    def _rsa_key(self, bits: int) -> tuple[str, str]:
+        if bits not in self._keys:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+            private = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            ).decode()
+            public = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode()
+            PlanMocks._keys[bits] = (private, public)
+        return self._keys[bits]
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        if args.typ == "tls:index/privateKey:PrivateKey":
+            bits = int(inputs.get("rsaBits", 2048))
+            private, public = self._rsa_key(bits)
+            self.mocked.add(f"tls:index/privateKey:PrivateKey: a real RSA-{bits} key, generated offline")
+            secret_private = {rpc._special_sig_key: rpc._special_secret_sig, "value": private}
+            return f"{args.name}-id", {**inputs, "privateKeyPem": secret_private, "publicKeyPem": public}
+        if args.typ == "azure-native:resources:ResourceGroup":
+            name = inputs.get("resourceGroupName") or args.resource_id.rsplit("/", 1)[-1]
+            rid = args.resource_id or f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{name}"
+            self.mocked.add("azure-native:resources:ResourceGroup: id and name from the config")
+            return rid, {**inputs, "name": name, "id": rid}
+        if args.typ == "azure-native:kubernetes:ConnectedCluster":
+            rid = (
+                f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+                f"/providers/Microsoft.Kubernetes/connectedClusters/{inputs['clusterName']}"
+            )
+            self.mocked.add("azure-native:kubernetes:ConnectedCluster: id and name from the config")
+            return rid, {**inputs, "name": inputs["clusterName"], "connectivityStatus": "Connecting"}
+        if args.typ == "command:local:Command":
+            self.mocked.add("command:local:Command: not run; empty stdout")
+            return f"{args.name}-id", {**inputs, "stdout": "", "stderr": ""}
+        return f"{args.name}-id", inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        if args.token == "azure-native:authorization:getClientConfig":
+            self.mocked.add(
+                "azure-native:authorization:getClientConfig: placeholder subscription and tenant ids"
+            )
+            return {
+                "subscriptionId": PLACEHOLDER_SUBSCRIPTION,
+                "tenantId": PLACEHOLDER_TENANT,
+                "clientId": "22222222-2222-2222-2222-222222222222",
+                "objectId": "33333333-3333-3333-3333-333333333333",
+            }, []
+        raise NotImplementedError(f"no offline answer for invoke {args.token}")
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """A mock monitor that keeps what each registration asked of the engine."""
+
+    def __init__(self, mock: PlanMocks, project: str, stack: str) -> None:
+        super().__init__(mock)
+        self.project = project
+        self.stack = stack
+        self.registrations: list[Registration] = []
+        self._engine_urns: dict[str, str] = {}  # mock-form URN -> engine-form URN
+
+    def _engine(self, urn: str) -> str:
+        return self._engine_urns.get(urn, urn)
+
+    def _record(self, request: Any, mock_urn: str, read: bool) -> None:
+        parent = self._engine(request.parent) if request.parent else None
+        parent_type = qualified_type(parent) if parent else None
+        urn = engine_urn(self.stack, self.project, request.type, request.name, parent_type)
+        self._engine_urns[mock_urn] = urn
+        if request.type == _STACK_TYPE:
+            return
+        provider = request.provider.split("::", 1)[0] if request.provider else None
+        properties = request.properties if read else request.object
+        timeouts = None
+        if not read and request.HasField("customTimeouts"):
+            t = request.customTimeouts
+            if t.create or t.update or t.delete:
+                timeouts = {"create": t.create or None, "update": t.update or None, "delete": t.delete or None}
+        self.registrations.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=parent if parent and qualified_type(parent) != _STACK_TYPE else None,
+                custom=True if read else bool(request.custom),
+                read=read,
+                provider=self._engine(provider) if provider else None,
+                dependencies=sorted({self._engine(d) for d in request.dependencies}),
+                options={
+                    "protect": bool(getattr(request, "protect", False)) if not read else False,
+                    "retainOnDelete": bool(getattr(request, "retainOnDelete", False)) if not read else False,
+                    "deleteBeforeReplace": bool(request.deleteBeforeReplace) if not read else False,
+                    "ignoreChanges": sorted(request.ignoreChanges) if not read else [],
+                    "replaceOnChanges": sorted(request.replaceOnChanges) if not read else [],
+                    "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
+                    "customTimeouts": timeouts,
+                },
+                inputs=plain(json_format.MessageToDict(properties)),
+            )
+        )
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self._record(request, response.urn, read=False)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self._record(request, response.urn, read=True)
+        return response
+
+
+@dataclass
+class ProgramRun:
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    mocked: list[str]
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class _Diagnostics(logging.Handler):
+    """Collects what the program logs through pulumi.log (engine diagnostics)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = self.errors if record.levelno >= logging.ERROR else self.warnings
+        target.append(record.getMessage())
+
+
+async def _resolve(value: Any) -> Any:
+    """Stack outputs as the engine would store them, secrets shown as "[secret]"."""
+    serialized = await rpc.serialize_property(value, [], None, keep_output_values=False)
+    return plain(serialized)
+
+
+def run_program(
+    program: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+) -> ProgramRun:
+    """Run `program` under mocks with this config; raises what the program raises."""
+    mock = PlanMocks()
+    monitor = RecordingMonitor(mock, project, stack)
+    diagnostics = _Diagnostics()
+    logger = logging.getLogger(f"arc-onboarding.offline.{id(monitor)}")
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(diagnostics)
+
+    pulumi.runtime.set_all_config(dict(config), secret_keys)
+    runtime_settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_mocks(mock, project=project, stack=stack, preview=True, logger=logger, monitor=monitor)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+
+    root = runtime_settings.get_root_resource()
+    sys.path.insert(0, str(program.parent))
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    finally:
+        sys.path.remove(str(program.parent))
+        logger.removeHandler(diagnostics)
+    exported = getattr(root, "outputs", {})
+    outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
+    return ProgramRun(
+        registrations=monitor.registrations,
+        outputs=outputs,
+        mocked=sorted(mock.mocked),
+        warnings=diagnostics.warnings,
+        errors=diagnostics.errors,
+    )

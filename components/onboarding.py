@@ -1,0 +1,113 @@
+"""The stack: settings in, resources out.
+
+Stack-level resources are declared once however many clusters a stack holds: the provider
+registrations and one resource group per group name. Each cluster is an `ArcConnectedCluster`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_command as command
+from pulumi_azure_native import authorization, resources
+
+from .agent_values import keep_secret
+from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, component_name
+from .settings import ClusterSettings, ConfigError, StackSettings, load, runtime_config
+
+# What the agents need registered (the az CLI refuses to connect without the first and warns
+# without the second).
+PROVIDER_NAMESPACES = ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")
+
+
+class InvalidConfiguration(pulumi.RunError):
+    """Raised before any resource is registered; each problem was logged as an error."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            f"invalid configuration ({len(problems)} problem{'s' if len(problems) != 1 else ''}); "
+            "nothing was changed"
+        )
+        self.problems = problems
+
+
+def load_settings(project_dir: Path) -> StackSettings:
+    """Validate this run's config; log every problem and stop before any resource is touched."""
+    import os
+
+    values, secret_keys = runtime_config()
+    try:
+        settings = load(values, secret_keys, project_dir, os.environ)
+    except ConfigError as error:
+        for problem in error.problems:
+            pulumi.log.error(problem)
+        raise InvalidConfiguration(error.problems) from None
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    for key in settings.unvalidated:
+        pulumi.log.warn(f"{key}: secure value not decrypted offline, so not validated")
+    return settings
+
+
+def register_providers(subscription_id: pulumi.Output[str]) -> list[command.local.Command]:
+    """`az provider register --wait` per namespace; never unregistered (no delete command).
+
+    azure-native has no resource for this (it only registers a resource's own namespace on
+    demand), so a command is the declarative stand-in; `--wait` returns once registered.
+    """
+    return [
+        command.local.Command(
+            f"register-{namespace.lower()}",
+            create=pulumi.Output.concat(
+                "az provider register --namespace ", namespace,
+                " --subscription ", subscription_id, " --wait",
+            ),  # fmt: skip
+        )
+        for namespace in PROVIDER_NAMESPACES
+    ]
+
+
+def resource_group(
+    cluster: ClusterSettings, subscription_id: pulumi.Output[str]
+) -> resources.ResourceGroup:
+    """The cluster's group: created (and deleted with the stack), or only read when adopted."""
+    name = cluster.resource_group.lower()
+    if not cluster.create_resource_group:
+        return resources.ResourceGroup.get(
+            name,
+            pulumi.Output.concat(
+                "/subscriptions/", subscription_id, "/resourceGroups/", cluster.resource_group
+            ),
+        )
+    return resources.ResourceGroup(
+        name,
+        resource_group_name=cluster.resource_group,
+        location=keep_secret(cluster.is_secret("location"))(cluster.location),
+        tags=keep_secret(cluster.is_secret("tags"))(dict(cluster.tags)),
+    )
+
+
+def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
+    """Declare the whole stack; returns the cluster components by logical name."""
+    client = authorization.get_client_config_output()
+    registrations = register_providers(client.subscription_id) if settings.register_providers else []
+    groups: dict[str, resources.ResourceGroup] = {}
+    clusters: dict[str, ArcConnectedCluster] = {}
+    for cluster in settings.clusters:
+        group_key = cluster.resource_group.lower()
+        if group_key not in groups:
+            groups[group_key] = resource_group(cluster, client.subscription_id)
+        name = component_name(cluster.resource_group, cluster.cluster_name)
+        clusters[name] = ArcConnectedCluster(
+            name,
+            ArcConnectedClusterArgs(
+                settings=cluster,
+                cloud=settings.cloud,
+                resource_group_name=groups[group_key].name,
+                subscription_id=client.subscription_id,
+                tenant_id=client.tenant_id,
+                depends_on=registrations,
+            ),
+        )
+    return clusters

@@ -1,0 +1,149 @@
+"""The configuration schema: every key the program reads, its type, default and meaning.
+
+This table is the one place a key is declared. `settings.py` validates against it, the README's
+config table and `Pulumi.yaml`'s declared defaults are checked against it by tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+NAMESPACE = "arc-onboarding"
+
+KeyType = Literal["string", "boolean", "integer", "array", "object", "map"]
+
+DEFAULT_CHART = "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents"
+# Newest stable agent release (July 2026); agent version == chart version.
+DEFAULT_CHART_VERSION = "1.36.1"
+# The az CLI's onboarding timeout (`--onboarding-timeout`, default 1200 s since connectedk8s 1.9.0).
+DEFAULT_TIMEOUT_SECONDS = 1200
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key. `map` is an object whose keys are free (tags); `object` has fixed fields."""
+
+    type: KeyType
+    doc: str
+    default: Any = None
+    required: bool = False
+    fields: Mapping[str, "Key"] = field(default_factory=dict)
+    items: KeyType | None = None
+    # Shown in the README when the default is computed rather than a literal.
+    default_doc: str | None = None
+
+
+AGENT_FIELDS: dict[str, Key] = {
+    "chartVersion": Key(
+        "string",
+        "Agents' chart version (= agent version), at least 1.14.0.",
+        default=DEFAULT_CHART_VERSION,
+    ),
+    "chart": Key(
+        "string",
+        "The Release's chart: a full `oci://` reference, or a local chart path (air-gapped).",
+        default=DEFAULT_CHART,
+    ),
+    "autoUpgrade": Key(
+        "boolean",
+        "Let the agents upgrade themselves (Helm `autoUpdate` and ARM `agentAutoUpgrade`).",
+        default=False,
+    ),
+    "timeoutSeconds": Key(
+        "integer",
+        "Helm wait timeout for install and upgrade.",
+        default=DEFAULT_TIMEOUT_SECONDS,
+    ),
+}
+
+PROXY_FIELDS: dict[str, Key] = {
+    "httpProxy": Key("string", "`http(s)://[user:password@]host:port` for plain HTTP."),
+    "httpsProxy": Key("string", "`http(s)://[user:password@]host:port` for HTTPS."),
+    "noProxy": Key(
+        "array",
+        "Hosts, `.domain` suffixes, IPs and CIDRs reached directly.",
+        items="string",
+    ),
+    "caCertFile": Key(
+        "string",
+        "PEM file of the proxy's CA, relative to the project directory.",
+    ),
+}
+
+SCHEMA: dict[str, Key] = {
+    "clusterName": Key(
+        "string",
+        "ARM name of the connected cluster: 1-63 letters, digits, `-`, `_`, "
+        "starting and ending alphanumeric.",
+        required=True,
+    ),
+    "resourceGroup": Key(
+        "string",
+        "Resource group name: 1-90 letters, digits, `-`, `_`, `.`, `(`, `)`; not ending in `.`.",
+        required=True,
+    ),
+    "location": Key(
+        "string",
+        "Azure region; `East US` and `eastus` both mean `eastus`.",
+        required=True,
+    ),
+    "createResourceGroup": Key(
+        "boolean",
+        "false: the group must exist; it is read, never created or deleted.",
+        default=True,
+    ),
+    "tags": Key("map", "Tags on the group (when created) and the connected cluster.", default={}),
+    "kubeconfig": Key(
+        "string",
+        "Kubeconfig file of the target cluster, relative to the project directory.",
+        default_doc="`$KUBECONFIG` (first entry), then `~/.kube/config`",
+    ),
+    "kubeContext": Key(
+        "string",
+        "Context to onboard; the plan prints the one chosen.",
+        default_doc="the file's current-context",
+    ),
+    "distribution": Key(
+        "string", "Kubernetes distribution, one of the az CLI's values.", default="generic"
+    ),
+    "infrastructure": Key(
+        "string", "Infrastructure, one of the az CLI's values.", default="generic"
+    ),
+    "cloud": Key(
+        "string",
+        "`AzureCloud`, `AzureUSGovernment` or `AzureChinaCloud`; must agree with "
+        "`azure-native:environment`.",
+        default="AzureCloud",
+    ),
+    "registerProviders": Key(
+        "boolean",
+        "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration.",
+        default=True,
+    ),
+    "agents": Key("object", "Arc agents' Helm release.", fields=AGENT_FIELDS),
+    "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
+}
+
+
+def default_of(key: Key) -> Any:
+    """The value a key takes when unset (objects: the defaults of their fields)."""
+    if key.type == "object":
+        return {name: default_of(sub) for name, sub in key.fields.items()}
+    if isinstance(key.default, (dict, list)):
+        return type(key.default)(key.default)
+    return key.default
+
+
+def iter_keys(
+    schema: Mapping[str, Key] = SCHEMA, prefix: str = ""
+) -> list[tuple[str, Key]]:
+    """Every leaf key with its dotted path, in declaration order."""
+    out: list[tuple[str, Key]] = []
+    for name, key in schema.items():
+        path = f"{prefix}{name}"
+        if key.type == "object":
+            out.extend(iter_keys(key.fields, f"{path}."))
+        else:
+            out.append((path, key))
+    return out

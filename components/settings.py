@@ -1,0 +1,715 @@
+"""Read, validate and type the stack configuration.
+
+The engine hands the program every config value as a string (objects and arrays JSON-encoded) and
+tells which top-level keys are secret. `load()` turns that into typed, validated settings, or
+raises `ConfigError` listing every problem at once, each naming the full key. Nothing here talks
+to Azure or Kubernetes: it runs before any resource is registered, under `pulumi up` and the
+offline plan alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import ipaddress
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+import yaml
+
+from . import regions
+from .clouds import CLOUDS, Cloud
+from .schema import NAMESPACE, SCHEMA, Key, default_of
+
+# The offline plan stands this in for a `secure:` value it cannot decrypt. Such a value is secret
+# and left unvalidated; the plan lists where it stood.
+SECURE_PLACEHOLDER = "[secure value, not decrypted offline]"
+
+# The az CLI's `Distribution_Enum_Values` (connectedk8s `_constants.py`).
+DISTRIBUTIONS = (
+    "generic", "openshift", "rancher_rke", "kind", "k3s", "minikube", "gke", "eks", "aks",
+    "aks_management", "aks_workload", "capz", "aks_engine", "tkg", "canonical", "karbon",
+    "aks_edge_k3s", "aks_edge_k8s",
+)  # fmt: skip
+# The well-known part of the CLI's `Infrastructure_Enum_Values`; the CLI also accepts many Windows
+# SKU strings, so an unlisted value is a warning, and ARM takes free strings.
+INFRASTRUCTURES = (
+    "generic", "azure", "aws", "gcp", "azure_stack_hci", "azure_stack_hub", "azure_stack_edge",
+    "vsphere", "windows_server",
+)  # fmt: skip
+MIN_CHART_VERSION = (1, 14, 0)  # the az CLI refuses older stable agents on the /v2/ chart path
+
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
+_GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
+
+
+class ConfigError(Exception):
+    """Invalid configuration: `problems` holds one line per problem, each naming its key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: tuple[str, ...] = ()
+    ca_cert_file: str | None = None
+    ca_cert_pem: str | None = None
+    # True when the values must stay secret: `proxy` was set with --secret, or a URL has credentials.
+    secret: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """The chart's `isProxyEnabled`: any of the three settings, as the az CLI decides it."""
+        return bool(self.http_proxy or self.https_proxy or self.no_proxy)
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    chart: str
+    chart_version: str
+    auto_upgrade: bool
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class KubeTarget:
+    path: str  # as resolved, for messages and the plan
+    content: str | None  # None when the file does not exist (a warning, the provider fails later)
+    context: str | None  # None only when the file is missing and no kubeContext is set
+    context_source: str  # "kubeContext" or "current-context"
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    cluster_name: str
+    resource_group: str
+    location: str
+    create_resource_group: bool
+    tags: Mapping[str, str]
+    kube: KubeTarget
+    distribution: str
+    infrastructure: str
+    agents: AgentSettings
+    proxy: ProxySettings
+    # Top-level config keys set as secrets: their values stay secret wherever they flow.
+    secret_keys: frozenset[str] = frozenset()
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret_keys
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    cloud: Cloud
+    register_providers: bool
+    clusters: tuple[ClusterSettings, ...]
+    warnings: tuple[str, ...] = ()
+    # Keys whose `secure:` values the offline plan could not decrypt.
+    unvalidated: tuple[str, ...] = ()
+
+
+@dataclass
+class _Report:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unvalidated: list[str] = field(default_factory=list)
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(f"{NAMESPACE}:{path}: {message}")
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(f"{NAMESPACE}:{path}: {message}")
+
+
+_INVALID = object()
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    folded = {k.lower(): k for k in known}
+    match = folded.get(name.lower())
+    if match is None:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        match = close[0] if close else None
+    return f" (did you mean `{match}`?)" if match else ""
+
+
+def _set_command(path: str) -> str:
+    return f"pulumi config set --path '{NAMESPACE}:{path}' VALUE"
+
+
+def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> Any:
+    """Check a value against its key's type; `encoded` values come straight from the engine."""
+    if value == SECURE_PLACEHOLDER:
+        report.unvalidated.append(f"{NAMESPACE}:{path}")
+        return value if key.type == "string" else default_of(key)
+    if key.type == "string":
+        if isinstance(value, str):
+            return value
+        report.error(path, f"must be a string, not {_json_type(value)} (quote it in the stack file)")
+    elif key.type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        report.error(path, "must be true or false")
+    elif key.type == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            return int(value)
+        report.error(path, "must be a whole number")
+    else:
+        if encoded and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                shape = "a list" if key.type == "array" else "a mapping"
+                report.error(path, f"must be {shape}, not a string; set its parts with `{_set_command(path + '.NAME' if key.type != 'array' else path + '[0]')}`")
+                return _INVALID
+        if key.type == "array":
+            return _coerce_array(value, key, path, report)
+        if key.type == "map":
+            return _coerce_map(value, path, report)
+        return _coerce_object(value, key.fields, path, report)
+    return _INVALID
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return "a string"
+
+
+def _coerce_array(value: Any, key: Key, path: str, report: _Report) -> Any:
+    if not isinstance(value, list):
+        report.error(path, f"must be a list, not {_json_type(value)}")
+        return _INVALID
+    items = []
+    for index, item in enumerate(value):
+        if item == SECURE_PLACEHOLDER:
+            report.unvalidated.append(f"{NAMESPACE}:{path}[{index}]")
+        elif not isinstance(item, str):
+            report.error(f"{path}[{index}]", f"must be a string, not {_json_type(item)}")
+            continue
+        items.append(item)
+    return items
+
+
+def _coerce_map(value: Any, path: str, report: _Report) -> Any:
+    if not isinstance(value, dict):
+        report.error(path, f"must be a mapping of names to strings, not {_json_type(value)}")
+        return _INVALID
+    out: dict[str, str] = {}
+    for name, item in value.items():
+        if item == SECURE_PLACEHOLDER:
+            report.unvalidated.append(f"{NAMESPACE}:{path}.{name}")
+        elif not isinstance(item, str):
+            report.error(f"{path}.{name}", f"must be a string, not {_json_type(item)}")
+            continue
+        out[name] = item
+    return out
+
+
+def _coerce_object(
+    value: Any, fields: Mapping[str, Key], path: str, report: _Report
+) -> Any:
+    if not isinstance(value, dict):
+        report.error(path, f"must be a mapping, not {_json_type(value)}")
+        return _INVALID
+    out: dict[str, Any] = {}
+    for name in value:
+        if name not in fields:
+            report.error(f"{path}.{name}", f"unknown key{_did_you_mean(name, fields)}")
+    for name, sub in fields.items():
+        if name in value and value[name] is not None:
+            out[name] = _coerce(value[name], sub, f"{path}.{name}", report, encoded=False)
+        else:
+            out[name] = default_of(sub)
+    return out
+
+
+def _read_tree(
+    config: Mapping[str, Any], report: _Report
+) -> tuple[dict[str, Any], set[str]]:
+    """The namespace's keys, type-checked, with defaults; and which top-level keys were set."""
+    prefix = f"{NAMESPACE}:"
+    raw = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    tree: dict[str, Any] = {}
+    for name in sorted(raw):
+        if name in SCHEMA:
+            continue
+        head = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if head != name and head in SCHEMA:
+            report.error(
+                name,
+                f"is a flat key; nested keys need --path: `pulumi config rm '{NAMESPACE}:{name}'` "
+                f"then `pulumi config set --path '{NAMESPACE}:{name}' VALUE`",
+            )
+        else:
+            report.error(name, f"unknown key{_did_you_mean(name, SCHEMA)}")
+    for name, key in SCHEMA.items():
+        if name in raw:
+            tree[name] = _coerce(raw[name], key, name, report, encoded=True)
+        elif key.required:
+            report.error(name, f"is required: `pulumi config set {NAMESPACE}:{name} VALUE`")
+            tree[name] = _INVALID
+        else:
+            tree[name] = default_of(key)
+    return tree, set(raw)
+
+
+def load(
+    config: Mapping[str, Any],
+    secret_keys: Iterable[str],
+    project_dir: Path,
+    environ: Mapping[str, str],
+    today: datetime.date | None = None,
+) -> StackSettings:
+    """Validate the engine's config map; raise ConfigError listing every problem."""
+    report = _Report()
+    secret_names = {
+        k[len(NAMESPACE) + 1:] for k in secret_keys if k.startswith(f"{NAMESPACE}:")
+    }
+    tree, _ = _read_tree(config, report)
+    cloud = _check_cloud(tree["cloud"], config.get("azure-native:environment"), report)
+    cluster = _build_cluster(
+        tree, secret_names, cloud, project_dir, environ, today or datetime.date.today(), report
+    )
+    if report.errors:
+        raise ConfigError(report.errors)
+    assert cloud is not None and cluster is not None
+    unvalidated = tuple(sorted(set(report.unvalidated)))
+    return StackSettings(
+        cloud=cloud,
+        register_providers=tree["registerProviders"],
+        clusters=(cluster,),
+        warnings=tuple(report.warnings),
+        unvalidated=unvalidated,
+    )
+
+
+def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
+    if name is _INVALID:
+        return None
+    cloud = CLOUDS.get(name)
+    if cloud is None:
+        report.error("cloud", f"must be one of {', '.join(CLOUDS)}{_did_you_mean(name, CLOUDS)}")
+        return None
+    if isinstance(native_env, str) and native_env.strip().lower() != cloud.native_environment:
+        report.error(
+            "cloud",
+            f"is {cloud.name} but azure-native:environment is {native_env!r}; "
+            f"set azure-native:environment to {cloud.native_environment!r} or change cloud",
+        )
+    return cloud
+
+
+def _build_cluster(
+    tree: Mapping[str, Any],
+    secret_names: set[str],
+    cloud: Cloud | None,
+    project_dir: Path,
+    environ: Mapping[str, str],
+    today: datetime.date,
+    report: _Report,
+) -> ClusterSettings | None:
+    for name in ("clusterName", "resourceGroup"):
+        if name in secret_names:
+            report.error(
+                name,
+                "is set as a secret, but it becomes part of resource names and URNs, which Pulumi "
+                f"cannot encrypt; set it without --secret",
+            )
+    cluster_name = _check_cluster_name(tree["clusterName"], report)
+    group = _check_group_name(tree["resourceGroup"], report)
+    location = _check_location(tree["location"], cloud, report)
+    tags = _check_tags(tree["tags"], report)
+    distribution = _check_distribution(tree["distribution"], report)
+    infrastructure = _check_infrastructure(tree["infrastructure"], report)
+    agents = _check_agents(tree["agents"], project_dir, report)
+    proxy = _check_proxy(tree["proxy"], "proxy" in secret_names, project_dir, today, report)
+    kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], project_dir, environ, report)
+    create_group = tree["createResourceGroup"]
+    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube)
+    if any(p is None or p is _INVALID for p in parts) or create_group is _INVALID:
+        return None
+    assert cluster_name and group and location and distribution and infrastructure
+    assert tags is not None and agents and proxy and kube
+    secret = frozenset(secret_names | ({"proxy"} if proxy.secret else set()))
+    return ClusterSettings(
+        cluster_name=cluster_name,
+        resource_group=group,
+        location=location,
+        create_resource_group=create_group,
+        tags=tags,
+        kube=kube,
+        distribution=distribution,
+        infrastructure=infrastructure,
+        agents=agents,
+        proxy=proxy,
+        secret_keys=secret,
+    )
+
+
+def _check_cluster_name(value: Any, report: _Report) -> str | None:
+    if value is _INVALID:
+        return None
+    if not _CLUSTER_NAME.fullmatch(value):
+        report.error(
+            "clusterName",
+            "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
+        )
+        return None
+    return value
+
+
+def _check_group_name(value: Any, report: _Report) -> str | None:
+    if value is _INVALID:
+        return None
+    if not _GROUP_NAME.fullmatch(value) or value.endswith("."):
+        report.error(
+            "resourceGroup",
+            "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+        )
+        return None
+    return value
+
+
+def _check_location(value: Any, cloud: Cloud | None, report: _Report) -> str | None:
+    if value is _INVALID:
+        return None
+    location = regions.normalize(value)
+    if not re.fullmatch(r"[a-z0-9]+", location):
+        report.error("location", "must be an Azure region name such as eastus or 'East US'")
+        return None
+    if cloud is not None and location not in regions.REGIONS_BY_CLOUD[cloud.name]:
+        hint = regions.suggestion(location, cloud.name)
+        report.warn(
+            "location",
+            f"{location!r} is not a {cloud.name} region known offline"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + "; ARM has the final word at `pulumi up`",
+        )
+    return location
+
+
+def _check_tags(value: Any, report: _Report) -> dict[str, str] | None:
+    if value is _INVALID:
+        return None
+    ok = True
+    if len(value) > 50:
+        report.error("tags", "ARM allows at most 50 tags on a resource")
+        ok = False
+    for name, tag in value.items():
+        if not name.strip() or len(name) > 512 or _TAG_NAME_FORBIDDEN & set(name):
+            report.error(f"tags.{name}", "tag names are 1-512 characters without < > % & \\ ? /")
+            ok = False
+        if len(tag) > 256:
+            report.error(f"tags.{name}", "tag values are at most 256 characters")
+            ok = False
+    return dict(value) if ok else None
+
+
+def _check_distribution(value: Any, report: _Report) -> str | None:
+    if value is _INVALID:
+        return None
+    if value not in DISTRIBUTIONS:
+        report.error(
+            "distribution",
+            f"must be one of {', '.join(DISTRIBUTIONS)}{_did_you_mean(value, DISTRIBUTIONS)}",
+        )
+        return None
+    return value
+
+
+def _check_infrastructure(value: Any, report: _Report) -> str | None:
+    if value is _INVALID:
+        return None
+    if not value.strip() or "\n" in value:
+        report.error("infrastructure", "must be a non-empty single-line string")
+        return None
+    if value not in INFRASTRUCTURES:
+        report.warn(
+            "infrastructure",
+            f"{value!r} is not one of {', '.join(INFRASTRUCTURES)}{_did_you_mean(value, INFRASTRUCTURES)}; "
+            "it is sent to ARM as given",
+        )
+    return value
+
+
+def parse_version(version: str) -> tuple[int, int, int] | None:
+    match = _SEMVER.fullmatch(version)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _check_agents(value: Any, project_dir: Path, report: _Report) -> AgentSettings | None:
+    if value is _INVALID:
+        return None
+    ok = all(v is not _INVALID for v in value.values())
+    version = value["chartVersion"]
+    if isinstance(version, str):
+        parsed = parse_version(version)
+        if parsed is None:
+            report.error("agents.chartVersion", "must be a semantic version such as 1.36.1")
+            ok = False
+        elif parsed < MIN_CHART_VERSION:
+            report.error("agents.chartVersion", "must be 1.14.0 or newer (older agents are not served on the v2 chart path)")
+            ok = False
+    chart = value["chart"]
+    if isinstance(chart, str) and not _check_chart(chart, project_dir, report):
+        ok = False
+    timeout = value["timeoutSeconds"]
+    if isinstance(timeout, int) and timeout <= 0:
+        report.error("agents.timeoutSeconds", "must be a positive number of seconds")
+        ok = False
+    if not ok:
+        return None
+    return AgentSettings(
+        chart=chart,
+        chart_version=version,
+        auto_upgrade=value["autoUpgrade"],
+        timeout_seconds=timeout,
+    )
+
+
+def _check_chart(chart: str, project_dir: Path, report: _Report) -> bool:
+    scheme = urlsplit(chart).scheme
+    if chart.startswith("oci://"):
+        parts = urlsplit(chart)
+        if not parts.netloc or not parts.path.strip("/"):
+            report.error("agents.chart", "an oci:// reference needs a registry and a repository")
+            return False
+        return True
+    if scheme and len(scheme) > 1:  # a one-letter "scheme" is a Windows drive
+        report.error(
+            "agents.chart",
+            f"scheme {scheme}:// is not supported; use an oci:// reference or a local chart path",
+        )
+        return False
+    if not chart.strip():
+        report.error("agents.chart", "must not be empty")
+        return False
+    if not (project_dir / chart).exists():
+        report.error("agents.chart", "local chart path does not exist (relative to the project directory)")
+        return False
+    return True
+
+
+def _check_proxy(
+    value: Any, stored_secret: bool, project_dir: Path, today: datetime.date, report: _Report
+) -> ProxySettings | None:
+    if value is _INVALID:
+        return None
+    ok = all(v is not _INVALID for v in value.values())
+    has_credentials = False
+    for name in ("httpProxy", "httpsProxy"):
+        url = value[name]
+        if isinstance(url, str) and url != SECURE_PLACEHOLDER:
+            verdict = _check_proxy_url(url, f"proxy.{name}", report)
+            ok = ok and verdict is not None
+            if verdict:
+                has_credentials = True
+                if not stored_secret:
+                    report.warn(
+                        f"proxy.{name}",
+                        "holds credentials in plaintext; it is kept secret in Pulumi, but set it with "
+                        f"`pulumi config set --secret --path '{NAMESPACE}:proxy.{name}' URL`",
+                    )
+    no_proxy = value["noProxy"]
+    if isinstance(no_proxy, list):
+        for index, entry in enumerate(no_proxy):
+            if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, f"proxy.noProxy[{index}]", report):
+                ok = False
+    ca_pem = None
+    ca_file = value["caCertFile"]
+    if isinstance(ca_file, str) and ca_file != SECURE_PLACEHOLDER:
+        ca_pem = _read_ca(ca_file, project_dir, today, report)
+        ok = ok and ca_pem is not None
+    if not ok:
+        return None
+    return ProxySettings(
+        http_proxy=value["httpProxy"] or None,
+        https_proxy=value["httpsProxy"] or None,
+        no_proxy=tuple(no_proxy or ()),
+        ca_cert_file=ca_file,
+        ca_cert_pem=ca_pem,
+        secret=stored_secret or has_credentials,
+    )
+
+
+def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
+    """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        report.error(path, "must not contain spaces or line breaks")
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        report.error(path, "must start with http:// or https://")
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        report.error(path, "has an invalid port (1-65535)")
+        return None
+    if not parts.hostname:
+        report.error(path, "has no host: expected http(s)://[user:password@]host:port")
+        return None
+    if port == 0:
+        report.error(path, "has an invalid port (1-65535)")
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        report.error(path, "must be scheme://[user:password@]host[:port] with no path or query")
+        return None
+    return parts.username is not None or parts.password is not None
+
+
+def _check_no_proxy_entry(entry: str, path: str, report: _Report) -> bool:
+    if not entry.strip():
+        report.error(path, "is empty")
+        return False
+    if entry != entry.strip() or "," in entry or any(c.isspace() for c in entry):
+        report.error(path, "must be one host, domain, IP or CIDR: no spaces or commas")
+        return False
+    if entry == "*":
+        return True
+    if "/" in entry:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            report.error(path, f"{entry!r} is not a valid CIDR")
+            return False
+        return True
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        report.error(path, f"{entry!r} has an invalid port")
+        return False
+    labels = host.removeprefix("*.").removeprefix(".").split(".")
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        report.error(path, f"{entry!r} is not a host name, .domain suffix, IP or CIDR")
+        return False
+    return True
+
+
+def _read_ca(file: str, project_dir: Path, today: datetime.date, report: _Report) -> str | None:
+    from cryptography import x509
+
+    path = project_dir / file
+    key = "proxy.caCertFile"
+    if not path.exists():
+        report.error(key, f"{file}: no such file (relative to the project directory)")
+        return None
+    if not path.is_file():
+        report.error(key, f"{file}: is not a file")
+        return None
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        report.error(key, f"{file}: cannot be read as PEM text")
+        return None
+    if "PRIVATE KEY" in text:
+        report.error(key, f"{file}: holds a private key; give the CA certificate only")
+        return None
+    if not text.strip():
+        report.error(key, f"{file}: is empty")
+        return None
+    try:
+        certificates = x509.load_pem_x509_certificates(text.encode())
+    except ValueError:
+        report.error(key, f"{file}: is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+        return None
+    for certificate in certificates:
+        if certificate.not_valid_after_utc.date() < today:
+            report.warn(
+                key,
+                f"{file}: certificate {certificate.subject.rfc4514_string()!r} expired on "
+                f"{certificate.not_valid_after_utc.date().isoformat()}",
+            )
+    return text
+
+
+def _resolve_kube(
+    file: Any, context: Any, project_dir: Path, environ: Mapping[str, str], report: _Report
+) -> KubeTarget | None:
+    if file is _INVALID or context is _INVALID:
+        return None
+    if context is not None and not context.strip():
+        report.error("kubeContext", "must not be empty")
+        return None
+    if file is None:
+        listed = environ.get("KUBECONFIG", "").split(os.pathsep)[0]
+        path = Path(listed) if listed else Path(environ.get("HOME", "~")) / ".kube" / "config"
+    else:
+        path = project_dir / Path(file).expanduser()
+    shown = str(path)
+    source = "kubeContext" if context else "current-context"
+    if not path.exists():
+        report.warn(
+            "kubeconfig",
+            f"{shown} does not exist here; `pulumi up` needs it (the kubernetes provider will fail)",
+        )
+        return KubeTarget(path=shown, content=None, context=context, context_source=source)
+    try:
+        content = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(content) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        report.error("kubeconfig", f"{shown} is not a readable kubeconfig (YAML) file")
+        return None
+    if not isinstance(document, dict):
+        report.error("kubeconfig", f"{shown} is not a kubeconfig file")
+        return None
+    names = [
+        c.get("name") for c in document.get("contexts") or [] if isinstance(c, dict)
+    ]
+    chosen = context or document.get("current-context")
+    if not chosen:
+        report.error(
+            "kubeContext",
+            f"{shown} has no current-context; set one: `pulumi config set {NAMESPACE}:kubeContext NAME`",
+        )
+        return None
+    if chosen not in names:
+        key = "kubeContext" if context else "kubeconfig"
+        report.error(
+            key,
+            f"context {chosen!r} is not in {shown}{_did_you_mean(chosen, [n for n in names if isinstance(n, str)])}",
+        )
+        return None
+    return KubeTarget(path=shown, content=content, context=chosen, context_source=source)
+
+
+def runtime_config() -> tuple[dict[str, Any], set[str]]:
+    """The config map and secret keys the Pulumi language host gave this process."""
+    from pulumi.runtime import config as runtime
+
+    values = {**runtime.get_config_env(), **runtime.CONFIG.get()}
+    secret = set(runtime.get_config_secret_keys_env())
+    secret |= {k for k in values if runtime.is_config_secret(k)}
+    return values, secret
