@@ -166,7 +166,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self._engine_urns[mock_urn] = urn
         if request.type == _STACK_TYPE:
             return
-        provider = request.provider.split("::", 1)[0] if request.provider else None
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         properties = request.properties if read else request.object
         timeouts = None
         if not read and request.HasField("customTimeouts"):

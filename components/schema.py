@@ -147,3 +147,26 @@ def iter_keys(
         else:
             out.append((path, key))
     return out
+
+
+def _shown_default(key: Key) -> str:
+    if key.default_doc:
+        return key.default_doc
+    if key.required:
+        return "required"
+    if key.default is None:
+        return "none"
+    if isinstance(key.default, bool):
+        return f"`{str(key.default).lower()}`"
+    return f"`{key.default}`" if key.default != {} else "`{}`"
+
+
+def config_table() -> str:
+    """The README's configuration table, generated so the docs cannot drift from the schema."""
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for path, key in iter_keys():
+        kind = f"array of {key.items}s" if key.type == "array" else (
+            "object of strings" if key.type == "map" else key.type
+        )
+        rows.append(f"| `{path}` | {kind} | {_shown_default(key)} | {key.doc} |")
+    return "\n".join(rows)

@@ -1,0 +1,110 @@
+"""Shared helpers: hermetic kube environment, stack files and in-process plan runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared" / "reference"
+KUBECONFIG = FIXTURES / "kubeconfig"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The fixture kubeconfig's credentials: no output may ever contain them.
+FIXTURE_CREDENTIALS = ("fixture-token-5f2c9a1e7b", "Rml4dHVyZUNsaWVudEtleURhdGE5OTk=")
+
+BASE_CONFIG: dict[str, Any] = {
+    "clusterName": "arc-test",
+    "resourceGroup": "arc-test-rg",
+    "location": "eastus",
+    "kubeContext": "kind-arc-dev",
+}
+
+
+def shared_or_skip(relative: str) -> Path:
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"../shared/reference/{relative} is not present")
+    return path
+
+
+@pytest.fixture
+def kube_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """HOME and KUBECONFIG pointed at fixtures, whatever the machine has."""
+    home = tmp_path / "home"
+    (home / ".kube").mkdir(parents=True)
+    shutil.copy(KUBECONFIG, home / ".kube" / "config")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KUBECONFIG", str(KUBECONFIG))
+    monkeypatch.chdir(ROOT)
+    return home
+
+
+def engine_config(values: dict[str, Any], namespace: str = "arc-onboarding") -> dict[str, str]:
+    """Config as the engine hands it to the program: strings, objects JSON-encoded."""
+    out = {}
+    for key, value in values.items():
+        full = key if ":" in key else f"{namespace}:{key}"
+        if isinstance(value, bool):
+            out[full] = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            out[full] = json.dumps(value)
+        else:
+            out[full] = str(value)
+    return out
+
+
+def write_stack(tmp_path: Path, config: dict[str, Any], name: str = "test", raw: str | None = None) -> Path:
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    if raw is not None:
+        path.write_text(raw)
+    else:
+        doc = {"config": {(k if ":" in k else f"arc-onboarding:{k}"): v for k, v in config.items()}}
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@dataclass
+class PlanResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.stdout)
+
+    def resource(self, type_: str, name_suffix: str = "") -> dict[str, Any]:
+        found = [
+            r for r in self.document["resources"]
+            if r["type"] == type_ and r["name"].endswith(name_suffix)
+        ]
+        assert len(found) == 1, f"expected one {type_} *{name_suffix}, found {len(found)}"
+        return found[0]
+
+
+@pytest.fixture
+def plan(kube_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """Run `python -m components.plan` in-process on a config dict (or raw stack text)."""
+    from components.plan import main
+
+    def run(config: dict[str, Any] | None = None, *args: str, raw: str | None = None) -> PlanResult:
+        argv = list(args)
+        if config is not None or raw is not None:
+            argv += ["--config-file", str(write_stack(tmp_path, config or {}, raw=raw))]
+        capsys.readouterr()
+        code = main(argv)
+        captured = capsys.readouterr()
+        return PlanResult(code, captured.out, captured.err)
+
+    return run

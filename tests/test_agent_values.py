@@ -1,0 +1,111 @@
+"""Helm values of the agents' release: the az CLI's set, proxy rules, and the chart's own keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from components.agent_values import agent_values, proxy_values
+from components.clouds import CLOUDS
+from components.settings import ProxySettings
+from tests.conftest import shared_or_skip
+
+CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+
+def build(proxy: ProxySettings = ProxySettings(), auto_upgrade: bool = False, cloud: str = "AzureCloud") -> dict[str, Any]:
+    return agent_values(
+        subscription_id="sub-id",
+        tenant_id="tenant-id",
+        resource_group="rg",
+        cluster_name="c1",
+        location="westeurope",
+        distribution="k3s",
+        infrastructure="generic",
+        cloud=CLOUDS[cloud],
+        private_key_pem="-----BEGIN RSA PRIVATE KEY-----\nX\n-----END RSA PRIVATE KEY-----",
+        auto_upgrade=auto_upgrade,
+        proxy=proxy,
+    )
+
+
+def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def test_values_without_proxy_are_the_cli_set() -> None:
+    assert leaves(build()) == {
+        "global.subscriptionId": "sub-id",
+        "global.tenantId": "tenant-id",
+        "global.resourceGroupName": "rg",
+        "global.resourceName": "c1",
+        "global.location": "westeurope",
+        "global.kubernetesDistro": "k3s",
+        "global.kubernetesInfra": "generic",
+        "global.azureEnvironment": "AZUREPUBLICCLOUD",
+        "global.onboardingPrivateKey": "-----BEGIN RSA PRIVATE KEY-----\nX\n-----END RSA PRIVATE KEY-----",
+        "systemDefaultValues.spnOnboarding": False,
+        "systemDefaultValues.clusterconnect-agent.enabled": True,
+        "systemDefaultValues.azureArcAgents.autoUpdate": "false",
+    }
+
+
+def test_auto_upgrade_is_the_charts_string_true() -> None:
+    assert build(auto_upgrade=True)["systemDefaultValues"]["azureArcAgents"]["autoUpdate"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("cloud", "environment"),
+    [("AzureCloud", "AZUREPUBLICCLOUD"), ("AzureUSGovernment", "AZUREUSGOVERNMENTCLOUD"), ("AzureChinaCloud", "AZURECHINACLOUD")],
+)
+def test_cloud_maps_to_azure_environment(cloud: str, environment: str) -> None:
+    assert build(cloud=cloud)["global"]["azureEnvironment"] == environment
+
+
+@pytest.mark.parametrize(
+    ("proxy", "expected"),
+    [
+        (ProxySettings(), {}),
+        (
+            ProxySettings(http_proxy="http://p:3128", https_proxy="http://p:3128", no_proxy=("10.0.0.0/8", ".svc", "kubernetes.default.svc")),
+            {"httpProxy": "http://p:3128", "httpsProxy": "http://p:3128", "noProxy": "10.0.0.0/8,.svc,kubernetes.default.svc", "isProxyEnabled": True},
+        ),
+        # noProxy alone enables the proxy secret, as the CLI does.
+        (ProxySettings(no_proxy=("localhost",)), {"noProxy": "localhost", "isProxyEnabled": True}),
+        # A CA alone is valid and does not enable the proxy.
+        (ProxySettings(ca_cert_file="ca.pem", ca_cert_pem=CA), {"proxyCert": CA, "isCustomCert": True}),
+        (
+            ProxySettings(https_proxy="https://p:443", ca_cert_file="ca.pem", ca_cert_pem=CA),
+            {"httpsProxy": "https://p:443", "isProxyEnabled": True, "proxyCert": CA, "isCustomCert": True},
+        ),
+    ],
+    ids=["none", "urls-and-noproxy", "noproxy-only", "ca-only", "ca-and-url"],
+)
+def test_proxy_values(proxy: ProxySettings, expected: dict[str, Any]) -> None:
+    assert proxy_values(proxy) == expected
+    assert {k: v for k, v in build(proxy)["global"].items() if k in expected} == expected
+
+
+def test_no_proxy_is_joined_without_cli_escaping() -> None:
+    values = proxy_values(ProxySettings(no_proxy=("10.96.0.0/12", "a.b")))
+    assert values["noProxy"] == "10.96.0.0/12,a.b"
+    assert "\\" not in values["noProxy"]
+
+
+def test_every_key_exists_in_the_charts_values_yaml_with_its_type() -> None:
+    chart = yaml.safe_load(shared_or_skip("chart/azure-arc-k8sagents-1.13.4/values.yaml").read_text())
+    full = ProxySettings(http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA)
+    for dotted, value in leaves(build(full, auto_upgrade=True)).items():
+        node: Any = chart
+        for part in dotted.split("."):
+            assert isinstance(node, dict) and part in node, f"{dotted} is not in the chart's values.yaml"
+            node = node[part]
+        assert type(node) is type(value), f"{dotted}: chart has {type(node).__name__}, we send {type(value).__name__}"

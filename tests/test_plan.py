@@ -1,0 +1,318 @@
+"""The program under the mock engine, through `python -m components.plan`: what the engine receives."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from components.offline import PlanMocks
+from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, FIXTURES
+
+PROJECT = "urn:pulumi:test::arc-onboarding::"
+COMPONENT = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster::arc-test-rg/arc-test"
+CHILD = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$"
+GROUP = f"{PROJECT}azure-native:resources:ResourceGroup::arc-test-rg"
+REGISTER_K8S = f"{PROJECT}command:local:Command::register-microsoft.kubernetes"
+REGISTER_CFG = f"{PROJECT}command:local:Command::register-microsoft.kubernetesconfiguration"
+KEY = f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"
+CLUSTER = f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster"
+PROVIDER = f"{CHILD}pulumi:providers:kubernetes::arc-test-rg/arc-test-k8s"
+RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
+NO_OPTIONS = {
+    "protect": False, "retainOnDelete": False, "deleteBeforeReplace": False, "ignoreChanges": [],
+    "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None,
+}  # fmt: skip
+
+
+@pytest.fixture
+def base_plan(plan):
+    result = plan(BASE_CONFIG, "--json")
+    assert result.code == 0, result.stderr
+    return result
+
+
+def by_urn(result) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in result.document["resources"]}
+
+
+def test_document_shape(base_plan) -> None:
+    doc = base_plan.document
+    assert list(doc) == ["project", "stack", "mocked", "warnings", "resources", "outputs"]
+    assert doc["project"] == "arc-onboarding" and doc["stack"] == "test"
+    assert doc["warnings"] == []
+    for resource in doc["resources"]:
+        assert list(resource) == ["urn", "type", "name", "parent", "custom", "read", "provider", "dependencies", "options", "inputs"]
+        assert list(resource["options"]) == list(NO_OPTIONS)
+        assert resource["dependencies"] == sorted(resource["dependencies"])
+    assert any("getClientConfig" in m for m in doc["mocked"])
+
+
+def test_resources_urns_parents_and_order(base_plan) -> None:
+    resources = base_plan.document["resources"]
+    assert {r["urn"] for r in resources} == {COMPONENT, GROUP, REGISTER_K8S, REGISTER_CFG, KEY, CLUSTER, PROVIDER, RELEASE}
+    parents = {r["urn"]: r["parent"] for r in resources}
+    assert parents[GROUP] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
+    assert {parents[u] for u in (KEY, CLUSTER, PROVIDER, RELEASE)} == {COMPONENT}
+    position = {r["urn"]: i for i, r in enumerate(resources)}
+    for resource in resources:
+        for before in [*resource["dependencies"], resource["parent"], resource["provider"]]:
+            if before:
+                assert position[before] < position[resource["urn"]]
+
+
+def test_connected_cluster(base_plan) -> None:
+    cluster = by_urn(base_plan)[CLUSTER]
+    assert cluster["dependencies"] == sorted([GROUP, KEY, REGISTER_K8S, REGISTER_CFG])
+    assert cluster["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
+    assert cluster["provider"] is None and cluster["custom"] is True
+    inputs = cluster["inputs"]
+    public_key = inputs.pop("agentPublicKeyCertificate")
+    assert inputs == {
+        "arcAgentProfile": {"agentAutoUpgrade": "Disabled"},
+        "azureHybridBenefit": "NotApplicable",
+        "clusterName": "arc-test",
+        "distribution": "generic",
+        "identity": {"type": "SystemAssigned"},
+        "infrastructure": "generic",
+        "location": "eastus",
+        "privateLinkState": "Disabled",
+        "resourceGroupName": "arc-test-rg",
+        "tags": {},
+    }
+    # The PKCS#1 form of the (mocked, real) RSA-4096 key's public half.
+    _, public_pem = PlanMocks._keys[4096]
+    der = serialization.load_pem_public_key(public_pem.encode()).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
+    assert public_key == base64.b64encode(der).decode() and public_key.startswith("MIICCgKCAgEA")
+
+
+def test_key(base_plan) -> None:
+    key = by_urn(base_plan)[KEY]
+    assert key["inputs"] == {"algorithm": "RSA", "rsaBits": 4096}
+    assert key["options"]["additionalSecretOutputs"] == ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"]
+
+
+def test_kubernetes_provider(base_plan) -> None:
+    provider = by_urn(base_plan)[PROVIDER]
+    assert provider["inputs"] == {
+        "clusterIdentifier": "arc-test-rg/arc-test",
+        "context": "kind-arc-dev",
+        "kubeconfig": "[secret]",
+    }
+
+
+def test_release(base_plan) -> None:
+    release = by_urn(base_plan)[RELEASE]
+    assert release["provider"] == PROVIDER
+    assert release["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
+    assert CLUSTER in release["dependencies"] and GROUP in release["dependencies"]
+    inputs = release["inputs"]
+    values = inputs.pop("values")
+    assert inputs == {
+        "chart": "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents",
+        "compat": "true",
+        "createNamespace": True,
+        "name": "azure-arc",
+        "namespace": "azure-arc-release",
+        "timeout": 1200,
+        "version": "1.36.1",
+    }
+    assert values == {
+        "global": {
+            "azureEnvironment": "AZUREPUBLICCLOUD",
+            "kubernetesDistro": "generic",
+            "kubernetesInfra": "generic",
+            "location": "eastus",
+            "onboardingPrivateKey": "[secret]",
+            "resourceGroupName": "arc-test-rg",
+            "resourceName": "arc-test",
+            "subscriptionId": "00000000-0000-0000-0000-000000000000",
+            "tenantId": "11111111-1111-1111-1111-111111111111",
+        },
+        "systemDefaultValues": {
+            "azureArcAgents": {"autoUpdate": "false"},
+            "clusterconnect-agent": {"enabled": True},
+            "spnOnboarding": False,
+        },
+    }
+
+
+def test_registrations(base_plan) -> None:
+    resources = by_urn(base_plan)
+    for urn, namespace in ((REGISTER_K8S, "Microsoft.Kubernetes"), (REGISTER_CFG, "Microsoft.KubernetesConfiguration")):
+        # No delete command: registrations are never undone.
+        assert resources[urn]["inputs"] == {
+            "create": f"az provider register --namespace {namespace} --subscription 00000000-0000-0000-0000-000000000000 --wait",
+        }
+        assert resources[urn]["dependencies"] == [] and resources[urn]["provider"] is None
+
+
+def test_outputs(base_plan) -> None:
+    assert base_plan.document["outputs"] == {
+        "clusters": {
+            "arc-test-rg/arc-test": {
+                "agentNamespace": "azure-arc",
+                "clusterId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-test-rg/providers/Microsoft.Kubernetes/connectedClusters/arc-test",
+                "clusterName": "arc-test",
+                "kubeContext": "kind-arc-dev",
+                "resourceGroup": "arc-test-rg",
+            }
+        }
+    }
+
+
+def test_adopted_group_is_read_not_created(plan) -> None:
+    result = plan({**BASE_CONFIG, "createResourceGroup": False}, "--json")
+    group = result.resource("azure-native:resources:ResourceGroup")
+    assert group["read"] is True and group["inputs"] == {}
+    assert group["urn"] == GROUP
+
+
+def test_no_registrations_when_disabled(plan) -> None:
+    result = plan({**BASE_CONFIG, "registerProviders": False}, "--json")
+    assert not [r for r in result.document["resources"] if r["type"] == "command:local:Command"]
+    assert result.resource("azure-native:kubernetes:ConnectedCluster")["dependencies"] == sorted([GROUP, KEY])
+
+
+def test_plan_is_deterministic_apart_from_the_generated_key(plan) -> None:
+    config = {**BASE_CONFIG, "tags": {"b": "2", "a": "1"}, "proxy": {"noProxy": ["x", "y"]}}
+    first, second = plan(config, "--json").stdout, plan(config, "--json").stdout
+    assert first == second  # the offline key is generated once per process
+
+
+PROXY_SCENARIOS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "none": ({}, {}),
+    "urls-and-noproxy": (
+        {"httpProxy": "http://proxy.corp:3128", "httpsProxy": "http://proxy.corp:3128", "noProxy": ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]},
+        {"httpProxy": "http://proxy.corp:3128", "httpsProxy": "http://proxy.corp:3128", "noProxy": "10.96.0.0/12,kubernetes.default.svc,.svc.cluster.local,.svc", "isProxyEnabled": True},
+    ),
+    "credentials": (
+        {"httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128", "noProxy": [".svc"]},
+        {"httpsProxy": "[secret]", "noProxy": "[secret]", "isProxyEnabled": True},
+    ),
+    "ca-only": ({"caCertFile": "tests/fixtures/proxy-ca.pem"}, {"proxyCert": (FIXTURES / "proxy-ca.pem").read_text(), "isCustomCert": True}),
+    "ca-and-urls": (
+        {"httpsProxy": "https://proxy.corp:443", "caCertFile": "tests/fixtures/proxy-ca.pem"},
+        {"httpsProxy": "https://proxy.corp:443", "isProxyEnabled": True, "proxyCert": (FIXTURES / "proxy-ca.pem").read_text(), "isCustomCert": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", PROXY_SCENARIOS)
+def test_proxy_scenarios(plan, scenario: str) -> None:
+    proxy, expected = PROXY_SCENARIOS[scenario]
+    result = plan({**BASE_CONFIG, "proxy": proxy} if proxy else BASE_CONFIG, "--json")
+    assert result.code == 0, result.stderr
+    global_values = result.resource("kubernetes:helm.sh/v3:Release")["inputs"]["values"]["global"]
+    proxy_keys = {"httpProxy", "httpsProxy", "noProxy", "isProxyEnabled", "proxyCert", "isCustomCert"}
+    assert {k: v for k, v in global_values.items() if k in proxy_keys} == expected
+
+
+def test_credentials_never_appear_anywhere(plan) -> None:
+    config = {**BASE_CONFIG, "proxy": {"httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128", "httpProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128"}}
+    for args in (("--json",), ()):
+        result = plan(config, *args)
+        assert result.code == 0
+        text = result.stdout + result.stderr
+        for needle in ("S3cr%23t-pw", "S3cr#t-pw", "BEGIN RSA PRIVATE KEY", "PRIVATE KEY", *FIXTURE_CREDENTIALS):
+            assert needle not in text
+        assert "holds credentials in plaintext" in result.stderr
+
+
+def test_secure_values_are_placeholders_named_in_warnings(plan) -> None:
+    raw = (
+        "config:\n"
+        "  arc-onboarding:clusterName: arc-test\n"
+        "  arc-onboarding:resourceGroup: arc-test-rg\n"
+        "  arc-onboarding:location: eastus\n"
+        "  arc-onboarding:proxy:\n"
+        "    httpsProxy:\n"
+        "      secure: AAABAKxyz==\n"
+        "    noProxy: [.svc]\n"
+    )
+    result = plan(None, "--json", raw=raw)
+    assert result.code == 0, result.stderr
+    doc = result.document
+    assert "arc-onboarding:proxy.httpsProxy: secure value not decrypted offline, so not validated" in doc["warnings"]
+    values = result.resource("kubernetes:helm.sh/v3:Release")["inputs"]["values"]["global"]
+    assert values["httpsProxy"] == "[secret]" and values["noProxy"] == "[secret]" and values["isProxyEnabled"] is True
+
+
+class TestInvalid:
+    @pytest.mark.parametrize(
+        ("config", "key"),
+        [
+            ({**BASE_CONFIG, "proxy": {"caCertFile": "tests/fixtures/not-pem.pem"}}, "proxy.caCertFile"),
+            ({**BASE_CONFIG, "proxy": {"httpsProxy": "proxy.corp:3128"}}, "proxy.httpsProxy"),
+            ({**BASE_CONFIG, "proxy": {"noProxy": ["10.0.0.0/33"]}}, "proxy.noProxy[0]"),
+            ({**BASE_CONFIG, "resourceGroup": "bad rg"}, "resourceGroup"),
+            ({**BASE_CONFIG, "clusterName": "bad/name"}, "clusterName"),
+            ({**BASE_CONFIG, "distribution": "unknown"}, "distribution"),
+            ({k: v for k, v in BASE_CONFIG.items() if k != "location"}, "location"),
+            ({**BASE_CONFIG, "proxy.httpsProxy": "http://p:1"}, "proxy.httpsProxy"),
+            ({**BASE_CONFIG, "clustername": "x"}, "clustername"),
+        ],
+    )
+    def test_exit_2_naming_the_key_nothing_on_stdout(self, plan, config: dict[str, Any], key: str) -> None:
+        for args in (("--json",), ()):
+            result = plan(config, *args)
+            assert result.code == 2
+            assert result.stdout == ""
+            lines = result.stderr.strip().splitlines()
+            assert lines and all(line.startswith("arc-onboarding:") for line in lines)
+            assert any(line.startswith(f"arc-onboarding:{key}: ") for line in lines)
+            assert "Traceback" not in result.stderr
+
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            ("config: [unclosed\n", "is not valid YAML"),
+            ("- just\n- a list\n", "must be a mapping"),
+            ("config: just-a-string\n", "`config:` must be a mapping"),
+        ],
+    )
+    def test_broken_stack_files(self, plan, raw: str, message: str) -> None:
+        result = plan(None, "--json", raw=raw)
+        assert result.code == 2 and result.stdout == ""
+        assert message in result.stderr and "Traceback" not in result.stderr
+
+    def test_missing_stack_file(self, plan) -> None:
+        result = plan(None, "--stack", "nosuchstack")
+        assert result.code == 2 and "Pulumi.nosuchstack.yaml" in result.stderr
+
+
+def test_missing_kubeconfig_is_a_warning(plan, monkeypatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
+    result = plan(BASE_CONFIG, "--json")
+    assert result.code == 0
+    assert any(w.startswith("arc-onboarding:kubeconfig: /nonexistent/kubeconfig does not exist") for w in result.document["warnings"])
+    assert result.resource("pulumi:providers:kubernetes")["inputs"]["kubeconfig"] == "[secret]"
+
+
+def test_human_output_shows_the_tree_and_context(plan) -> None:
+    result = plan(BASE_CONFIG)
+    assert result.code == 0
+    assert "+ create kubernetes:helm.sh/v3:Release  arc-test-rg/arc-test-agents" in result.stdout
+    assert re.search(r"^  \+ create azure-native:kubernetes:ConnectedCluster", result.stdout, re.M)
+    assert "kube context for arc-test-rg/arc-test: kind-arc-dev" in result.stdout
+
+
+def test_dev_stack(plan) -> None:
+    result = plan(None, "--json")
+    assert result.code == 0, result.stderr
+    doc = result.document
+    assert doc["stack"] == "dev" and doc["warnings"] == []
+    types = sorted(r["type"] for r in doc["resources"])
+    assert types == sorted([
+        "command:local:Command", "command:local:Command", "azure-native:resources:ResourceGroup",
+        "arc-onboarding:index:ArcConnectedCluster", "tls:index/privateKey:PrivateKey",
+        "azure-native:kubernetes:ConnectedCluster", "pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release",
+    ])
+    assert result.resource("azure-native:kubernetes:ConnectedCluster")["inputs"]["distribution"] == "kind"
+    assert json.dumps(doc).count("[secret]") >= 2

@@ -1,0 +1,48 @@
+"""Project files agree with the code: Pulumi.yaml's schema and defaults, the README's table."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import yaml
+
+from components.schema import NAMESPACE, SCHEMA, config_table, default_of
+from tests.conftest import ROOT, shared_or_skip
+
+
+def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
+    schema = json.loads(shared_or_skip("pulumi-project.schema.json").read_text())
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    jsonschema.validate(project, schema)
+
+
+def test_pulumi_yaml_declares_only_defaulted_keys_equal_to_the_schema() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == NAMESPACE
+    assert project["runtime"]["name"] == "python"
+    assert project["runtime"]["options"]["virtualenv"] == "venv"
+    for name, declaration in project["config"].items():
+        key = SCHEMA[name]
+        assert not key.required
+        assert declaration["type"] == key.type
+        assert declaration["default"] == default_of(key), name
+
+
+def test_readme_config_table_is_generated_from_the_schema() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = re.search(r"<!-- config-table:start -->\n(.*?)\n<!-- config-table:end -->", readme, re.S)
+    assert table is not None
+    assert table.group(1) == config_table()
+
+
+def test_readme_has_exactly_two_setup_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## On a fresh machine", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+    assert commands == ["make plan", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
