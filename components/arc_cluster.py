@@ -18,7 +18,7 @@ from pulumi_azure_native import kubernetes as arc
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud
 from .keys import pkcs1_public_key_b64
-from .settings import ClusterSettings
+from .settings import IN_CLUSTER, ClusterSettings
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -103,7 +103,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             f"{name}-k8s",
             # The file's contents, not its path, so the program runs the same on any machine;
             # a missing file (a warning at plan time) is passed as a path for the provider to report.
-            kubeconfig=pulumi.Output.secret(kube.content if kube.content is not None else kube.path),
+            # In-cluster: no kubeconfig, so the provider uses the pod's service account.
+            kubeconfig=None if kube.path == IN_CLUSTER else pulumi.Output.secret(kube.content or kube.path),
             context=secret_if("kubeContext")(kube.context) if kube.context else None,
             # Another machine's kubeconfig for the same cluster must not replace every resource.
             cluster_identifier=component_name(settings.resource_group, settings.cluster_name),

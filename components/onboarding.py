@@ -14,7 +14,7 @@ from pulumi_azure_native import authorization, resources
 
 from .agent_values import keep_secret
 from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, component_name
-from .settings import ClusterSettings, ConfigError, StackSettings, load, runtime_config
+from .settings import ConfigError, GroupSettings, StackSettings, load, runtime_config
 
 # What the agents need registered (the az CLI refuses to connect without the first and warns
 # without the second).
@@ -68,23 +68,19 @@ def register_providers(subscription_id: pulumi.Output[str]) -> list[command.loca
     ]
 
 
-def resource_group(
-    cluster: ClusterSettings, subscription_id: pulumi.Output[str]
-) -> resources.ResourceGroup:
-    """The cluster's group: created (and deleted with the stack), or only read when adopted."""
-    name = cluster.resource_group.lower()
-    if not cluster.create_resource_group:
+def resource_group(group: GroupSettings, subscription_id: pulumi.Output[str]) -> resources.ResourceGroup:
+    """A group: created (and deleted with the stack), or only read when adopted."""
+    name = group.name.lower()
+    if not group.create:
         return resources.ResourceGroup.get(
             name,
-            pulumi.Output.concat(
-                "/subscriptions/", subscription_id, "/resourceGroups/", cluster.resource_group
-            ),
+            pulumi.Output.concat("/subscriptions/", subscription_id, "/resourceGroups/", group.name),
         )
     return resources.ResourceGroup(
         name,
-        resource_group_name=cluster.resource_group,
-        location=keep_secret(cluster.is_secret("location"))(cluster.location),
-        tags=keep_secret(cluster.is_secret("tags"))(dict(cluster.tags)),
+        resource_group_name=group.name,
+        location=keep_secret(group.is_secret("location"))(group.location),
+        tags=keep_secret(group.is_secret("tags"))(dict(group.tags)),
     )
 
 
@@ -92,12 +88,10 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     """Declare the whole stack; returns the cluster components by logical name."""
     client = authorization.get_client_config_output()
     registrations = register_providers(client.subscription_id) if settings.register_providers else []
-    groups: dict[str, resources.ResourceGroup] = {}
+    groups = {g.name.lower(): resource_group(g, client.subscription_id) for g in settings.groups}
     clusters: dict[str, ArcConnectedCluster] = {}
     for cluster in settings.clusters:
         group_key = cluster.resource_group.lower()
-        if group_key not in groups:
-            groups[group_key] = resource_group(cluster, client.subscription_id)
         name = component_name(cluster.resource_group, cluster.cluster_name)
         clusters[name] = ArcConnectedCluster(
             name,

@@ -32,6 +32,8 @@ class Key:
     items: KeyType | None = None
     # Shown in the README when the default is computed rather than a literal.
     default_doc: str | None = None
+    # Stack-wide: not allowed inside `clusters` items.
+    stack_only: bool = False
 
 
 AGENT_FIELDS: dict[str, Key] = {
@@ -85,7 +87,8 @@ SCHEMA: dict[str, Key] = {
     ),
     "location": Key(
         "string",
-        "Azure region; `East US` and `eastus` both mean `eastus`.",
+        "Azure region; `East US` and `eastus` both mean `eastus`. In a fleet, the top-level value "
+        "is the location of every group the stack creates.",
         required=True,
     ),
     "createResourceGroup": Key(
@@ -96,7 +99,8 @@ SCHEMA: dict[str, Key] = {
     "tags": Key("map", "Tags on the group (when created) and the connected cluster.", default={}),
     "kubeconfig": Key(
         "string",
-        "Kubeconfig file of the target cluster, relative to the project directory.",
+        "Kubeconfig file of the target cluster, relative to the project directory; `in-cluster` "
+        "uses the pod's service account (explicit opt-in, for an operator inside the cluster).",
         default_doc="`$KUBECONFIG` (first entry), then `~/.kube/config`",
     ),
     "kubeContext": Key(
@@ -115,15 +119,28 @@ SCHEMA: dict[str, Key] = {
         "`AzureCloud`, `AzureUSGovernment` or `AzureChinaCloud`; must agree with "
         "`azure-native:environment`.",
         default="AzureCloud",
+        stack_only=True,
     ),
     "registerProviders": Key(
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration.",
         default=True,
+        stack_only=True,
     ),
     "agents": Key("object", "Arc agents' Helm release.", fields=AGENT_FIELDS),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
 }
+
+# A fleet: `clusters` items take every key that is not stack-wide; top-level keys are their defaults.
+CLUSTER_FIELDS: dict[str, Key] = {name: key for name, key in SCHEMA.items() if not key.stack_only}
+SCHEMA["clusters"] = Key(
+    "array",
+    "A fleet: one object per cluster with the per-cluster keys above; top-level keys are defaults "
+    "merged into each item (objects key by key, arrays and scalars replaced).",
+    items="object",
+    fields=CLUSTER_FIELDS,
+    stack_only=True,
+)
 
 
 def default_of(key: Key) -> Any:

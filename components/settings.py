@@ -17,14 +17,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 import yaml
 
 from . import regions
 from .clouds import CLOUDS, Cloud
-from .schema import NAMESPACE, SCHEMA, Key, default_of
+from .schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, Key, default_of
 
 # The offline plan stands this in for a `secure:` value it cannot decrypt. Such a value is secret
 # and left unvalidated; the plan lists where it stood.
@@ -42,7 +42,9 @@ INFRASTRUCTURES = (
     "generic", "azure", "aws", "gcp", "azure_stack_hci", "azure_stack_hub", "azure_stack_edge",
     "vsphere", "windows_server",
 )  # fmt: skip
-MIN_CHART_VERSION = (1, 14, 0)  # the az CLI refuses older stable agents on the /v2/ chart path
+MIN_CHART_VERSION = (1, 14, 0)
+# `kubeconfig: in-cluster`: the pod's service account (an operator inside the cluster it onboards).
+IN_CLUSTER = "in-cluster"  # the az CLI refuses older stable agents on the /v2/ chart path
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
@@ -86,9 +88,9 @@ class AgentSettings:
 @dataclass(frozen=True)
 class KubeTarget:
     path: str  # as resolved, for messages and the plan
-    content: str | None  # None when the file does not exist (a warning, the provider fails later)
-    context: str | None  # None only when the file is missing and no kubeContext is set
-    context_source: str  # "kubeContext" or "current-context"
+    content: str | None  # None when in-cluster, or the file does not exist (a warning)
+    context: str | None  # None when in-cluster, or the file is missing and no kubeContext is set
+    context_source: str  # "kubeContext", "current-context" or "in-cluster"
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,21 @@ class ClusterSettings:
     infrastructure: str
     agents: AgentSettings
     proxy: ProxySettings
-    # Top-level config keys set as secrets: their values stay secret wherever they flow.
+    # Config keys set as secrets: their values stay secret wherever they flow.
+    secret_keys: frozenset[str] = frozenset()
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret_keys
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    """One resource group per name (ARM compares group names case-insensitively)."""
+
+    name: str
+    location: str
+    create: bool
+    tags: Mapping[str, str]
     secret_keys: frozenset[str] = frozenset()
 
     def is_secret(self, key: str) -> bool:
@@ -114,6 +130,7 @@ class ClusterSettings:
 class StackSettings:
     cloud: Cloud
     register_providers: bool
+    groups: tuple[GroupSettings, ...]
     clusters: tuple[ClusterSettings, ...]
     warnings: tuple[str, ...] = ()
     # Keys whose `secure:` values the offline plan could not decrypt.
@@ -125,12 +142,22 @@ class _Report:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unvalidated: list[str] = field(default_factory=list)
+    # Maps a key path within a cluster to the key the user wrote (a fleet item's or the default's).
+    where: Callable[[str], str] = lambda path: path
+    # "clusters[N]." in a fleet: problems of the item itself (a missing name, a duplicate) name it.
+    item: str = ""
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{NAMESPACE}:{path}: {message}")
+        self.errors.append(f"{NAMESPACE}:{self.where(path)}: {message}")
 
     def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{NAMESPACE}:{path}: {message}")
+        self.warnings.append(f"{NAMESPACE}:{self.where(path)}: {message}")
+
+    def item_error(self, path: str, message: str) -> None:
+        self.errors.append(f"{NAMESPACE}:{self.item}{path}: {message}")
+
+    def scoped(self, where: Callable[[str], str], item: str) -> "_Report":
+        return _Report(self.errors, self.warnings, self.unvalidated, where, item)
 
 
 _INVALID = object()
@@ -146,15 +173,11 @@ def _did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean `{match}`?)" if match else ""
 
 
-def _set_command(path: str) -> str:
-    return f"pulumi config set --path '{NAMESPACE}:{path}' VALUE"
-
-
 def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> Any:
-    """Check a value against its key's type; `encoded` values come straight from the engine."""
+    """Type-check a value (no defaults filled in); `encoded` values come straight from the engine."""
     if value == SECURE_PLACEHOLDER:
         report.unvalidated.append(f"{NAMESPACE}:{path}")
-        return value if key.type == "string" else default_of(key)
+        return value if key.type == "string" else None  # unset: the default applies
     if key.type == "string":
         if isinstance(value, str):
             return value
@@ -178,8 +201,13 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> 
             try:
                 value = json.loads(value)
             except ValueError:
+                part = f"{path}[0]" if key.type == "array" else f"{path}.NAME"
                 shape = "a list" if key.type == "array" else "a mapping"
-                report.error(path, f"must be {shape}, not a string; set its parts with `{_set_command(path + '.NAME' if key.type != 'array' else path + '[0]')}`")
+                report.error(
+                    path,
+                    f"must be {shape}, not a string; set its parts with "
+                    f"`pulumi config set --path '{NAMESPACE}:{part}' VALUE`",
+                )
                 return _INVALID
         if key.type == "array":
             return _coerce_array(value, key, path, report)
@@ -209,12 +237,16 @@ def _coerce_array(value: Any, key: Key, path: str, report: _Report) -> Any:
         return _INVALID
     items = []
     for index, item in enumerate(value):
-        if item == SECURE_PLACEHOLDER:
-            report.unvalidated.append(f"{NAMESPACE}:{path}[{index}]")
+        item_path = f"{path}[{index}]"
+        if key.items == "object":
+            items.append(_coerce_object(item, key.fields, item_path, report))
+        elif item == SECURE_PLACEHOLDER:
+            report.unvalidated.append(f"{NAMESPACE}:{item_path}")
+            items.append(item)
         elif not isinstance(item, str):
-            report.error(f"{path}[{index}]", f"must be a string, not {_json_type(item)}")
-            continue
-        items.append(item)
+            report.error(item_path, f"must be a string, not {_json_type(item)}")
+        else:
+            items.append(item)
     return items
 
 
@@ -233,33 +265,29 @@ def _coerce_map(value: Any, path: str, report: _Report) -> Any:
     return out
 
 
-def _coerce_object(
-    value: Any, fields: Mapping[str, Key], path: str, report: _Report
-) -> Any:
+def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Report) -> Any:
     if not isinstance(value, dict):
         report.error(path, f"must be a mapping, not {_json_type(value)}")
         return _INVALID
     out: dict[str, Any] = {}
-    for name in value:
+    for name, item in value.items():
         if name not in fields:
-            report.error(f"{path}.{name}", f"unknown key{_did_you_mean(name, fields)}")
-    for name, sub in fields.items():
-        if name in value and value[name] is not None:
-            out[name] = _coerce(value[name], sub, f"{path}.{name}", report, encoded=False)
-        else:
-            out[name] = default_of(sub)
+            hint = " (a stack-wide key: set it at the top level)" if name in SCHEMA else ""
+            report.error(f"{path}.{name}", f"unknown key{hint or _did_you_mean(name, fields)}")
+        elif item is not None:
+            out[name] = _coerce(item, fields[name], f"{path}.{name}", report, encoded=False)
     return out
 
 
-def _read_tree(
-    config: Mapping[str, Any], report: _Report
-) -> tuple[dict[str, Any], set[str]]:
-    """The namespace's keys, type-checked, with defaults; and which top-level keys were set."""
+def _read_raw(config: Mapping[str, Any], report: _Report) -> dict[str, Any]:
+    """The namespace's keys that are set, type-checked; unknown and flat keys reported."""
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
     tree: dict[str, Any] = {}
     for name in sorted(raw):
-        if name in SCHEMA:
+        key = SCHEMA.get(name)
+        if key is not None:
+            tree[name] = _coerce(raw[name], key, name, report, encoded=True)
             continue
         head = re.split(r"[.\[]", name, maxsplit=1)[0]
         if head != name and head in SCHEMA:
@@ -270,15 +298,52 @@ def _read_tree(
             )
         else:
             report.error(name, f"unknown key{_did_you_mean(name, SCHEMA)}")
-    for name, key in SCHEMA.items():
-        if name in raw:
-            tree[name] = _coerce(raw[name], key, name, report, encoded=True)
-        elif key.required:
-            report.error(name, f"is required: `pulumi config set {NAMESPACE}:{name} VALUE`")
-            tree[name] = _INVALID
+    return tree
+
+
+def _merge(defaults: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str, Any]:
+    """A fleet item over the top-level defaults: objects key by key, arrays and scalars replaced."""
+    merged = dict(defaults)
+    for name, value in item.items():
+        base = merged.get(name)
+        both_objects = isinstance(base, dict) and isinstance(value, dict)
+        merged[name] = _merge(base, value) if both_objects else value
+    return merged
+
+
+def _with_defaults(tree: Mapping[str, Any], fields: Mapping[str, Key]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key in fields.items():
+        value = tree.get(name)
+        if key.type == "object" and isinstance(value, dict):
+            out[name] = _with_defaults(value, key.fields)
+        elif value is None:
+            out[name] = default_of(key)
         else:
-            tree[name] = default_of(key)
-    return tree, set(raw)
+            out[name] = value
+    return out
+
+
+def _item_origin(item: Mapping[str, Any], index: int) -> Callable[[str], str]:
+    """Name a problem by the key the user wrote: the item's own, or the top-level default."""
+
+    def where(path: str) -> str:
+        node: Any = item
+        parts = re.sub(r"\[\d+\]", "", path).split(".")
+        while parts:
+            if not isinstance(node, dict):
+                break
+            # Map keys (tags) may contain dots: try the longest remaining key first.
+            for size in range(len(parts), 0, -1):
+                candidate = ".".join(parts[:size])
+                if candidate in node:
+                    node, parts = node[candidate], parts[size:]
+                    break
+            else:
+                return path
+        return f"clusters[{index}].{path}"
+
+    return where
 
 
 def load(
@@ -293,22 +358,88 @@ def load(
     secret_names = {
         k[len(NAMESPACE) + 1:] for k in secret_keys if k.startswith(f"{NAMESPACE}:")
     }
-    tree, _ = _read_tree(config, report)
-    cloud = _check_cloud(tree["cloud"], config.get("azure-native:environment"), report)
-    cluster = _build_cluster(
-        tree, secret_names, cloud, project_dir, environ, today or datetime.date.today(), report
-    )
+    raw = _read_raw(config, report)
+    cloud = _check_cloud(raw.get("cloud", default_of(SCHEMA["cloud"])), config.get("azure-native:environment"), report)
+    defaults = {k: v for k, v in raw.items() if k in CLUSTER_FIELDS}
+    day = today or datetime.date.today()
+
+    items: list[tuple[dict[str, Any], _Report, frozenset[str]]] = []
+    fleet = "clusters" in raw
+    if not fleet:
+        items.append((defaults, report, frozenset(secret_names & set(CLUSTER_FIELDS))))
+    elif "clusterName" in raw:
+        report.error("clusters", "set either clusters (a fleet) or clusterName (one cluster), not both")
+    elif raw["clusters"] is not _INVALID:
+        if not raw["clusters"]:
+            report.error("clusters", "must list at least one cluster")
+        if "location" not in raw:
+            report.error("location", "is required in a fleet: it is the location of every group the stack creates")
+        for index, item in enumerate(raw["clusters"]):
+            if item is _INVALID:
+                continue
+            inherited = secret_names & (set(CLUSTER_FIELDS) - set(item))
+            # One secure leaf makes the whole `clusters` key secret; names still form URNs.
+            own = set(item) - {"clusterName", "resourceGroup"} if "clusters" in secret_names else set()
+            items.append((_merge(defaults, item), report.scoped(_item_origin(item, index), f"clusters[{index}]."), frozenset(inherited | own)))
+
+    clusters: list[ClusterSettings | None] = []
+    for tree, scoped, secret in items:
+        clusters.append(_build_cluster(_with_defaults(tree, CLUSTER_FIELDS), secret, cloud, project_dir, environ, day, scoped))
+    built = [c for c in clusters if c is not None]
+    groups = _fleet_checks(clusters, items, raw if fleet else None, secret_names, report)
     if report.errors:
-        raise ConfigError(report.errors)
-    assert cloud is not None and cluster is not None
-    unvalidated = tuple(sorted(set(report.unvalidated)))
+        raise ConfigError(list(dict.fromkeys(report.errors)))
+    assert cloud is not None and len(built) == len(clusters)
     return StackSettings(
         cloud=cloud,
-        register_providers=tree["registerProviders"],
-        clusters=(cluster,),
-        warnings=tuple(report.warnings),
-        unvalidated=unvalidated,
+        register_providers=raw.get("registerProviders", default_of(SCHEMA["registerProviders"])),
+        groups=groups,
+        clusters=tuple(built),
+        warnings=tuple(dict.fromkeys(report.warnings)),
+        unvalidated=tuple(sorted(set(report.unvalidated))),
     )
+
+
+def _fleet_checks(
+    clusters: list[ClusterSettings | None],
+    items: list[tuple[dict[str, Any], _Report, frozenset[str]]],
+    fleet: Mapping[str, Any] | None,
+    secret_names: set[str],
+    report: _Report,
+) -> tuple[GroupSettings, ...]:
+    """Cross-cluster rules, and one group per group name."""
+    groups: dict[str, GroupSettings] = {}
+    names: dict[tuple[str, str], int] = {}
+    targets: dict[tuple[str, str | None], int] = {}
+    for index, cluster in enumerate(clusters):
+        if cluster is None:
+            continue
+        scoped = items[index][1]
+        key = (cluster.resource_group.lower(), cluster.cluster_name.lower())
+        if key in names:
+            scoped.item_error("clusterName", f"{cluster.cluster_name!r} is already in group {cluster.resource_group!r} "
+                         f"(clusters[{names[key]}]); ARM names compare case-insensitively")
+        names.setdefault(key, index)
+        target = (cluster.kube.path, cluster.kube.context)
+        if target in targets:
+            scoped.item_error("kubeContext", f"same kubeconfig file and context as clusters[{targets[target]}]: "
+                         "one cluster cannot be onboarded twice")
+        targets.setdefault(target, index)
+
+        group_key = cluster.resource_group.lower()
+        if fleet is None:
+            group = GroupSettings(cluster.resource_group, cluster.location, cluster.create_resource_group,
+                                  cluster.tags, cluster.secret_keys & {"location", "tags"})
+        else:
+            location = regions.normalize(fleet["location"]) if isinstance(fleet.get("location"), str) else ""
+            tags = fleet.get("tags") if isinstance(fleet.get("tags"), dict) else {}
+            group = GroupSettings(cluster.resource_group, location, cluster.create_resource_group,
+                                  tags, frozenset(secret_names & {"location", "tags"}))
+        existing = groups.setdefault(group_key, group)
+        if existing.create != group.create:
+            scoped.item_error("createResourceGroup", f"group {cluster.resource_group!r} is created by one item and "
+                         "adopted by another: set the same createResourceGroup for every item of a group")
+    return tuple(groups.values())
 
 
 def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
@@ -329,7 +460,7 @@ def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
 
 def _build_cluster(
     tree: Mapping[str, Any],
-    secret_names: set[str],
+    secret: frozenset[str],
     cloud: Cloud | None,
     project_dir: Path,
     environ: Mapping[str, str],
@@ -337,12 +468,16 @@ def _build_cluster(
     report: _Report,
 ) -> ClusterSettings | None:
     for name in ("clusterName", "resourceGroup"):
-        if name in secret_names:
+        if name in secret:
             report.error(
                 name,
                 "is set as a secret, but it becomes part of resource names and URNs, which Pulumi "
-                f"cannot encrypt; set it without --secret",
+                "cannot encrypt; set it without --secret",
             )
+        if tree[name] is None:
+            report.item_error(name, f"is required: `pulumi config set {NAMESPACE}:{name} VALUE`")
+    if tree["location"] is None:
+        report.item_error("location", f"is required: `pulumi config set {NAMESPACE}:location VALUE`")
     cluster_name = _check_cluster_name(tree["clusterName"], report)
     group = _check_group_name(tree["resourceGroup"], report)
     location = _check_location(tree["location"], cloud, report)
@@ -350,7 +485,7 @@ def _build_cluster(
     distribution = _check_distribution(tree["distribution"], report)
     infrastructure = _check_infrastructure(tree["infrastructure"], report)
     agents = _check_agents(tree["agents"], project_dir, report)
-    proxy = _check_proxy(tree["proxy"], "proxy" in secret_names, project_dir, today, report)
+    proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
     kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], project_dir, environ, report)
     create_group = tree["createResourceGroup"]
     parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube)
@@ -358,7 +493,6 @@ def _build_cluster(
         return None
     assert cluster_name and group and location and distribution and infrastructure
     assert tags is not None and agents and proxy and kube
-    secret = frozenset(secret_names | ({"proxy"} if proxy.secret else set()))
     return ClusterSettings(
         cluster_name=cluster_name,
         resource_group=group,
@@ -370,12 +504,12 @@ def _build_cluster(
         infrastructure=infrastructure,
         agents=agents,
         proxy=proxy,
-        secret_keys=secret,
+        secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
     )
 
 
 def _check_cluster_name(value: Any, report: _Report) -> str | None:
-    if value is _INVALID:
+    if value is _INVALID or value is None:
         return None
     if not _CLUSTER_NAME.fullmatch(value):
         report.error(
@@ -387,7 +521,7 @@ def _check_cluster_name(value: Any, report: _Report) -> str | None:
 
 
 def _check_group_name(value: Any, report: _Report) -> str | None:
-    if value is _INVALID:
+    if value is _INVALID or value is None:
         return None
     if not _GROUP_NAME.fullmatch(value) or value.endswith("."):
         report.error(
@@ -399,7 +533,7 @@ def _check_group_name(value: Any, report: _Report) -> str | None:
 
 
 def _check_location(value: Any, cloud: Cloud | None, report: _Report) -> str | None:
-    if value is _INVALID:
+    if value is _INVALID or value is None:
         return None
     location = regions.normalize(value)
     if not re.fullmatch(r"[a-z0-9]+", location):
@@ -663,6 +797,11 @@ def _resolve_kube(
     if context is not None and not context.strip():
         report.error("kubeContext", "must not be empty")
         return None
+    if file == IN_CLUSTER:
+        if context is not None:
+            report.error("kubeContext", "cannot be combined with kubeconfig: in-cluster")
+            return None
+        return KubeTarget(path=IN_CLUSTER, content=None, context=None, context_source=IN_CLUSTER)
     if file is None:
         listed = environ.get("KUBECONFIG", "").split(os.pathsep)[0]
         path = Path(listed) if listed else Path(environ.get("HOME", "~")) / ".kube" / "config"

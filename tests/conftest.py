@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # The fixture kubeconfig's credentials: no output may ever contain them.
-FIXTURE_CREDENTIALS = ("fixture-token-5f2c9a1e7b", "Rml4dHVyZUNsaWVudEtleURhdGE5OTk=")
+FIXTURE_CREDENTIALS = ("fixture-token-5f2c9a1e7b", "Rml4dHVyZUNsaWVudEtleURhdGE5OTk=", "fixture-token-edge-77d1")
 
 BASE_CONFIG: dict[str, Any] = {
     "clusterName": "arc-test",

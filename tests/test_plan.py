@@ -316,3 +316,11 @@ def test_dev_stack(plan) -> None:
     ])
     assert result.resource("azure-native:kubernetes:ConnectedCluster")["inputs"]["distribution"] == "kind"
     assert json.dumps(doc).count("[secret]") >= 2
+
+
+def test_in_cluster_provider_has_no_kubeconfig(plan) -> None:
+    config = {k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"}
+    result = plan({**config, "kubeconfig": "in-cluster"}, "--json")
+    assert result.code == 0, result.stderr
+    assert result.resource("pulumi:providers:kubernetes")["inputs"] == {"clusterIdentifier": "arc-test-rg/arc-test"}
+    assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["kubeContext"] is None

@@ -277,3 +277,10 @@ def test_secure_placeholders_are_secret_and_unvalidated() -> None:
 def test_names_used_in_urns_cannot_be_secret() -> None:
     (problem,) = problems(secret=["clusterName"])
     assert problem.startswith("arc-onboarding:clusterName: is set as a secret")
+
+
+def test_in_cluster_is_an_explicit_opt_in() -> None:
+    kube = settings({"kubeconfig": "in-cluster"}, drop=("kubeContext",)).clusters[0].kube
+    assert (kube.path, kube.content, kube.context, kube.context_source) == ("in-cluster", None, None, "in-cluster")
+    (problem,) = problems({"kubeconfig": "in-cluster"})
+    assert problem.startswith("arc-onboarding:kubeContext: cannot be combined with kubeconfig: in-cluster")

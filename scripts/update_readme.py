@@ -1,0 +1,34 @@
+"""Regenerate the README's generated sections (between `<!-- NAME:start -->` and `<!-- NAME:end -->`).
+
+    venv/bin/python scripts/update_readme.py
+
+Tests fail when a section differs from what this writes, so docs cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from components.schema import config_table  # noqa: E402
+
+SECTIONS: dict[str, Callable[[], str]] = {"config-table": config_table}
+
+
+def render(readme: str) -> str:
+    for name, build in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
+        readme, count = pattern.subn(lambda m: m.group(1) + build() + m.group(2), readme)
+        if count != 1:
+            raise SystemExit(f"README.md: section {name} not found once")
+    return readme
+
+
+if __name__ == "__main__":
+    path = ROOT / "README.md"
+    path.write_text(render(path.read_text()))
