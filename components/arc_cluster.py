@@ -103,8 +103,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             f"{name}-k8s",
             # The file's contents, not its path, so the program runs the same on any machine;
             # a missing file (a warning at plan time) is passed as a path for the provider to report.
-            # In-cluster: no kubeconfig, so the provider uses the pod's service account.
-            kubeconfig=None if kube.path == IN_CLUSTER else pulumi.Output.secret(kube.content or kube.path),
+            # In-cluster: an empty kubeconfig, so the provider falls back to the pod's service
+            # account (None would make the SDK read $KUBECONFIG instead).
+            kubeconfig="" if kube.path == IN_CLUSTER else pulumi.Output.secret(kube.content or kube.path),
             context=secret_if("kubeContext")(kube.context) if kube.context else None,
             # Another machine's kubeconfig for the same cluster must not replace every resource.
             cluster_identifier=component_name(settings.resource_group, settings.cluster_name),

@@ -322,5 +322,6 @@ def test_in_cluster_provider_has_no_kubeconfig(plan) -> None:
     config = {k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"}
     result = plan({**config, "kubeconfig": "in-cluster"}, "--json")
     assert result.code == 0, result.stderr
-    assert result.resource("pulumi:providers:kubernetes")["inputs"] == {"clusterIdentifier": "arc-test-rg/arc-test"}
+    # Empty, not unset: unset would make the SDK fall back to $KUBECONFIG (set in this test).
+    assert result.resource("pulumi:providers:kubernetes")["inputs"] == {"clusterIdentifier": "arc-test-rg/arc-test", "kubeconfig": ""}
     assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["kubeContext"] is None
