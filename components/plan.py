@@ -21,7 +21,7 @@ import yaml
 
 from .offline import ProgramRun, Registration, run_program
 from .schema import NAMESPACE
-from .settings import SECURE_PLACEHOLDER
+from .settings import SECURE_PLACEHOLDER, YAML_LOADER
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -62,7 +62,7 @@ def _engine_string(value: Any) -> str:
 
 def _load_yaml(path: Path, what: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except OSError as error:
         raise PlanInputError(f"{path}: cannot read {what}: {error.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:

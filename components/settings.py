@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import ipaddress
 import json
 import os
@@ -25,6 +26,9 @@ import yaml
 from . import regions
 from .clouds import CLOUDS, Cloud
 from .schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, Key, default_of
+
+# libyaml's parser when the wheel has it: kubeconfig and stack files can be large in fleets.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # The offline plan stands this in for a `secure:` value it cannot decrypt. Such a value is secret
 # and left unvalidated; the plan lists where it stood.
@@ -789,6 +793,13 @@ def _read_ca(file: str, project_dir: Path, today: datetime.date, report: _Report
     return text
 
 
+@functools.lru_cache(maxsize=32)
+def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[str, Any]:
+    """A fleet shares kubeconfig files: parse each once per change (`stamp`), not once per cluster."""
+    content = path.read_text(encoding="utf-8")
+    return content, yaml.load(content, Loader=YAML_LOADER) or {}
+
+
 def _resolve_kube(
     file: Any, context: Any, project_dir: Path, environ: Mapping[str, str], report: _Report
 ) -> KubeTarget | None:
@@ -816,8 +827,8 @@ def _resolve_kube(
         )
         return KubeTarget(path=shown, content=None, context=context, context_source=source)
     try:
-        content = path.read_text(encoding="utf-8")
-        document = yaml.safe_load(content) or {}
+        stat = path.stat()
+        content, document = _read_kubeconfig(path, (stat.st_mtime_ns, stat.st_size))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         report.error("kubeconfig", f"{shown} is not a readable kubeconfig (YAML) file")
         return None

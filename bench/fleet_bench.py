@@ -1,0 +1,90 @@
+"""Offline-plan benchmark for fleets of 1, 50 and 500 clusters.
+
+    venv/bin/python bench/fleet_bench.py [--sizes 1 50 500] [--write docs/benchmarks.md]
+
+Generates a stack file and a kubeconfig with one context per cluster in a temporary directory,
+runs `python -m components.plan --json` on it under `/usr/bin/time -v` (a fresh process each, as a
+user would), and reports wall time, peak RSS and resource count. Results go to stdout and, with
+--write, into the table of docs/benchmarks.md. Not a test: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_fleet(directory: Path, size: int) -> Path:
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": f"edge-{i:04d}", "cluster": {"server": f"https://10.{i // 250}.{i % 250}.1:6443"}} for i in range(size)],
+        "users": [{"name": "bench", "user": {"token": "bench-token"}}],
+        "contexts": [{"name": f"edge-{i:04d}", "context": {"cluster": f"edge-{i:04d}", "user": "bench"}} for i in range(size)],
+        "current-context": "edge-0000",
+    }
+    (directory / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
+    config = {
+        "arc-onboarding:location": "westeurope",
+        "arc-onboarding:kubeconfig": str(directory / "kubeconfig"),
+        "arc-onboarding:tags": {"fleet": "bench"},
+        "arc-onboarding:proxy": {"httpsProxy": "http://proxy.corp.example:3128", "noProxy": ["10.43.0.0/16", ".svc"]},
+        "arc-onboarding:clusters": [
+            {"clusterName": f"edge-{i:04d}", "resourceGroup": f"arc-bench-rg-{i % 10}", "kubeContext": f"edge-{i:04d}"}
+            for i in range(size)
+        ],
+    }
+    stack = directory / f"Pulumi.bench-{size}.yaml"
+    stack.write_text(yaml.safe_dump({"config": config}))
+    return stack
+
+
+def measure(stack: Path) -> dict[str, float]:
+    command = ["/usr/bin/time", "-v", sys.executable, "-m", "components.plan", "--config-file", str(stack), "--json"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"plan failed for {stack.name}: {run.stderr.strip().splitlines()[-1]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
+    assert wall and rss, run.stderr
+    hours, minutes, seconds = int(wall[1] or 0), int(wall[2]), float(wall[3])
+    resources = len(json.loads(run.stdout)["resources"])
+    return {"seconds": hours * 3600 + minutes * 60 + seconds, "peak_mb": int(rss[1]) / 1024, "resources": resources}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 50, 500])
+    parser.add_argument("--write", type=Path, help="markdown file whose results table is replaced")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            result = measure(write_fleet(Path(tmp), size))
+            rows.append(f"| {size} | {result['resources']} | {result['seconds']:.1f} | {result['peak_mb']:.0f} |")
+            print(rows[-1], flush=True)
+    if args.write:
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        table = "\n".join(
+            [f"Measured {datetime.date.today().isoformat()} on {machine}.", "",
+             "| clusters | resources | wall time (s) | peak RSS (MB) |", "|---|---|---|---|", *rows]
+        )
+        text = args.write.read_text()
+        text = re.sub(r"(<!-- results:start -->\n).*?(\n<!-- results:end -->)", lambda m: m[1] + table + m[2], text, flags=re.S)
+        args.write.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
