@@ -17,6 +17,7 @@ from pulumi_azure_native import kubernetes as arc
 
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud
+from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import pkcs1_public_key_b64
 from .settings import IN_CLUSTER, ClusterSettings
 
@@ -48,6 +49,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     resource_group: pulumi.Output[str]
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
+    gitops: ArcGitOps | None
 
     def __init__(
         self,
@@ -141,6 +143,23 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
             ),
+        )
+
+        # Flux goes on once the agents are in: the extension manager that installs it is one of them.
+        self.gitops = (
+            ArcGitOps(
+                f"{name}-gitops",
+                ArcGitOpsArgs(
+                    settings=settings.gitops,
+                    cluster_name=self.connected_cluster.name,
+                    resource_group_name=args.resource_group_name,
+                    secret=settings.is_secret("gitops"),
+                    depends_on=[self.release],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if settings.gitops
+            else None
         )
 
         self.cluster_id = self.connected_cluster.id

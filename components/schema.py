@@ -34,6 +34,8 @@ class Key:
     default_doc: str | None = None
     # Stack-wide: not allowed inside `clusters` items.
     stack_only: bool = False
+    # An object that is off until one of its fields is set: unset, it is None, not its defaults.
+    optional: bool = False
 
 
 AGENT_FIELDS: dict[str, Key] = {
@@ -70,6 +72,23 @@ PROXY_FIELDS: dict[str, Key] = {
     "caCertFile": Key(
         "string",
         "PEM file of the proxy's CA, relative to the project directory.",
+    ),
+}
+
+GITOPS_FIELDS: dict[str, Key] = {
+    "url": Key(
+        "string",
+        "Git repository Flux syncs from: `https://` or `ssh://` (`http://` is accepted with a warning).",
+        default_doc="required with `gitops`",
+    ),
+    "branch": Key("string", "Branch to follow.", default="main"),
+    "path": Key("string", "Directory in the repository that the kustomization applies.", default="./"),
+    "syncIntervalSeconds": Key(
+        "integer", "How often Flux fetches the repository and re-applies the path.", default=600
+    ),
+    "httpsUser": Key("string", "User name for an `https://` repository (with `httpsPassword`)."),
+    "httpsPassword": Key(
+        "string", "Password or token for `httpsUser`; set it with `--secret` (always kept secret)."
     ),
 }
 
@@ -128,6 +147,12 @@ SCHEMA: dict[str, Key] = {
         stack_only=True,
     ),
     "agents": Key("object", "Arc agents' Helm release.", fields=AGENT_FIELDS),
+    "gitops": Key(
+        "object",
+        "Flux on the connected cluster (the microsoft.flux extension and one Flux configuration).",
+        fields=GITOPS_FIELDS,
+        optional=True,
+    ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
 }
 
@@ -145,6 +170,8 @@ SCHEMA["clusters"] = Key(
 
 def default_of(key: Key) -> Any:
     """The value a key takes when unset (objects: the defaults of their fields)."""
+    if key.optional:
+        return None
     if key.type == "object":
         return {name: default_of(sub) for name, sub in key.fields.items()}
     if isinstance(key.default, (dict, list)):

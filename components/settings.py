@@ -55,6 +55,9 @@ _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 _TAG_NAME_FORBIDDEN = set('<>%&\\?/')
+# `git check-ref-format --branch`, compactly: no control characters, spaces or ~^:?*[\, no `..`,
+# `@{` or `//`, not starting with `-`, `.` or `/`, not ending with `/`, `.` or `.lock`.
+_GIT_BRANCH = re.compile(r"(?!.*(?:\.\.|@\{|//|\.lock$|[./]$))(?![-./])[^\x00-\x20\x7f~^:?*\[\\]+")
 
 
 class ConfigError(Exception):
@@ -90,6 +93,17 @@ class AgentSettings:
 
 
 @dataclass(frozen=True)
+class GitOpsSettings:
+    url: str
+    branch: str
+    path: str
+    sync_interval_seconds: int
+    https_user: str | None = None
+    # Kept out of repr so no traceback or debug print can show it.
+    https_password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class KubeTarget:
     path: str  # as resolved, for messages and the plan
     content: str | None  # None when in-cluster, or the file does not exist (a warning)
@@ -111,6 +125,7 @@ class ClusterSettings:
     proxy: ProxySettings
     # Config keys set as secrets: their values stay secret wherever they flow.
     secret_keys: frozenset[str] = frozenset()
+    gitops: GitOpsSettings | None = None
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -491,9 +506,10 @@ def _build_cluster(
     agents = _check_agents(tree["agents"], project_dir, report)
     proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
     kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], project_dir, environ, report)
+    gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
     create_group = tree["createResourceGroup"]
     parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube)
-    if any(p is None or p is _INVALID for p in parts) or create_group is _INVALID:
+    if any(p is None or p is _INVALID for p in parts) or _INVALID in (create_group, gitops):
         return None
     assert cluster_name and group and location and distribution and infrastructure
     assert tags is not None and agents and proxy and kube
@@ -509,6 +525,7 @@ def _build_cluster(
         agents=agents,
         proxy=proxy,
         secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
+        gitops=gitops,
     )
 
 
@@ -754,6 +771,101 @@ def _check_no_proxy_entry(entry: str, path: str, report: _Report) -> bool:
         report.error(path, f"{entry!r} is not a host name, .domain suffix, IP or CIDR")
         return False
     return True
+
+
+def _check_gitops(value: Any, stored_secret: bool, report: _Report) -> Any:
+    """GitOpsSettings, None when `gitops` is unset, or _INVALID. Never echoes a value."""
+    if value is None or value is _INVALID:
+        return value
+    ok = all(v is not _INVALID for v in value.values())
+    url, user, password = value["url"], value["httpsUser"], value["httpsPassword"]
+    scheme = None
+    if url is None:
+        report.item_error(
+            "gitops.url",
+            f"is required with gitops: `pulumi config set --path '{NAMESPACE}:{report.item}gitops.url' URL`",
+        )
+        ok = False
+    elif isinstance(url, str) and url != SECURE_PLACEHOLDER:
+        scheme = _check_git_url(url, report)
+        ok = ok and scheme is not None
+    branch = value["branch"]
+    if isinstance(branch, str) and branch != SECURE_PLACEHOLDER and not _GIT_BRANCH.fullmatch(branch):
+        report.error("gitops.branch", "is not a valid Git branch name")
+        ok = False
+    path = value["path"]
+    if isinstance(path, str) and path != SECURE_PLACEHOLDER:
+        if not path.strip():
+            report.error("gitops.path", "must not be empty (`./` is the repository root)")
+            ok = False
+        elif ".." in path.replace("\\", "/").split("/"):
+            report.error("gitops.path", "must stay inside the repository (no `..`)")
+            ok = False
+    interval = value["syncIntervalSeconds"]
+    if isinstance(interval, int) and interval <= 0:
+        report.error("gitops.syncIntervalSeconds", "must be a positive number of seconds")
+        ok = False
+    if isinstance(user, str) and not user.strip():
+        report.error("gitops.httpsUser", "must not be empty")
+        ok = False
+    if user is not None and password is None:
+        report.error("gitops.httpsUser", "needs gitops.httpsPassword (set it with --secret)")
+        ok = False
+    if password is not None:
+        if user is None:
+            report.error("gitops.httpsPassword", "needs gitops.httpsUser")
+            ok = False
+        if scheme is not None and scheme != "https":
+            report.error("gitops.httpsPassword", f"is only sent to an https:// url, not {scheme}://")
+            ok = False
+        if isinstance(password, str) and not password:
+            report.error("gitops.httpsPassword", "must not be empty")
+            ok = False
+        if not stored_secret and password != SECURE_PLACEHOLDER:
+            report.warn(
+                "gitops.httpsPassword",
+                "is stored in plaintext; it is kept secret in Pulumi, but set it with "
+                f"`pulumi config set --secret --path '{NAMESPACE}:{report.where('gitops.httpsPassword')}' VALUE`",
+            )
+    if not ok:
+        return _INVALID
+    return GitOpsSettings(
+        url=url,
+        branch=branch,
+        path=path,
+        sync_interval_seconds=interval,
+        https_user=user,
+        https_password=password,
+    )
+
+
+def _check_git_url(url: str, report: _Report) -> str | None:
+    """The URL's scheme, or None when invalid. Never echoes the URL: it may hold a token."""
+    key = "gitops.url"
+    if any(c.isspace() for c in url):
+        report.error(key, "must not contain spaces or line breaks")
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "ssh", "http"):
+        if re.fullmatch(r"[\w.-]+@[\w.-]+:.+", url):
+            report.error(key, "scp-style addresses are not accepted by Flux; write ssh://git@host/path")
+        else:
+            report.error(key, "must start with https:// or ssh://")
+        return None
+    try:
+        parts.port
+    except ValueError:
+        report.error(key, "has an invalid port (1-65535)")
+        return None
+    if not parts.hostname:
+        report.error(key, f"has no host: expected {parts.scheme}://host/path")
+        return None
+    if parts.password is not None or (parts.username is not None and parts.scheme != "ssh"):
+        report.error(key, "must not carry credentials; set gitops.httpsUser and gitops.httpsPassword (--secret)")
+        return None
+    if parts.scheme == "http":
+        report.warn(key, "http:// is unencrypted: the cluster applies whatever the network returns; prefer https://")
+    return parts.scheme
 
 
 def _read_ca(file: str, project_dir: Path, today: datetime.date, report: _Report) -> str | None:

@@ -1,0 +1,116 @@
+"""`ArcGitOps`: Flux on a connected cluster, the step after `az connectedk8s connect`.
+
+Declares what `az k8s-configuration flux create` does: the `microsoft.flux` cluster extension, then
+one Flux configuration (a Git source and one kustomization). The extension is ordered after the
+agents are installed, and the configuration after the extension (Microsoft: the extension must
+exist before any fluxConfigurations); destroy runs the other way round, as the docs require.
+
+Proxy: nothing is passed. The extension documents no proxy setting; Flux on an Arc cluster behind
+a proxy relies on the agents having been installed with it (README, "GitOps with Flux").
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Sequence
+
+import pulumi
+from pulumi_azure_native import kubernetesconfiguration as kc
+
+from .agent_values import keep_secret
+from .settings import GitOpsSettings
+
+COMPONENT_TYPE = "arc-onboarding:index:ArcGitOps"
+# Explicit ARM names: `flux` is what the az CLI names the extension it installs on demand.
+EXTENSION_NAME = "flux"
+CONFIGURATION_NAME = "cluster-config"
+# The configuration's objects (and its multi-tenancy service account) live in this namespace.
+CONFIGURATION_NAMESPACE = "cluster-config"
+FLUX_NAMESPACE = "flux-system"
+# The az CLI's default kustomization name when none is given.
+KUSTOMIZATION_NAME = "kustomization-1"
+
+
+def _connected_cluster_scope(cluster_name: pulumi.Input[str], resource_group_name: pulumi.Input[str]) -> dict:
+    """The four arguments that address a connected cluster from Microsoft.KubernetesConfiguration."""
+    return {
+        "cluster_name": cluster_name,
+        "cluster_resource_name": "connectedClusters",
+        "cluster_rp": "Microsoft.Kubernetes",
+        "resource_group_name": resource_group_name,
+    }
+
+
+@dataclass(frozen=True)
+class ArcGitOpsArgs:
+    settings: GitOpsSettings
+    # The connected cluster's ARM name (its output, so the extension waits for it).
+    cluster_name: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    # `gitops` was set as a secret: every value stays secret.
+    secret: bool = False
+    # What "the agents are connected" means here: the agents' release (and a verify step, if any).
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+class ArcGitOps(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ArcGitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        settings = args.settings
+        wrap = keep_secret(args.secret)
+        scope = _connected_cluster_scope(args.cluster_name, args.resource_group_name)
+
+        self.extension = kc.Extension(
+            f"{name}-flux",
+            extension_name=EXTENSION_NAME,
+            extension_type="microsoft.flux",
+            # Minor versions only; Microsoft supports the newest three (N-2).
+            auto_upgrade_minor_version=True,
+            # As the az CLI creates it on a connected cluster.
+            identity=kc.IdentityArgs(type=kc.ResourceIdentityType.SYSTEM_ASSIGNED),
+            scope=kc.ScopeArgs(cluster=kc.ScopeClusterArgs(release_namespace=FLUX_NAMESPACE)),
+            **scope,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.depends_on),
+                # Fixed ARM name: a replacement must delete the old one first.
+                delete_before_replace=True,
+            ),
+        )
+
+        protected: dict[str, pulumi.Input[str]] = {}
+        if settings.https_password is not None:
+            # The API takes the password base64-encoded under `httpsKey`, as the az CLI sends it.
+            encoded = base64.b64encode(settings.https_password.encode()).decode()
+            protected["httpsKey"] = pulumi.Output.secret(encoded)
+        interval = wrap(settings.sync_interval_seconds)
+        self.configuration = kc.FluxConfiguration(
+            f"{name}-config",
+            flux_configuration_name=CONFIGURATION_NAME,
+            namespace=CONFIGURATION_NAMESPACE,
+            scope=kc.ScopeType.CLUSTER,
+            source_kind=kc.SourceKindType.GIT_REPOSITORY,
+            git_repository=kc.GitRepositoryDefinitionArgs(
+                url=wrap(settings.url),
+                repository_ref=kc.RepositoryRefDefinitionArgs(branch=wrap(settings.branch)),
+                sync_interval_in_seconds=interval,
+                https_user=wrap(settings.https_user) if settings.https_user is not None else None,
+            ),
+            kustomizations={
+                KUSTOMIZATION_NAME: kc.KustomizationDefinitionArgs(
+                    path=wrap(settings.path),
+                    sync_interval_in_seconds=interval,
+                    # Objects removed from Git (or with the configuration) are removed from the cluster.
+                    prune=True,
+                ),
+            },
+            configuration_protected_settings=protected or None,
+            **scope,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.extension],
+                delete_before_replace=True,
+            ),
+        )
+        self.register_outputs({})
