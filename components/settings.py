@@ -396,7 +396,8 @@ def load(
         for index, item in enumerate(raw["clusters"]):
             if item is _INVALID:
                 continue
-            inherited = secret_names & (set(CLUSTER_FIELDS) - set(item))
+            # A secret default stays secret in every item: merged objects keep some of its values.
+            inherited = secret_names & set(CLUSTER_FIELDS)
             # One secure leaf makes the whole `clusters` key secret; names still form URNs.
             own = set(item) - {"clusterName", "resourceGroup"} if "clusters" in secret_names else set()
             items.append((_merge(defaults, item), report.scoped(_item_origin(item, index), f"clusters[{index}]."), frozenset(inherited | own)))

@@ -141,3 +141,22 @@ def test_fleet_errors_name_the_item(plan, config: dict[str, Any], expected: str)
 def test_a_bad_default_is_reported_once_at_its_own_key(plan) -> None:
     found = problems(plan, fleet(proxy={"httpsProxy": "ftp://proxy:21"}))
     assert [p for p in found if "httpsProxy" in p] == ["arc-onboarding:proxy.httpsProxy: must start with http:// or https://"]
+
+
+def test_secret_default_object_stays_secret_when_an_item_overrides_part_of_it(plan) -> None:
+    raw = (
+        "config:\n"
+        "  arc-onboarding:location: westeurope\n"
+        "  arc-onboarding:resourceGroup: rg-a\n"
+        "  arc-onboarding:proxy:\n"
+        "    httpsProxy: {secure: AAABAKxyz==}\n"
+        "    noProxy: [.svc]\n"
+        "  arc-onboarding:clusters:\n"
+        "    - {clusterName: c1, kubeContext: kind-arc-dev}\n"
+        "    - {clusterName: c2, kubeContext: kind-other, proxy: {noProxy: [10.0.0.0/8]}}\n"
+    )
+    result = plan(None, "--json", raw=raw)
+    assert result.code == 0, result.stderr
+    for name in ("rg-a/c1-agents", "rg-a/c2-agents"):
+        values = result.resource("kubernetes:helm.sh/v3:Release", name)["inputs"]["values"]["global"]
+        assert values["httpsProxy"] == "[secret]" and values["noProxy"] == "[secret]"
