@@ -642,7 +642,8 @@ def _detect(
     try:
         nodes = detection.parse_nodes(_nodes_json(kube, environ))
     except detection.NodesError as error:
-        report.error(key, f"{AUTO}: {error}")
+        # The failure is this cluster's, even when `auto` came from a fleet default: name the item.
+        report.item_error(key, f"{AUTO}: {error}")
         return None, None
     return (
         detection.detect_distribution(nodes) if distribution == AUTO else distribution,

@@ -457,11 +457,13 @@ class TestDetection:
         config = {
             "location": "westeurope",
             "resourceGroup": "rg-a",
+            "distribution": "auto",
             "clusters": [
-                {"clusterName": "c1", "kubeContext": "kind-arc-dev", "distribution": "auto"},
-                {"clusterName": "c2", "kubeContext": "kind-other", "distribution": "auto"},
+                {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
+                {"clusterName": "c2", "kubeContext": "kind-other"},
             ],
         }
+        # `auto` is the fleet's default, but only c2 cannot be read: the line names the item.
         (line,) = invalid(plan(config, "--json"))
         assert line.startswith("arc-onboarding:clusters[1].distribution: auto: kubectl get nodes failed")
 
