@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pulumi
 
 from .clouds import Cloud
-from .settings import ProxySettings
+from .settings import FeatureSettings, ProxySettings
 
 
 def keep_secret(secret: bool) -> Callable[[Any], Any]:
@@ -42,6 +42,24 @@ def proxy_values(proxy: ProxySettings) -> dict[str, Any]:
     return values
 
 
+def feature_values(features: FeatureSettings) -> dict[str, Any]:
+    """`systemDefaultValues` of the features, as `az connectedk8s connect` / `enable-features` set them.
+
+    Only what is on is set, so a default stack sends exactly the CLI's connect values.
+    """
+    wrap = keep_secret(features.secret)
+    values: dict[str, Any] = {"clusterconnect-agent": {"enabled": wrap(features.cluster_connect)}}
+    if features.custom_locations_oid:
+        values["customLocations"] = {"enabled": wrap(True), "oid": wrap(features.custom_locations_oid)}
+    if features.azure_rbac:
+        guard: dict[str, Any] = {"enabled": wrap(True), "authnMode": wrap("arc")}
+        if features.azure_rbac_skip_list:
+            # The CLI's `--skip-azure-rbac-list` joined with commas; the chart default is null.
+            guard["skipAuthzCheck"] = wrap(",".join(features.azure_rbac_skip_list))
+        values["guard"] = guard
+    return values
+
+
 def agent_values(
     *,
     subscription_id: pulumi.Input[str],
@@ -55,6 +73,7 @@ def agent_values(
     private_key_pem: pulumi.Input[str],
     auto_upgrade: bool,
     proxy: ProxySettings,
+    features: FeatureSettings = FeatureSettings(),
 ) -> dict[str, Any]:
     """The nested values map; every key exists in the chart's values.yaml with the same type."""
     return {
@@ -73,8 +92,8 @@ def agent_values(
         "systemDefaultValues": {
             # The chart defaults to SPN onboarding; key-pair onboarding needs it off.
             "spnOnboarding": False,
-            "clusterconnect-agent": {"enabled": True},
             # A string in the chart ("true"), read into the AZURE_ARC_AUTOUPDATE config map entry.
             "azureArcAgents": {"autoUpdate": "true" if auto_upgrade else "false"},
+            **feature_values(features),
         },
     }

@@ -16,7 +16,7 @@ import pulumi_tls as tls
 from pulumi_azure_native import kubernetes as arc
 
 from .agent_values import agent_values, keep_secret
-from .clouds import Cloud
+from .clouds import Cloud, config_data_plane
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import pkcs1_public_key_b64
 from .settings import IN_CLUSTER, ClusterSettings
@@ -47,9 +47,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     cluster_id: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
     resource_group: pulumi.Output[str]
+    key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
+    data_plane_endpoint: pulumi.Input[str]
 
     def __init__(
         self,
@@ -63,14 +65,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         def secret_if(key: str) -> Callable[[Any], Any]:
             return keep_secret(settings.is_secret(key))
 
-        self.key = tls.PrivateKey(
-            f"{name}-key",
-            algorithm="RSA",
-            rsa_bits=4096,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # The provider marks it secret in state; wrapping says so to every consumer too.
-        private_key_pem = pulumi.Output.secret(self.key.private_key_pem)
+        private_key_pem, public_key = self._agent_key(name, settings)
 
         location = secret_if("location")(settings.location)
         distribution = secret_if("distribution")(settings.distribution)
@@ -81,9 +76,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             location=location,
             identity=arc.ConnectedClusterIdentityArgs(type=arc.ResourceIdentityType.SYSTEM_ASSIGNED),
-            agent_public_key_certificate=self.key.public_key_pem.apply(pkcs1_public_key_b64),
+            agent_public_key_certificate=public_key,
             distribution=distribution,
             infrastructure=infrastructure,
+            **self._private_link(settings),
             arc_agent_profile=arc.ArcAgentProfileArgs(
                 agent_auto_upgrade=(
                     arc.AutoUpgradeOptions.ENABLED
@@ -135,6 +131,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 private_key_pem=private_key_pem,
                 auto_upgrade=settings.agents.auto_upgrade,
                 proxy=settings.proxy,
+                features=settings.features,
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -167,7 +164,37 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.resource_group = pulumi.Output.from_input(args.resource_group_name)
         self.agent_namespace = AGENT_NAMESPACE
         self.kube_context = secret_if("kubeContext")(kube.context)
+        self.data_plane_endpoint = secret_if("location")(config_data_plane(args.cloud, settings.location))
         self.register_outputs(self.outputs())
+
+    def _agent_key(self, name: str, settings: ClusterSettings) -> tuple[pulumi.Output[str], pulumi.Input[str]]:
+        """(private key PEM as a secret, public key as ARM wants it): generated, or adopted."""
+        agents = settings.agents
+        if agents.private_key_pem is not None:
+            # Adopted: the agents keep the key they were onboarded with; no key resource.
+            self.key = None
+            public = agents.public_key if agents.public_key is not None else _unknown()
+            return pulumi.Output.secret(agents.private_key_pem), public
+        self.key = tls.PrivateKey(
+            f"{name}-key",
+            algorithm="RSA",
+            rsa_bits=4096,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The provider marks it secret in state; wrapping says so to every consumer too.
+        return pulumi.Output.secret(self.key.private_key_pem), self.key.public_key_pem.apply(pkcs1_public_key_b64)
+
+    @staticmethod
+    def _private_link(settings: ClusterSettings) -> dict[str, Any]:
+        """ConnectedCluster inputs; none without private link (the SDK's default is Disabled)."""
+        if settings.private_link_scope_id is None:
+            return {}
+        return {
+            "private_link_state": arc.PrivateLinkState.ENABLED,
+            "private_link_scope_resource_id": keep_secret(settings.is_secret("privateLink"))(
+                settings.private_link_scope_id
+            ),
+        }
 
     def outputs(self) -> dict[str, pulumi.Input[str] | None]:
         """What a stack exports per cluster."""
@@ -177,4 +204,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             "resourceGroup": self.resource_group,
             "agentNamespace": self.agent_namespace,
             "kubeContext": self.kube_context,
+            "dataPlaneEndpoint": self.data_plane_endpoint,
         }
+
+
+def _unknown() -> pulumi.Output[str]:
+    """A value known only at `pulumi up`: an adopted key the offline plan could not decrypt."""
+    return pulumi.Output.from_input(pulumi.UNKNOWN)  # type: ignore[arg-type]

@@ -39,3 +39,17 @@ CLOUDS: dict[str, Cloud] = {
 def config_data_plane(cloud: Cloud, location: str) -> str:
     """The agents' config data plane for a region (the az CLI builds it the same way)."""
     return f"https://{location}.dp.kubernetesconfiguration.azure.{cloud.suffix}"
+
+
+def clouds_table() -> str:
+    """The README's cloud table, generated so the endpoints cannot drift from `CLOUDS`."""
+    rows = [
+        "| `cloud` | `azure-native:environment` | `global.azureEnvironment` | ARM endpoint | agents' data plane (`dataPlaneEndpoint`) |",
+        "|---|---|---|---|---|",
+    ]
+    for cloud in CLOUDS.values():
+        rows.append(
+            f"| `{cloud.name}` | `{cloud.native_environment}` | `{cloud.helm_environment}` | {cloud.arm_endpoint} "
+            f"| `{config_data_plane(cloud, '<region>')}` |"
+        )
+    return "\n".join(rows)

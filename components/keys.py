@@ -4,6 +4,9 @@
 az CLI sends; pulumi_tls gives a PKIX `PUBLIC KEY` PEM (SubjectPublicKeyInfo), which wraps that
 same structure in an algorithm identifier and a BIT STRING. Unwrapping needs only the standard
 library, so the conversion can be checked independently against `cryptography`.
+
+An adopted onboarding brings its own private key (`agents.privateKey`); its public half is derived
+with `cryptography`, which also proves the PEM is a usable RSA key.
 """
 
 from __future__ import annotations
@@ -76,3 +79,42 @@ def pkcs1_public_key_b64(pkix_pem: str) -> str:
     if offset != len(numbers):
         raise KeyFormatError("RSAPublicKey has more than two integers")
     return base64.b64encode(rsa_public_key).decode("ascii")
+
+
+def pkcs1_public_key_der(b64: str) -> bytes:
+    """The DER of a base64 PKCS#1 RSAPublicKey (ARM's `agentPublicKeyCertificate`), checked."""
+    try:
+        der = base64.b64decode("".join(b64.split()), validate=True)
+    except binascii.Error as error:
+        raise KeyFormatError("not base64") from error
+    numbers, end = _read(der, 0, _SEQUENCE)
+    if end != len(der):
+        raise KeyFormatError("trailing bytes after RSAPublicKey")
+    _, offset = _read(numbers, 0, _INTEGER)  # modulus
+    _, offset = _read(numbers, offset, _INTEGER)  # public exponent
+    if offset != len(numbers):
+        raise KeyFormatError("not an RSAPublicKey (SEQUENCE of modulus and exponent)")
+    return der
+
+
+def public_key_of_private_pem(pem: str) -> str:
+    """base64 DER PKCS#1 RSAPublicKey of a PKCS#1 `RSA PRIVATE KEY` PEM (what the CLI stores).
+
+    Only that form: it is what the agents read from their secret, and a PKCS#8 or encrypted key
+    there would not be the key the cluster was onboarded with. Messages never include the key.
+    """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if "ENCRYPTED" in pem:
+        raise KeyFormatError("an encrypted key")
+    pem_body(pem, "RSA PRIVATE KEY")  # the label, before parsing
+    try:
+        key = serialization.load_pem_private_key(pem.strip().encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm):
+        raise KeyFormatError("not a readable RSA private key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise KeyFormatError("not an RSA private key")
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    return base64.b64encode(der).decode("ascii")

@@ -19,6 +19,8 @@ from .settings import ConfigError, GroupSettings, StackSettings, load, runtime_c
 # What the agents need registered (the az CLI refuses to connect without the first and warns
 # without the second).
 PROVIDER_NAMESPACES = ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")
+# Custom locations' resource provider: `az connectedk8s` checks it before enabling them.
+CUSTOM_LOCATIONS_NAMESPACE = "Microsoft.ExtendedLocation"
 
 
 class InvalidConfiguration(pulumi.RunError):
@@ -50,7 +52,15 @@ def load_settings(project_dir: Path) -> StackSettings:
     return settings
 
 
-def register_providers(subscription_id: pulumi.Output[str]) -> list[command.local.Command]:
+def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
+    """What this stack registers: the agents' namespaces, plus custom locations' once if any cluster uses them."""
+    custom_locations = any(c.features.custom_locations_oid for c in settings.clusters)
+    return PROVIDER_NAMESPACES + ((CUSTOM_LOCATIONS_NAMESPACE,) if custom_locations else ())
+
+
+def register_providers(
+    subscription_id: pulumi.Output[str], namespaces: tuple[str, ...] = PROVIDER_NAMESPACES
+) -> list[command.local.Command]:
     """`az provider register --wait` per namespace; never unregistered (no delete command).
 
     azure-native has no resource for this (it only registers a resource's own namespace on
@@ -64,7 +74,7 @@ def register_providers(subscription_id: pulumi.Output[str]) -> list[command.loca
                 " --subscription ", subscription_id, " --wait",
             ),  # fmt: skip
         )
-        for namespace in PROVIDER_NAMESPACES
+        for namespace in namespaces
     ]
 
 
@@ -87,7 +97,11 @@ def resource_group(group: GroupSettings, subscription_id: pulumi.Output[str]) ->
 def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     """Declare the whole stack; returns the cluster components by logical name."""
     client = authorization.get_client_config_output()
-    registrations = register_providers(client.subscription_id) if settings.register_providers else []
+    registrations = (
+        register_providers(client.subscription_id, provider_namespaces(settings))
+        if settings.register_providers
+        else []
+    )
     groups = {g.name.lower(): resource_group(g, client.subscription_id) for g in settings.groups}
     clusters: dict[str, ArcConnectedCluster] = {}
     for cluster in settings.clusters:

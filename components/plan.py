@@ -1,6 +1,6 @@
 """Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
 
-    python -m components.plan [--stack NAME] [--config-file PATH] [--json]
+    python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json]
 
 Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
 runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
@@ -10,18 +10,20 @@ Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import yaml
 
 from .offline import ProgramRun, Registration, run_program
 from .schema import NAMESPACE
-from .settings import SECURE_PLACEHOLDER, YAML_LOADER
+from .settings import NODES_FILE_ENV, SECURE_PLACEHOLDER, YAML_LOADER
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -184,22 +186,47 @@ def render_tree(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@contextlib.contextmanager
+def _nodes_file(path: Path | None) -> Iterator[None]:
+    """Hand `--nodes-file` to the settings loader, which the program reaches only through the environment."""
+    if path is None:
+        yield
+        return
+    if not path.is_file():
+        raise PlanInputError(f"--nodes-file {path}: no such file")
+    previous = os.environ.get(NODES_FILE_ENV)
+    os.environ[NODES_FILE_ENV] = str(path.resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[NODES_FILE_ENV]
+        else:
+            os.environ[NODES_FILE_ENV] = previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", help="stack name (default: dev)")
     parser.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
+    parser.add_argument(
+        "--nodes-file",
+        type=Path,
+        help="`kubectl get nodes -o json` dump that `distribution/infrastructure: auto` read instead of the cluster",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
     project_dir = Path.cwd()
     try:
         stack_config = read_stack_config(project_dir, args.stack, args.config_file)
-        run = run_program(
-            project_dir / "__main__.py",
-            stack_config.project,
-            stack_config.stack,
-            stack_config.config,
-            stack_config.secret_keys,
-        )
+        with _nodes_file(args.nodes_file):
+            run = run_program(
+                project_dir / "__main__.py",
+                stack_config.project,
+                stack_config.stack,
+                stack_config.config,
+                stack_config.secret_keys,
+            )
     except PlanInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID

@@ -59,6 +59,18 @@ AGENT_FIELDS: dict[str, Key] = {
         "Helm wait timeout for install and upgrade.",
         default=DEFAULT_TIMEOUT_SECONDS,
     ),
+    "privateKey": Key(
+        "string",
+        "Adopt a CLI onboarding: the PKCS#1 PEM from the cluster's "
+        "`azure-arc/azure-arc-connect-privatekey` secret, used instead of a generated key "
+        "(set it with `--secret`).",
+    ),
+    "publicKeyCertificate": Key(
+        "string",
+        "The connected cluster's current `agentPublicKeyCertificate` "
+        "(`az connectedk8s show --query agentPublicKeyCertificate`); must match "
+        "`agents.privateKey`.",
+    ),
 }
 
 PROXY_FIELDS: dict[str, Key] = {
@@ -89,6 +101,33 @@ GITOPS_FIELDS: dict[str, Key] = {
     "httpsUser": Key("string", "User name for an `https://` repository (with `httpsPassword`)."),
     "httpsPassword": Key(
         "string", "Password or token for `httpsUser`; set it with `--secret` (always kept secret)."
+    ),
+}
+
+PRIVATE_LINK_FIELDS: dict[str, Key] = {
+    "scopeResourceId": Key(
+        "string",
+        "ARM id of a `Microsoft.HybridCompute/privateLinkScopes` in the cluster's region: private "
+        "link on, cluster-connect off.",
+    ),
+}
+
+FEATURE_FIELDS: dict[str, Key] = {
+    "clusterConnect": Key(
+        "boolean",
+        "Cluster-connect agent (`az connectedk8s proxy`); impossible with private link.",
+        default_doc="`true`; `false` with private link",
+    ),
+    "customLocationsOid": Key(
+        "string",
+        "Object id of the Custom Locations RP's service principal: turns custom locations on "
+        "(needs cluster-connect; registers Microsoft.ExtendedLocation).",
+    ),
+    "azureRbac": Key("boolean", "Azure RBAC for the cluster (the guard agent).", default=False),
+    "azureRbacSkipList": Key(
+        "array",
+        "Users, emails or object ids that skip the Azure RBAC check (with `features.azureRbac`).",
+        items="string",
     ),
 }
 
@@ -128,10 +167,16 @@ SCHEMA: dict[str, Key] = {
         default_doc="the file's current-context",
     ),
     "distribution": Key(
-        "string", "Kubernetes distribution, one of the az CLI's values.", default="generic"
+        "string",
+        "Kubernetes distribution, one of the az CLI's values; `auto` detects it from the nodes "
+        "as the CLI does.",
+        default="generic",
     ),
     "infrastructure": Key(
-        "string", "Infrastructure, one of the az CLI's values.", default="generic"
+        "string",
+        "Infrastructure, one of the az CLI's values; `auto` detects it from the nodes as the CLI "
+        "does.",
+        default="generic",
     ),
     "cloud": Key(
         "string",
@@ -142,7 +187,8 @@ SCHEMA: dict[str, Key] = {
     ),
     "registerProviders": Key(
         "boolean",
-        "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration.",
+        "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
+        "Microsoft.ExtendedLocation when a cluster uses custom locations).",
         default=True,
         stack_only=True,
     ),
@@ -153,6 +199,8 @@ SCHEMA: dict[str, Key] = {
         fields=GITOPS_FIELDS,
         optional=True,
     ),
+    "privateLink": Key("object", "Arc private link.", fields=PRIVATE_LINK_FIELDS),
+    "features": Key("object", "Agent features, as `az connectedk8s enable-features`.", fields=FEATURE_FIELDS),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
 }
 

@@ -9,6 +9,7 @@ offline plan alike.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import difflib
 import functools
@@ -23,8 +24,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import regions
+from . import detection, regions
 from .clouds import CLOUDS, Cloud
+from .keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
 from .schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, Key, default_of
 
 # libyaml's parser when the wheel has it: kubeconfig and stack files can be large in fleets.
@@ -46,6 +48,11 @@ INFRASTRUCTURES = (
     "generic", "azure", "aws", "gcp", "azure_stack_hci", "azure_stack_hub", "azure_stack_edge",
     "vsphere", "windows_server",
 )  # fmt: skip
+# Our explicit opt-in to the CLI's node heuristics (the CLI runs them when it sees `generic`).
+AUTO = "auto"
+# Offline/testing hook: a `kubectl get nodes -o json` dump read instead of the live cluster
+# (`python -m components.plan --nodes-file PATH` sets it).
+NODES_FILE_ENV = "ARC_ONBOARDING_NODES_FILE"
 MIN_CHART_VERSION = (1, 14, 0)
 # `kubeconfig: in-cluster`: the pod's service account (an operator inside the cluster it onboards).
 IN_CLUSTER = "in-cluster"  # the az CLI refuses older stable agents on the /v2/ chart path
@@ -58,6 +65,13 @@ _TAG_NAME_FORBIDDEN = set('<>%&\\?/')
 # `git check-ref-format --branch`, compactly: no control characters, spaces or ~^:?*[\, no `..`,
 # `@{` or `//`, not starting with `-`, `.` or `/`, not ending with `/`, `.` or `.lock`.
 _GIT_BRANCH = re.compile(r"(?!.*(?:\.\.|@\{|//|\.lock$|[./]$))(?![-./])[^\x00-\x20\x7f~^:?*\[\\]+")
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# ARM ids compare case-insensitively, so the fixed segments do too.
+_PRIVATE_LINK_SCOPE_ID = re.compile(
+    rf"/subscriptions/{_GUID.pattern}/resourceGroups/[-\w.()]{{1,90}}"
+    r"/providers/Microsoft\.HybridCompute/privateLinkScopes/[-\w.]+",
+    re.I,
+)
 
 
 class ConfigError(Exception):
@@ -90,6 +104,22 @@ class AgentSettings:
     chart_version: str
     auto_upgrade: bool
     timeout_seconds: int
+    # An adopted onboarding's key (PKCS#1 PEM): used instead of generating one. Always secret.
+    private_key_pem: str | None = None
+    # Its public half, base64 PKCS#1; None with a key only when the offline plan could not decrypt it.
+    public_key: str | None = None
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """Agent features as `az connectedk8s enable-features` sets them (Helm values only)."""
+
+    cluster_connect: bool = True
+    custom_locations_oid: str | None = None
+    azure_rbac: bool = False
+    azure_rbac_skip_list: tuple[str, ...] = ()
+    # `features` was set with --secret: its values stay secret in the Helm values.
+    secret: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +156,8 @@ class ClusterSettings:
     # Config keys set as secrets: their values stay secret wherever they flow.
     secret_keys: frozenset[str] = frozenset()
     gitops: GitOpsSettings | None = None
+    private_link_scope_id: str | None = None
+    features: FeatureSettings = FeatureSettings()
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -504,16 +536,20 @@ def _build_cluster(
     tags = _check_tags(tree["tags"], report)
     distribution = _check_distribution(tree["distribution"], report)
     infrastructure = _check_infrastructure(tree["infrastructure"], report)
-    agents = _check_agents(tree["agents"], project_dir, report)
+    agents = _check_agents(tree["agents"], "agents" in secret, project_dir, report)
     proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
     kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], project_dir, environ, report)
     gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
+    private_link = _check_private_link(tree["privateLink"], report)
+    features = _check_features(tree["features"], private_link, "features" in secret, report)
+    if kube and distribution and infrastructure:
+        distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
     create_group = tree["createResourceGroup"]
-    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube)
-    if any(p is None or p is _INVALID for p in parts) or _INVALID in (create_group, gitops):
+    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube, features)
+    if any(p is None or p is _INVALID for p in parts) or _INVALID in (create_group, gitops, private_link):
         return None
     assert cluster_name and group and location and distribution and infrastructure
-    assert tags is not None and agents and proxy and kube
+    assert tags is not None and agents and proxy and kube and features
     return ClusterSettings(
         cluster_name=cluster_name,
         resource_group=group,
@@ -527,6 +563,8 @@ def _build_cluster(
         proxy=proxy,
         secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
         gitops=gitops,
+        private_link_scope_id=private_link,
+        features=features,
     )
 
 
@@ -592,10 +630,10 @@ def _check_tags(value: Any, report: _Report) -> dict[str, str] | None:
 def _check_distribution(value: Any, report: _Report) -> str | None:
     if value is _INVALID:
         return None
-    if value not in DISTRIBUTIONS:
+    if value not in DISTRIBUTIONS and value != AUTO:
         report.error(
             "distribution",
-            f"must be one of {', '.join(DISTRIBUTIONS)}{_did_you_mean(value, DISTRIBUTIONS)}",
+            f"must be one of {', '.join(DISTRIBUTIONS)}, or {AUTO}{_did_you_mean(value, DISTRIBUTIONS)}",
         )
         return None
     return value
@@ -607,7 +645,7 @@ def _check_infrastructure(value: Any, report: _Report) -> str | None:
     if not value.strip() or "\n" in value:
         report.error("infrastructure", "must be a non-empty single-line string")
         return None
-    if value not in INFRASTRUCTURES:
+    if value not in INFRASTRUCTURES and value != AUTO:
         report.warn(
             "infrastructure",
             f"{value!r} is not one of {', '.join(INFRASTRUCTURES)}{_did_you_mean(value, INFRASTRUCTURES)}; "
@@ -616,15 +654,170 @@ def _check_infrastructure(value: Any, report: _Report) -> str | None:
     return value
 
 
+def _detect(
+    distribution: str, infrastructure: str, kube: KubeTarget, environ: Mapping[str, str], report: _Report
+) -> tuple[str | None, str | None]:
+    """Resolve `auto` from the target's nodes, as the CLI's heuristics would; (None, None) if unreadable."""
+    if AUTO not in (distribution, infrastructure):
+        return distribution, infrastructure
+    key = "distribution" if distribution == AUTO else "infrastructure"
+    try:
+        nodes = detection.parse_nodes(_nodes_json(kube, environ))
+    except detection.NodesError as error:
+        # The failure is this cluster's, even when `auto` came from a fleet default: name the item.
+        report.item_error(key, f"{AUTO}: {error}")
+        return None, None
+    return (
+        detection.detect_distribution(nodes) if distribution == AUTO else distribution,
+        detection.detect_infrastructure(nodes, INFRASTRUCTURES) if infrastructure == AUTO else infrastructure,
+    )
+
+
+def _nodes_json(kube: KubeTarget, environ: Mapping[str, str]) -> str:
+    fixture = environ.get(NODES_FILE_ENV)
+    if fixture:
+        try:
+            return Path(fixture).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise detection.NodesError(f"the nodes file {fixture} ({NODES_FILE_ENV}) cannot be read") from None
+    if kube.path == IN_CLUSTER:
+        return detection.read_nodes(None, None, environ)
+    if kube.content is None:
+        raise detection.NodesError(f"needs the cluster, but the kubeconfig {kube.path} does not exist here")
+    return detection.read_nodes(kube.path, kube.context, environ)
+
+
+def _check_private_link(value: Any, report: _Report) -> Any:
+    """The private link scope's ARM id, None when private link is off, or _INVALID."""
+    if value is _INVALID:
+        return _INVALID
+    scope = value["scopeResourceId"]
+    if scope is None or scope is _INVALID or scope == SECURE_PLACEHOLDER:
+        return scope
+    if not _PRIVATE_LINK_SCOPE_ID.fullmatch(scope):
+        report.error(
+            "privateLink.scopeResourceId",
+            "must be the ARM id of a private link scope: /subscriptions/<guid>/resourceGroups/<group>"
+            "/providers/Microsoft.HybridCompute/privateLinkScopes/<name>",
+        )
+        return _INVALID
+    return scope
+
+
+def _check_features(value: Any, private_link: Any, stored_secret: bool, report: _Report) -> FeatureSettings | None:
+    """The az CLI's rules: private link excludes cluster-connect and custom locations, which need it."""
+    if value is _INVALID:
+        return None
+    ok = all(v is not _INVALID for v in value.values())
+    connect, oid = value["clusterConnect"], value["customLocationsOid"]
+    rbac, skip = value["azureRbac"], value["azureRbacSkipList"]
+    if private_link is not None:
+        if connect is True:
+            report.error(
+                "features.clusterConnect",
+                "cannot be true with privateLink.scopeResourceId: private link turns cluster-connect off",
+            )
+            ok = False
+        if oid is not None:
+            report.error(
+                "features.customLocationsOid",
+                "custom locations cannot be used with privateLink.scopeResourceId (they need "
+                "cluster-connect, which private link turns off)",
+            )
+            ok = False
+    elif connect is False and oid is not None:
+        report.error(
+            "features.customLocationsOid",
+            "custom locations need cluster-connect: remove features.clusterConnect: false",
+        )
+        ok = False
+    if isinstance(oid, str) and oid != SECURE_PLACEHOLDER and not _GUID.fullmatch(oid):
+        report.error(
+            "features.customLocationsOid",
+            "must be an object id (a GUID): `az ad sp show --id bc313c14-388c-4e7d-a58e-70017303ee3b "
+            "--query id -o tsv`",
+        )
+        ok = False
+    if isinstance(skip, list):
+        if skip and rbac is not True:
+            report.error("features.azureRbacSkipList", "only applies with features.azureRbac: true")
+            ok = False
+        for index, entry in enumerate(skip):
+            if entry != SECURE_PLACEHOLDER and (not entry.strip() or "," in entry or any(c.isspace() for c in entry)):
+                report.error(
+                    f"features.azureRbacSkipList[{index}]",
+                    "must be one user, email or object id: not empty, no commas or spaces",
+                )
+                ok = False
+    if not ok:
+        return None
+    return FeatureSettings(
+        cluster_connect=connect if connect is not None else private_link is None,
+        custom_locations_oid=oid,
+        azure_rbac=rbac,
+        azure_rbac_skip_list=tuple(skip or ()),
+        secret=stored_secret,
+    )
+
+
+def _check_agent_key(value: Mapping[str, Any], stored_secret: bool, report: _Report) -> tuple[bool, str | None]:
+    """An adopted key: (valid, its public half as base64 PKCS#1). Never echoes either key."""
+    private, public = value["privateKey"], value["publicKeyCertificate"]
+    derived = None
+    if isinstance(private, str) and private != SECURE_PLACEHOLDER:
+        if not stored_secret:
+            report.warn(
+                "agents.privateKey",
+                "is stored in plaintext; it is kept secret in Pulumi, but set it with "
+                f"`pulumi config set --secret --path '{NAMESPACE}:agents.privateKey' \"$(kubectl -n azure-arc "
+                "get secret azure-arc-connect-privatekey -o jsonpath='{.data.privateKey}' | base64 -d)\"`",
+            )
+        try:
+            derived = public_key_of_private_pem(private)
+        except KeyFormatError as error:
+            report.error(
+                "agents.privateKey",
+                f"must be the unencrypted PKCS#1 PEM (-----BEGIN RSA PRIVATE KEY-----) of the cluster's "
+                f"azure-arc-connect-privatekey secret: {error}",
+            )
+            return False, None
+    if not isinstance(public, str) or public == SECURE_PLACEHOLDER:
+        return True, derived
+    if private is None:
+        report.error(
+            "agents.publicKeyCertificate",
+            "is only a check of agents.privateKey: set both (adopting an onboarding) or neither",
+        )
+        return False, None
+    try:
+        given = pkcs1_public_key_der(public)
+    except KeyFormatError as error:
+        report.error(
+            "agents.publicKeyCertificate",
+            f"must be the base64 PKCS#1 public key `az connectedk8s show` prints ({error})",
+        )
+        return False, None
+    if derived is not None and base64.b64decode(derived) != given:
+        report.error(
+            "agents.publicKeyCertificate",
+            "does not match agents.privateKey: the key is not the one this connected cluster was "
+            "onboarded with (check both come from the same cluster)",
+        )
+        return False, None
+    return True, derived or base64.b64encode(given).decode("ascii")
+
+
 def parse_version(version: str) -> tuple[int, int, int] | None:
     match = _SEMVER.fullmatch(version)
     return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
-def _check_agents(value: Any, project_dir: Path, report: _Report) -> AgentSettings | None:
+def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _Report) -> AgentSettings | None:
     if value is _INVALID:
         return None
     ok = all(v is not _INVALID for v in value.values())
+    key_ok, public_key = _check_agent_key(value, stored_secret, report)
+    ok = ok and key_ok
     version = value["chartVersion"]
     if isinstance(version, str):
         parsed = parse_version(version)
@@ -648,6 +841,8 @@ def _check_agents(value: Any, project_dir: Path, report: _Report) -> AgentSettin
         chart_version=version,
         auto_upgrade=value["autoUpgrade"],
         timeout_seconds=timeout,
+        private_key_pem=value["privateKey"],
+        public_key=public_key,
     )
 
 

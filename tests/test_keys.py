@@ -1,4 +1,5 @@
-"""Key conversion: PKIX PEM (pulumi_tls) -> base64 PKCS#1 DER (ARM), checked against cryptography."""
+"""Key conversion: PKIX PEM (pulumi_tls) -> base64 PKCS#1 DER (ARM), checked against cryptography;
+an adopted private key's public half, checked against the standard-library conversion."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from components.keys import KeyFormatError, pkcs1_public_key_b64
+from components.keys import KeyFormatError, pkcs1_public_key_b64, pkcs1_public_key_der, public_key_of_private_pem
 
 
 def _pkix(key: rsa.RSAPrivateKey) -> str:
@@ -77,3 +78,55 @@ def test_ec_key_is_refused() -> None:
 def test_malformed_input_raises_key_format_error(pem: str) -> None:
     with pytest.raises(KeyFormatError):
         pkcs1_public_key_b64(pem)
+
+
+def _pkcs1_private_pem(key: rsa.RSAPrivateKey) -> str:
+    """As the CLI writes it to the agents' secret: PKCS#1, no trailing newline."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode().strip()
+
+
+def test_public_half_of_an_adopted_key_matches_the_stdlib_conversion(key_4096: rsa.RSAPrivateKey) -> None:
+    derived = public_key_of_private_pem(_pkcs1_private_pem(key_4096))
+    # Two independent routes: cryptography on the private key, DER unwrapping of the PKIX public key.
+    assert derived == pkcs1_public_key_b64(_pkix(key_4096))
+    assert derived.startswith("MIICCgKCAgEA") and len(derived) == 704
+
+
+def test_adopted_key_with_crlf_and_trailing_newline(key_4096: rsa.RSAPrivateKey) -> None:
+    pem = _pkcs1_private_pem(key_4096).replace("\n", "\r\n") + "\r\n"
+    assert public_key_of_private_pem(pem) == _pkcs1_b64(key_4096)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda k: k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(), "not a PEM RSA PRIVATE KEY"),
+        (lambda k: k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.BestAvailableEncryption(b"pw")).decode(), "an encrypted key"),
+        (lambda k: "-----BEGIN RSA PRIVATE KEY-----\nMAA=\n-----END RSA PRIVATE KEY-----", "not a readable RSA private key"),
+        (lambda k: _pkix(k), "not a PEM RSA PRIVATE KEY"),
+    ],
+    ids=["pkcs8", "encrypted", "truncated", "public-key"],
+)
+def test_adopted_key_must_be_an_unencrypted_pkcs1_rsa_pem(key_4096: rsa.RSAPrivateKey, make, message: str) -> None:
+    with pytest.raises(KeyFormatError, match=message):
+        public_key_of_private_pem(make(key_4096))
+
+
+def test_ec_key_in_an_rsa_label_is_refused() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    body = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode()
+    relabelled = body.replace("EC PRIVATE KEY", "RSA PRIVATE KEY")
+    with pytest.raises(KeyFormatError):
+        public_key_of_private_pem(relabelled)
+
+
+def test_pkcs1_public_key_der(key_4096: rsa.RSAPrivateKey) -> None:
+    b64 = _pkcs1_b64(key_4096)
+    assert pkcs1_public_key_der(b64) == base64.b64decode(b64)
+    assert pkcs1_public_key_der("\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))) == base64.b64decode(b64)
+    pkix_b64 = base64.b64encode(key_4096.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    for bad in ("", "!!", pkix_b64, b64 + "AAAA", base64.b64encode(b"\x30\x03\x02\x01\x01").decode()):
+        with pytest.raises(KeyFormatError):
+            pkcs1_public_key_der(bad)

@@ -160,6 +160,7 @@ def test_outputs(base_plan) -> None:
                 "agentNamespace": "azure-arc",
                 "clusterId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-test-rg/providers/Microsoft.Kubernetes/connectedClusters/arc-test",
                 "clusterName": "arc-test",
+                "dataPlaneEndpoint": "https://eastus.dp.kubernetesconfiguration.azure.com",
                 "kubeContext": "kind-arc-dev",
                 "resourceGroup": "arc-test-rg",
             }
