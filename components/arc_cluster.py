@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pulumi
+import pulumi_command as command
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import kubernetes as arc
 
+from . import scripts
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud
 from .keys import pkcs1_public_key_b64
-from .settings import IN_CLUSTER, ClusterSettings
+from .settings import IN_CLUSTER, ClusterSettings, KubeTarget
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -31,6 +33,25 @@ def component_name(resource_group: str, cluster_name: str) -> str:
     return f"{resource_group}/{cluster_name}".lower()
 
 
+def kubectl_environment(kube: KubeTarget) -> dict[str, str] | None:
+    """What the cleanup's kubectl needs to reach the cluster (secret: the kubeconfig has credentials).
+
+    In-cluster: nothing, kubectl falls back to the pod's service account. A kubeconfig missing
+    here (a plan-time warning) is passed by path, as the kubernetes provider gets it.
+    """
+    if kube.path == IN_CLUSTER:
+        return None
+    environment = {"ARC_KUBECONFIG": kube.content} if kube.content is not None else {"KUBECONFIG": kube.path}
+    if kube.context:
+        environment["ARC_KUBE_CONTEXT"] = kube.context
+    return environment
+
+
+def release_ignore_changes(auto_upgrade: bool) -> list[str]:
+    """Self-upgrading agents move the release's chart version; the pin must not pull them back."""
+    return ["version"] if auto_upgrade else []
+
+
 @dataclass(frozen=True)
 class ArcConnectedClusterArgs:
     settings: ClusterSettings
@@ -38,7 +59,7 @@ class ArcConnectedClusterArgs:
     resource_group_name: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
     tenant_id: pulumi.Input[str]
-    # The connected cluster waits for these (the provider registrations).
+    # The connected cluster waits for these (the provider registrations, its group's delete guard).
     depends_on: Sequence[pulumi.Resource] = ()
 
 
@@ -70,6 +91,23 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         # The provider marks it secret in state; wrapping says so to every consumer too.
         private_key_pem = pulumi.Output.secret(self.key.private_key_pem)
 
+        kube = settings.kube
+        # A delete-only step, declared before the release and the connected cluster, which both
+        # depend on it: destroy runs it after helm has uninstalled the agents and before the ARM
+        # resource goes. Its environment is the one stored at the last create/update.
+        environment = kubectl_environment(kube)
+        self.cleanup = command.local.Command(
+            f"{name}-cleanup",
+            delete=scripts.cleanup_script(
+                crd_suffix=args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
+            ),
+            environment=pulumi.Output.secret(environment) if environment is not None else None,
+            interpreter=list(scripts.INTERPRETER),
+            # The script prints only its own messages and kubectl's errors, on stderr.
+            logging=command.local.Logging.STDERR,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         location = secret_if("location")(settings.location)
         distribution = secret_if("distribution")(settings.distribution)
         infrastructure = secret_if("infrastructure")(settings.infrastructure)
@@ -92,13 +130,16 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             tags=secret_if("tags")(dict(settings.tags)),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=list(args.depends_on),
+                depends_on=[*args.depends_on, self.cleanup],
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
+                # ARM cannot change these in place: location is create-only, and the key is the
+                # onboarding's identity (not patchable; the CLI re-keys only by reconnecting).
+                replace_on_changes=["agentPublicKeyCertificate", "location"],
+                protect=settings.protect,
             ),
         )
 
-        kube = settings.kube
         self.provider = k8s.Provider(
             f"{name}-k8s",
             # The file's contents, not its path, so the program runs the same on any machine;
@@ -121,6 +162,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             chart=agents(settings.agents.chart),
             version=agents(settings.agents.chart_version),
             timeout=agents(settings.agents.timeout_seconds),
+            # A failed install is purged and a failed upgrade rolled back, so a failure never
+            # leaves half-installed agents or a release Helm can no longer upgrade.
+            atomic=True,
+            cleanup_on_fail=True,
             values=agent_values(
                 subscription_id=args.subscription_id,
                 tenant_id=args.tenant_id,
@@ -137,11 +182,38 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=self.provider,
-                depends_on=[self.connected_cluster],
+                depends_on=[self.connected_cluster, self.cleanup],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
+                ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
             ),
         )
+
+        self.verify: command.local.Command | None = None
+        if settings.verify:
+            # Triggers replace, which for a create-only command means "run again": on a new
+            # cluster (a new id) or a new helm revision (install, upgrade, values, agents'
+            # self-upgrade). A replaced cluster always comes with a new revision, since the
+            # values carry its key and location.
+            self.verify = command.local.Command(
+                f"{name}-verify",
+                create=agents(
+                    pulumi.Output.all(
+                        args.resource_group_name, self.connected_cluster.name, args.subscription_id
+                    ).apply(
+                        lambda parts: scripts.verify_script(
+                            resource_group=parts[0],
+                            cluster_name=parts[1],
+                            subscription=parts[2],
+                            timeout_seconds=settings.agents.timeout_seconds,
+                            agent_namespace=AGENT_NAMESPACE,
+                        )
+                    )
+                ),
+                interpreter=list(scripts.INTERPRETER),
+                triggers=[self.connected_cluster.id, self.release.status.revision],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release]),
+            )
 
         self.cluster_id = self.connected_cluster.id
         self.cluster_name = self.connected_cluster.name

@@ -107,6 +107,8 @@ class ClusterSettings:
     proxy: ProxySettings
     # Config keys set as secrets: their values stay secret wherever they flow.
     secret_keys: frozenset[str] = frozenset()
+    verify: bool = True
+    protect: bool = False
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -488,8 +490,9 @@ def _build_cluster(
     proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
     kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], project_dir, environ, report)
     create_group = tree["createResourceGroup"]
+    flags = (create_group, tree["verify"], tree["protect"])
     parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube)
-    if any(p is None or p is _INVALID for p in parts) or create_group is _INVALID:
+    if any(p is None or p is _INVALID for p in parts) or any(f is _INVALID for f in flags):
         return None
     assert cluster_name and group and location and distribution and infrastructure
     assert tags is not None and agents and proxy and kube
@@ -505,6 +508,8 @@ def _build_cluster(
         agents=agents,
         proxy=proxy,
         secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
+        verify=tree["verify"],
+        protect=tree["protect"],
     )
 
 
