@@ -91,23 +91,6 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         # The provider marks it secret in state; wrapping says so to every consumer too.
         private_key_pem = pulumi.Output.secret(self.key.private_key_pem)
 
-        kube = settings.kube
-        # A delete-only step, declared before the release and the connected cluster, which both
-        # depend on it: destroy runs it after helm has uninstalled the agents and before the ARM
-        # resource goes. Its environment is the one stored at the last create/update.
-        environment = kubectl_environment(kube)
-        self.cleanup = command.local.Command(
-            f"{name}-cleanup",
-            delete=scripts.cleanup_script(
-                crd_suffix=args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
-            ),
-            environment=pulumi.Output.secret(environment) if environment is not None else None,
-            interpreter=list(scripts.INTERPRETER),
-            # The script prints only its own messages and kubectl's errors, on stderr.
-            logging=command.local.Logging.STDERR,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
         location = secret_if("location")(settings.location)
         distribution = secret_if("distribution")(settings.distribution)
         infrastructure = secret_if("infrastructure")(settings.infrastructure)
@@ -130,7 +113,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             tags=secret_if("tags")(dict(settings.tags)),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*args.depends_on, self.cleanup],
+                depends_on=list(args.depends_on),
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
                 # ARM cannot change these in place: location is create-only, and the key is the
@@ -138,6 +121,24 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 replace_on_changes=["agentPublicKeyCertificate", "location"],
                 protect=settings.protect,
             ),
+        )
+
+        kube = settings.kube
+        # A delete-only step between the connected cluster and the release (it depends on the
+        # first, the second on it), so destroy runs it after helm has uninstalled the agents and
+        # before the ARM resource is deleted. It runs with the environment stored at its last
+        # create or update.
+        environment = kubectl_environment(kube)
+        self.cleanup = command.local.Command(
+            f"{name}-cleanup",
+            delete=scripts.cleanup_script(
+                crd_suffix=args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
+            ),
+            environment=pulumi.Output.secret(environment) if environment is not None else None,
+            interpreter=list(scripts.INTERPRETER),
+            # The script prints only its own messages and kubectl's errors, on stderr.
+            logging=command.local.Logging.STDERR,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.connected_cluster]),
         )
 
         self.provider = k8s.Provider(

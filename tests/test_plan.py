@@ -72,8 +72,8 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
 
 def test_connected_cluster(base_plan) -> None:
     cluster = by_urn(base_plan)[CLUSTER]
-    # The group's delete guard and the cleanup come before it, so destroy runs them after it.
-    assert cluster["dependencies"] == sorted([GROUP, GUARD, KEY, CLEANUP, REGISTER_K8S, REGISTER_CFG])
+    # The group's delete guard comes before it, so destroy runs the guard after deleting it.
+    assert cluster["dependencies"] == sorted([GROUP, GUARD, KEY, REGISTER_K8S, REGISTER_CFG])
     assert cluster["options"] == {
         **NO_OPTIONS, "deleteBeforeReplace": True, "replaceOnChanges": ["agentPublicKeyCertificate", "location"],
     }  # fmt: skip
@@ -188,7 +188,7 @@ def test_adopted_group_is_read_not_created(plan) -> None:
 def test_no_registrations_when_disabled(plan) -> None:
     result = plan({**BASE_CONFIG, "registerProviders": False}, "--json")
     assert not [r for r in result.document["resources"] if r["name"].startswith("register-")]
-    assert result.resource("azure-native:kubernetes:ConnectedCluster")["dependencies"] == sorted([GROUP, GUARD, KEY, CLEANUP])
+    assert result.resource("azure-native:kubernetes:ConnectedCluster")["dependencies"] == sorted([GROUP, GUARD, KEY])
 
 
 def test_plan_is_deterministic_apart_from_the_generated_key(plan) -> None:
