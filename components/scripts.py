@@ -103,7 +103,7 @@ k() {{
   kubectl "$@"
 }}
 if ! k --request-timeout={PROBE_TIMEOUT} get --raw /version >/dev/null; then
-  say "cluster unreachable: skipped deleting the Arc CRDs and namespaces {shown} (nothing is left to delete if the cluster is gone)"
+  say "cluster not reachable with the stored kubeconfig (kubectl's error above): skipped deleting the Arc CRDs and namespaces {shown}; nothing is left if the cluster is gone, else delete them by hand"
   exit 0
 fi
 for crd in {crds}; do

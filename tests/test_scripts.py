@@ -186,8 +186,9 @@ class TestCleanupRuns:
         assert run.code == 0
         assert len(run.calls) == 1 and run.calls[0].endswith("--request-timeout=20s get --raw /version")
         assert (
-            "arc-onboarding cleanup: cluster unreachable: skipped deleting the Arc CRDs and namespaces "
-            "azure-arc, azure-arc-release" in run.stderr
+            "arc-onboarding cleanup: cluster not reachable with the stored kubeconfig (kubectl's error above): "
+            "skipped deleting the Arc CRDs and namespaces azure-arc, azure-arc-release; nothing is left if the "
+            "cluster is gone, else delete them by hand\n" in run.stderr
         )
         assert "was refused" in run.stderr  # kubectl's own reason stays visible
 
