@@ -306,3 +306,10 @@ def test_verify_per_fleet_item(plan) -> None:
     }
     verifies = {r["name"] for r in planned(plan, config).values() if r["name"].endswith("-verify")}
     assert verifies == {"rg-a/c1-verify"}
+
+
+def test_human_output_shows_a_script_as_its_first_line(plan) -> None:
+    result = plan(BASE_CONFIG)
+    assert result.code == 0
+    assert "    delete: set -eu… (" in result.stdout
+    assert "\ngroup=" not in result.stdout and "\nset -eu" not in result.stdout
