@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pulumi
+import pulumi_command as command
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import kubernetes as arc
 
+from . import scripts
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud, config_data_plane
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import pkcs1_public_key_b64
-from .settings import IN_CLUSTER, ClusterSettings
+from .settings import IN_CLUSTER, ClusterSettings, KubeTarget
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -32,6 +34,25 @@ def component_name(resource_group: str, cluster_name: str) -> str:
     return f"{resource_group}/{cluster_name}".lower()
 
 
+def kubectl_environment(kube: KubeTarget) -> dict[str, str] | None:
+    """What the cleanup's kubectl needs to reach the cluster (secret: the kubeconfig has credentials).
+
+    In-cluster: nothing, kubectl falls back to the pod's service account. A kubeconfig missing
+    here (a plan-time warning) is passed by path, as the kubernetes provider gets it.
+    """
+    if kube.path == IN_CLUSTER:
+        return None
+    environment = {"ARC_KUBECONFIG": kube.content} if kube.content is not None else {"KUBECONFIG": kube.path}
+    if kube.context:
+        environment["ARC_KUBE_CONTEXT"] = kube.context
+    return environment
+
+
+def release_ignore_changes(auto_upgrade: bool) -> list[str]:
+    """Self-upgrading agents move the release's chart version; the pin must not pull them back."""
+    return ["version"] if auto_upgrade else []
+
+
 @dataclass(frozen=True)
 class ArcConnectedClusterArgs:
     settings: ClusterSettings
@@ -39,7 +60,7 @@ class ArcConnectedClusterArgs:
     resource_group_name: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
     tenant_id: pulumi.Input[str]
-    # The connected cluster waits for these (the provider registrations).
+    # The connected cluster waits for these (the provider registrations, its group's delete guard).
     depends_on: Sequence[pulumi.Resource] = ()
 
 
@@ -93,10 +114,31 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 depends_on=list(args.depends_on),
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
+                # ARM cannot change these in place: location is create-only, and the key is the
+                # onboarding's identity (not patchable; the CLI re-keys only by reconnecting).
+                replace_on_changes=["agentPublicKeyCertificate", "location"],
+                protect=settings.protect,
             ),
         )
 
         kube = settings.kube
+        # A delete-only step between the connected cluster and the release (it depends on the
+        # first, the second on it), so destroy runs it after helm has uninstalled the agents and
+        # before the ARM resource is deleted. It runs with the environment stored at its last
+        # create or update.
+        environment = kubectl_environment(kube)
+        self.cleanup = command.local.Command(
+            f"{name}-cleanup",
+            delete=scripts.cleanup_script(
+                crd_suffix=args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
+            ),
+            environment=pulumi.Output.secret(environment) if environment is not None else None,
+            interpreter=list(scripts.INTERPRETER),
+            # The script prints only its own messages and kubectl's errors, on stderr.
+            logging=command.local.Logging.STDERR,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.connected_cluster]),
+        )
+
         self.provider = k8s.Provider(
             f"{name}-k8s",
             # The file's contents, not its path, so the program runs the same on any machine;
@@ -119,6 +161,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             chart=agents(settings.agents.chart),
             version=agents(settings.agents.chart_version),
             timeout=agents(settings.agents.timeout_seconds),
+            # A failed install is purged and a failed upgrade rolled back, so a failure never
+            # leaves half-installed agents or a release Helm can no longer upgrade.
+            atomic=True,
+            cleanup_on_fail=True,
             values=agent_values(
                 subscription_id=args.subscription_id,
                 tenant_id=args.tenant_id,
@@ -136,13 +182,41 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=self.provider,
-                depends_on=[self.connected_cluster],
+                depends_on=[self.connected_cluster, self.cleanup],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
+                ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
             ),
         )
 
-        # Flux goes on once the agents are in: the extension manager that installs it is one of them.
+        self.verify: command.local.Command | None = None
+        if settings.verify:
+            # Triggers replace, which for a create-only command means "run again": on a new
+            # cluster (a new id) or a new helm revision (install, upgrade, values, agents'
+            # self-upgrade). A replaced cluster always comes with a new revision, since the
+            # values carry its key and location.
+            self.verify = command.local.Command(
+                f"{name}-verify",
+                create=agents(
+                    pulumi.Output.all(
+                        args.resource_group_name, self.connected_cluster.name, args.subscription_id
+                    ).apply(
+                        lambda parts: scripts.verify_script(
+                            resource_group=parts[0],
+                            cluster_name=parts[1],
+                            subscription=parts[2],
+                            timeout_seconds=settings.agents.timeout_seconds,
+                            agent_namespace=AGENT_NAMESPACE,
+                        )
+                    )
+                ),
+                interpreter=list(scripts.INTERPRETER),
+                triggers=[self.connected_cluster.id, self.release.status.revision],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release]),
+            )
+
+        # Flux goes on once the agents are in (and, with verify, connected): the extension manager
+        # that installs it is one of them.
         self.gitops = (
             ArcGitOps(
                 f"{name}-gitops",
@@ -151,7 +225,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                     cluster_name=self.connected_cluster.name,
                     resource_group_name=args.resource_group_name,
                     secret=settings.is_secret("gitops"),
-                    depends_on=[self.release],
+                    depends_on=[self.release, *([self.verify] if self.verify else [])],
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

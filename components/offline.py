@@ -127,6 +127,17 @@ class PlanMocks(pulumi.runtime.Mocks):
             )
             self.mocked.add("azure-native:kubernetes:ConnectedCluster: id and name from the config")
             return rid, {**inputs, "name": inputs["clusterName"], "connectivityStatus": "Connecting"}
+        if args.typ == "kubernetes:helm.sh/v3:Release":
+            # What a first install reports; the verify step's trigger reads the revision.
+            self.mocked.add("kubernetes:helm.sh/v3:Release: status of a first install (revision 1)")
+            status = {
+                "name": inputs.get("name"),
+                "namespace": inputs.get("namespace"),
+                "version": inputs.get("version"),
+                "revision": 1,
+                "status": "deployed",
+            }
+            return f"{args.name}-id", {**inputs, "status": status}
         if args.typ == "command:local:Command":
             self.mocked.add("command:local:Command: not run; empty stdout")
             return f"{args.name}-id", {**inputs, "stdout": "", "stderr": ""}

@@ -6,21 +6,32 @@ registrations and one resource group per group name. Each cluster is an `ArcConn
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_command as command
 from pulumi_azure_native import authorization, resources
 
+from . import scripts
 from .agent_values import keep_secret
 from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, component_name
-from .settings import ConfigError, GroupSettings, StackSettings, load, runtime_config
+from .settings import (
+    ClusterSettings,
+    ConfigError,
+    GroupSettings,
+    StackSettings,
+    load,
+    runtime_config,
+)
 
 # What the agents need registered (the az CLI refuses to connect without the first and warns
 # without the second).
 PROVIDER_NAMESPACES = ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")
 # Custom locations' resource provider: `az connectedk8s` checks it before enabling them.
 CUSTOM_LOCATIONS_NAMESPACE = "Microsoft.ExtendedLocation"
+DELETE_UNREACHABLE_ENV = "PULUMI_K8S_DELETE_UNREACHABLE"
 
 
 class InvalidConfiguration(pulumi.RunError):
@@ -36,8 +47,6 @@ class InvalidConfiguration(pulumi.RunError):
 
 def load_settings(project_dir: Path) -> StackSettings:
     """Validate this run's config; log every problem and stop before any resource is touched."""
-    import os
-
     values, secret_keys = runtime_config()
     try:
         settings = load(values, secret_keys, project_dir, os.environ)
@@ -45,11 +54,24 @@ def load_settings(project_dir: Path) -> StackSettings:
         for problem in error.problems:
             pulumi.log.error(problem)
         raise InvalidConfiguration(error.problems) from None
-    for warning in settings.warnings:
+    for warning in [*settings.warnings, *environment_warnings(os.environ)]:
         pulumi.log.warn(warning)
     for key in settings.unvalidated:
         pulumi.log.warn(f"{key}: secure value not decrypted offline, so not validated")
     return settings
+
+
+def environment_warnings(environ: Mapping[str, str]) -> list[str]:
+    """The kubernetes SDK stores PULUMI_K8S_DELETE_UNREACHABLE in the provider's state when the
+    program runs with it; with `refresh: always`, a cluster briefly unreachable would then drop the
+    agents' release from the state. It is meant for `pulumi destroy` (which does not run this)."""
+    if environ.get(DELETE_UNREACHABLE_ENV, "").lower() != "true":
+        return []
+    return [
+        f"{DELETE_UNREACHABLE_ENV}=true is set while the program runs: the kubernetes provider keeps "
+        "it in the stack's state, and a cluster that is briefly unreachable would then lose its "
+        "agents' release from the state; set it only for `pulumi destroy` of a cluster that is gone"
+    ]
 
 
 def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
@@ -78,7 +100,9 @@ def register_providers(
     ]
 
 
-def resource_group(group: GroupSettings, subscription_id: pulumi.Output[str]) -> resources.ResourceGroup:
+def resource_group(
+    group: GroupSettings, subscription_id: pulumi.Output[str], protect: bool = False
+) -> resources.ResourceGroup:
     """A group: created (and deleted with the stack), or only read when adopted."""
     name = group.name.lower()
     if not group.create:
@@ -91,6 +115,38 @@ def resource_group(group: GroupSettings, subscription_id: pulumi.Output[str]) ->
         resource_group_name=group.name,
         location=keep_secret(group.is_secret("location"))(group.location),
         tags=keep_secret(group.is_secret("tags"))(dict(group.tags)),
+        opts=pulumi.ResourceOptions(
+            protect=protect,
+            # A group keeps its region for life (ARM refuses a change); its clusters may be
+            # elsewhere, so a new `location` moves the clusters and leaves the group as it is.
+            ignore_changes=["location"],
+        ),
+    )
+
+
+def clusters_of(group: GroupSettings, clusters: Sequence[ClusterSettings]) -> list[ClusterSettings]:
+    return [c for c in clusters if c.resource_group.lower() == group.name.lower()]
+
+
+def group_guard(
+    group: GroupSettings,
+    resource: resources.ResourceGroup,
+    clusters: Sequence[ClusterSettings],
+    subscription_id: pulumi.Output[str],
+) -> command.local.Command:
+    """A delete-only check between a created group and its clusters (which depend on it): destroy
+    deletes the clusters, runs it, and deletes the group only if nothing else is in it."""
+    return command.local.Command(
+        f"{group.name.lower()}-delete-guard",
+        delete=subscription_id.apply(
+            lambda subscription: scripts.group_guard_script(
+                resource_group=group.name,
+                subscription=subscription,
+                own_clusters=[c.cluster_name for c in clusters],
+            )
+        ),
+        interpreter=list(scripts.INTERPRETER),
+        opts=pulumi.ResourceOptions(depends_on=[resource]),
     )
 
 
@@ -102,7 +158,17 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         if settings.register_providers
         else []
     )
-    groups = {g.name.lower(): resource_group(g, client.subscription_id) for g in settings.groups}
+    groups: dict[str, resources.ResourceGroup] = {}
+    guards: dict[str, list[command.local.Command]] = {}
+    for group in settings.groups:
+        members = clusters_of(group, settings.clusters)
+        # A group is protected when any of its clusters asks for it.
+        resource = resource_group(group, client.subscription_id, any(c.protect for c in members))
+        groups[group.name.lower()] = resource
+        # An adopted group is only read, never deleted: nothing to guard.
+        guards[group.name.lower()] = (
+            [group_guard(group, resource, members, client.subscription_id)] if group.create else []
+        )
     clusters: dict[str, ArcConnectedCluster] = {}
     for cluster in settings.clusters:
         group_key = cluster.resource_group.lower()
@@ -115,7 +181,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
                 resource_group_name=groups[group_key].name,
                 subscription_id=client.subscription_id,
                 tenant_id=client.tenant_id,
-                depends_on=registrations,
+                depends_on=[*registrations, *guards[group_key]],
             ),
         )
     return clusters

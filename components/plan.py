@@ -174,7 +174,9 @@ def render_tree(document: dict[str, Any]) -> str:
             lines.append(f"{indent}    after: {names}")
         for key, value in _flatten(resource["inputs"]):
             text = json.dumps(value) if not isinstance(value, str) else value
-            text = text if len(text) <= 72 else f"{text[:60]}… ({len(text)} chars)"
+            # A script shows as its first line, so the tree stays one line per input.
+            first = text.split("\n", 1)[0]
+            text = text if len(text) <= 72 and first == text else f"{first[:60]}… ({len(text)} chars)"
             lines.append(f"{indent}    {key}: {text}")
     lines.append("")
     for name, cluster in document["outputs"].get("clusters", {}).items():

@@ -201,6 +201,19 @@ SCHEMA: dict[str, Key] = {
     ),
     "privateLink": Key("object", "Arc private link.", fields=PRIVATE_LINK_FIELDS),
     "features": Key("object", "Agent features, as `az connectedk8s enable-features`.", fields=FEATURE_FIELDS),
+    # Lifecycle: what `pulumi up` checks and what `pulumi destroy` may delete.
+    "verify": Key(
+        "boolean",
+        "After installing or upgrading the agents, wait (up to `agents.timeoutSeconds`) until "
+        "Azure reports the cluster `Connected`; needs `az` where Pulumi runs.",
+        default=True,
+    ),
+    "protect": Key(
+        "boolean",
+        "Protect the connected cluster, and the group when the stack creates it (a group is "
+        "protected when any of its clusters says so): `pulumi destroy` refuses to delete them.",
+        default=False,
+    ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
 }
 

@@ -158,6 +158,8 @@ class ClusterSettings:
     gitops: GitOpsSettings | None = None
     private_link_scope_id: str | None = None
     features: FeatureSettings = FeatureSettings()
+    verify: bool = True
+    protect: bool = False
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -545,8 +547,9 @@ def _build_cluster(
     if kube and distribution and infrastructure:
         distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
     create_group = tree["createResourceGroup"]
+    flags = (create_group, tree["verify"], tree["protect"])
     parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube, features)
-    if any(p is None or p is _INVALID for p in parts) or _INVALID in (create_group, gitops, private_link):
+    if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link):
         return None
     assert cluster_name and group and location and distribution and infrastructure
     assert tags is not None and agents and proxy and kube and features
@@ -565,6 +568,8 @@ def _build_cluster(
         gitops=gitops,
         private_link_scope_id=private_link,
         features=features,
+        verify=tree["verify"],
+        protect=tree["protect"],
     )
 
 

@@ -21,6 +21,12 @@ CLUSTER_TYPE = "azure-native:kubernetes:ConnectedCluster"
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 KEY_TYPE = "tls:index/privateKey:PrivateKey"
 REGISTER_EXT = f"{PROJECT}command:local:Command::register-microsoft.extendedlocation"
+# The created group's delete-time check (lifecycle); the connected cluster is ordered after it.
+GROUP_GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
+
+
+def registrations(result) -> list[dict]:
+    return [r for r in result.document["resources"] if r["type"] == "command:local:Command" and r["name"].startswith("register-")]
 SCOPE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-net-rg"
     "/providers/Microsoft.HybridCompute/privateLinkScopes/arc-pls"
@@ -141,7 +147,7 @@ class TestFeatures:
             "customLocations": {"enabled": True, "oid": OID},
             "spnOnboarding": False,
         }
-        commands = {r["urn"]: r for r in result.document["resources"] if r["type"] == "command:local:Command"}
+        commands = {r["urn"]: r for r in registrations(result)}
         assert set(commands) == {REGISTER_K8S, REGISTER_CFG, REGISTER_EXT}
         assert commands[REGISTER_EXT]["inputs"] == {
             "create": "az provider register --namespace Microsoft.ExtendedLocation "
@@ -149,17 +155,17 @@ class TestFeatures:
         }
         assert commands[REGISTER_EXT]["dependencies"] == [] and commands[REGISTER_EXT]["parent"] is None
         assert result.resource(CLUSTER_TYPE)["dependencies"] == sorted(
-            [GROUP, f"{CHILD}{KEY_TYPE}::arc-test-rg/arc-test-key", REGISTER_K8S, REGISTER_CFG, REGISTER_EXT]
+            [GROUP, GROUP_GUARD, f"{CHILD}{KEY_TYPE}::arc-test-rg/arc-test-key", REGISTER_K8S, REGISTER_CFG, REGISTER_EXT]
         )
 
     def test_no_extended_location_registration_without_custom_locations(self, plan) -> None:
         result = ok(plan({**BASE_CONFIG, "features": {"azureRbac": True, "clusterConnect": False}}, "--json"))
-        urns = {r["urn"] for r in result.document["resources"] if r["type"] == "command:local:Command"}
+        urns = {r["urn"] for r in registrations(result)}
         assert urns == {REGISTER_K8S, REGISTER_CFG}
 
     def test_no_registrations_at_all_when_disabled(self, plan) -> None:
         result = ok(plan({**BASE_CONFIG, "registerProviders": False, "features": {"customLocationsOid": OID}}, "--json"))
-        assert not [r for r in result.document["resources"] if r["type"] == "command:local:Command"]
+        assert not registrations(result)
 
     def test_azure_rbac_values(self, plan) -> None:
         config = {**BASE_CONFIG, "features": {"azureRbac": True, "azureRbacSkipList": ["alice@contoso.com", OID]}}
@@ -211,7 +217,7 @@ class TestFeatures:
             ],
         }
         result = ok(plan(config, "--json"))
-        commands = [r["name"] for r in result.document["resources"] if r["type"] == "command:local:Command"]
+        commands = [r["name"] for r in registrations(result)]
         assert sorted(commands) == [
             "register-microsoft.extendedlocation", "register-microsoft.kubernetes", "register-microsoft.kubernetesconfiguration",
         ]  # fmt: skip
@@ -272,7 +278,7 @@ class TestAdoption:
         assert not [r for r in doc["resources"] if r["type"] == KEY_TYPE]
         cluster = next(r for r in doc["resources"] if r["type"] == CLUSTER_TYPE)
         assert cluster["inputs"]["agentPublicKeyCertificate"] == public
-        assert cluster["dependencies"] == sorted([GROUP, REGISTER_K8S, REGISTER_CFG])
+        assert cluster["dependencies"] == sorted([GROUP, GROUP_GUARD, REGISTER_K8S, REGISTER_CFG])
         release = next(r for r in doc["resources"] if r["type"] == RELEASE_TYPE)
         assert release["inputs"]["values"]["global"]["onboardingPrivateKey"] == "[secret]"
         # Only the key is secret: the chart version stays readable in diffs.

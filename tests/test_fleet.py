@@ -50,7 +50,8 @@ def test_fleet_example_stack(plan) -> None:
     resources = result.document["resources"]
     counts = collections.Counter(r["type"] for r in resources)
     assert counts == {
-        "command:local:Command": 2,
+        # 2 registrations, a delete guard per created group, a cleanup and a verify per cluster.
+        "command:local:Command": 2 + 2 + 3 + 3,
         "azure-native:resources:ResourceGroup": 2,
         "arc-onboarding:index:ArcConnectedCluster": 3,
         "tls:index/privateKey:PrivateKey": 3,
@@ -89,7 +90,9 @@ def test_one_registration_set_and_one_group_per_name(plan) -> None:
     result = plan(fleet(items), "--json")
     assert result.code == 0, result.stderr
     types = collections.Counter(r["type"] for r in result.document["resources"])
-    assert types["command:local:Command"] == 2
+    commands = sorted(r["name"] for r in result.document["resources"] if r["type"] == "command:local:Command")
+    assert [c for c in commands if c.startswith("register-")] == ["register-microsoft.kubernetes", "register-microsoft.kubernetesconfiguration"]
+    assert [c for c in commands if c.endswith("-delete-guard")] == ["rg-a-delete-guard", "rg-b-delete-guard"]
     assert types["azure-native:resources:ResourceGroup"] == 2
 
 

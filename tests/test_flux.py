@@ -19,6 +19,7 @@ IN_URL = quote(PASSWORD, safe="")
 REPO = "https://git.corp.example/platform/fleet-config.git"
 GITOPS = f"{CHILD}arc-onboarding:index:ArcGitOps::arc-test-rg/arc-test-gitops"
 GITOPS_CHILD = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$arc-onboarding:index:ArcGitOps$"
+VERIFY = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$command:local:Command::arc-test-rg/arc-test-verify"
 EXTENSION = f"{GITOPS_CHILD}azure-native:kubernetesconfiguration:Extension::arc-test-rg/arc-test-gitops-flux"
 CONFIGURATION = f"{GITOPS_CHILD}azure-native:kubernetesconfiguration:FluxConfiguration::arc-test-rg/arc-test-gitops-config"
 FLUX_TYPES = {
@@ -188,15 +189,15 @@ def test_extension_and_configuration(plan) -> None:
 
     assert extension["name"] == "arc-test-rg/arc-test-gitops-flux"
     assert extension["inputs"] == EXTENSION_INPUTS
-    # After the agents' release (there is no verify step in this program); group and cluster by name.
-    assert extension["dependencies"] == sorted([GROUP, CLUSTER, RELEASE])
+    # After the agents' release and the verify step (connected); group and cluster by name.
+    assert extension["dependencies"] == sorted([GROUP, CLUSTER, RELEASE, VERIFY])
 
     assert configuration["name"] == "arc-test-rg/arc-test-gitops-config"
     assert configuration["inputs"] == configuration_inputs(user="fluxbot", key=True)
     assert configuration["dependencies"] == sorted([GROUP, CLUSTER, EXTENSION])
 
     order = [r["urn"] for r in result.document["resources"]]
-    assert order.index(RELEASE) < order.index(EXTENSION) < order.index(CONFIGURATION)
+    assert order.index(RELEASE) < order.index(VERIFY) < order.index(EXTENSION) < order.index(CONFIGURATION)
     assert result.document["outputs"] == plan(BASE_CONFIG, "--json").document["outputs"]
 
 
@@ -274,8 +275,8 @@ def test_fleet_items_inherit_and_override_gitops(plan) -> None:
         if r["type"] == "azure-native:kubernetesconfiguration:Extension"
     }  # fmt: skip
     assert extensions == {
-        "rg-a/c1-gitops-flux": ["rg-a/c1-cluster", "rg-a/c1-agents", "rg-a"],
-        "rg-a/c2-gitops-flux": ["rg-a/c2-cluster", "rg-a/c2-agents", "rg-a"],
+        "rg-a/c1-gitops-flux": ["rg-a/c1-cluster", "rg-a/c1-verify", "rg-a/c1-agents", "rg-a"],
+        "rg-a/c2-gitops-flux": ["rg-a/c2-cluster", "rg-a/c2-verify", "rg-a/c2-agents", "rg-a"],
     }
 
 

@@ -23,6 +23,9 @@ KEY = f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"
 CLUSTER = f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster"
 PROVIDER = f"{CHILD}pulumi:providers:kubernetes::arc-test-rg/arc-test-k8s"
 RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
+CLEANUP = f"{CHILD}command:local:Command::arc-test-rg/arc-test-cleanup"
+VERIFY = f"{CHILD}command:local:Command::arc-test-rg/arc-test-verify"
+GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
 NO_OPTIONS = {
     "protect": False, "retainOnDelete": False, "deleteBeforeReplace": False, "ignoreChanges": [],
     "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None,
@@ -54,10 +57,12 @@ def test_document_shape(base_plan) -> None:
 
 def test_resources_urns_parents_and_order(base_plan) -> None:
     resources = base_plan.document["resources"]
-    assert {r["urn"] for r in resources} == {COMPONENT, GROUP, REGISTER_K8S, REGISTER_CFG, KEY, CLUSTER, PROVIDER, RELEASE}
+    assert {r["urn"] for r in resources} == {
+        COMPONENT, GROUP, GUARD, REGISTER_K8S, REGISTER_CFG, KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY,
+    }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
-    assert parents[GROUP] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
-    assert {parents[u] for u in (KEY, CLUSTER, PROVIDER, RELEASE)} == {COMPONENT}
+    assert parents[GROUP] is parents[GUARD] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
+    assert {parents[u] for u in (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY)} == {COMPONENT}
     position = {r["urn"]: i for i, r in enumerate(resources)}
     for resource in resources:
         for before in [*resource["dependencies"], resource["parent"], resource["provider"]]:
@@ -67,8 +72,11 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
 
 def test_connected_cluster(base_plan) -> None:
     cluster = by_urn(base_plan)[CLUSTER]
-    assert cluster["dependencies"] == sorted([GROUP, KEY, REGISTER_K8S, REGISTER_CFG])
-    assert cluster["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
+    # The group's delete guard comes before it, so destroy runs the guard after deleting it.
+    assert cluster["dependencies"] == sorted([GROUP, GUARD, KEY, REGISTER_K8S, REGISTER_CFG])
+    assert cluster["options"] == {
+        **NO_OPTIONS, "deleteBeforeReplace": True, "replaceOnChanges": ["agentPublicKeyCertificate", "location"],
+    }  # fmt: skip
     assert cluster["provider"] is None and cluster["custom"] is True
     inputs = cluster["inputs"]
     public_key = inputs.pop("agentPublicKeyCertificate")
@@ -111,11 +119,14 @@ def test_release(base_plan) -> None:
     release = by_urn(base_plan)[RELEASE]
     assert release["provider"] == PROVIDER
     assert release["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
-    assert CLUSTER in release["dependencies"] and GROUP in release["dependencies"]
+    # The cleanup is a dependency, so destroy uninstalls the release before the cleanup runs.
+    assert release["dependencies"] == sorted([GROUP, KEY, CLEANUP, CLUSTER])
     inputs = release["inputs"]
     values = inputs.pop("values")
     assert inputs == {
+        "atomic": True,
         "chart": "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents",
+        "cleanupOnFail": True,
         "compat": "true",
         "createNamespace": True,
         "name": "azure-arc",
@@ -177,8 +188,8 @@ def test_adopted_group_is_read_not_created(plan) -> None:
 
 def test_no_registrations_when_disabled(plan) -> None:
     result = plan({**BASE_CONFIG, "registerProviders": False}, "--json")
-    assert not [r for r in result.document["resources"] if r["type"] == "command:local:Command"]
-    assert result.resource("azure-native:kubernetes:ConnectedCluster")["dependencies"] == sorted([GROUP, KEY])
+    assert not [r for r in result.document["resources"] if r["name"].startswith("register-")]
+    assert result.resource("azure-native:kubernetes:ConnectedCluster")["dependencies"] == sorted([GROUP, GUARD, KEY])
 
 
 def test_plan_is_deterministic_apart_from_the_generated_key(plan) -> None:
@@ -311,7 +322,7 @@ def test_dev_stack(plan) -> None:
     assert doc["stack"] == "dev" and doc["warnings"] == []
     types = sorted(r["type"] for r in doc["resources"])
     assert types == sorted([
-        "command:local:Command", "command:local:Command", "azure-native:resources:ResourceGroup",
+        *["command:local:Command"] * 5, "azure-native:resources:ResourceGroup",
         "arc-onboarding:index:ArcConnectedCluster", "tls:index/privateKey:PrivateKey",
         "azure-native:kubernetes:ConnectedCluster", "pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release",
     ])

@@ -1,0 +1,258 @@
+"""The lifecycle scripts: their text, and their behaviour under `sh` with fake `az` and `kubectl`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from components import scripts
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+NAMESPACES = ("azure-arc", "azure-arc-release")
+KUBECONFIG_TEXT = "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: script-secret-token-42\n"
+
+needs_sh = pytest.mark.skipif(
+    shutil.which("sh") is None or not Path(scripts.INTERPRETER[0]).exists(), reason="needs a POSIX sh"
+)
+
+# Fakes record each call's arguments, one line per call, in $FAKE_LOG.
+FAKE_AZ = r"""#!/bin/sh
+printf '%s\n' "$*" >>"$FAKE_LOG"
+if [ -n "${FAKE_AZ_ERROR:-}" ]; then printf '%s\n' "$FAKE_AZ_ERROR" >&2; exit 1; fi
+if [ -n "${FAKE_STATUSES:-}" ]; then
+  # One status per call; the last one repeats.
+  count=$(wc -l <"$FAKE_LOG")
+  printf '%s\n' $FAKE_STATUSES | sed -n "${count}p;\$p" | head -n 1
+  exit 0
+fi
+printf '%s' "$FAKE_LISTING"
+"""
+FAKE_KUBECTL = r"""#!/bin/sh
+printf '%s\n' "$*" >>"$FAKE_LOG"
+previous=
+for argument in "$@"; do
+  if [ "$previous" = --kubeconfig ]; then
+    cp "$argument" "$FAKE_SEEN"
+    printf '%s\n' "$argument" >"$FAKE_SEEN.path"
+  fi
+  previous=$argument
+done
+case "$*" in
+  *"get --raw /version"*)
+    if [ -n "${FAKE_UNREACHABLE:-}" ]; then
+      echo "The connection to the server 127.0.0.1:6443 was refused" >&2
+      exit 1
+    fi ;;
+  *"delete customresourcedefinition ${FAKE_STUCK_CRD:-none} "*)
+    echo "error: timed out waiting for the condition" >&2
+    exit 1 ;;
+esac
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    calls: list[str]
+
+
+@pytest.fixture
+def sh(tmp_path: Path):
+    """Run a script as the Commands do (`/bin/sh -c`), with the fakes first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("az", FAKE_AZ), ("kubectl", FAKE_KUBECTL)):
+        (bin_dir / name).write_text(body)
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "calls.log"
+
+    def run(script: str, **env: str) -> Run:
+        log.write_text("")
+        environment = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path),
+            "FAKE_LOG": str(log),
+            "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
+            **env,
+        }
+        done = subprocess.run(
+            [*scripts.INTERPRETER, script], env=environment, capture_output=True, text=True, timeout=120
+        )
+        return Run(done.returncode, done.stdout, done.stderr, log.read_text().splitlines())
+
+    return run
+
+
+def verify(timeout_seconds: int, group: str = "arc-test-rg") -> str:
+    return scripts.verify_script(
+        resource_group=group,
+        cluster_name="arc-test",
+        subscription=SUBSCRIPTION,
+        timeout_seconds=timeout_seconds,
+        agent_namespace="azure-arc",
+        interval_seconds=0,
+    )
+
+
+AZ_SHOW = (
+    "resource show --resource-group arc-test-rg --name arc-test --resource-type "
+    f"Microsoft.Kubernetes/connectedClusters --subscription {SUBSCRIPTION} "
+    "--query properties.connectivityStatus --output tsv"
+)
+
+
+def test_verify_text() -> None:
+    text = scripts.verify_script(
+        resource_group="rg(1).x", cluster_name="c", subscription=SUBSCRIPTION, timeout_seconds=1200, agent_namespace="azure-arc"
+    )
+    assert text.startswith("set -eu\n")
+    assert "group='rg(1).x'\n" in text  # quoted for the shell
+    assert "deadline=$(( $(date +%s) + 1200 ))" in text and "sleep 10\n" in text
+    assert "kubectl -n azure-arc get pods" in text
+
+
+@needs_sh
+class TestVerifyRuns:
+    def test_waits_until_connected(self, sh) -> None:
+        run = sh(verify(600), FAKE_STATUSES="Connecting Connecting Connected")
+        assert run.code == 0, run.stderr
+        assert run.calls == [AZ_SHOW] * 3
+        assert run.stdout == "arc-onboarding: connected cluster arc-test in group arc-test-rg is Connected\n"
+
+    def test_timeout_names_the_last_status_and_where_to_look(self, sh) -> None:
+        run = sh(verify(0), FAKE_STATUSES="Connecting")
+        assert run.code == 1
+        assert run.calls == [AZ_SHOW]
+        assert run.stderr == (
+            "arc-onboarding: connected cluster arc-test in group arc-test-rg is not Connected after 0 s "
+            "(agents.timeoutSeconds); last status seen: Connecting. Look at the agents: kubectl -n azure-arc get pods\n"
+        )
+
+    def test_az_failure_is_reported_as_the_last_status(self, sh) -> None:
+        run = sh(verify(0), FAKE_AZ_ERROR="ERROR: Please run 'az login' to setup account.")
+        assert run.code == 1
+        assert "last status seen: unknown (az resource show failed: ERROR: Please run 'az login' to setup account.)." in run.stderr
+
+    def test_offline_and_expired_are_not_connected(self, sh) -> None:
+        run = sh(verify(0), FAKE_STATUSES="Offline")
+        assert run.code == 1 and "last status seen: Offline." in run.stderr
+
+
+def cleanup(suffix: str = "com") -> str:
+    return scripts.cleanup_script(crd_suffix=suffix, namespaces=NAMESPACES)
+
+
+@pytest.mark.parametrize("suffix", ["com", "us", "cn"])
+def test_cleanup_text_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None:
+    text = cleanup(suffix)
+    for crd in scripts.ARC_CRDS:
+        assert f" {crd}.{suffix}" in text
+    assert len(scripts.ARC_CRDS) == 7
+    assert "--ignore-not-found" in text and "set -x" not in text
+    assert "ARC_KUBECONFIG" in text and "echo \"$ARC_KUBECONFIG" not in text
+
+
+@needs_sh
+class TestCleanupRuns:
+    ENV = {"ARC_KUBECONFIG": KUBECONFIG_TEXT, "ARC_KUBE_CONTEXT": "kind-arc-dev"}
+
+    def test_deletes_crds_then_namespaces_with_the_stored_kubeconfig(self, sh, tmp_path: Path) -> None:
+        run = sh(cleanup(), **self.ENV)
+        assert run.code == 0, run.stderr
+        path = (tmp_path / "seen-kubeconfig.path").read_text().strip()
+        assert (tmp_path / "seen-kubeconfig").read_text() == KUBECONFIG_TEXT + "\n"
+        assert not Path(path).exists(), "the temporary kubeconfig is removed"
+        prefix = f"--kubeconfig {path} --context kind-arc-dev"
+        assert run.calls == [
+            f"{prefix} --request-timeout=20s get --raw /version",
+            *(f"{prefix} delete customresourcedefinition {crd}.com --ignore-not-found --wait=true --timeout=20s" for crd in scripts.ARC_CRDS),
+            *(f"{prefix} delete namespace {ns} --ignore-not-found --wait=true --timeout=180s" for ns in NAMESPACES),
+        ]
+        assert "arc-onboarding cleanup: crd connectedclusters.arc.azure.com: gone" in run.stderr
+        assert "arc-onboarding cleanup: namespace azure-arc-release: gone" in run.stderr
+        assert run.stdout == ""
+        assert "script-secret-token-42" not in run.stdout + run.stderr
+
+    def test_unreachable_cluster_is_skipped_quickly_and_says_so(self, sh) -> None:
+        run = sh(cleanup(), **self.ENV, FAKE_UNREACHABLE="1")
+        assert run.code == 0
+        assert len(run.calls) == 1 and run.calls[0].endswith("--request-timeout=20s get --raw /version")
+        assert (
+            "arc-onboarding cleanup: cluster not reachable with the stored kubeconfig (kubectl's error above): "
+            "skipped deleting the Arc CRDs and namespaces azure-arc, azure-arc-release; nothing is left if the "
+            "cluster is gone, else delete them by hand\n" in run.stderr
+        )
+        assert "was refused" in run.stderr  # kubectl's own reason stays visible
+
+    def test_a_crd_stuck_on_finalizers_gets_them_removed(self, sh) -> None:
+        run = sh(cleanup(), **self.ENV, FAKE_STUCK_CRD="connectedclusters.arc.azure.com")
+        assert run.code == 0, run.stderr
+        patch = [c for c in run.calls if " patch " in f" {c}"]
+        assert len(patch) == 1 and patch[0].endswith(
+            'patch customresourcedefinition connectedclusters.arc.azure.com --type=merge -p {"metadata":{"finalizers":null}}'
+        )
+        assert "crd connectedclusters.arc.azure.com: deletion was blocked; removed its finalizers" in run.stderr
+
+    def test_without_a_kubeconfig_kubectl_uses_its_defaults(self, sh) -> None:
+        run = sh(cleanup())
+        assert run.code == 0, run.stderr
+        assert run.calls[0] == "--request-timeout=20s get --raw /version"
+        assert not any("--kubeconfig" in c or "--context" in c for c in run.calls)
+
+
+def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> str:
+    return scripts.group_guard_script(resource_group=group, subscription=SUBSCRIPTION, own_clusters=own)
+
+
+def test_guard_needs_the_groups_clusters() -> None:
+    with pytest.raises(ValueError):
+        guard(())
+
+
+@needs_sh
+class TestGroupGuardRuns:
+    def test_only_this_stacks_clusters_let_the_group_go(self, sh) -> None:
+        listing = "Microsoft.Kubernetes/connectedClusters\tARC-Test\nmicrosoft.kubernetes/connectedclusters\tc2\n"
+        run = sh(guard(("arc-test", "c2")), FAKE_LISTING=listing)
+        assert run.code == 0, run.stderr
+        assert run.calls == [f"resource list --resource-group arc-test-rg --subscription {SUBSCRIPTION} --query [].[type, name] --output tsv"]
+        assert run.stdout == "arc-onboarding: resource group arc-test-rg holds nothing but this stack's resources\n"
+
+    def test_an_empty_group_goes(self, sh) -> None:
+        assert sh(guard(), FAKE_LISTING="").code == 0
+
+    def test_anything_else_fails_the_destroy_naming_it(self, sh) -> None:
+        listing = (
+            "Microsoft.Kubernetes/connectedClusters\tarc-test\n"
+            "Microsoft.Storage/storageAccounts\tteamdata01\n"
+            "Microsoft.Kubernetes/connectedClusters\tsomeone-elses\n"
+        )
+        run = sh(guard(group="rg(1).x"), FAKE_LISTING=listing)
+        assert run.code == 1
+        assert run.stderr == (
+            "arc-onboarding: resource group rg(1).x is not deleted: it holds resources this stack did not create:\n"
+            "  - Microsoft.Storage/storageAccounts/teamdata01\n"
+            "  - Microsoft.Kubernetes/connectedClusters/someone-elses\n"
+            "Delete or move them, then run pulumi destroy again; or keep the group: "
+            "pulumi state delete --target-dependents GROUP_URN (pulumi stack --show-urns lists it)\n"
+        )
+
+    def test_a_group_already_gone_is_fine(self, sh) -> None:
+        run = sh(guard(), FAKE_AZ_ERROR="ERROR: (ResourceGroupNotFound) Resource group 'arc-test-rg' could not be found.")
+        assert run.code == 0 and "already gone" in run.stdout
+
+    def test_a_listing_that_fails_keeps_the_group(self, sh) -> None:
+        run = sh(guard(), FAKE_AZ_ERROR="ERROR: Please run 'az login' to setup account.")
+        assert run.code == 1
+        assert run.stderr == (
+            "arc-onboarding: resource group arc-test-rg is not deleted: its resources cannot be listed: "
+            "ERROR: Please run 'az login' to setup account.\n"
+        )
