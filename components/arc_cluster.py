@@ -15,9 +15,11 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import kubernetes as arc
 
+from . import network
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud
 from .keys import pkcs1_public_key_b64
+from .preflight import Preflight
 from .settings import IN_CLUSTER, ClusterSettings
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
@@ -48,6 +50,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     resource_group: pulumi.Output[str]
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
+    required_endpoints: pulumi.Input[list[dict[str, object]]]
+    preflight: Preflight | None
 
     def __init__(
         self,
@@ -112,6 +116,24 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        # What the agents will need from the network (components/network.py), for this cluster.
+        endpoints = network.required_endpoints(
+            args.cloud.name, settings.location, auto_upgrade=settings.agents.auto_upgrade
+        )
+        self.required_endpoints = secret_if("location")([e.as_json() for e in endpoints])
+        self.preflight = None
+        if settings.preflight.enabled and network.documented(args.cloud.name):
+            # Not after anything in Azure: it runs while the ARM side is created.
+            self.preflight = Preflight(
+                name,
+                image=secret_if("preflight")(settings.preflight.image),
+                targets=secret_if("location")(network.probe_targets(endpoints)),
+                proxy=settings.proxy,
+                digest_key=private_key_pem,
+                parent=self,
+                provider=self.provider,
+            )
+
         agents = secret_if("agents")
         self.release = k8s.helm.v3.Release(
             f"{name}-agents",
@@ -137,7 +159,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=self.provider,
-                depends_on=[self.connected_cluster],
+                depends_on=[self.connected_cluster, *([self.preflight.job] if self.preflight else [])],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
             ),
@@ -150,7 +172,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.kube_context = secret_if("kubeContext")(kube.context)
         self.register_outputs(self.outputs())
 
-    def outputs(self) -> dict[str, pulumi.Input[str] | None]:
+    def outputs(self) -> dict[str, Any]:
         """What a stack exports per cluster."""
         return {
             "clusterId": self.cluster_id,
@@ -158,4 +180,5 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             "resourceGroup": self.resource_group,
             "agentNamespace": self.agent_namespace,
             "kubeContext": self.kube_context,
+            "requiredEndpoints": self.required_endpoints,
         }

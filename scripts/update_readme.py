@@ -15,9 +15,10 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from components.network import readme_section  # noqa: E402
 from components.schema import config_table  # noqa: E402
 
-SECTIONS: dict[str, Callable[[], str]] = {"config-table": config_table}
+SECTIONS: dict[str, Callable[[], str]] = {"config-table": config_table, "network-requirements": readme_section}
 
 
 def render(readme: str) -> str:

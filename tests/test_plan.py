@@ -23,6 +23,8 @@ KEY = f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"
 CLUSTER = f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster"
 PROVIDER = f"{CHILD}pulumi:providers:kubernetes::arc-test-rg/arc-test-k8s"
 RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
+PREFLIGHT_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-preflight-ns"
+PREFLIGHT_JOB = f"{CHILD}kubernetes:batch/v1:Job::arc-test-rg/arc-test-preflight"
 NO_OPTIONS = {
     "protect": False, "retainOnDelete": False, "deleteBeforeReplace": False, "ignoreChanges": [],
     "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None,
@@ -54,10 +56,12 @@ def test_document_shape(base_plan) -> None:
 
 def test_resources_urns_parents_and_order(base_plan) -> None:
     resources = base_plan.document["resources"]
-    assert {r["urn"] for r in resources} == {COMPONENT, GROUP, REGISTER_K8S, REGISTER_CFG, KEY, CLUSTER, PROVIDER, RELEASE}
+    assert {r["urn"] for r in resources} == {
+        COMPONENT, GROUP, REGISTER_K8S, REGISTER_CFG, KEY, CLUSTER, PROVIDER, RELEASE, PREFLIGHT_NS, PREFLIGHT_JOB,
+    }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
     assert parents[GROUP] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
-    assert {parents[u] for u in (KEY, CLUSTER, PROVIDER, RELEASE)} == {COMPONENT}
+    assert {parents[u] for u in (KEY, CLUSTER, PROVIDER, RELEASE, PREFLIGHT_NS, PREFLIGHT_JOB)} == {COMPONENT}
     position = {r["urn"]: i for i, r in enumerate(resources)}
     for resource in resources:
         for before in [*resource["dependencies"], resource["parent"], resource["provider"]]:
@@ -154,7 +158,12 @@ def test_registrations(base_plan) -> None:
 
 
 def test_outputs(base_plan) -> None:
-    assert base_plan.document["outputs"] == {
+    from components import network
+
+    outputs = base_plan.document["outputs"]
+    endpoints = outputs["clusters"]["arc-test-rg/arc-test"].pop("requiredEndpoints")
+    assert endpoints == [e.as_json() for e in network.required_endpoints("AzureCloud", "eastus", auto_upgrade=False)]
+    assert outputs == {
         "clusters": {
             "arc-test-rg/arc-test": {
                 "agentNamespace": "azure-arc",
@@ -313,6 +322,7 @@ def test_dev_stack(plan) -> None:
         "command:local:Command", "command:local:Command", "azure-native:resources:ResourceGroup",
         "arc-onboarding:index:ArcConnectedCluster", "tls:index/privateKey:PrivateKey",
         "azure-native:kubernetes:ConnectedCluster", "pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release",
+        "kubernetes:core/v1:Namespace", "kubernetes:batch/v1:Job",
     ])
     assert result.resource("azure-native:kubernetes:ConnectedCluster")["inputs"]["distribution"] == "kind"
     assert json.dumps(doc).count("[secret]") >= 2
