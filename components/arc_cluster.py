@@ -2,7 +2,8 @@
 
 Declares what `az connectedk8s connect` does for one cluster: the agent key pair, the ARM
 `Microsoft.Kubernetes/connectedClusters` resource, and the `azure-arc` Helm release of the agents,
-installed through a kubernetes provider bound to the cluster's kubeconfig context.
+installed through a kubernetes provider bound to the cluster's kubeconfig context; before the
+release, the network preflight Job (components/preflight.py) checks what the agents will need.
 """
 
 from __future__ import annotations
@@ -129,6 +130,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 image=secret_if("preflight")(settings.preflight.image),
                 targets=secret_if("location")(network.probe_targets(endpoints)),
                 proxy=settings.proxy,
+                # Keys the HMAC of the preflight's settings: any stable secret would do, and this one
+                # is already in state. Local, so the preflight still waits for nothing in Azure.
                 digest_key=private_key_pem,
                 parent=self,
                 provider=self.provider,
