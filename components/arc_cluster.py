@@ -2,7 +2,8 @@
 
 Declares what `az connectedk8s connect` does for one cluster: the agent key pair, the ARM
 `Microsoft.Kubernetes/connectedClusters` resource, and the `azure-arc` Helm release of the agents,
-installed through a kubernetes provider bound to the cluster's kubeconfig context.
+installed through a kubernetes provider bound to the cluster's kubeconfig context; before the
+release, the network preflight Job (components/preflight.py) checks what the agents will need.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import kubernetes as arc
 
-from . import scripts
+from . import network, scripts
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud, config_data_plane
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import pkcs1_public_key_b64
+from .preflight import Preflight
 from .settings import IN_CLUSTER, ClusterSettings, KubeTarget
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
@@ -73,6 +75,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
     data_plane_endpoint: pulumi.Input[str]
+    required_endpoints: pulumi.Input[list[dict[str, object]]]
+    preflight: Preflight | None
 
     def __init__(
         self,
@@ -152,6 +156,26 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        # What the agents will need from the network (components/network.py), for this cluster.
+        endpoints = network.required_endpoints(
+            args.cloud.name, settings.location, auto_upgrade=settings.agents.auto_upgrade
+        )
+        self.required_endpoints = secret_if("location")([e.as_json() for e in endpoints])
+        self.preflight = None
+        if settings.preflight.enabled and network.documented(args.cloud.name):
+            # Not after anything in Azure: it runs while the ARM side is created.
+            self.preflight = Preflight(
+                name,
+                image=secret_if("preflight")(settings.preflight.image),
+                targets=secret_if("location")(network.probe_targets(endpoints)),
+                proxy=settings.proxy,
+                # Keys the HMAC of the preflight's settings: any stable secret would do, and this one
+                # is already in state. Local, so the preflight still waits for nothing in Azure.
+                digest_key=private_key_pem,
+                parent=self,
+                provider=self.provider,
+            )
+
         agents = secret_if("agents")
         self.release = k8s.helm.v3.Release(
             f"{name}-agents",
@@ -182,7 +206,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=self.provider,
-                depends_on=[self.connected_cluster, self.cleanup],
+                depends_on=[self.connected_cluster, self.cleanup, *([self.preflight.job] if self.preflight else [])],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
                 ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
@@ -270,7 +294,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             ),
         }
 
-    def outputs(self) -> dict[str, pulumi.Input[str] | None]:
+    def outputs(self) -> dict[str, Any]:
         """What a stack exports per cluster."""
         return {
             "clusterId": self.cluster_id,
@@ -279,6 +303,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             "agentNamespace": self.agent_namespace,
             "kubeContext": self.kube_context,
             "dataPlaneEndpoint": self.data_plane_endpoint,
+            "requiredEndpoints": self.required_endpoints,
         }
 
 

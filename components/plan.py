@@ -1,9 +1,10 @@
 """Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
 
-    python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json]
+    python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--endpoints]
 
 Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
 runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
+`--endpoints` prints the stack's outbound endpoints instead (a firewall list) and exits.
 Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
 """
 
@@ -21,9 +22,10 @@ from typing import Any, Iterator, Sequence
 
 import yaml
 
+from . import network
 from .offline import ProgramRun, Registration, run_program
 from .schema import NAMESPACE
-from .settings import NODES_FILE_ENV, SECURE_PLACEHOLDER, YAML_LOADER
+from .settings import NODES_FILE_ENV, SECURE_PLACEHOLDER, YAML_LOADER, StackSettings, load
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -181,6 +183,14 @@ def render_tree(document: dict[str, Any]) -> str:
     lines.append("")
     for name, cluster in document["outputs"].get("clusters", {}).items():
         lines.append(f"kube context for {name}: {cluster.get('kubeContext') or '(the file is missing: current-context at up time)'}")
+    for name, cluster in document["outputs"].get("clusters", {}).items():
+        endpoints = cluster.get("requiredEndpoints")
+        if isinstance(endpoints, list):
+            targets = [f"{e['host']}:{e['port']}" + (" (websockets)" if e["websockets"] else "") for e in endpoints]
+            lines.append(f"required endpoints for {name} ({len(targets)}; all: --endpoints):")
+            lines.extend(f"  {t}" for t in targets or ["none documented for this cloud"])
+        elif endpoints is not None:
+            lines.append(f"required endpoints for {name}: {endpoints}")
     if document["mocked"]:
         lines.append("")
         lines.append("Mocked (not real answers):")
@@ -207,6 +217,67 @@ def _nodes_file(path: Path | None) -> Iterator[None]:
             os.environ[NODES_FILE_ENV] = previous
 
 
+EndpointRow = tuple[network.Endpoint, bool, list[str]]
+
+
+def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
+    """Every endpoint of the stack's cloud once per host and port, for all of its clusters' regions.
+
+    Each with whether some cluster's agents need it (the others serve features this program does
+    not configure) and the clusters it serves; required ones first, then the table's order.
+    """
+    rows: dict[tuple[str, int | None], EndpointRow] = {}
+    for template in network.ENDPOINTS[settings.cloud.name]:
+        for cluster in settings.clusters:
+            endpoint = template.for_region(cluster.location)
+            required = endpoint.required(auto_upgrade=cluster.agents.auto_upgrade)
+            _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))
+            rows[(endpoint.host, endpoint.port)] = (endpoint, before or required, [*clusters, _cluster_name(cluster)])
+    return sorted(rows.values(), key=lambda row: not row[1])
+
+
+def _cluster_name(cluster: Any) -> str:
+    return f"{cluster.resource_group}/{cluster.cluster_name}".lower()
+
+
+def endpoints_document(stack_config: StackConfig, settings: StackSettings, rows: list[EndpointRow]) -> dict[str, Any]:
+    cloud = settings.cloud.name
+    return {
+        "project": stack_config.project,
+        "stack": stack_config.stack,
+        "cloud": cloud,
+        "documented": network.documented(cloud),
+        "notes": list(network.NOTES[cloud]),
+        "clusters": [{"name": _cluster_name(c), "location": c.location} for c in settings.clusters],
+        "endpoints": [{**e.as_json(required=required), "clusters": clusters} for e, required, clusters in rows],
+    }
+
+
+def render_endpoints(document: dict[str, Any], rows: list[EndpointRow]) -> str:
+    everyone = [c["name"] for c in document["clusters"]]
+    shown = [(e, required, ["all"] if clusters == everyone else clusters) for e, required, clusters in rows]
+    title = f"Outbound endpoints of {document['project']} / stack {document['stack']}: " + ", ".join(
+        f"{c['name']} ({c['location']})" for c in document["clusters"]
+    )
+    return network.firewall_text(title, document["cloud"], shown)
+
+
+def _print_endpoints(stack_config: StackConfig, project_dir: Path, as_json: bool) -> int:
+    settings = load(stack_config.config, stack_config.secret_keys, project_dir, os.environ)
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for key in settings.unvalidated:
+        print(f"warning: {key}: secure value not decrypted offline, so not validated", file=sys.stderr)
+    rows = endpoint_rows(settings)
+    document = endpoints_document(stack_config, settings, rows)
+    if as_json:
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_endpoints(document, rows))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", help="stack name (default: dev)")
@@ -217,11 +288,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="`kubectl get nodes -o json` dump that `distribution/infrastructure: auto` read instead of the cluster",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--endpoints", action="store_true", help="print the outbound endpoints to allow (a firewall list) and exit"
+    )
     args = parser.parse_args(argv)
     project_dir = Path.cwd()
     try:
         stack_config = read_stack_config(project_dir, args.stack, args.config_file)
         with _nodes_file(args.nodes_file):
+            if args.endpoints:
+                return _print_endpoints(stack_config, project_dir, args.json)
             run = run_program(
                 project_dir / "__main__.py",
                 stack_config.project,

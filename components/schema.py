@@ -16,6 +16,9 @@ KeyType = Literal["string", "boolean", "integer", "array", "object", "map"]
 DEFAULT_CHART = "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents"
 # Newest stable agent release (July 2026); agent version == chart version.
 DEFAULT_CHART_VERSION = "1.36.1"
+# The preflight Job's image: Azure Linux 3.0's base image on MCR has bash, curl and getent
+# (core-packages-container), runs on amd64 and arm64, and is public (mirror it for private registries).
+DEFAULT_PREFLIGHT_IMAGE = "mcr.microsoft.com/azurelinux/base/core:3.0"
 # The az CLI's onboarding timeout (`--onboarding-timeout`, default 1200 s since connectedk8s 1.9.0).
 DEFAULT_TIMEOUT_SECONDS = 1200
 
@@ -131,6 +134,21 @@ FEATURE_FIELDS: dict[str, Key] = {
     ),
 }
 
+PREFLIGHT_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "Before the agents' release, a Job in namespace `azure-arc-preflight` checks DNS and HTTPS to every "
+        "required endpoint through the proxy and CA; the release waits for it.",
+        default=True,
+    ),
+    "image": Key(
+        "string",
+        "The preflight Job's image; it needs `bash` and `curl` (`getent` for the DNS checks). Point it at "
+        "a mirror for private registries.",
+        default=DEFAULT_PREFLIGHT_IMAGE,
+    ),
+}
+
 SCHEMA: dict[str, Key] = {
     "clusterName": Key(
         "string",
@@ -215,6 +233,7 @@ SCHEMA: dict[str, Key] = {
         default=False,
     ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
+    "preflight": Key("object", "In-cluster network preflight.", fields=PREFLIGHT_FIELDS),
 }
 
 # A fleet: `clusters` items take every key that is not stack-wide; top-level keys are their defaults.

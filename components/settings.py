@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import detection, regions
+from . import detection, network, regions
 from .clouds import CLOUDS, Cloud
 from .keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
-from .schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, Key, default_of
+from .schema import CLUSTER_FIELDS, DEFAULT_PREFLIGHT_IMAGE, NAMESPACE, SCHEMA, Key, default_of
 
 # libyaml's parser when the wheel has it: kubeconfig and stack files can be large in fleets.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -134,6 +134,12 @@ class GitOpsSettings:
 
 
 @dataclass(frozen=True)
+class PreflightSettings:
+    enabled: bool = True
+    image: str = DEFAULT_PREFLIGHT_IMAGE
+
+
+@dataclass(frozen=True)
 class KubeTarget:
     path: str  # as resolved, for messages and the plan
     content: str | None  # None when in-cluster, or the file does not exist (a warning)
@@ -153,6 +159,7 @@ class ClusterSettings:
     infrastructure: str
     agents: AgentSettings
     proxy: ProxySettings
+    preflight: PreflightSettings = PreflightSettings()
     # Config keys set as secrets: their values stay secret wherever they flow.
     secret_keys: frozenset[str] = frozenset()
     gitops: GitOpsSettings | None = None
@@ -546,13 +553,22 @@ def _build_cluster(
     features = _check_features(tree["features"], private_link, "features" in secret, report)
     if kube and distribution and infrastructure:
         distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
+    preflight = _check_preflight(tree["preflight"], report)
     create_group = tree["createResourceGroup"]
+    if proxy and location and agents and cloud:
+        _check_proxy_routes(proxy, cloud, location, agents.auto_upgrade, report)
+    if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
+        report.warn(
+            "preflight.enabled",
+            f"no endpoint list is documented for {cloud.name}, so there is nothing to check: the preflight "
+            "is skipped",
+        )
     flags = (create_group, tree["verify"], tree["protect"])
-    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube, features)
+    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube, features, preflight)
     if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link):
         return None
     assert cluster_name and group and location and distribution and infrastructure
-    assert tags is not None and agents and proxy and kube and features
+    assert tags is not None and agents and proxy and kube and features and preflight
     return ClusterSettings(
         cluster_name=cluster_name,
         resource_group=group,
@@ -564,6 +580,7 @@ def _build_cluster(
         infrastructure=infrastructure,
         agents=agents,
         proxy=proxy,
+        preflight=preflight,
         secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
         gitops=gitops,
         private_link_scope_id=private_link,
@@ -914,6 +931,64 @@ def _check_proxy(
         ca_cert_pem=ca_pem,
         secret=stored_secret or has_credentials,
     )
+
+
+def _check_proxy_routes(
+    proxy: ProxySettings, cloud: Cloud, location: str, auto_upgrade: bool, report: _Report
+) -> None:
+    """Warnings, never errors: what noProxy leaves to the proxy, or sends around it.
+
+    Only with a proxy URL set (noProxy alone routes nothing). Entries of a secret `proxy` are named by
+    index only. The service CIDR cannot be known offline, so only its absence (no CIDR at all) shows.
+    """
+    if not (proxy.http_proxy or proxy.https_proxy):
+        return
+    if proxy.http_proxy and not proxy.https_proxy:
+        report.warn(
+            "proxy.httpsProxy",
+            "is not set: httpProxy only carries plain HTTP, and every Azure endpoint of the agents is HTTPS, "
+            "so they would bypass the proxy; set httpsProxy too",
+        )
+    entries = [(i, e) for i, e in enumerate(proxy.no_proxy) if e != SECURE_PLACEHOLDER]
+    if len(entries) == len(proxy.no_proxy):  # a placeholder could be anything: no "lacks" warnings
+        values = [e for _, e in entries]
+        missing = network.missing_in_cluster_entries(values)
+        if missing:
+            report.warn(
+                "proxy.noProxy",
+                f"lacks {', '.join(missing)}: the agents' in-cluster calls would go to the proxy; Microsoft's "
+                "guidance is your service CIDR, kubernetes.default.svc, .svc.cluster.local and .svc",
+            )
+        if not network.has_cidr(values):
+            report.warn(
+                "proxy.noProxy",
+                "has no CIDR: add the cluster's service CIDR (it cannot be known offline; the IP of "
+                "`kubectl get svc kubernetes -n default -o jsonpath='{.spec.clusterIP}'` lies in it, "
+                "e.g. 10.96.0.0/12 on kind and kubeadm, 10.43.0.0/16 on k3s)",
+            )
+    required = network.required_endpoints(cloud.name, location, auto_upgrade=auto_upgrade)
+    for index, entry in entries:
+        hosts = [e.host for e in network.bypassed_endpoints(entry, required)]
+        if hosts:
+            named = "" if proxy.secret else f"{entry!r} "
+            report.warn(
+                f"proxy.noProxy[{index}]",
+                f"{named}sends {', '.join(hosts)} around the proxy: the nodes must reach them directly",
+            )
+
+
+def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
+    if value is _INVALID or any(v is _INVALID for v in value.values()):
+        return None
+    image = value["image"]
+    if image != SECURE_PLACEHOLDER:
+        if not image.strip() or any(c.isspace() for c in image):
+            report.error("preflight.image", "must be an image reference such as registry/repository:tag, without spaces")
+            return None
+        if "://" in image:
+            report.error("preflight.image", "must be an image reference such as registry/repository:tag, without a scheme")
+            return None
+    return PreflightSettings(enabled=value["enabled"], image=image)
 
 
 def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:

@@ -16,9 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from components.clouds import clouds_table  # noqa: E402
+from components.network import readme_section  # noqa: E402
 from components.schema import config_table  # noqa: E402
 
-SECTIONS: dict[str, Callable[[], str]] = {"config-table": config_table, "clouds-table": clouds_table}
+SECTIONS: dict[str, Callable[[], str]] = {
+    "config-table": config_table,
+    "clouds-table": clouds_table,
+    "network-requirements": readme_section,
+}
 
 
 def render(readme: str) -> str:

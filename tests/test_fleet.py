@@ -58,6 +58,9 @@ def test_fleet_example_stack(plan) -> None:
         "azure-native:kubernetes:ConnectedCluster": 3,
         "pulumi:providers:kubernetes": 3,
         "kubernetes:helm.sh/v3:Release": 3,
+        "kubernetes:core/v1:Namespace": 3,
+        "kubernetes:core/v1:Secret": 3,
+        "kubernetes:batch/v1:Job": 3,
     }
     releases = [r["urn"] for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release"]
     assert len({depth(resources, u) for u in releases}) == 1, "every cluster's chain has the same length"

@@ -26,6 +26,8 @@ RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
 CLEANUP = f"{CHILD}command:local:Command::arc-test-rg/arc-test-cleanup"
 VERIFY = f"{CHILD}command:local:Command::arc-test-rg/arc-test-verify"
 GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
+PREFLIGHT_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-preflight-ns"
+PREFLIGHT_JOB = f"{CHILD}kubernetes:batch/v1:Job::arc-test-rg/arc-test-preflight"
 NO_OPTIONS = {
     "protect": False, "retainOnDelete": False, "deleteBeforeReplace": False, "ignoreChanges": [],
     "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None,
@@ -59,10 +61,11 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
     resources = base_plan.document["resources"]
     assert {r["urn"] for r in resources} == {
         COMPONENT, GROUP, GUARD, REGISTER_K8S, REGISTER_CFG, KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY,
+        PREFLIGHT_NS, PREFLIGHT_JOB,
     }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
     assert parents[GROUP] is parents[GUARD] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
-    assert {parents[u] for u in (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY)} == {COMPONENT}
+    assert {parents[u] for u in (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB)} == {COMPONENT}
     position = {r["urn"]: i for i, r in enumerate(resources)}
     for resource in resources:
         for before in [*resource["dependencies"], resource["parent"], resource["provider"]]:
@@ -119,8 +122,9 @@ def test_release(base_plan) -> None:
     release = by_urn(base_plan)[RELEASE]
     assert release["provider"] == PROVIDER
     assert release["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
-    # The cleanup is a dependency, so destroy uninstalls the release before the cleanup runs.
-    assert release["dependencies"] == sorted([GROUP, KEY, CLEANUP, CLUSTER])
+    # The cleanup is a dependency, so destroy uninstalls the release before the cleanup runs; the
+    # preflight Job must have passed before the agents install.
+    assert release["dependencies"] == sorted([GROUP, KEY, CLEANUP, CLUSTER, PREFLIGHT_JOB])
     inputs = release["inputs"]
     values = inputs.pop("values")
     assert inputs == {
@@ -165,7 +169,12 @@ def test_registrations(base_plan) -> None:
 
 
 def test_outputs(base_plan) -> None:
-    assert base_plan.document["outputs"] == {
+    from components import network
+
+    outputs = base_plan.document["outputs"]
+    endpoints = outputs["clusters"]["arc-test-rg/arc-test"].pop("requiredEndpoints")
+    assert endpoints == [e.as_json() for e in network.required_endpoints("AzureCloud", "eastus", auto_upgrade=False)]
+    assert outputs == {
         "clusters": {
             "arc-test-rg/arc-test": {
                 "agentNamespace": "azure-arc",
@@ -325,6 +334,7 @@ def test_dev_stack(plan) -> None:
         *["command:local:Command"] * 5, "azure-native:resources:ResourceGroup",
         "arc-onboarding:index:ArcConnectedCluster", "tls:index/privateKey:PrivateKey",
         "azure-native:kubernetes:ConnectedCluster", "pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release",
+        "kubernetes:core/v1:Namespace", "kubernetes:batch/v1:Job",
     ])
     assert result.resource("azure-native:kubernetes:ConnectedCluster")["inputs"]["distribution"] == "kind"
     assert json.dumps(doc).count("[secret]") >= 2

@@ -13,6 +13,8 @@ from components.settings import SECURE_PLACEHOLDER, ConfigError, StackSettings, 
 from tests.conftest import BASE_CONFIG, FIXTURES, KUBECONFIG, ROOT, engine_config
 
 ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
+# A noProxy that Microsoft's guidance is happy with: no routing warnings.
+GOOD_NO_PROXY = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]
 
 
 def settings(overrides: dict[str, Any] | None = None, secret: list[str] = (), env: dict[str, str] = ENV, drop: tuple[str, ...] = ()) -> StackSettings:
@@ -187,14 +189,14 @@ class TestProxy:
         assert url not in problem
 
     def test_credentials_make_proxy_secret_and_warn_when_stored_in_plaintext(self) -> None:
-        s = settings({"proxy": {"httpsProxy": "http://user:p%40ss@proxy:3128"}})
+        s = settings({"proxy": {"httpsProxy": "http://user:p%40ss@proxy:3128", "noProxy": GOOD_NO_PROXY}})
         assert s.clusters[0].proxy.secret and s.clusters[0].is_secret("proxy")
         (warning,) = s.warnings
         assert warning.startswith("arc-onboarding:proxy.httpsProxy: holds credentials in plaintext")
         assert "p%40ss" not in warning and "p@ss" not in warning
 
     def test_credentials_stored_as_secret_do_not_warn(self) -> None:
-        s = settings({"proxy": {"httpsProxy": "http://user:pw@proxy:3128"}}, secret=["proxy"])
+        s = settings({"proxy": {"httpsProxy": "http://user:pw@proxy:3128", "noProxy": GOOD_NO_PROXY}}, secret=["proxy"])
         assert s.warnings == () and s.clusters[0].proxy.secret
 
     def test_secret_proxy_key_makes_all_proxy_values_secret(self) -> None:

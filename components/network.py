@@ -1,0 +1,358 @@
+"""Outbound network requirements of the Arc agents, as data (pure: no Pulumi, no I/O).
+
+One table per cloud. Every entry cites its source in the comment above it; the references are
+`../shared/reference/agent-versions.md` §5 (the current Microsoft Learn table, include
+`network-requirements-azure-cloud.md` at commit 4bf41d8, ms.date 06/11/2026) and
+`../shared/reference/connectedk8s.md` §9 (the same table, plus the US Government host list). The 2021
+article's table (`connect-cluster-article.md`) is outdated and not used.
+
+What the references do not say is `None` here and "not documented" wherever it is shown: the US
+Government list names hosts only (no purposes, no websockets note), and there is no list for
+AzureChinaCloud at all. Nothing is filled in by analogy without saying so.
+
+The same data feeds the stack output `requiredEndpoints`, the offline plan, `python -m
+components.plan --endpoints`, the noProxy warnings, the preflight Job and the README's "Network
+requirements" section.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+NOT_DOCUMENTED = "not documented"
+
+LEARN_PAGE = "https://learn.microsoft.com/azure/azure-arc/kubernetes/network-requirements"
+
+# When an endpoint is needed. The agents this program installs always run the cluster-connect agent
+# (`systemDefaultValues.clusterconnect-agent.enabled=true`, as the az CLI sets it), so its endpoints
+# are required too. The other conditions are features this program does not configure.
+NEEDED_WHEN: dict[str, str] = {
+    "always": "always",
+    "clusterConnect": "cluster connect (always on here)",
+    "autoUpgrade": "agents.autoUpgrade on",
+    "azureRbac": "Azure RBAC",
+    "clusterConnectRbac": "Cluster Connect with Azure RBAC",
+    "portal": "Azure portal management",
+    "extensions": "cluster extensions",
+    "edgeServices": "IoT Operations, Key Vault secrets, cert-manager",
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One outbound destination. `host` may hold `{region}`, or start with `*.` (a wildcard)."""
+
+    host: str
+    port: int | None  # None: not documented
+    protocol: str  # "https": TLS over TCP, the only protocol the references list
+    purpose: str
+    websockets: bool | None  # None: not documented
+    needed: str  # a key of NEEDED_WHEN
+
+    @property
+    def wildcard(self) -> bool:
+        return self.host.startswith("*.")
+
+    @property
+    def target(self) -> str:
+        """`host:port`, the firewall rule's destination (`host` alone when the port is unknown)."""
+        return f"{self.host}:{self.port}" if self.port is not None else self.host
+
+    def for_region(self, region: str) -> "Endpoint":
+        return Endpoint(self.host.replace("{region}", region), self.port, self.protocol, self.purpose,
+                        self.websockets, self.needed)  # fmt: skip
+
+    def required(self, *, auto_upgrade: bool, cluster_connect: bool = True) -> bool:
+        """Whether this program's agents need it, for a cluster configured this way."""
+        return self.needed == "always" or (
+            (self.needed == "clusterConnect" and cluster_connect)
+            or (self.needed == "autoUpgrade" and auto_upgrade)
+        )
+
+    def as_json(self, *, required: bool | None = None) -> dict[str, object]:
+        out: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "protocol": self.protocol,
+            "websockets": self.websockets,
+            "neededWhen": NEEDED_WHEN[self.needed],
+            "purpose": self.purpose,
+        }
+        if required is not None:
+            out["required"] = required
+        return out
+
+
+_TOKENS = "tokens: obtain and refresh Azure Resource Manager tokens"
+_IMAGES = "pull the Arc agents' container images (the agents' chart is served from MCR too)"
+_CONNECT = "Cluster Connect and Custom Locations"
+_EDGE = "IoT Operations, Key Vault Secret Store extension, cert-manager for Arc (row added 2026-06-11)"
+
+PUBLIC: tuple[Endpoint, ...] = (
+    # agent-versions.md §5 row 1 (connectedk8s.md §9): ARM, 443.
+    Endpoint("management.azure.com", 443, "https",
+             "Azure Resource Manager: the agent connects to Azure and registers the cluster", False, "always"),
+    # agent-versions.md §5 row 2 (connectedk8s.md §9): config data plane, `<region>` without spaces.
+    Endpoint("{region}.dp.kubernetesconfiguration.azure.com", 443, "https",
+             "Arc data plane: the agent pushes status and fetches configuration", False, "always"),
+    # agent-versions.md §5 row 3, first host (connectedk8s.md §9).
+    Endpoint("login.microsoftonline.com", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # agent-versions.md §5 row 3, second host.
+    Endpoint("{region}.login.microsoft.com", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # agent-versions.md §5 row 3, third host (listed without scheme; 443 per the general rules).
+    Endpoint("login.windows.net", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # agent-versions.md §5 row 4, first host.
+    Endpoint("mcr.microsoft.com", 443, "https", f"Microsoft Container Registry: {_IMAGES}", False, "always"),
+    # agent-versions.md §5 row 4, second host.
+    Endpoint("*.data.mcr.microsoft.com", 443, "https", f"MCR data endpoints: {_IMAGES}", False, "always"),
+    # agent-versions.md §5 row 5: kubectl for the CLI (not used here) and, per the agent-upgrade page
+    # (agent-versions.md §2), required for automatic upgrades.
+    Endpoint("dl.k8s.io", 443, "https", "automatic agent upgrades (and kubectl downloads by the az CLI)",
+             False, "autoUpgrade"),
+    # agent-versions.md §5 row 6.
+    Endpoint("gbl.his.arc.azure.com", 443, "https",
+             "Hybrid Identity Service: discover the regional endpoint for managed identity certificates",
+             False, "always"),
+    # agent-versions.md §5 row 7.
+    Endpoint("*.his.arc.azure.com", 443, "https",
+             "Hybrid Identity Service: pull the system-assigned managed identity certificates", False, "always"),
+    # agent-versions.md §5 row 8, first host.
+    Endpoint("guestnotificationservice.azure.com", 443, "https", _CONNECT, False, "clusterConnect"),
+    # agent-versions.md §5 row 8, second host.
+    Endpoint("*.guestnotificationservice.azure.com", 443, "https", _CONNECT, False, "clusterConnect"),
+    # agent-versions.md §5 row 8, third host.
+    Endpoint("sts.windows.net", 443, "https", _CONNECT, False, "clusterConnect"),
+    # agent-versions.md §5 row 9 and general rules: websockets must pass firewall and proxy.
+    Endpoint("*.servicebus.windows.net", 443, "https", f"{_CONNECT} (Azure Relay)", True, "clusterConnect"),
+    # agent-versions.md §5 row 10.
+    Endpoint("graph.microsoft.com", 443, "https", "needed when Azure RBAC is configured", False, "azureRbac"),
+    # agent-versions.md §5 row 11.
+    Endpoint("*.arc.azure.net", 443, "https", "manage connected clusters in the Azure portal", False, "portal"),
+    # agent-versions.md §5 row 12: port 8084.
+    Endpoint("{region}.obo.arc.azure.com", 8084, "https", "needed when Cluster Connect and Azure RBAC are configured",
+             False, "clusterConnectRbac"),
+    # agent-versions.md §5 row 13.
+    Endpoint("linuxgeneva-microsoft.azurecr.io", 443, "https", "needed if Arc-enabled Kubernetes extensions are used",
+             False, "extensions"),
+    # agent-versions.md §5 row 14, first host.
+    Endpoint("gcs.prod.monitoring.core.windows.net", 443, "https", _EDGE, False, "edgeServices"),
+    # agent-versions.md §5 row 14, second host.
+    Endpoint("*.prod.microsoftmetrics.com", 443, "https", _EDGE, False, "edgeServices"),
+    # agent-versions.md §5 row 14, third host.
+    Endpoint("*.prod.hot.ingest.monitor.core.windows.net", 443, "https", _EDGE, False, "edgeServices"),
+    # agent-versions.md §5 row 14, fourth host.
+    Endpoint("*.prod.warm.ingest.monitor.core.windows.net", 443, "https", _EDGE, False, "edgeServices"),
+)  # fmt: skip
+
+
+def _gov(counterpart: str) -> str:
+    return f"{NOT_DOCUMENTED} (the US Government list names hosts only; public-cloud counterpart: {counterpart})"
+
+
+# connectedk8s.md §9 names these hosts (Learn include `network-requirements-azure-government.md`) and
+# nothing else: no purposes, no websockets note (so `websockets` is None throughout). The port is 443 by the general rules of
+# agent-versions.md §5 ("443 unless stated") except where the list states one. `needed` follows the
+# public counterpart, which each purpose names.
+US_GOVERNMENT: tuple[Endpoint, ...] = (
+    # connectedk8s.md §9, US Government list, host 1.
+    Endpoint("management.usgovcloudapi.net", 443, "https", _gov("management.azure.com"), None, "always"),
+    # connectedk8s.md §9, US Government list, host 2 (`<region>` as listed).
+    Endpoint("{region}.dp.kubernetesconfiguration.azure.us", 443, "https",
+             _gov("<region>.dp.kubernetesconfiguration.azure.com"), None, "always"),
+    # connectedk8s.md §9, US Government list, host 3.
+    Endpoint("login.microsoftonline.us", 443, "https", _gov("login.microsoftonline.com"), None, "always"),
+    # connectedk8s.md §9, US Government list, host 4.
+    Endpoint("gbl.his.arc.azure.us", 443, "https", _gov("gbl.his.arc.azure.com"), None, "always"),
+    # connectedk8s.md §9, US Government list, host 5.
+    Endpoint("usgv.his.arc.azure.us", 443, "https", _gov("*.his.arc.azure.com"), None, "always"),
+    # connectedk8s.md §9, US Government list, host 6.
+    Endpoint("guestnotificationservice.azure.us", 443, "https", _gov("guestnotificationservice.azure.com"),
+             None, "clusterConnect"),
+    # connectedk8s.md §9, US Government list, host 7: websockets not stated for this cloud.
+    Endpoint("*.servicebus.usgovcloudapi.net", 443, "https", _gov("*.servicebus.windows.net, which needs websockets"),
+             None, "clusterConnect"),
+    # connectedk8s.md §9, US Government list, host 8: port 8084 as listed; only usgovvirginia is named.
+    Endpoint("usgovvirginia.obo.arc.azure.us", 8084, "https", _gov("<region>.obo.arc.azure.com"),
+             None, "clusterConnectRbac"),
+)  # fmt: skip
+
+ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
+    "AzureCloud": PUBLIC,
+    "AzureUSGovernment": US_GOVERNMENT,
+    # connectedk8s.md §9 says only "China: `.cn` equivalents, with `mcr.azk8s.cn` for images": no list.
+    "AzureChinaCloud": (),
+}
+
+NOTES: dict[str, tuple[str, ...]] = {
+    "AzureCloud": (
+        f"Source: {LEARN_PAGE}?tabs=azure-cloud (ms.date 06/11/2026). All connections are outbound TCP; "
+        "HTTPS uses publicly signed certificates.",
+        "Websockets must pass the firewall and the proxy for *.servicebus.windows.net. Its hosts for a region: "
+        "GET https://guestnotificationservice.azure.com/urls/allowlist?api-version=2020-01-01&location=<region>",
+        "With the Azure Arc gateway (not configured by this program) the list is shorter; see Learn "
+        "'Simplify network configuration requirements with Azure Arc gateway'.",
+    ),
+    "AzureUSGovernment": (
+        f"Source: {LEARN_PAGE}?tabs=azure-government, as listed in connectedk8s.md §9: hosts only.",
+        "Not documented for this cloud: purposes, websockets, a container registry for the agents' images, "
+        "dl.k8s.io, Microsoft Graph, and the Cluster Connect host of regions other than usgovvirginia.",
+    ),
+    "AzureChinaCloud": (
+        f"{NOT_DOCUMENTED}: the references have no endpoint list for Azure operated by 21Vianet; see "
+        f"{LEARN_PAGE} (its 21Vianet tab).",
+    ),
+}
+
+
+def documented(cloud: str) -> bool:
+    return bool(ENDPOINTS[cloud])
+
+
+def endpoints_for(cloud: str, region: str) -> tuple[Endpoint, ...]:
+    """Every endpoint of the cloud's table, for one region (a normalized name such as `eastus`)."""
+    return tuple(e.for_region(region) for e in ENDPOINTS[cloud])
+
+
+def required_endpoints(cloud: str, region: str, *, auto_upgrade: bool) -> tuple[Endpoint, ...]:
+    """What the agents of one cluster need: the stack output `requiredEndpoints`."""
+    return tuple(e for e in endpoints_for(cloud, region) if e.required(auto_upgrade=auto_upgrade))
+
+
+def probe_targets(endpoints: Iterable[Endpoint]) -> list[str]:
+    """`host:port` of each endpoint a preflight can reach: wildcards name no host to try."""
+    return [e.target for e in endpoints if not e.wildcard and e.port is not None]
+
+
+# --- noProxy ---------------------------------------------------------------------------------------
+
+# What Microsoft's guidance puts in noProxy besides the service CIDR (connectedk8s.md §8).
+IN_CLUSTER_NO_PROXY = ("kubernetes.default.svc", ".svc.cluster.local", ".svc")
+
+
+def _is_ip_or_cidr(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry.strip("[]"), strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def has_cidr(no_proxy: Sequence[str]) -> bool:
+    return any("/" in e and _is_ip_or_cidr(e) for e in no_proxy)
+
+
+def missing_in_cluster_entries(no_proxy: Sequence[str]) -> list[str]:
+    present = {e.lower() for e in no_proxy}
+    return [e for e in IN_CLUSTER_NO_PROXY if e not in present]
+
+
+def bypasses(entry: str, endpoint: Endpoint) -> bool:
+    """Whether a noProxy entry sends (some of) an endpoint's traffic around the proxy.
+
+    Go's rules (`golang.org/x/net/http/httpproxy`, what the agents use): `*` matches everything;
+    IPs and CIDRs match only IP literals, never host names; `host:port` only that port; `example.com`
+    matches the name and its subdomains, `.example.com` (or `*.example.com`) subdomains only.
+    A wildcard endpoint `*.example.com` counts as bypassed when an entry covers any name under it.
+    """
+    entry = entry.strip().lower()
+    if entry == "*":
+        return True
+    if _is_ip_or_cidr(entry):
+        return False
+    name, port = entry, None
+    if entry.count(":") == 1:
+        name, _, raw_port = entry.partition(":")
+        port = int(raw_port) if raw_port.isdigit() else None
+    if port is not None and endpoint.port is not None and port != endpoint.port:
+        return False
+    subdomains_only = name.startswith(".") or name.startswith("*.")
+    name = name.lstrip("*").lstrip(".")
+    if not name:
+        return False
+    host = endpoint.host.lower()
+    if endpoint.wildcard:
+        base = host[2:]  # every name under `base`
+        return base == name or base.endswith(f".{name}") or name.endswith(f".{base}")
+    if host == name:
+        return not subdomains_only
+    return host.endswith(f".{name}")
+
+
+def bypassed_endpoints(entry: str, endpoints: Iterable[Endpoint]) -> list[Endpoint]:
+    return [e for e in endpoints if bypasses(entry, e)]
+
+
+# --- Rendering -------------------------------------------------------------------------------------
+
+
+# A region to show in the README's tables, per cloud with a documented list.
+EXAMPLE_REGION = {"AzureCloud": "eastus", "AzureUSGovernment": "usgovvirginia"}
+
+
+def _markdown(text: str) -> str:
+    """Free text in a Markdown table: `<region>` is not an HTML tag, `*.` does not start emphasis."""
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
+
+
+def _yes_no(value: bool | None) -> str:
+    return NOT_DOCUMENTED if value is None else ("yes" if value else "no")
+
+
+def _port(value: int | None) -> str:
+    return NOT_DOCUMENTED if value is None else str(value)
+
+
+def readme_section() -> str:
+    """The README's "Network requirements" tables, one per cloud, from the data above."""
+    out: list[str] = []
+    for cloud, endpoints in ENDPOINTS.items():
+        if not endpoints:
+            out.append(f"**{cloud}**")
+            out.append("")
+            out.extend(f"- {_markdown(note)}" for note in NOTES[cloud])
+            out.append("")
+            continue
+        out.append(f"**{cloud}** (`<region>`: the cluster's `location`, e.g. `{EXAMPLE_REGION[cloud]}`)")
+        out.append("")
+        out.append("| host | port | websockets | needed | purpose |")
+        out.append("|---|---|---|---|---|")
+        for e in endpoints:
+            host = e.host.replace("{region}", "<region>")
+            out.append(
+                f"| `{host}` | {_port(e.port)} | {_yes_no(e.websockets)} | {NEEDED_WHEN[e.needed]} "
+                f"| {_markdown(e.purpose)} |"
+            )
+        out.append("")
+        out.extend(f"- {_markdown(note)}" for note in NOTES[cloud])
+        out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
+def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, Sequence[str]]]) -> str:
+    """Plain text for `--endpoints`: `#` lines are comments; one endpoint per line after them.
+
+    Columns: `host:port`, required (yes/no), websockets, clusters (comma-joined, or `all`), then
+    `[needed when] purpose` (free text, last). `rows` holds each endpoint once, whether any cluster
+    requires it, and the clusters it serves.
+    """
+    lines = [f"# {title}", f"# cloud: {cloud}"]
+    lines.extend(f"# {note}" for note in NOTES[cloud])
+    if not rows:
+        lines.append(f"# {NOT_DOCUMENTED}: no endpoints to list")
+        return "\n".join(lines) + "\n"
+    header = ("# endpoint", "required", "websockets", "clusters", "[needed when] purpose")
+    table = [
+        (e.target, "yes" if required else "no", _yes_no(e.websockets).replace(" ", "-"), ",".join(clusters),
+         f"[{NEEDED_WHEN[e.needed]}] {e.purpose}")
+        for e, required, clusters in rows
+    ]  # fmt: skip
+    widths = [max(len(header[i]), *(len(r[i]) for r in table)) for i in range(4)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths)) + "  " + cells[4]
+
+    lines.append(line(header))
+    lines.extend(line(r) for r in table)
+    return "\n".join(lines) + "\n"

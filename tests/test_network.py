@@ -1,0 +1,271 @@
+"""Network requirements as data: endpoint lists per cloud and region, noProxy matching and warnings."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+
+from components import network
+from components.network import Endpoint, bypasses, endpoints_for, required_endpoints
+from components.settings import load
+from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config
+
+ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
+GOOD_NO_PROXY = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]
+
+PUBLIC_REQUIRED_EASTUS = [
+    "management.azure.com:443",
+    "eastus.dp.kubernetesconfiguration.azure.com:443",
+    "login.microsoftonline.com:443",
+    "eastus.login.microsoft.com:443",
+    "login.windows.net:443",
+    "mcr.microsoft.com:443",
+    "*.data.mcr.microsoft.com:443",
+    "gbl.his.arc.azure.com:443",
+    "*.his.arc.azure.com:443",
+    "guestnotificationservice.azure.com:443",
+    "*.guestnotificationservice.azure.com:443",
+    "sts.windows.net:443",
+    "*.servicebus.windows.net:443",
+]
+
+
+def targets(endpoints: tuple[Endpoint, ...]) -> list[str]:
+    return [e.target for e in endpoints]
+
+
+class TestEndpointLists:
+    def test_azure_cloud_eastus(self) -> None:
+        assert targets(required_endpoints("AzureCloud", "eastus", auto_upgrade=False)) == PUBLIC_REQUIRED_EASTUS
+        everything = targets(endpoints_for("AzureCloud", "eastus"))
+        assert len(everything) == 22 and len(set(everything)) == 22
+        assert "eastus.obo.arc.azure.com:8084" in everything  # optional, port 8084
+        optional = {e.host: e.needed for e in endpoints_for("AzureCloud", "eastus") if not e.required(auto_upgrade=False)}
+        assert optional == {
+            "dl.k8s.io": "autoUpgrade",
+            "graph.microsoft.com": "azureRbac",
+            "*.arc.azure.net": "portal",
+            "eastus.obo.arc.azure.com": "clusterConnectRbac",
+            "linuxgeneva-microsoft.azurecr.io": "extensions",
+            "gcs.prod.monitoring.core.windows.net": "edgeServices",
+            "*.prod.microsoftmetrics.com": "edgeServices",
+            "*.prod.hot.ingest.monitor.core.windows.net": "edgeServices",
+            "*.prod.warm.ingest.monitor.core.windows.net": "edgeServices",
+        }
+
+    def test_azure_cloud_westeurope_substitutes_the_region_only_where_listed(self) -> None:
+        west = targets(required_endpoints("AzureCloud", "westeurope", auto_upgrade=False))
+        assert west == [t.replace("eastus", "westeurope") for t in PUBLIC_REQUIRED_EASTUS]
+        assert "westeurope.dp.kubernetesconfiguration.azure.com:443" in west
+        assert "westeurope.login.microsoft.com:443" in west
+        assert not any("{region}" in t for t in targets(endpoints_for("AzureCloud", "westeurope")))
+
+    def test_auto_upgrade_adds_dl_k8s_io(self) -> None:
+        with_upgrade = targets(required_endpoints("AzureCloud", "eastus", auto_upgrade=True))
+        assert with_upgrade == [*PUBLIC_REQUIRED_EASTUS[:7], "dl.k8s.io:443", *PUBLIC_REQUIRED_EASTUS[7:]]
+
+    def test_only_the_relay_needs_websockets_in_public_cloud(self) -> None:
+        needs = [e.host for e in endpoints_for("AzureCloud", "eastus") if e.websockets]
+        assert needs == ["*.servicebus.windows.net"]
+        assert all(e.protocol == "https" and e.port in (443, 8084) for e in endpoints_for("AzureCloud", "eastus"))
+
+    def test_us_government(self) -> None:
+        required = targets(required_endpoints("AzureUSGovernment", "usgovvirginia", auto_upgrade=False))
+        assert required == [
+            "management.usgovcloudapi.net:443",
+            "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
+            "login.microsoftonline.us:443",
+            "gbl.his.arc.azure.us:443",
+            "usgv.his.arc.azure.us:443",
+            "guestnotificationservice.azure.us:443",
+            "*.servicebus.usgovcloudapi.net:443",
+        ]
+        everything = endpoints_for("AzureUSGovernment", "usgovtexas")
+        assert targets(everything)[-1] == "usgovvirginia.obo.arc.azure.us:8084"  # only this one is listed
+        assert targets(everything)[1] == "usgovtexas.dp.kubernetesconfiguration.azure.us:443"
+        # The list names hosts only: purposes and websockets are "not documented", never invented.
+        assert all(e.purpose.startswith("not documented") for e in everything)
+        assert all(e.websockets is None for e in everything)
+        # No dl.k8s.io is listed for this cloud, so automatic upgrades add nothing.
+        assert required_endpoints("AzureUSGovernment", "usgovvirginia", auto_upgrade=True) == required_endpoints(
+            "AzureUSGovernment", "usgovvirginia", auto_upgrade=False
+        )
+        assert any("container registry" in note for note in network.NOTES["AzureUSGovernment"])
+
+    def test_china_is_not_documented(self) -> None:
+        assert endpoints_for("AzureChinaCloud", "chinaeast2") == ()
+        assert not network.documented("AzureChinaCloud")
+        assert network.NOTES["AzureChinaCloud"][0].startswith("not documented")
+
+    def test_probe_targets_skip_wildcards(self) -> None:
+        probed = network.probe_targets(required_endpoints("AzureCloud", "eastus", auto_upgrade=False))
+        assert probed == [t for t in PUBLIC_REQUIRED_EASTUS if not t.startswith("*.")]
+
+    def test_every_entry_cites_its_source_in_a_comment(self) -> None:
+        source = (ROOT / "components" / "network.py").read_text().splitlines()
+        starts = [i for i, line in enumerate(source) if re.match(r"\s+Endpoint\(", line)]
+        assert len(starts) == len(network.PUBLIC) + len(network.US_GOVERNMENT)
+        for i in starts:
+            comment = source[i - 1].strip()
+            assert comment.startswith("#") and re.search(r"(agent-versions|connectedk8s)\.md §\d", comment), source[i]
+
+    def test_as_json(self) -> None:
+        (relay,) = [e for e in endpoints_for("AzureCloud", "eastus") if e.host == "*.servicebus.windows.net"]
+        assert relay.as_json() == {
+            "host": "*.servicebus.windows.net", "port": 443, "protocol": "https", "websockets": True,
+            "neededWhen": "cluster connect (always on here)", "purpose": "Cluster Connect and Custom Locations (Azure Relay)",
+        }  # fmt: skip
+        assert relay.as_json(required=True)["required"] is True
+
+
+MGMT = Endpoint("management.azure.com", 443, "https", "", False, "always")
+HIS = Endpoint("*.his.arc.azure.com", 443, "https", "", False, "always")
+
+
+@pytest.mark.parametrize(
+    ("entry", "endpoint", "expected"),
+    [
+        ("*", MGMT, True),
+        (".azure.com", MGMT, True),
+        ("azure.com", MGMT, True),
+        ("*.azure.com", MGMT, True),
+        ("management.azure.com", MGMT, True),
+        ("MANAGEMENT.azure.com", MGMT, True),
+        (".management.azure.com", MGMT, False),  # subdomains only
+        ("management.azure.com:443", MGMT, True),
+        ("management.azure.com:8443", MGMT, False),
+        ("anagement.azure.com", MGMT, False),
+        ("10.0.0.0/8", MGMT, False),
+        ("20.37.0.1", MGMT, False),
+        (".svc", MGMT, False),
+        (".his.arc.azure.com", HIS, True),
+        ("his.arc.azure.com", HIS, True),
+        ("arc.azure.com", HIS, True),
+        ("eus.his.arc.azure.com", HIS, True),  # part of the wildcard
+        ("guestnotificationservice.azure.com", HIS, False),
+        ("azure.net", HIS, False),
+    ],
+)
+def test_no_proxy_matching(entry: str, endpoint: Endpoint, expected: bool) -> None:
+    assert bypasses(entry, endpoint) is expected
+
+
+def warnings(proxy: dict[str, Any] | None = None, secret: tuple[str, ...] = (), **overrides: Any) -> list[str]:
+    values = {**BASE_CONFIG, **overrides, **({"proxy": proxy} if proxy is not None else {})}
+    settings = load(engine_config(values), [f"arc-onboarding:{k}" for k in secret], ROOT, ENV, today=datetime.date(2026, 11, 25))
+    return list(settings.warnings)
+
+
+class TestNoProxyWarnings:
+    def test_none_without_a_proxy_url(self) -> None:
+        assert warnings({"noProxy": [".azure.com"]}) == []
+        assert warnings({"caCertFile": "tests/fixtures/proxy-ca.pem"}) == []
+
+    def test_none_with_the_guidance(self) -> None:
+        assert warnings({"httpsProxy": "http://p:3128", "noProxy": GOOD_NO_PROXY}) == []
+
+    def test_missing_in_cluster_entries_and_cidr(self) -> None:
+        found = warnings({"httpsProxy": "http://p:3128", "noProxy": ["kubernetes.default.svc"]})
+        assert len(found) == 2
+        assert found[0].startswith("arc-onboarding:proxy.noProxy: lacks .svc.cluster.local, .svc: ")
+        assert found[1].startswith("arc-onboarding:proxy.noProxy: has no CIDR: add the cluster's service CIDR")
+        assert "cannot be known offline" in found[1]
+
+    def test_no_no_proxy_at_all(self) -> None:
+        found = warnings({"httpsProxy": "http://p:3128"})
+        assert [w.split(": ")[1] for w in found] == ["lacks kubernetes.default.svc, .svc.cluster.local, .svc", "has no CIDR"]
+
+    def test_entry_sending_azure_around_the_proxy_is_named(self) -> None:
+        found = warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".azure.com", "corp.example"]})
+        assert found == [
+            "arc-onboarding:proxy.noProxy[4]: '.azure.com' sends management.azure.com, "
+            "eastus.dp.kubernetesconfiguration.azure.com, gbl.his.arc.azure.com, *.his.arc.azure.com, "
+            "guestnotificationservice.azure.com, "
+            "*.guestnotificationservice.azure.com around the proxy: the nodes must reach them directly"
+        ]
+
+    def test_star_bypasses_everything(self) -> None:
+        (found,) = warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, "*"]})
+        assert found.startswith("arc-onboarding:proxy.noProxy[4]: '*' sends management.azure.com, ")
+        assert found.count(", ") == len(PUBLIC_REQUIRED_EASTUS) - 1
+
+    def test_optional_endpoints_do_not_count(self) -> None:
+        # dl.k8s.io is needed only with agents.autoUpgrade.
+        assert warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, "dl.k8s.io"]}) == []
+        (found,) = warnings(
+            {"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, "dl.k8s.io"]}, agents={"autoUpgrade": True}
+        )
+        assert found.startswith("arc-onboarding:proxy.noProxy[4]: 'dl.k8s.io' sends dl.k8s.io around the proxy")
+
+    def test_a_secret_proxy_names_the_index_only(self) -> None:
+        (found,) = warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, "login.windows.net"]}, secret=("proxy",))
+        assert found == (
+            "arc-onboarding:proxy.noProxy[4]: sends login.windows.net around the proxy: the nodes must reach them directly"
+        )
+
+    def test_http_proxy_alone(self) -> None:
+        found = warnings({"httpProxy": "http://p:3128", "noProxy": GOOD_NO_PROXY})
+        assert found == [
+            "arc-onboarding:proxy.httpsProxy: is not set: httpProxy only carries plain HTTP, and every Azure "
+            "endpoint of the agents is HTTPS, so they would bypass the proxy; set httpsProxy too"
+        ]
+
+    def test_a_fleet_names_the_key_the_user_wrote(self) -> None:
+        values = {
+            "location": "westeurope",
+            "resourceGroup": "rg",
+            "proxy": {"httpsProxy": "http://p:3128", "noProxy": GOOD_NO_PROXY},
+            "clusters": [
+                {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
+                {"clusterName": "c2", "kubeContext": "kind-other", "proxy": {"noProxy": [*GOOD_NO_PROXY, ".windows.net"]}},
+            ],
+        }
+        settings = load(engine_config(values), [], ROOT, ENV, today=datetime.date(2026, 11, 25))
+        assert settings.warnings == (
+            "arc-onboarding:clusters[1].proxy.noProxy[4]: '.windows.net' sends login.windows.net, sts.windows.net, "
+            "*.servicebus.windows.net around the proxy: the nodes must reach them directly",
+        )
+
+    def test_us_government_endpoints_are_checked_too(self) -> None:
+        (found,) = warnings(
+            {"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".us"]},
+            cloud="AzureUSGovernment", location="usgovvirginia",
+        )  # fmt: skip
+        assert found.startswith("arc-onboarding:proxy.noProxy[4]: '.us' sends usgovvirginia.dp.kubernetesconfiguration.azure.us, ")
+
+
+class TestPreflightSettings:
+    def test_defaults(self) -> None:
+        settings = load(engine_config(BASE_CONFIG), [], ROOT, ENV)
+        preflight = settings.clusters[0].preflight
+        assert preflight.enabled is True and preflight.image == "mcr.microsoft.com/azurelinux/base/core:3.0"
+
+    @pytest.mark.parametrize("image", ["", "  ", "registry.corp/a b:1", "https://registry.corp/arc/core:3.0"])
+    def test_bad_images_name_the_key(self, image: str) -> None:
+        from components.settings import ConfigError
+
+        with pytest.raises(ConfigError) as raised:
+            load(engine_config({**BASE_CONFIG, "preflight": {"image": image}}), [], ROOT, ENV)
+        (problem,) = raised.value.problems
+        assert problem.startswith("arc-onboarding:preflight.image: must be an image reference")
+
+    def test_china_skips_the_preflight_with_a_warning(self) -> None:
+        settings = load(engine_config({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}), [], ROOT, ENV)
+        assert settings.warnings == (
+            "arc-onboarding:preflight.enabled: no endpoint list is documented for AzureChinaCloud, so there is "
+            "nothing to check: the preflight is skipped",
+        )
+        disabled = {**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2", "preflight": {"enabled": False}}
+        assert load(engine_config(disabled), [], ROOT, ENV).warnings == ()
+
+
+def test_readme_network_section_matches_the_data() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- network-requirements:start -->\n", 1)[1].split("\n<!-- network-requirements:end -->", 1)[0]
+    assert section == network.readme_section()
+    for e in network.PUBLIC:
+        row = f"| `{e.host.replace('{region}', '<region>')}` | {e.port} |"
+        assert row in section

@@ -1,0 +1,314 @@
+"""The preflight Job under the mock engine: its spec, its Secret, and where it sits in the graph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components import network
+from components.preflight import SCRIPT, settings_data, settings_hmac, shown_proxy
+from components.settings import ProxySettings
+from tests.conftest import BASE_CONFIG, FIXTURES, ROOT
+
+PROJECT = "urn:pulumi:test::arc-onboarding::"
+CHILD = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$"
+NAMESPACE = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-preflight-ns"
+SECRET = f"{CHILD}kubernetes:core/v1:Secret::arc-test-rg/arc-test-preflight-settings"
+JOB = f"{CHILD}kubernetes:batch/v1:Job::arc-test-rg/arc-test-preflight"
+RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
+PROVIDER = f"{CHILD}pulumi:providers:kubernetes::arc-test-rg/arc-test-k8s"
+ARM_SIDE = {
+    f"{PROJECT}azure-native:resources:ResourceGroup::arc-test-rg",
+    f"{PROJECT}command:local:Command::register-microsoft.kubernetes",
+    f"{PROJECT}command:local:Command::register-microsoft.kubernetesconfiguration",
+    f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster",
+}
+PROXY = {
+    "httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128",
+    "httpProxy": "http://proxy.corp:3080",
+    "noProxy": ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"],
+    "caCertFile": "tests/fixtures/proxy-ca.pem",
+}
+EASTUS_PROBES = [
+    "management.azure.com:443",
+    "eastus.dp.kubernetesconfiguration.azure.com:443",
+    "login.microsoftonline.com:443",
+    "eastus.login.microsoft.com:443",
+    "login.windows.net:443",
+    "mcr.microsoft.com:443",
+    "gbl.his.arc.azure.com:443",
+    "guestnotificationservice.azure.com:443",
+    "sts.windows.net:443",
+]
+
+
+def resources(result) -> dict[str, dict[str, Any]]:
+    assert result.code == 0, result.stderr
+    return {r["urn"]: r for r in result.document["resources"]}
+
+
+def container(job: dict[str, Any]) -> dict[str, Any]:
+    (only,) = job["inputs"]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+class TestJobSpec:
+    def test_without_proxy(self, plan) -> None:
+        found = resources(plan(BASE_CONFIG, "--json"))
+        assert SECRET not in found
+        job = found[JOB]
+        assert job["provider"] == PROVIDER and job["dependencies"] == [NAMESPACE]
+        assert job["options"]["deleteBeforeReplace"] is True
+        assert job["options"]["replaceOnChanges"] == ["*"]
+        assert job["options"]["customTimeouts"] == {"create": "6m", "update": "6m", "delete": None}
+        metadata = job["inputs"]["metadata"]
+        assert metadata["name"] == "arc-preflight" and metadata["namespace"] == "azure-arc-preflight"
+        assert metadata["annotations"] == {"pulumi.com/replaceUnready": "true"}
+        spec = job["inputs"]["spec"]
+        assert spec["backoffLimit"] == 1 and spec["activeDeadlineSeconds"] == 300
+        assert "ttlSecondsAfterFinished" not in spec  # the Job stays: Pulumi owns it
+        pod = spec["template"]["spec"]
+        assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
+        assert pod["securityContext"] == {
+            "runAsGroup": 65534, "runAsNonRoot": True, "runAsUser": 65534, "seccompProfile": {"type": "RuntimeDefault"},
+        }  # fmt: skip
+        assert "annotations" not in spec["template"]["metadata"]
+        c = container(job)
+        assert c["image"] == "mcr.microsoft.com/azurelinux/base/core:3.0"
+        assert c["command"] == ["/bin/bash", "-c", SCRIPT, "arc-preflight"]
+        assert c["args"] == EASTUS_PROBES
+        assert "env" not in c
+        assert c["terminationMessagePolicy"] == "FallbackToLogsOnError"
+        assert c["securityContext"] == {
+            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True,
+        }  # fmt: skip
+        assert c["volumeMounts"] == [{"mountPath": "/tmp", "name": "tmp"}]
+        namespace = found[NAMESPACE]["inputs"]["metadata"]
+        assert namespace["name"] == "azure-arc-preflight"
+        assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+    def test_proxy_env_and_ca_mount(self, plan) -> None:
+        found = resources(plan({**BASE_CONFIG, "proxy": PROXY}, "--json"))
+        secret = found[SECRET]
+        assert secret["inputs"]["metadata"] == {
+            "labels": found[JOB]["inputs"]["metadata"]["labels"], "name": "arc-preflight-settings",
+            "namespace": "azure-arc-preflight",
+        }  # fmt: skip
+        assert secret["inputs"]["stringData"] == "[secret]" and secret["inputs"]["type"] == "Opaque"
+        assert secret["options"]["deleteBeforeReplace"] is True
+        job = found[JOB]
+        assert sorted(job["dependencies"]) == sorted([NAMESPACE, SECRET, f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"])
+        c = container(job)
+        env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in c["env"]}
+        assert sorted(env) == sorted([
+            "ARC_PREFLIGHT_PROXY", "ARC_PREFLIGHT_PROXY_HOST", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
+            "NO_PROXY", "no_proxy",
+        ])  # fmt: skip
+        assert all(ref == {"key": name, "name": "arc-preflight-settings"} for name, ref in env.items())
+        assert c["volumeMounts"][1] == {"mountPath": "/etc/arc-preflight/ca", "name": "proxy-ca", "readOnly": True}
+        volumes = job["inputs"]["spec"]["template"]["spec"]["volumes"]
+        assert volumes[1] == {
+            "name": "proxy-ca",
+            "secret": {"items": [{"key": "proxy-ca.crt", "path": "proxy-ca.crt"}], "secretName": "arc-preflight-settings"},
+        }
+        # A change of the Secret's data changes the Pod template: an HMAC, kept secret.
+        annotations = job["inputs"]["spec"]["template"]["metadata"]["annotations"]
+        assert annotations == {"arc-onboarding.azure.com/settings-hmac": "[secret]"}
+
+    def test_ca_only(self, plan) -> None:
+        found = resources(plan({**BASE_CONFIG, "proxy": {"caCertFile": "tests/fixtures/proxy-ca.pem"}}, "--json"))
+        c = container(found[JOB])
+        assert "env" not in c  # no proxy variables: the Secret holds only the CA
+        assert [m["name"] for m in c["volumeMounts"]] == ["tmp", "proxy-ca"]
+
+    def test_custom_image_and_auto_upgrade(self, plan) -> None:
+        config = {**BASE_CONFIG, "preflight": {"image": "registry.corp/mirror/azurelinux/base/core:3.0"}, "agents": {"autoUpgrade": True}}
+        c = container(resources(plan(config, "--json"))[JOB])
+        assert c["image"] == "registry.corp/mirror/azurelinux/base/core:3.0"
+        assert c["args"] == [*EASTUS_PROBES[:6], "dl.k8s.io:443", *EASTUS_PROBES[6:]]
+
+    def test_region_and_cloud_change_the_endpoints(self, plan) -> None:
+        west = container(resources(plan({**BASE_CONFIG, "location": "westeurope"}, "--json"))[JOB])
+        assert west["args"] == [t.replace("eastus", "westeurope") for t in EASTUS_PROBES]
+        gov = {**BASE_CONFIG, "cloud": "AzureUSGovernment", "location": "usgovvirginia"}
+        assert container(resources(plan(gov, "--json"))[JOB])["args"] == [
+            "management.usgovcloudapi.net:443", "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
+            "login.microsoftonline.us:443", "gbl.his.arc.azure.us:443", "usgv.his.arc.azure.us:443",
+            "guestnotificationservice.azure.us:443",
+        ]  # fmt: skip
+
+    def test_credentials_reach_only_the_secret(self, plan) -> None:
+        for args in (("--json",), ()):
+            result = plan({**BASE_CONFIG, "proxy": PROXY}, *args)
+            assert result.code == 0, result.stderr
+            assert "S3cr%23t-pw" not in result.stdout + result.stderr and "arcuser" not in result.stdout
+
+
+class TestOrdering:
+    def test_runs_beside_the_arm_side_and_before_the_release(self, plan) -> None:
+        found = resources(plan({**BASE_CONFIG, "proxy": PROXY}, "--json"))
+        preflight = {NAMESPACE, SECRET, JOB}
+        for urn in preflight:
+            assert not ARM_SIDE & set(found[urn]["dependencies"]), urn
+        # Nothing in Azure waits for it either: the two sides run in parallel.
+        for urn in ARM_SIDE:
+            assert not preflight & set(found[urn]["dependencies"]), urn
+        assert JOB in found[RELEASE]["dependencies"]
+        assert f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster" in found[RELEASE]["dependencies"]
+        order = [r["urn"] for r in plan({**BASE_CONFIG, "proxy": PROXY}, "--json").document["resources"]]
+        assert order.index(NAMESPACE) < order.index(SECRET) < order.index(JOB) < order.index(RELEASE)
+
+    def test_disabled(self, plan) -> None:
+        found = resources(plan({**BASE_CONFIG, "preflight": {"enabled": False}}, "--json"))
+        assert not {NAMESPACE, SECRET, JOB} & set(found)
+        assert not any("preflight" in u for u in found[RELEASE]["dependencies"])
+
+    def test_china_has_no_preflight(self, plan) -> None:
+        result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--json")
+        found = resources(result)
+        assert JOB not in found and NAMESPACE not in found
+        assert any(w.startswith("arc-onboarding:preflight.enabled: no endpoint list") for w in result.document["warnings"])
+        assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["requiredEndpoints"] == []
+
+    def test_fleet_one_preflight_per_cluster(self, plan) -> None:
+        result = plan(None, "--config-file", str(ROOT / "Pulumi.fleet-example.yaml"), "--json")
+        found = resources(result)
+        jobs = {r["name"]: container(r)["args"] for r in found.values() if r["type"] == "kubernetes:batch/v1:Job"}
+        assert set(jobs) == {
+            "arc-fleet-stores-rg/store-0101-preflight", "arc-fleet-stores-rg/store-0102-preflight",
+            "arc-fleet-plants-rg/plant-07-preflight",
+        }  # fmt: skip
+        assert "northeurope.dp.kubernetesconfiguration.azure.com:443" in jobs["arc-fleet-plants-rg/plant-07-preflight"]
+        assert "westeurope.dp.kubernetesconfiguration.azure.com:443" in jobs["arc-fleet-stores-rg/store-0101-preflight"]
+
+
+class TestSettingsData:
+    def test_environment_for_curl(self) -> None:
+        proxy = ProxySettings(
+            http_proxy="http://proxy.corp:3080", https_proxy="http://u:p%40ss@proxy.corp:3128",
+            no_proxy=("10.96.0.0/12", ".svc"), ca_cert_pem="PEM",
+        )  # fmt: skip
+        assert settings_data(proxy) == {
+            "HTTPS_PROXY": "http://u:p%40ss@proxy.corp:3128", "https_proxy": "http://u:p%40ss@proxy.corp:3128",
+            "HTTP_PROXY": "http://proxy.corp:3080", "http_proxy": "http://proxy.corp:3080",
+            "NO_PROXY": "10.96.0.0/12,.svc", "no_proxy": "10.96.0.0/12,.svc",
+            "ARC_PREFLIGHT_PROXY": "http://proxy.corp:3128", "ARC_PREFLIGHT_PROXY_HOST": "proxy.corp",
+            "proxy-ca.crt": "PEM",
+        }  # fmt: skip
+        assert settings_data(ProxySettings()) == {}
+        assert settings_data(ProxySettings(http_proxy="http://p:1"))["ARC_PREFLIGHT_PROXY"].startswith("none for HTTPS")
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("http://user:pw@proxy.corp:3128", "http://proxy.corp:3128"),
+            ("https://proxy.corp", "https://proxy.corp"),
+            ("http://[fd00::1]:8080", "http://[fd00::1]:8080"),
+        ],
+    )
+    def test_shown_proxy_drops_credentials(self, url: str, shown: str) -> None:
+        assert shown_proxy(url) == shown
+
+    def test_hmac_changes_with_any_setting_and_only_then(self) -> None:
+        base = settings_data(ProxySettings(https_proxy="http://u:one@p:3128", no_proxy=(".svc",)))
+        assert settings_hmac("key", base) == settings_hmac("key", dict(reversed(list(base.items()))))
+        changed = settings_data(ProxySettings(https_proxy="http://u:two@p:3128", no_proxy=(".svc",)))
+        assert settings_hmac("key", base) != settings_hmac("key", changed)
+        assert settings_hmac("key", base) != settings_hmac("other-key", base)
+        assert "one" not in settings_hmac("key", base)
+
+
+class TestEndpointsCommand:
+    def test_text(self, plan) -> None:
+        result = plan(BASE_CONFIG, "--endpoints")
+        assert result.code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == "# Outbound endpoints of arc-onboarding / stack test: arc-test-rg/arc-test (eastus)"
+        assert lines[1] == "# cloud: AzureCloud"
+        rows = [line.split() for line in lines if not line.startswith("#")]
+        assert [r[0] for r in rows if r[1] == "yes"] == [
+            e.target for e in network.required_endpoints("AzureCloud", "eastus", auto_upgrade=False)
+        ]
+        assert len(rows) == 22
+        relay = next(r for r in rows if r[0] == "*.servicebus.windows.net:443")
+        assert relay[1:4] == ["yes", "yes", "all"]
+        assert next(r for r in rows if r[0] == "eastus.obo.arc.azure.com:8084")[1] == "no"
+
+    def test_json_matches_the_stack_output(self, plan) -> None:
+        document = json.loads(plan(BASE_CONFIG, "--endpoints", "--json").stdout)
+        assert list(document) == ["project", "stack", "cloud", "documented", "notes", "clusters", "endpoints"]
+        assert document["clusters"] == [{"name": "arc-test-rg/arc-test", "location": "eastus"}]
+        required = [{k: v for k, v in e.items() if k not in ("required", "clusters")} for e in document["endpoints"] if e["required"]]
+        exported = plan(BASE_CONFIG, "--json").document["outputs"]["clusters"]["arc-test-rg/arc-test"]["requiredEndpoints"]
+        assert required == exported
+
+    def test_fleet_lists_each_region_once(self, plan) -> None:
+        result = plan(None, "--config-file", str(ROOT / "Pulumi.fleet-example.yaml"), "--endpoints", "--json")
+        assert result.code == 0, result.stderr
+        endpoints = {e["host"]: e for e in json.loads(result.stdout)["endpoints"]}
+        assert endpoints["northeurope.dp.kubernetesconfiguration.azure.com"]["clusters"] == ["arc-fleet-plants-rg/plant-07"]
+        assert endpoints["westeurope.dp.kubernetesconfiguration.azure.com"]["clusters"] == [
+            "arc-fleet-stores-rg/store-0101", "arc-fleet-stores-rg/store-0102",
+        ]  # fmt: skip
+        assert len(endpoints["management.azure.com"]["clusters"]) == 3
+
+    def test_auto_upgrade_in_one_cluster_makes_dl_k8s_io_required(self, plan) -> None:
+        config = {
+            "location": "westeurope", "resourceGroup": "rg",
+            "clusters": [
+                {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
+                {"clusterName": "c2", "kubeContext": "kind-other", "agents": {"autoUpgrade": True}},
+            ],
+        }  # fmt: skip
+        endpoints = {e["host"]: e for e in json.loads(plan(config, "--endpoints", "--json").stdout)["endpoints"]}
+        assert endpoints["dl.k8s.io"]["required"] is True
+
+    def test_not_documented_cloud(self, plan) -> None:
+        result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints")
+        assert result.code == 0
+        assert "# not documented: no endpoints to list" in result.stdout
+        assert all(line.startswith("#") for line in result.stdout.splitlines())
+        document = json.loads(plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints", "--json").stdout)
+        assert document["documented"] is False and document["endpoints"] == []
+
+    def test_invalid_configuration_exits_2(self, plan) -> None:
+        result = plan({**BASE_CONFIG, "cloud": "AzureMoon"}, "--endpoints")
+        assert result.code == 2 and result.stdout == ""
+        assert result.stderr.startswith("arc-onboarding:cloud: must be one of")
+
+    def test_warnings_go_to_stderr(self, plan) -> None:
+        result = plan({**BASE_CONFIG, "proxy": {"httpsProxy": "http://p:3128"}}, "--endpoints", "--json")
+        assert result.code == 0 and json.loads(result.stdout)["cloud"] == "AzureCloud"
+        assert "warning: arc-onboarding:proxy.noProxy: lacks" in result.stderr
+
+
+def test_plan_tree_shows_required_endpoints(plan) -> None:
+    result = plan(BASE_CONFIG)
+    assert result.code == 0
+    assert "required endpoints for arc-test-rg/arc-test (13; all: --endpoints):" in result.stdout
+    assert "  *.servicebus.windows.net:443 (websockets)" in result.stdout
+    assert "+ create kubernetes:batch/v1:Job  arc-test-rg/arc-test-preflight" in result.stdout
+
+
+def test_secret_location_keeps_endpoints_secret(plan) -> None:
+    raw = (
+        "config:\n"
+        "  arc-onboarding:clusterName: arc-test\n"
+        "  arc-onboarding:resourceGroup: arc-test-rg\n"
+        "  arc-onboarding:location: eastus\n"
+        "  arc-onboarding:kubeContext: kind-arc-dev\n"
+        "  arc-onboarding:preflight:\n"
+        "    image:\n"
+        "      secure: AAABAKxyz==\n"
+    )
+    result = plan(None, "--json", raw=raw)
+    assert result.code == 0, result.stderr
+    job = next(r for r in result.document["resources"] if r["type"] == "kubernetes:batch/v1:Job")
+    assert container(job)["image"] == "[secret]"
+
+
+def test_ca_fixture_is_what_the_secret_would_carry() -> None:
+    pem = (FIXTURES / "proxy-ca.pem").read_text()
+    assert settings_data(ProxySettings(ca_cert_pem=pem))["proxy-ca.crt"] == pem
