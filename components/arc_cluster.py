@@ -157,9 +157,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         )
 
         # What the agents will need from the network (components/network.py), for this cluster.
-        endpoints = network.required_endpoints(
-            args.cloud.name, settings.location, auto_upgrade=settings.agents.auto_upgrade
-        )
+        endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
         self.required_endpoints = secret_if("location")([e.as_json() for e in endpoints])
         self.preflight = None
         if settings.preflight.enabled and network.documented(args.cloud.name):

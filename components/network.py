@@ -25,19 +25,32 @@ NOT_DOCUMENTED = "not documented"
 
 LEARN_PAGE = "https://learn.microsoft.com/azure/azure-arc/kubernetes/network-requirements"
 
-# When an endpoint is needed. The agents this program installs always run the cluster-connect agent
-# (`systemDefaultValues.clusterconnect-agent.enabled=true`, as the az CLI sets it), so its endpoints
-# are required too. The other conditions are features this program does not configure.
+# When an endpoint is needed. Cluster connect is on unless `features.clusterConnect` is false
+# (private link turns it off); Flux (`gitops`) is a cluster extension. Portal use and the edge
+# services are not configured by this program, so their endpoints are listed but never required.
 NEEDED_WHEN: dict[str, str] = {
     "always": "always",
-    "clusterConnect": "cluster connect (always on here)",
+    "clusterConnect": "cluster connect (features.clusterConnect, on by default)",
     "autoUpgrade": "agents.autoUpgrade on",
-    "azureRbac": "Azure RBAC",
+    "azureRbac": "Azure RBAC (features.azureRbac)",
     "clusterConnectRbac": "Cluster Connect with Azure RBAC",
     "portal": "Azure portal management",
-    "extensions": "cluster extensions",
+    "extensions": "cluster extensions (gitops)",
     "edgeServices": "IoT Operations, Key Vault secrets, cert-manager",
 }
+
+
+def conditions(
+    *, auto_upgrade: bool, cluster_connect: bool = True, azure_rbac: bool = False, extensions: bool = False
+) -> frozenset[str]:
+    """The NEEDED_WHEN keys that hold for a cluster configured this way."""
+    held = {"always"}
+    held |= {"clusterConnect"} if cluster_connect else set()
+    held |= {"autoUpgrade"} if auto_upgrade else set()
+    held |= {"azureRbac"} if azure_rbac else set()
+    held |= {"clusterConnectRbac"} if azure_rbac and cluster_connect else set()
+    held |= {"extensions"} if extensions else set()
+    return frozenset(held)
 
 
 @dataclass(frozen=True)
@@ -64,12 +77,9 @@ class Endpoint:
         return Endpoint(self.host.replace("{region}", region), self.port, self.protocol, self.purpose,
                         self.websockets, self.needed)  # fmt: skip
 
-    def required(self, *, auto_upgrade: bool, cluster_connect: bool = True) -> bool:
-        """Whether this program's agents need it, for a cluster configured this way."""
-        return self.needed == "always" or (
-            (self.needed == "clusterConnect" and cluster_connect)
-            or (self.needed == "autoUpgrade" and auto_upgrade)
-        )
+    def required(self, held: frozenset[str]) -> bool:
+        """Whether a cluster needs it, given the `conditions` that hold for it."""
+        return self.needed in held
 
     def as_json(self, *, required: bool | None = None) -> dict[str, object]:
         out: dict[str, object] = {
@@ -215,9 +225,9 @@ def endpoints_for(cloud: str, region: str) -> tuple[Endpoint, ...]:
     return tuple(e.for_region(region) for e in ENDPOINTS[cloud])
 
 
-def required_endpoints(cloud: str, region: str, *, auto_upgrade: bool) -> tuple[Endpoint, ...]:
+def required_endpoints(cloud: str, region: str, held: frozenset[str]) -> tuple[Endpoint, ...]:
     """What the agents of one cluster need: the stack output `requiredEndpoints`."""
-    return tuple(e for e in endpoints_for(cloud, region) if e.required(auto_upgrade=auto_upgrade))
+    return tuple(e for e in endpoints_for(cloud, region) if e.required(held))
 
 
 def probe_targets(endpoints: Iterable[Endpoint]) -> list[str]:

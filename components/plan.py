@@ -230,7 +230,7 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     for template in network.ENDPOINTS[settings.cloud.name]:
         for cluster in settings.clusters:
             endpoint = template.for_region(cluster.location)
-            required = endpoint.required(auto_upgrade=cluster.agents.auto_upgrade)
+            required = endpoint.required(cluster.network_conditions)
             _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))
             rows[(endpoint.host, endpoint.port)] = (endpoint, before or required, [*clusters, _cluster_name(cluster)])
     return sorted(rows.values(), key=lambda row: not row[1])

@@ -171,6 +171,16 @@ class ClusterSettings:
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
 
+    @property
+    def network_conditions(self) -> frozenset[str]:
+        """Which of the agents' conditional endpoints this cluster needs (components/network.py)."""
+        return network.conditions(
+            auto_upgrade=self.agents.auto_upgrade,
+            cluster_connect=self.features.cluster_connect,
+            azure_rbac=self.features.azure_rbac,
+            extensions=self.gitops is not None,
+        )
+
 
 @dataclass(frozen=True)
 class GroupSettings:
@@ -556,7 +566,13 @@ def _build_cluster(
     preflight = _check_preflight(tree["preflight"], report)
     create_group = tree["createResourceGroup"]
     if proxy and location and agents and cloud:
-        _check_proxy_routes(proxy, cloud, location, agents.auto_upgrade, report)
+        held = network.conditions(
+            auto_upgrade=agents.auto_upgrade,
+            cluster_connect=features.cluster_connect if features else True,
+            azure_rbac=features.azure_rbac if features else False,
+            extensions=isinstance(gitops, GitOpsSettings),
+        )
+        _check_proxy_routes(proxy, cloud, location, held, report)
     if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
         report.warn(
             "preflight.enabled",
@@ -934,7 +950,7 @@ def _check_proxy(
 
 
 def _check_proxy_routes(
-    proxy: ProxySettings, cloud: Cloud, location: str, auto_upgrade: bool, report: _Report
+    proxy: ProxySettings, cloud: Cloud, location: str, held: frozenset[str], report: _Report
 ) -> None:
     """Warnings, never errors: what noProxy leaves to the proxy, or sends around it.
 
@@ -966,7 +982,7 @@ def _check_proxy_routes(
                 "`kubectl get svc kubernetes -n default -o jsonpath='{.spec.clusterIP}'` lies in it, "
                 "e.g. 10.96.0.0/12 on kind and kubeadm, 10.43.0.0/16 on k3s)",
             )
-    required = network.required_endpoints(cloud.name, location, auto_upgrade=auto_upgrade)
+    required = network.required_endpoints(cloud.name, location, held)
     for index, entry in entries:
         hosts = [e.host for e in network.bypassed_endpoints(entry, required)]
         if hosts:

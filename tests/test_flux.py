@@ -198,7 +198,12 @@ def test_extension_and_configuration(plan) -> None:
 
     order = [r["urn"] for r in result.document["resources"]]
     assert order.index(RELEASE) < order.index(VERIFY) < order.index(EXTENSION) < order.index(CONFIGURATION)
-    assert result.document["outputs"] == plan(BASE_CONFIG, "--json").document["outputs"]
+    # Flux is a cluster extension: its registry joins the required endpoints; nothing else changes.
+    with_flux = result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]
+    without = plan(BASE_CONFIG, "--json").document["outputs"]["clusters"]["arc-test-rg/arc-test"]
+    before = without.pop("requiredEndpoints")
+    added = [e["host"] for e in with_flux.pop("requiredEndpoints") if e not in before]
+    assert added == ["linuxgeneva-microsoft.azurecr.io"] and with_flux == without
 
 
 def test_plaintext_password_is_secret_everywhere_and_never_printed(plan) -> None:

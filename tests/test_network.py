@@ -39,11 +39,11 @@ def targets(endpoints: tuple[Endpoint, ...]) -> list[str]:
 
 class TestEndpointLists:
     def test_azure_cloud_eastus(self) -> None:
-        assert targets(required_endpoints("AzureCloud", "eastus", auto_upgrade=False)) == PUBLIC_REQUIRED_EASTUS
+        assert targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))) == PUBLIC_REQUIRED_EASTUS
         everything = targets(endpoints_for("AzureCloud", "eastus"))
         assert len(everything) == 22 and len(set(everything)) == 22
         assert "eastus.obo.arc.azure.com:8084" in everything  # optional, port 8084
-        optional = {e.host: e.needed for e in endpoints_for("AzureCloud", "eastus") if not e.required(auto_upgrade=False)}
+        optional = {e.host: e.needed for e in endpoints_for("AzureCloud", "eastus") if not e.required(network.conditions(auto_upgrade=False))}
         assert optional == {
             "dl.k8s.io": "autoUpgrade",
             "graph.microsoft.com": "azureRbac",
@@ -57,14 +57,14 @@ class TestEndpointLists:
         }
 
     def test_azure_cloud_westeurope_substitutes_the_region_only_where_listed(self) -> None:
-        west = targets(required_endpoints("AzureCloud", "westeurope", auto_upgrade=False))
+        west = targets(required_endpoints("AzureCloud", "westeurope", network.conditions(auto_upgrade=False)))
         assert west == [t.replace("eastus", "westeurope") for t in PUBLIC_REQUIRED_EASTUS]
         assert "westeurope.dp.kubernetesconfiguration.azure.com:443" in west
         assert "westeurope.login.microsoft.com:443" in west
         assert not any("{region}" in t for t in targets(endpoints_for("AzureCloud", "westeurope")))
 
     def test_auto_upgrade_adds_dl_k8s_io(self) -> None:
-        with_upgrade = targets(required_endpoints("AzureCloud", "eastus", auto_upgrade=True))
+        with_upgrade = targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=True)))
         assert with_upgrade == [*PUBLIC_REQUIRED_EASTUS[:7], "dl.k8s.io:443", *PUBLIC_REQUIRED_EASTUS[7:]]
 
     def test_only_the_relay_needs_websockets_in_public_cloud(self) -> None:
@@ -73,7 +73,7 @@ class TestEndpointLists:
         assert all(e.protocol == "https" and e.port in (443, 8084) for e in endpoints_for("AzureCloud", "eastus"))
 
     def test_us_government(self) -> None:
-        required = targets(required_endpoints("AzureUSGovernment", "usgovvirginia", auto_upgrade=False))
+        required = targets(required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False)))
         assert required == [
             "management.usgovcloudapi.net:443",
             "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
@@ -90,8 +90,8 @@ class TestEndpointLists:
         assert all(e.purpose.startswith("not documented") for e in everything)
         assert all(e.websockets is None for e in everything)
         # No dl.k8s.io is listed for this cloud, so automatic upgrades add nothing.
-        assert required_endpoints("AzureUSGovernment", "usgovvirginia", auto_upgrade=True) == required_endpoints(
-            "AzureUSGovernment", "usgovvirginia", auto_upgrade=False
+        assert required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=True)) == required_endpoints(
+            "AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False)
         )
         assert any("container registry" in note for note in network.NOTES["AzureUSGovernment"])
 
@@ -100,8 +100,20 @@ class TestEndpointLists:
         assert not network.documented("AzureChinaCloud")
         assert network.NOTES["AzureChinaCloud"][0].startswith("not documented")
 
+    def test_features_change_what_is_required(self) -> None:
+        base = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))))
+        rbac = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, azure_rbac=True))))
+        assert rbac - base == {"graph.microsoft.com:443", "eastus.obo.arc.azure.com:8084"}
+        no_connect = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, cluster_connect=False))))
+        assert base - no_connect == {
+            "guestnotificationservice.azure.com:443", "*.guestnotificationservice.azure.com:443",
+            "sts.windows.net:443", "*.servicebus.windows.net:443",
+        }  # fmt: skip
+        flux = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, extensions=True))))
+        assert flux - base == {"linuxgeneva-microsoft.azurecr.io:443"}
+
     def test_probe_targets_skip_wildcards(self) -> None:
-        probed = network.probe_targets(required_endpoints("AzureCloud", "eastus", auto_upgrade=False))
+        probed = network.probe_targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False)))
         assert probed == [t for t in PUBLIC_REQUIRED_EASTUS if not t.startswith("*.")]
 
     def test_every_entry_cites_its_source_in_a_comment(self) -> None:
@@ -116,7 +128,7 @@ class TestEndpointLists:
         (relay,) = [e for e in endpoints_for("AzureCloud", "eastus") if e.host == "*.servicebus.windows.net"]
         assert relay.as_json() == {
             "host": "*.servicebus.windows.net", "port": 443, "protocol": "https", "websockets": True,
-            "neededWhen": "cluster connect (always on here)", "purpose": "Cluster Connect and Custom Locations (Azure Relay)",
+            "neededWhen": "cluster connect (features.clusterConnect, on by default)", "purpose": "Cluster Connect and Custom Locations (Azure Relay)",
         }  # fmt: skip
         assert relay.as_json(required=True)["required"] is True
 

@@ -173,7 +173,7 @@ def test_outputs(base_plan) -> None:
 
     outputs = base_plan.document["outputs"]
     endpoints = outputs["clusters"]["arc-test-rg/arc-test"].pop("requiredEndpoints")
-    assert endpoints == [e.as_json() for e in network.required_endpoints("AzureCloud", "eastus", auto_upgrade=False)]
+    assert endpoints == [e.as_json() for e in network.required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))]
     assert outputs == {
         "clusters": {
             "arc-test-rg/arc-test": {

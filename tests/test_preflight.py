@@ -229,7 +229,7 @@ class TestEndpointsCommand:
         assert lines[1] == "# cloud: AzureCloud"
         rows = [line.split() for line in lines if not line.startswith("#")]
         assert [r[0] for r in rows if r[1] == "yes"] == [
-            e.target for e in network.required_endpoints("AzureCloud", "eastus", auto_upgrade=False)
+            e.target for e in network.required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))
         ]
         assert len(rows) == 22
         relay = next(r for r in rows if r[0] == "*.servicebus.windows.net:443")
