@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc, settings as runtime_settings
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -196,6 +197,16 @@ class RecordingMonitor(mocks.MockMonitor):
             )
         )
 
+    def Invoke(self, request: Any) -> Any:
+        try:
+            return super().Invoke(request)
+        except Exception as error:  # noqa: BLE001 - any mock failure is the provider's answer
+            # As the engine does: a failed invoke is an answer with a failure, which the SDK raises
+            # as "invoke of TOKEN failed: …" in the program, not a crash of the monitor.
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            failure = provider_pb2.CheckFailure(property="", reason=reason)
+            return resource_pb2.ResourceInvokeResponse(failures=[failure])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         self._record(request, response.urn, read=False)
@@ -235,6 +246,18 @@ async def _resolve(value: Any) -> Any:
     return plain(serialized)
 
 
+def _drain_rpcs() -> None:
+    """Let the RPCs still in flight after a failure finish, ignoring their errors: the SDK stops
+    waiting at the first failed one, and threads still registering at interpreter exit print
+    tracebacks of their own."""
+    rpcs = runtime_settings.SETTINGS.rpc_manager.rpcs
+    while rpcs:
+        try:
+            _sync_await(rpcs.pop())
+        except Exception:  # noqa: BLE001 - the first failure is the one reported
+            pass
+
+
 def run_program(
     program: Path,
     project: str,
@@ -261,6 +284,9 @@ def run_program(
     sys.path.insert(0, str(program.parent))
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    except BaseException:
+        _drain_rpcs()
+        raise
     finally:
         sys.path.remove(str(program.parent))
         logger.removeHandler(diagnostics)

@@ -32,6 +32,27 @@ class InvalidConfiguration(pulumi.RunError):
         self.problems = problems
 
 
+class InvokeFailed(pulumi.RunError):
+    """A provider function the program needs an answer from failed."""
+
+
+CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+
+
+def client_config() -> authorization.GetClientConfigResult:
+    """The azure-native provider's subscription and tenant; a failure says what to check."""
+    try:
+        return authorization.get_client_config()
+    except Exception as error:  # noqa: BLE001 - one message instead of an SDK traceback
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = reason.removeprefix(f"invoke of {CLIENT_CONFIG} failed: ").removesuffix(" ()")
+        raise InvokeFailed(
+            f"{CLIENT_CONFIG} (the azure-native provider's subscription and tenant) failed: {reason}; "
+            "check its credentials: `az login` and `az account set --subscription SUB`, or "
+            "ARM_CLIENT_ID/ARM_TENANT_ID/ARM_SUBSCRIPTION_ID, or `azure-native:*` config"
+        ) from None
+
+
 def load_settings(project_dir: Path) -> StackSettings:
     """Validate this run's config; log every problem and stop before any resource is touched."""
     import os
@@ -50,7 +71,7 @@ def load_settings(project_dir: Path) -> StackSettings:
     return settings
 
 
-def register_providers(subscription_id: pulumi.Output[str]) -> list[command.local.Command]:
+def register_providers(subscription_id: pulumi.Input[str]) -> list[command.local.Command]:
     """`az provider register --wait` per namespace; never unregistered (no delete command).
 
     azure-native has no resource for this (it only registers a resource's own namespace on
@@ -68,7 +89,7 @@ def register_providers(subscription_id: pulumi.Output[str]) -> list[command.loca
     ]
 
 
-def resource_group(group: GroupSettings, subscription_id: pulumi.Output[str]) -> resources.ResourceGroup:
+def resource_group(group: GroupSettings, subscription_id: pulumi.Input[str]) -> resources.ResourceGroup:
     """A group: created (and deleted with the stack), or only read when adopted."""
     name = group.name.lower()
     if not group.create:
@@ -86,7 +107,7 @@ def resource_group(group: GroupSettings, subscription_id: pulumi.Output[str]) ->
 
 def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     """Declare the whole stack; returns the cluster components by logical name."""
-    client = authorization.get_client_config_output()
+    client = client_config()
     registrations = register_providers(client.subscription_id) if settings.register_providers else []
     groups = {g.name.lower(): resource_group(g, client.subscription_id) for g in settings.groups}
     clusters: dict[str, ArcConnectedCluster] = {}
