@@ -251,18 +251,6 @@ async def _resolve(value: Any) -> Any:
     return plain(serialized)
 
 
-def _drain_rpcs() -> None:
-    """Let the RPCs still in flight after a failure finish, ignoring their errors: the SDK stops
-    waiting at the first failed one, and threads still registering at interpreter exit print
-    tracebacks of their own."""
-    rpcs = runtime_settings.SETTINGS.rpc_manager.rpcs
-    while rpcs:
-        try:
-            _sync_await(rpcs.pop())
-        except Exception:  # noqa: BLE001 - the first failure is the one reported
-            pass
-
-
 def run_program(
     program: Path,
     project: str,
@@ -289,9 +277,6 @@ def run_program(
     sys.path.insert(0, str(program.parent))
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
-    except BaseException:
-        _drain_rpcs()
-        raise
     finally:
         sys.path.remove(str(program.parent))
         logger.removeHandler(diagnostics)
