@@ -131,6 +131,19 @@ class TestProgramFailures:
         line = one_line(plan(BASE_CONFIG, "--json"), 1)
         assert line == KEY_FAILURE.format(reason="RuntimeError")
 
+    def test_an_unguarded_apply_callback_raising_is_one_line_naming_the_resource(self, plan, monkeypatch) -> None:
+        # Any callback without a guard of its own: the SDK wraps its ValueError twice; the plan
+        # reports the resource and the original error.
+        def unguarded(key_name: str):
+            def convert(pem: str) -> str:
+                raise ValueError("no RSA key here")
+
+            return convert
+
+        monkeypatch.setattr("components.arc_cluster.agent_public_key", unguarded)
+        line = one_line(plan(BASE_CONFIG, "--json"), 1)
+        assert line == "error: azure-native:kubernetes:ConnectedCluster arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
+
     def test_invoke_failure_names_the_invoke_and_what_to_check(self, plan, monkeypatch) -> None:
         def fail(self: PlanMocks, args: Any) -> tuple[dict, list]:
             raise RuntimeError("DefaultAzureCredential failed to retrieve a token\nsecond line")
@@ -139,7 +152,7 @@ class TestProgramFailures:
         line = one_line(plan(BASE_CONFIG, "--json"), 1)
         assert line == INVOKE_FAILURE.format(reason="DefaultAzureCredential failed to retrieve a token")
 
-    def test_a_provider_failure_is_one_line_naming_the_resource(self, plan, monkeypatch) -> None:
+    def test_a_provider_failure_is_one_line(self, plan, monkeypatch) -> None:
         # Cloud failures are the engine's to report; the plan still prints one line, no traceback.
         new_resource = PlanMocks.new_resource
 
@@ -150,7 +163,7 @@ class TestProgramFailures:
 
         monkeypatch.setattr(PlanMocks, "new_resource", refuse)
         line = one_line(plan(BASE_CONFIG, "--json"), 1)
-        assert line.startswith("error: ") and "AuthorizationFailed" in line
+        assert line == "error: ValueError: AuthorizationFailed"
 
 
 INJECT = """
