@@ -21,7 +21,7 @@ from . import network, scripts
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud, config_data_plane
 from .flux import ArcGitOps, ArcGitOpsArgs
-from .keys import pkcs1_public_key_b64
+from .keys import KeyFormatError, pkcs1_public_key_b64
 from .preflight import Preflight
 from .settings import IN_CLUSTER, ClusterSettings, KubeTarget
 
@@ -29,6 +29,28 @@ COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
 RELEASE_NAMESPACE = "azure-arc-release"
 AGENT_NAMESPACE = "azure-arc"  # created by the chart itself
+
+
+class KeyConversionError(pulumi.RunError):
+    """The agent key's public half could not be put in the form ARM expects."""
+
+
+def agent_public_key(key_name: str) -> Callable[[str], str]:
+    """The apply callback converting the key's PEM; a failure names the key and what to do."""
+
+    def convert(public_key_pem: str) -> str:
+        try:
+            return pkcs1_public_key_b64(public_key_pem)
+        except Exception as error:  # noqa: BLE001 - one message instead of an SDK traceback
+            reason = str(error) if isinstance(error, KeyFormatError) else type(error).__name__
+            # Never the PEM itself: only what is wrong with it.
+            raise KeyConversionError(
+                f"{key_name} (tls:index/privateKey:PrivateKey): its public key cannot be converted "
+                f"for agentPublicKeyCertificate ({reason}); replace the key with `pulumi up "
+                f"--replace URN` (URN from `pulumi stack --show-urns`)"
+            ) from None
+
+    return convert
 
 
 def component_name(resource_group: str, cluster_name: str) -> str:
@@ -278,7 +300,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The provider marks it secret in state; wrapping says so to every consumer too.
-        return pulumi.Output.secret(self.key.private_key_pem), self.key.public_key_pem.apply(pkcs1_public_key_b64)
+        return pulumi.Output.secret(self.key.private_key_pem), self.key.public_key_pem.apply(agent_public_key(f"{name}-key"))
 
     @staticmethod
     def _private_link(settings: ClusterSettings) -> dict[str, Any]:

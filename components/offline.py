@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import runpy
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,6 +20,7 @@ from typing import Any, Mapping
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc, settings as runtime_settings
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -86,26 +88,30 @@ class PlanMocks(pulumi.runtime.Mocks):
     """Provider answers for the resources and invokes this program uses."""
 
     _keys: dict[int, tuple[str, str]] = {}  # RSA keys by size, shared across runs in a process
+    # Registrations run on executor threads: without the lock, clusters registered at once each
+    # generated a key of their own, and the first plan of a process differed from the next.
+    _keys_lock = threading.Lock()
 
     def __init__(self) -> None:
         self.mocked: set[str] = set()
 
     def _rsa_key(self, bits: int) -> tuple[str, str]:
-        if bits not in self._keys:
-            from cryptography.hazmat.primitives import serialization
-            from cryptography.hazmat.primitives.asymmetric import rsa
+        with self._keys_lock:
+            if bits not in self._keys:
+                from cryptography.hazmat.primitives import serialization
+                from cryptography.hazmat.primitives.asymmetric import rsa
 
-            key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-            private = key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.TraditionalOpenSSL,
-                serialization.NoEncryption(),
-            ).decode()
-            public = key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode()
-            PlanMocks._keys[bits] = (private, public)
-        return self._keys[bits]
+                key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+                private = key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.TraditionalOpenSSL,
+                    serialization.NoEncryption(),
+                ).decode()
+                public = key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                ).decode()
+                PlanMocks._keys[bits] = (private, public)
+            return self._keys[bits]
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)
@@ -206,6 +212,16 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs=plain(json_format.MessageToDict(properties)),
             )
         )
+
+    def Invoke(self, request: Any) -> Any:
+        try:
+            return super().Invoke(request)
+        except Exception as error:  # noqa: BLE001 - any mock failure is the provider's answer
+            # As the engine does: a failed invoke is an answer with a failure, which the SDK raises
+            # as "invoke of TOKEN failed: …" in the program, not a crash of the monitor.
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            failure = provider_pb2.CheckFailure(property="", reason=reason)
+            return resource_pb2.ResourceInvokeResponse(failures=[failure])
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)

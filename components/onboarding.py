@@ -45,6 +45,27 @@ class InvalidConfiguration(pulumi.RunError):
         self.problems = problems
 
 
+class InvokeFailed(pulumi.RunError):
+    """A provider function the program needs an answer from failed."""
+
+
+CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+
+
+def client_config() -> authorization.GetClientConfigResult:
+    """The azure-native provider's subscription and tenant; a failure says what to check."""
+    try:
+        return authorization.get_client_config()
+    except Exception as error:  # noqa: BLE001 - one message instead of an SDK traceback
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = reason.removeprefix(f"invoke of {CLIENT_CONFIG} failed: ").removesuffix(" ()")
+        raise InvokeFailed(
+            f"{CLIENT_CONFIG} (the azure-native provider's subscription and tenant) failed: {reason}; "
+            "check its credentials: `az login` and `az account set --subscription SUB`, or "
+            "ARM_CLIENT_ID/ARM_TENANT_ID/ARM_SUBSCRIPTION_ID, or `azure-native:*` config"
+        ) from None
+
+
 def load_settings(project_dir: Path) -> StackSettings:
     """Validate this run's config; log every problem and stop before any resource is touched."""
     values, secret_keys = runtime_config()
@@ -81,7 +102,7 @@ def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
 
 
 def register_providers(
-    subscription_id: pulumi.Output[str], namespaces: tuple[str, ...] = PROVIDER_NAMESPACES
+    subscription_id: pulumi.Input[str], namespaces: tuple[str, ...] = PROVIDER_NAMESPACES
 ) -> list[command.local.Command]:
     """`az provider register --wait` per namespace; never unregistered (no delete command).
 
@@ -101,7 +122,7 @@ def register_providers(
 
 
 def resource_group(
-    group: GroupSettings, subscription_id: pulumi.Output[str], protect: bool = False
+    group: GroupSettings, subscription_id: pulumi.Input[str], protect: bool = False
 ) -> resources.ResourceGroup:
     """A group: created (and deleted with the stack), or only read when adopted."""
     name = group.name.lower()
@@ -132,13 +153,13 @@ def group_guard(
     group: GroupSettings,
     resource: resources.ResourceGroup,
     clusters: Sequence[ClusterSettings],
-    subscription_id: pulumi.Output[str],
+    subscription_id: pulumi.Input[str],
 ) -> command.local.Command:
     """A delete-only check between a created group and its clusters (which depend on it): destroy
     deletes the clusters, runs it, and deletes the group only if nothing else is in it."""
     return command.local.Command(
         f"{group.name.lower()}-delete-guard",
-        delete=subscription_id.apply(
+        delete=pulumi.Output.from_input(subscription_id).apply(
             lambda subscription: scripts.group_guard_script(
                 resource_group=group.name,
                 subscription=subscription,
@@ -152,7 +173,7 @@ def group_guard(
 
 def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     """Declare the whole stack; returns the cluster components by logical name."""
-    client = authorization.get_client_config_output()
+    client = client_config()
     registrations = (
         register_providers(client.subscription_id, provider_namespaces(settings))
         if settings.register_providers

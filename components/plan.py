@@ -15,11 +15,13 @@ import contextlib
 import heapq
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import pulumi
 import yaml
 
 from . import network
@@ -60,7 +62,8 @@ def _engine_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        # YAML has types JSON lacks (an unquoted 2026-01-31 is a date): pass them on as text.
+        return json.dumps(value, default=str)
     return "" if value is None else str(value)
 
 
@@ -278,6 +281,23 @@ def _print_endpoints(stack_config: StackConfig, project_dir: Path, as_json: bool
     return EXIT_OK
 
 
+def failure_line(error: BaseException) -> str:
+    """One line for a failed run: the program's own errors (RunError) as written, others typed."""
+    # The SDK wraps a ValueError raised while serializing a resource's inputs in "While processing
+    # resource: 'NAME', type: 'TYPE'" and "While processing input: …"; keep the resource, report
+    # the original error.
+    resource = ""
+    while isinstance(error.__cause__, Exception) and str(error).startswith("While processing"):
+        found = re.match(r"While processing resource: '(.*)', type:? '(.*)'", str(error))
+        if found and not resource:
+            resource = f"{found[2]} {found[1]}: "
+        error = error.__cause__
+    text = (str(error).strip().splitlines() or [""])[0]
+    if isinstance(error, pulumi.RunError) and text:
+        return f"error: {resource}{text}"
+    return f"error: {resource}{type(error).__name__}" + (f": {text}" if text else "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", help="stack name (default: dev)")
@@ -314,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in problems:
                 print(problem, file=sys.stderr)
             return EXIT_INVALID
-        print(f"error: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
+        print(failure_line(error), file=sys.stderr)
         return EXIT_FAILED
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -218,19 +218,33 @@ class _Report:
     item: str = ""
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{NAMESPACE}:{self.where(path)}: {message}")
+        self.errors.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
 
     def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{NAMESPACE}:{self.where(path)}: {message}")
+        self.warnings.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
 
     def item_error(self, path: str, message: str) -> None:
-        self.errors.append(f"{NAMESPACE}:{self.item}{path}: {message}")
+        self.errors.append(_one_line(f"{NAMESPACE}:{self.item}{path}: {message}"))
 
     def scoped(self, where: Callable[[str], str], item: str) -> "_Report":
         return _Report(self.errors, self.warnings, self.unvalidated, where, item)
 
 
 _INVALID = object()
+
+
+def _one_line(problem: str) -> str:
+    """Key names and file paths come from the user: escape control characters so that a problem
+    stays one printable line (a newline in a tag name must not forge a second problem)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in problem)
+
+
+def _exists(path: Path) -> bool:
+    """Path.exists, except that a name the OS refuses (too long, a NUL byte) counts as missing."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -551,13 +565,15 @@ def _build_cluster(
         report.item_error("location", f"is required: `pulumi config set {NAMESPACE}:location VALUE`")
     cluster_name = _check_cluster_name(tree["clusterName"], report)
     group = _check_group_name(tree["resourceGroup"], report)
-    location = _check_location(tree["location"], cloud, report)
+    location = _check_location(tree["location"], cloud, "location" in secret, report)
     tags = _check_tags(tree["tags"], report)
     distribution = _check_distribution(tree["distribution"], report)
     infrastructure = _check_infrastructure(tree["infrastructure"], report)
     agents = _check_agents(tree["agents"], "agents" in secret, project_dir, report)
     proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
-    kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], project_dir, environ, report)
+    kube = _resolve_kube(
+        tree["kubeconfig"], tree["kubeContext"], "kubeContext" in secret, project_dir, environ, report
+    )
     gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
     private_link = _check_private_link(tree["privateLink"], report)
     features = _check_features(tree["features"], private_link, "features" in secret, report)
@@ -630,7 +646,7 @@ def _check_group_name(value: Any, report: _Report) -> str | None:
     return value
 
 
-def _check_location(value: Any, cloud: Cloud | None, report: _Report) -> str | None:
+def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Report) -> str | None:
     if value is _INVALID or value is None:
         return None
     location = regions.normalize(value)
@@ -641,7 +657,7 @@ def _check_location(value: Any, cloud: Cloud | None, report: _Report) -> str | N
         hint = regions.suggestion(location, cloud.name)
         report.warn(
             "location",
-            f"{location!r} is not a {cloud.name} region known offline"
+            f"{'the value' if secret else repr(location)} is not a {cloud.name} region known offline"
             + (f" (did you mean {hint!r}?)" if hint else "")
             + "; ARM has the final word at `pulumi up`",
         )
@@ -885,9 +901,13 @@ def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _R
 
 
 def _check_chart(chart: str, project_dir: Path, report: _Report) -> bool:
-    scheme = urlsplit(chart).scheme
-    if chart.startswith("oci://"):
+    try:
         parts = urlsplit(chart)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        report.error("agents.chart", "is not a valid oci:// reference or local chart path")
+        return False
+    scheme = parts.scheme
+    if chart.startswith("oci://"):
         if not parts.netloc or not parts.path.strip("/"):
             report.error("agents.chart", "an oci:// reference needs a registry and a repository")
             return False
@@ -901,7 +921,7 @@ def _check_chart(chart: str, project_dir: Path, report: _Report) -> bool:
     if not chart.strip():
         report.error("agents.chart", "must not be empty")
         return False
-    if not (project_dir / chart).exists():
+    if not _exists(project_dir / chart):
         report.error("agents.chart", "local chart path does not exist (relative to the project directory)")
         return False
     return True
@@ -925,17 +945,18 @@ def _check_proxy(
                     report.warn(
                         f"proxy.{name}",
                         "holds credentials in plaintext; it is kept secret in Pulumi, but set it with "
-                        f"`pulumi config set --secret --path '{NAMESPACE}:proxy.{name}' URL`",
+                        f"`pulumi config set --secret --path '{NAMESPACE}:{report.where(f'proxy.{name}')}' URL`",
                     )
     no_proxy = value["noProxy"]
     if isinstance(no_proxy, list):
         for index, entry in enumerate(no_proxy):
-            if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, f"proxy.noProxy[{index}]", report):
+            path = f"proxy.noProxy[{index}]"
+            if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, path, stored_secret, report):
                 ok = False
     ca_pem = None
     ca_file = value["caCertFile"]
     if isinstance(ca_file, str) and ca_file != SECURE_PLACEHOLDER:
-        ca_pem = _read_ca(ca_file, project_dir, today, report)
+        ca_pem = _read_ca(ca_file, project_dir, today, stored_secret, report)
         ok = ok and ca_pem is not None
     if not ok:
         return None
@@ -1012,7 +1033,11 @@ def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
     if url != url.strip() or any(c.isspace() for c in url):
         report.error(path, "must not contain spaces or line breaks")
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" around an IPv6 host
+        report.error(path, "is not a URL: expected http(s)://[user:password@]host:port")
+        return None
     if parts.scheme not in ("http", "https"):
         report.error(path, "must start with http:// or https://")
         return None
@@ -1033,7 +1058,8 @@ def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
     return parts.username is not None or parts.password is not None
 
 
-def _check_no_proxy_entry(entry: str, path: str, report: _Report) -> bool:
+def _check_no_proxy_entry(entry: str, path: str, secret: bool, report: _Report) -> bool:
+    shown = "the entry" if secret else repr(entry)  # a secret `proxy` is never quoted back
     if not entry.strip():
         report.error(path, "is empty")
         return False
@@ -1046,7 +1072,7 @@ def _check_no_proxy_entry(entry: str, path: str, report: _Report) -> bool:
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
-            report.error(path, f"{entry!r} is not a valid CIDR")
+            report.error(path, f"{shown} is not a valid CIDR")
             return False
         return True
     try:
@@ -1055,12 +1081,12 @@ def _check_no_proxy_entry(entry: str, path: str, report: _Report) -> bool:
     except ValueError:
         pass
     host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
-        report.error(path, f"{entry!r} has an invalid port")
+    if port and not (re.fullmatch(r"[0-9]{1,5}", port) and 0 < int(port) < 65536):
+        report.error(path, f"{shown} has an invalid port")
         return False
     labels = host.removeprefix("*.").removeprefix(".").split(".")
     if not all(_HOST_LABEL.fullmatch(label) for label in labels):
-        report.error(path, f"{entry!r} is not a host name, .domain suffix, IP or CIDR")
+        report.error(path, f"{shown} is not a host name, .domain suffix, IP or CIDR")
         return False
     return True
 
@@ -1137,7 +1163,11 @@ def _check_git_url(url: str, report: _Report) -> str | None:
     if any(c.isspace() for c in url):
         report.error(key, "must not contain spaces or line breaks")
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" around an IPv6 host
+        report.error(key, "is not a URL: expected https://host/path or ssh://git@host/path")
+        return None
     if parts.scheme not in ("https", "ssh", "http"):
         if re.fullmatch(r"[\w.-]+@[\w.-]+:.+", url):
             report.error(key, "scp-style addresses are not accepted by Flux; write ssh://git@host/path")
@@ -1160,38 +1190,48 @@ def _check_git_url(url: str, report: _Report) -> str | None:
     return parts.scheme
 
 
-def _read_ca(file: str, project_dir: Path, today: datetime.date, report: _Report) -> str | None:
+def _read_ca(
+    file: str, project_dir: Path, today: datetime.date, secret: bool, report: _Report
+) -> str | None:
     from cryptography import x509
 
     path = project_dir / file
     key = "proxy.caCertFile"
-    if not path.exists():
-        report.error(key, f"{file}: no such file (relative to the project directory)")
+    shown = "" if secret else f"{file}: "  # a secret `proxy` is never quoted back
+    if not file.strip():
+        report.error(key, "must not be empty")
+        return None
+    if not _exists(path):
+        report.error(key, f"{shown}no such file (relative to the project directory)")
         return None
     if not path.is_file():
-        report.error(key, f"{file}: is not a file")
+        report.error(key, f"{shown}is not a file (a directory?); give the PEM file's path")
         return None
     try:
         text = path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        report.error(key, f"{file}: cannot be read as PEM text")
+    except OSError as error:  # it vanished or cannot be opened since the check above
+        report.error(key, f"{shown}cannot be read ({error.strerror}); check the file and run again")
+        return None
+    except UnicodeDecodeError:
+        report.error(key, f"{shown}is not PEM text (binary, or not ASCII); convert a DER file with "
+                     "`openssl x509 -inform der -in CA.cer -out CA.pem`")
         return None
     if "PRIVATE KEY" in text:
-        report.error(key, f"{file}: holds a private key; give the CA certificate only")
+        report.error(key, f"{shown}holds a private key; give the CA certificate only")
         return None
     if not text.strip():
-        report.error(key, f"{file}: is empty")
+        report.error(key, f"{shown}is empty")
         return None
     try:
         certificates = x509.load_pem_x509_certificates(text.encode())
     except ValueError:
-        report.error(key, f"{file}: is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+        report.error(key, f"{shown}is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
         return None
     for certificate in certificates:
         if certificate.not_valid_after_utc.date() < today:
             report.warn(
                 key,
-                f"{file}: certificate {certificate.subject.rfc4514_string()!r} expired on "
+                f"{shown}certificate {certificate.subject.rfc4514_string()!r} expired on "
                 f"{certificate.not_valid_after_utc.date().isoformat()}",
             )
     return text
@@ -1205,7 +1245,12 @@ def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[str, Any]:
 
 
 def _resolve_kube(
-    file: Any, context: Any, project_dir: Path, environ: Mapping[str, str], report: _Report
+    file: Any,
+    context: Any,
+    context_secret: bool,
+    project_dir: Path,
+    environ: Mapping[str, str],
+    report: _Report,
 ) -> KubeTarget | None:
     if file is _INVALID or context is _INVALID:
         return None
@@ -1221,10 +1266,15 @@ def _resolve_kube(
         listed = environ.get("KUBECONFIG", "").split(os.pathsep)[0]
         path = Path(listed) if listed else Path(environ.get("HOME", "~")) / ".kube" / "config"
     else:
-        path = project_dir / Path(file).expanduser()
+        try:
+            path = project_dir / Path(file).expanduser()
+        except RuntimeError:  # `~user/...` for a user this machine does not know
+            report.error("kubeconfig", f"{file}: cannot expand ~ (no such user's home); give the path")
+            return None
     shown = str(path)
     source = "kubeContext" if context else "current-context"
-    if not path.exists():
+    retry = f"point `{NAMESPACE}:kubeconfig` (or $KUBECONFIG) at the cluster's kubeconfig file"
+    if not _exists(path):
         report.warn(
             "kubeconfig",
             f"{shown} does not exist here; `pulumi up` needs it (the kubernetes provider will fail)",
@@ -1233,16 +1283,26 @@ def _resolve_kube(
     try:
         stat = path.stat()
         content, document = _read_kubeconfig(path, (stat.st_mtime_ns, stat.st_size))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        report.error("kubeconfig", f"{shown} is not a readable kubeconfig (YAML) file")
+    except OSError as error:
+        report.error("kubeconfig", f"{shown} cannot be read ({error.strerror}); {retry}")
         return None
-    if not isinstance(document, dict):
-        report.error("kubeconfig", f"{shown} is not a kubeconfig file")
+    except UnicodeDecodeError:
+        report.error("kubeconfig", f"{shown} is not a kubeconfig (not UTF-8 text); {retry}")
         return None
-    names = [
-        c.get("name") for c in document.get("contexts") or [] if isinstance(c, dict)
-    ]
-    chosen = context or document.get("current-context")
+    except yaml.YAMLError as error:
+        # Only the problem and its line: YAML's own message quotes the file, credentials included.
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        report.error("kubeconfig", f"{shown} is not a kubeconfig ({problem}{where}); {retry}")
+        return None
+    contexts = document.get("contexts") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not isinstance(contexts, (list, type(None))):
+        report.error("kubeconfig", f"{shown} is not a kubeconfig (no `contexts:` list); {retry}")
+        return None
+    names = [c.get("name") for c in contexts or [] if isinstance(c, dict)]
+    current = document.get("current-context")
+    chosen = context or (current if isinstance(current, str) else None)
     if not chosen:
         report.error(
             "kubeContext",
@@ -1251,10 +1311,9 @@ def _resolve_kube(
         return None
     if chosen not in names:
         key = "kubeContext" if context else "kubeconfig"
-        report.error(
-            key,
-            f"context {chosen!r} is not in {shown}{_did_you_mean(chosen, [n for n in names if isinstance(n, str)])}",
-        )
+        hint = _did_you_mean(chosen, [n for n in names if isinstance(n, str)])
+        shown_context = "the context" if context and context_secret else f"context {chosen!r}"
+        report.error(key, f"{shown_context} is not in {shown}{hint}")
         return None
     return KubeTarget(path=shown, content=content, context=chosen, context_source=source)
 
