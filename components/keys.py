@@ -12,7 +12,6 @@ with `cryptography`, which also proves the PEM is a usable RSA key.
 from __future__ import annotations
 
 import base64
-import binascii
 
 _SEQUENCE = 0x30
 _BIT_STRING = 0x03
@@ -53,7 +52,7 @@ def pem_body(pem: str, label: str) -> bytes:
     body = text[len(begin) : text.index(end)]
     try:
         return base64.b64decode("".join(body.split()), validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or non-ASCII text
         raise KeyFormatError(f"PEM {label} body is not base64") from error
 
 
@@ -85,7 +84,7 @@ def pkcs1_public_key_der(b64: str) -> bytes:
     """The DER of a base64 PKCS#1 RSAPublicKey (ARM's `agentPublicKeyCertificate`), checked."""
     try:
         der = base64.b64decode("".join(b64.split()), validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or non-ASCII text
         raise KeyFormatError("not base64") from error
     numbers, end = _read(der, 0, _SEQUENCE)
     if end != len(der):

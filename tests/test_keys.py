@@ -130,3 +130,16 @@ def test_pkcs1_public_key_der(key_4096: rsa.RSAPrivateKey) -> None:
     for bad in ("", "!!", pkix_b64, b64 + "AAAA", base64.b64encode(b"\x30\x03\x02\x01\x01").decode()):
         with pytest.raises(KeyFormatError):
             pkcs1_public_key_der(bad)
+
+
+@pytest.mark.parametrize("pem", ["-----BEGIN PUBLIC KEY-----\n\x80\x81\n-----END PUBLIC KEY-----\n", "-----BEGIN PUBLIC KEY-----\nü\n-----END PUBLIC KEY-----"])
+def test_non_ascii_body_is_a_key_format_error(pem: str) -> None:
+    with pytest.raises(KeyFormatError, match="not base64"):
+        pkcs1_public_key_b64(pem)
+
+
+def test_non_ascii_arm_public_key_is_a_key_format_error() -> None:
+    from components.keys import pkcs1_public_key_der
+
+    with pytest.raises(KeyFormatError, match="not base64"):
+        pkcs1_public_key_der("\x80MIICCgKCAgEA")
