@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -13,8 +14,16 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, settings
 
-# Property tests stay fast and free of timing: modest example counts, no deadline.
-settings.register_profile("arc", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Property tests stay fast and free of timing: modest example counts, no deadline. CI replays a
+# fixed sequence (derandomize) so a run is reproducible; locally each run explores new examples, and
+# ARC_HYPOTHESIS_EXAMPLES=2000 (and ARC_HYPOTHESIS_EXPLORE in test_properties.py) explore more.
+settings.register_profile(
+    "arc",
+    max_examples=int(os.environ.get("ARC_HYPOTHESIS_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("CI") == "true",
+)
 settings.load_profile("arc")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dataclasses
 import datetime
 from typing import Any
@@ -16,6 +18,9 @@ from components.regions import PUBLIC_REGIONS
 from components.schema import CLUSTER_FIELDS, SCHEMA, Key, iter_keys
 from components.settings import DISTRIBUTIONS, INFRASTRUCTURES, ConfigError, StackSettings, load
 from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config, shared_or_skip
+
+# ARC_HYPOTHESIS_EXPLORE=50 multiplies the example counts for a longer local search.
+EXPLORE = int(os.environ.get("ARC_HYPOTHESIS_EXPLORE", "1"))
 
 ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
 TODAY = datetime.date(2026, 11, 25)
@@ -111,7 +116,7 @@ def chart_values() -> dict[str, Any] | None:
     return leaves(yaml.safe_load(path.read_text()))
 
 
-@hypothesis_settings(max_examples=60)
+@hypothesis_settings(max_examples=60 * EXPLORE)
 @given(config=VALID)
 @example(config={**BASE_CONFIG, "proxy": {"noProxy": [".svc"]}})
 @example(config={**BASE_CONFIG, "proxy": {"caCertFile": CA}})
@@ -220,7 +225,7 @@ def real_paths(config: dict[str, Any]) -> set[str]:
     return paths | schema
 
 
-@hypothesis_settings(max_examples=200)
+@hypothesis_settings(max_examples=200 * EXPLORE)
 @given(config=ARBITRARY, secret=st.lists(st.sampled_from(sorted(SCHEMA)), max_size=2))
 def test_parser_never_crashes_and_names_real_keys(config: dict[str, Any], secret: list[str]) -> None:
     try:
