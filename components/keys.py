@@ -69,23 +69,11 @@ def pkcs1_public_key_b64(pkix_pem: str) -> str:
     bits, _ = _read(spki, offset, _BIT_STRING)
     if not bits or bits[0] != 0:
         raise KeyFormatError("public key BIT STRING has unused bits")
-    rsa_public_key = bits[1:]
-    numbers, rest = _read(rsa_public_key, 0, _SEQUENCE)
-    if rest != len(rsa_public_key):
-        raise KeyFormatError("trailing bytes after RSAPublicKey")
-    _, offset = _read(numbers, 0, _INTEGER)  # modulus
-    _, offset = _read(numbers, offset, _INTEGER)  # public exponent
-    if offset != len(numbers):
-        raise KeyFormatError("RSAPublicKey has more than two integers")
-    return base64.b64encode(rsa_public_key).decode("ascii")
+    return base64.b64encode(_checked_rsa_public_key(bits[1:])).decode("ascii")
 
 
-def pkcs1_public_key_der(b64: str) -> bytes:
-    """The DER of a base64 PKCS#1 RSAPublicKey (ARM's `agentPublicKeyCertificate`), checked."""
-    try:
-        der = base64.b64decode("".join(b64.split()), validate=True)
-    except ValueError as error:  # binascii.Error, or non-ASCII text
-        raise KeyFormatError("not base64") from error
+def _checked_rsa_public_key(der: bytes) -> bytes:
+    """`der` if it is exactly a PKCS#1 RSAPublicKey: SEQUENCE { modulus, publicExponent }."""
     numbers, end = _read(der, 0, _SEQUENCE)
     if end != len(der):
         raise KeyFormatError("trailing bytes after RSAPublicKey")
@@ -94,6 +82,15 @@ def pkcs1_public_key_der(b64: str) -> bytes:
     if offset != len(numbers):
         raise KeyFormatError("not an RSAPublicKey (SEQUENCE of modulus and exponent)")
     return der
+
+
+def pkcs1_public_key_der(b64: str) -> bytes:
+    """The DER of a base64 PKCS#1 RSAPublicKey (ARM's `agentPublicKeyCertificate`), checked."""
+    try:
+        der = base64.b64decode("".join(b64.split()), validate=True)
+    except ValueError as error:  # binascii.Error, or non-ASCII text
+        raise KeyFormatError("not base64") from error
+    return _checked_rsa_public_key(der)
 
 
 def public_key_of_private_pem(pem: str) -> str:

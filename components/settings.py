@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import yaml
 
@@ -1028,15 +1028,22 @@ def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
     return PreflightSettings(enabled=value["enabled"], image=image)
 
 
-def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
-    """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
-    if url != url.strip() or any(c.isspace() for c in url):
-        report.error(path, "must not contain spaces or line breaks")
+def _split_url(url: str, key: str, expected: str, report: _Report) -> SplitResult | None:
+    """The URL's parts, or None (reported) when it has spaces or does not parse. Never echoes it."""
+    if any(c.isspace() for c in url):
+        report.error(key, "must not contain spaces or line breaks")
         return None
     try:
-        parts = urlsplit(url)
+        return urlsplit(url)
     except ValueError:  # e.g. an unclosed "[" around an IPv6 host
-        report.error(path, "is not a URL: expected http(s)://[user:password@]host:port")
+        report.error(key, f"is not a URL: expected {expected}")
+        return None
+
+
+def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
+    """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
+    parts = _split_url(url, path, "http(s)://[user:password@]host:port", report)
+    if parts is None:
         return None
     if parts.scheme not in ("http", "https"):
         report.error(path, "must start with http:// or https://")
@@ -1160,13 +1167,8 @@ def _check_gitops(value: Any, stored_secret: bool, report: _Report) -> Any:
 def _check_git_url(url: str, report: _Report) -> str | None:
     """The URL's scheme, or None when invalid. Never echoes the URL: it may hold a token."""
     key = "gitops.url"
-    if any(c.isspace() for c in url):
-        report.error(key, "must not contain spaces or line breaks")
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed "[" around an IPv6 host
-        report.error(key, "is not a URL: expected https://host/path or ssh://git@host/path")
+    parts = _split_url(url, key, "https://host/path or ssh://git@host/path", report)
+    if parts is None:
         return None
     if parts.scheme not in ("https", "ssh", "http"):
         if re.fullmatch(r"[\w.-]+@[\w.-]+:.+", url):

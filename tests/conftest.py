@@ -44,6 +44,20 @@ BASE_CONFIG: dict[str, Any] = {
     "kubeContext": "kind-arc-dev",
 }
 
+# BASE_CONFIG as stack-file text, to append nested or `secure:` keys to.
+BASE_STACK_YAML = "config:\n" + "".join(f"  arc-onboarding:{k}: {v}\n" for k, v in BASE_CONFIG.items())
+
+
+def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested mapping flattened to dotted keys."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
 
 def shared_or_skip(relative: str) -> Path:
     path = SHARED / relative

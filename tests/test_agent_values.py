@@ -13,7 +13,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.agent_values import agent_values, feature_values, proxy_values
 from components.clouds import CLOUDS
 from components.settings import FeatureSettings, ProxySettings
-from tests.conftest import shared_or_skip
+from tests.conftest import leaves, shared_or_skip
 
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -38,16 +38,6 @@ def build(
         proxy=proxy,
         features=features,
     )
-
-
-def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(leaves(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def test_values_without_proxy_are_the_cli_set() -> None:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from components.settings import GitOpsSettings
-from tests.conftest import BASE_CONFIG
+from tests.conftest import BASE_CONFIG, BASE_STACK_YAML
 from tests.test_fleet import FLEET_DEFAULTS, ITEMS, fleet
 from tests.test_plan import CHILD, CLUSTER, COMPONENT, GROUP, NO_OPTIONS, PROJECT, RELEASE, by_urn
 from tests.test_settings import problems, settings
@@ -230,11 +230,7 @@ def test_options_and_ssh_url_flow_as_given(plan) -> None:
 
 def test_gitops_set_as_secret_keeps_every_value_secret(plan) -> None:
     raw = (
-        "config:\n"
-        "  arc-onboarding:clusterName: arc-test\n"
-        "  arc-onboarding:resourceGroup: arc-test-rg\n"
-        "  arc-onboarding:location: eastus\n"
-        "  arc-onboarding:kubeContext: kind-arc-dev\n"
+        BASE_STACK_YAML +
         "  arc-onboarding:gitops:\n"
         f"    url: {REPO}\n"
         "    httpsUser: fluxbot\n"

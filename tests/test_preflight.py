@@ -10,7 +10,7 @@ import pytest
 from components import network
 from components.preflight import SCRIPT, settings_data, settings_hmac, shown_proxy
 from components.settings import ProxySettings
-from tests.conftest import BASE_CONFIG, FIXTURES, ROOT
+from tests.conftest import BASE_CONFIG, BASE_STACK_YAML, FIXTURES, ROOT
 
 PROJECT = "urn:pulumi:test::arc-onboarding::"
 CHILD = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$"
@@ -294,11 +294,7 @@ def test_plan_tree_shows_required_endpoints(plan) -> None:
 
 def test_secret_location_keeps_endpoints_secret(plan) -> None:
     raw = (
-        "config:\n"
-        "  arc-onboarding:clusterName: arc-test\n"
-        "  arc-onboarding:resourceGroup: arc-test-rg\n"
-        "  arc-onboarding:location: eastus\n"
-        "  arc-onboarding:kubeContext: kind-arc-dev\n"
+        BASE_STACK_YAML +
         "  arc-onboarding:preflight:\n"
         "    image:\n"
         "      secure: AAABAKxyz==\n"

@@ -17,7 +17,7 @@ from components.agent_values import agent_values
 from components.regions import PUBLIC_REGIONS
 from components.schema import CLUSTER_FIELDS, SCHEMA, Key, iter_keys
 from components.settings import DISTRIBUTIONS, INFRASTRUCTURES, ConfigError, StackSettings, load
-from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config, shared_or_skip
+from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config, leaves, shared_or_skip
 
 # ARC_HYPOTHESIS_EXPLORE=50 multiplies the example counts for a longer local search.
 EXPLORE = int(os.environ.get("ARC_HYPOTHESIS_EXPLORE", "1"))
@@ -94,16 +94,6 @@ VALID = st.fixed_dictionaries(
         "proxy": PROXY,
     },
 )
-
-
-def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(leaves(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 @pytest.fixture(scope="module")
