@@ -1311,13 +1311,49 @@ def _resolve_kube(
             f"{shown} has no current-context; set one: `pulumi config set {NAMESPACE}:kubeContext NAME`",
         )
         return None
+    shown_context = "the context" if context and context_secret else f"context {chosen!r}"
     if chosen not in names:
         key = "kubeContext" if context else "kubeconfig"
         hint = _did_you_mean(chosen, [n for n in names if isinstance(n, str)])
-        shown_context = "the context" if context and context_secret else f"context {chosen!r}"
         report.error(key, f"{shown_context} is not in {shown}{hint}")
         return None
-    return KubeTarget(path=shown, content=content, context=chosen, context_source=source)
+    minified = minify_kubeconfig(document, chosen)
+    if minified is None:
+        report.error(
+            "kubeContext" if context else "kubeconfig",
+            f"{shown_context} in {shown} names a cluster or user the file does not define; "
+            "check it with `kubectl config view --minify --context NAME`",
+        )
+        return None
+    return KubeTarget(path=shown, content=minified, context=chosen, context_source=source)
+
+
+def minify_kubeconfig(document: Mapping[str, Any], context: str) -> str | None:
+    """Only what one context needs (its context, cluster and user), as `kubectl config view
+    --minify` keeps: the provider and the cleanup get no other cluster's credentials, and editing
+    another context of a shared fleet kubeconfig changes nothing for this cluster. None when the
+    context names a cluster or user the file does not define."""
+
+    def named(section: str, name: Any) -> dict[str, Any] | None:
+        entries = [e for e in document.get(section) or [] if isinstance(e, dict) and e.get("name") == name]
+        return entries[0] if entries else None
+
+    entry = named("contexts", context)
+    spec = entry.get("context") if entry else None
+    if not isinstance(spec, dict):
+        return None
+    cluster, user = named("clusters", spec.get("cluster")), named("users", spec.get("user"))
+    if cluster is None or (spec.get("user") is not None and user is None):
+        return None
+    minimal = {
+        "apiVersion": document.get("apiVersion", "v1"),
+        "kind": "Config",
+        "current-context": context,
+        "contexts": [entry],
+        "clusters": [cluster],
+        "users": [user] if user is not None else [],
+    }
+    return yaml.safe_dump(minimal, sort_keys=True, default_flow_style=False)
 
 
 def runtime_config() -> tuple[dict[str, Any], set[str]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components.schema import DEFAULT_CHART, DEFAULT_CHART_VERSION
 from components.settings import SECURE_PLACEHOLDER, ConfigError, StackSettings, load
@@ -243,7 +244,23 @@ class TestKubeconfig:
         kube = settings(env=env, drop=("kubeContext",)).clusters[0].kube
         assert kube.path == str(KUBECONFIG)
         assert kube.context == "kind-arc-dev" and kube.context_source == "current-context"
-        assert kube.content == KUBECONFIG.read_text()
+        # Only the chosen context, its cluster and its user: no other cluster's credentials.
+        assert yaml.safe_load(kube.content) == {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "kind-arc-dev",
+            "contexts": [{"name": "kind-arc-dev", "context": {"cluster": "kind-arc-dev", "user": "kind-arc-dev"}}],
+            "clusters": [{"name": "kind-arc-dev", "cluster": {"server": "https://127.0.0.1:6443", "certificate-authority-data": "RklYVFVSRS1DQS1EQVRB"}}],
+            "users": [{"name": "kind-arc-dev", "user": {"token": "fixture-token-5f2c9a1e7b"}}],
+        }
+        assert "Rml4dHVyZUNsaWVudEtleURhdGE5OTk=" not in kube.content  # the other context's client key
+
+    def test_context_naming_an_undefined_cluster_is_an_error(self, tmp_path: Path) -> None:
+        broken = tmp_path / "config"
+        broken.write_text(KUBECONFIG.read_text().replace("cluster: kind-other, user: other", "cluster: gone, user: other"))
+        (problem,) = problems({"kubeconfig": str(broken), "kubeContext": "kind-other"})
+        assert problem.startswith("arc-onboarding:kubeContext: context 'kind-other' in ")
+        assert "names a cluster or user the file does not define" in problem
 
     def test_home_fallback(self, tmp_path: Path) -> None:
         (tmp_path / ".kube").mkdir()
