@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def write_fleet(directory: Path, size: int) -> Path:
+def write_fleet(directory: Path, size: int, lean: bool = False) -> Path:
     kubeconfig = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -40,13 +40,19 @@ def write_fleet(directory: Path, size: int) -> Path:
         "arc-onboarding:location": "westeurope",
         "arc-onboarding:kubeconfig": str(directory / "kubeconfig"),
         "arc-onboarding:tags": {"fleet": "bench"},
-        "arc-onboarding:proxy": {"httpsProxy": "http://proxy.corp.example:3128", "noProxy": ["10.43.0.0/16", ".svc"]},
+        "arc-onboarding:proxy": {
+            "httpsProxy": "http://proxy.corp.example:3128",
+            "noProxy": ["10.43.0.0/16", "kubernetes.default.svc", ".svc.cluster.local", ".svc"],
+        },
         "arc-onboarding:clusters": [
             {"clusterName": f"edge-{i:04d}", "resourceGroup": f"arc-bench-rg-{i % 10}", "kubeContext": f"edge-{i:04d}"}
             for i in range(size)
         ],
     }
-    stack = directory / f"Pulumi.bench-{size}.yaml"
+    if lean:  # the per-cluster resources that are optional: the preflight Job and the verify step
+        config["arc-onboarding:preflight"] = {"enabled": False}
+        config["arc-onboarding:verify"] = False
+    stack = directory / f"Pulumi.bench-{size}{'-lean' if lean else ''}.yaml"
     stack.write_text(yaml.safe_dump({"config": config}))
     return stack
 
@@ -67,19 +73,24 @@ def measure(stack: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 50, 500])
+    parser.add_argument("--lean", action="store_true", help="also measure fleets without preflight and verify")
     parser.add_argument("--write", type=Path, help="markdown file whose results table is replaced")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
-            result = measure(write_fleet(Path(tmp), size))
-            rows.append(f"| {size} | {result['resources']} | {result['seconds']:.1f} | {result['peak_mb']:.0f} |")
-            print(rows[-1], flush=True)
+        for lean in (False, True) if args.lean else (False,):
+            for size in args.sizes:
+                result = measure(write_fleet(Path(tmp), size, lean))
+                variant = "preflight and verify off" if lean else "defaults"
+                rows.append(
+                    f"| {size} | {variant} | {result['resources']} | {result['seconds']:.1f} | {result['peak_mb']:.0f} |"
+                )
+                print(rows[-1], flush=True)
     if args.write:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         table = "\n".join(
             [f"Measured {datetime.date.today().isoformat()} on {machine}.", "",
-             "| clusters | resources | wall time (s) | peak RSS (MB) |", "|---|---|---|---|", *rows]
+             "| clusters | config | resources | wall time (s) | peak RSS (MB) |", "|---|---|---|---|---|", *rows]
         )
         text = args.write.read_text()
         text = re.sub(r"(<!-- results:start -->\n).*?(\n<!-- results:end -->)", lambda m: m[1] + table + m[2], text, flags=re.S)
