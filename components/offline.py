@@ -9,10 +9,13 @@ name, a cluster's id); everything they invent is listed in `mocked`.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 import runpy
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -234,6 +237,12 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
 
+def _close_loops_except(keep: asyncio.AbstractEventLoop) -> None:
+    for leaked in [o for o in gc.get_objects() if isinstance(o, asyncio.BaseEventLoop)]:
+        if leaked is not keep and not leaked.is_running() and not leaked.is_closed():
+            leaked.close()
+
+
 @dataclass
 class ProgramRun:
     registrations: list[Registration]
@@ -286,13 +295,26 @@ def run_program(
 
     root = runtime_settings.get_root_resource()
     sys.path.insert(0, str(program.parent))
+    # The SDK calls the monitor from the loop's default executor, and the mock monitor gives each
+    # worker thread its own event loop. A pool per run, shut down after it, lets those loops close
+    # in their own threads instead of failing noisily at interpreter exit.
+    loop = asyncio.get_event_loop()
+    executor = ThreadPoolExecutor(thread_name_prefix="arc-offline")
+    loop.set_default_executor(executor)
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+        exported = getattr(root, "outputs", {})
+        outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
+    except BaseException:
+        # A failed run leaves a worker's loop referenced from the error; closed now, it cannot
+        # print "Exception ignored … Invalid file descriptor" when the interpreter exits.
+        executor.shutdown(wait=True)
+        _close_loops_except(loop)
+        raise
     finally:
         sys.path.remove(str(program.parent))
         logger.removeHandler(diagnostics)
-    exported = getattr(root, "outputs", {})
-    outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
+        executor.shutdown(wait=True)
     return ProgramRun(
         registrations=monitor.registrations,
         outputs=outputs,

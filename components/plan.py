@@ -26,7 +26,6 @@ import yaml
 
 from . import network
 from .offline import ProgramRun, Registration, run_program
-from .schema import NAMESPACE
 from .settings import NODES_FILE_ENV, SECURE_PLACEHOLDER, YAML_LOADER, StackSettings, load
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2

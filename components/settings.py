@@ -1177,7 +1177,7 @@ def _check_git_url(url: str, report: _Report) -> str | None:
             report.error(key, "must start with https:// or ssh://")
         return None
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked
     except ValueError:
         report.error(key, "has an invalid port (1-65535)")
         return None

@@ -29,7 +29,8 @@ SECTIONS: dict[str, Callable[[], str]] = {
 def render(readme: str) -> str:
     for name, build in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
-        readme, count = pattern.subn(lambda m: m.group(1) + build() + m.group(2), readme)
+        text = build()
+        readme, count = pattern.subn(lambda m, text=text: m.group(1) + text + m.group(2), readme)
         if count != 1:
             raise SystemExit(f"README.md: section {name} not found once")
     return readme

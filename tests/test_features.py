@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import stat
 from pathlib import Path
@@ -15,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.settings import NODES_FILE_ENV
 from tests.conftest import BASE_CONFIG, FIXTURES
-from tests.test_plan import CHILD, CLUSTER, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
+from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
 
 CLUSTER_TYPE = "azure-native:kubernetes:ConnectedCluster"
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
