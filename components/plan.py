@@ -11,6 +11,7 @@ Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
 from __future__ import annotations
 
 import argparse
+import gc
 import contextlib
 import heapq
 import json
@@ -346,5 +347,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
+def tune_gc_for_one_run() -> None:
+    """The SDK allocates heavily per resource, and with Python's default thresholds a 500-cluster
+    plan spent about half its time in collections that freed little (docs/benchmarks.md). This
+    process plans once and exits, so: the imported modules are frozen out of collection, and full
+    collections are rare. Not for in-process reuse (tests call `main` directly)."""
+    gc.freeze()
+    gc.set_threshold(1_000_000, 100, 100_000)
+
+
 if __name__ == "__main__":
+    tune_gc_for_one_run()
     sys.exit(main())
