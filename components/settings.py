@@ -820,12 +820,11 @@ def _check_agent_key(value: Mapping[str, Any], stored_secret: bool, report: _Rep
     derived = None
     if isinstance(private, str) and private != SECURE_PLACEHOLDER:
         if not stored_secret:
-            report.warn(
-                "agents.privateKey",
-                "is stored in plaintext; it is kept secret in Pulumi, but set it with "
-                f"`pulumi config set --secret --path '{NAMESPACE}:agents.privateKey' \"$(kubectl -n azure-arc "
-                "get secret azure-arc-connect-privatekey -o jsonpath='{.data.privateKey}' | base64 -d)\"`",
-            )
+            _warn_plaintext(
+                report, "agents.privateKey", "is stored",
+                "\"$(kubectl -n azure-arc get secret azure-arc-connect-privatekey "
+                "-o jsonpath='{.data.privateKey}' | base64 -d)\"",
+            )  # fmt: skip
         try:
             derived = public_key_of_private_pem(private)
         except KeyFormatError as error:
@@ -942,11 +941,7 @@ def _check_proxy(
             if verdict:
                 has_credentials = True
                 if not stored_secret:
-                    report.warn(
-                        f"proxy.{name}",
-                        "holds credentials in plaintext; it is kept secret in Pulumi, but set it with "
-                        f"`pulumi config set --secret --path '{NAMESPACE}:{report.where(f'proxy.{name}')}' URL`",
-                    )
+                    _warn_plaintext(report, f"proxy.{name}", "holds credentials", "URL")
     no_proxy = value["noProxy"]
     if isinstance(no_proxy, list):
         for index, entry in enumerate(no_proxy):
@@ -1038,6 +1033,15 @@ def _split_url(url: str, key: str, expected: str, report: _Report) -> SplitResul
     except ValueError:  # e.g. an unclosed "[" around an IPv6 host
         report.error(key, f"is not a URL: expected {expected}")
         return None
+
+
+def _warn_plaintext(report: _Report, key: str, what: str, value: str) -> None:
+    """A secret stored without --secret: kept secret anyway, and the command that stores it right."""
+    report.warn(
+        key,
+        f"{what} in plaintext; it is kept secret in Pulumi, but set it with "
+        f"`pulumi config set --secret --path '{NAMESPACE}:{report.where(key)}' {value}`",
+    )
 
 
 def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
@@ -1147,11 +1151,7 @@ def _check_gitops(value: Any, stored_secret: bool, report: _Report) -> Any:
             report.error("gitops.httpsPassword", "must not be empty")
             ok = False
         if not stored_secret and password != SECURE_PLACEHOLDER:
-            report.warn(
-                "gitops.httpsPassword",
-                "is stored in plaintext; it is kept secret in Pulumi, but set it with "
-                f"`pulumi config set --secret --path '{NAMESPACE}:{report.where('gitops.httpsPassword')}' VALUE`",
-            )
+            _warn_plaintext(report, "gitops.httpsPassword", "is stored", "VALUE")
     if not ok:
         return _INVALID
     return GitOpsSettings(
