@@ -23,7 +23,7 @@ from .clouds import Cloud, config_data_plane
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .preflight import Preflight
-from .settings import IN_CLUSTER, ClusterSettings, KubeTarget
+from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -51,11 +51,6 @@ def agent_public_key(key_name: str) -> Callable[[str], str]:
             ) from None
 
     return convert
-
-
-def component_name(resource_group: str, cluster_name: str) -> str:
-    """Logical name: ARM compares both names case-insensitively, and neither may contain '/'."""
-    return f"{resource_group}/{cluster_name}".lower()
 
 
 def kubectl_environment(kube: KubeTarget) -> dict[str, str] | None:

@@ -16,12 +16,13 @@ from pulumi_azure_native import authorization, resources
 
 from . import scripts
 from .agent_values import keep_secret
-from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, component_name
+from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs
 from .settings import (
     ClusterSettings,
     ConfigError,
     GroupSettings,
     StackSettings,
+    component_name,
     load,
     runtime_config,
 )

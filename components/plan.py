@@ -11,8 +11,8 @@ Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
 from __future__ import annotations
 
 import argparse
-import gc
 import contextlib
+import gc
 import heapq
 import json
 import os
@@ -27,7 +27,7 @@ import yaml
 
 from . import network
 from .offline import ProgramRun, Registration, run_program
-from .settings import NODES_FILE_ENV, SECURE_PLACEHOLDER, YAML_LOADER, StackSettings, load
+from .settings import NODES_FILE_ENV, SECURE_PLACEHOLDER, YAML_LOADER, StackSettings, component_name, load
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -235,12 +235,8 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
             endpoint = template.for_region(cluster.location)
             required = endpoint.required(cluster.network_conditions)
             _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))
-            rows[(endpoint.host, endpoint.port)] = (endpoint, before or required, [*clusters, _cluster_name(cluster)])
+            rows[(endpoint.host, endpoint.port)] = (endpoint, before or required, [*clusters, component_name(cluster.resource_group, cluster.cluster_name)])
     return sorted(rows.values(), key=lambda row: not row[1])
-
-
-def _cluster_name(cluster: Any) -> str:
-    return f"{cluster.resource_group}/{cluster.cluster_name}".lower()
 
 
 def endpoints_document(stack_config: StackConfig, settings: StackSettings, rows: list[EndpointRow]) -> dict[str, Any]:
@@ -251,7 +247,7 @@ def endpoints_document(stack_config: StackConfig, settings: StackSettings, rows:
         "cloud": cloud,
         "documented": network.documented(cloud),
         "notes": list(network.NOTES[cloud]),
-        "clusters": [{"name": _cluster_name(c), "location": c.location} for c in settings.clusters],
+        "clusters": [{"name": component_name(c.resource_group, c.cluster_name), "location": c.location} for c in settings.clusters],
         "endpoints": [{**e.as_json(required=required), "clusters": clusters} for e, required, clusters in rows],
     }
 

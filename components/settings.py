@@ -74,6 +74,12 @@ _PRIVATE_LINK_SCOPE_ID = re.compile(
 )
 
 
+def component_name(resource_group: str, cluster_name: str) -> str:
+    """A cluster's logical name: ARM compares both names case-insensitively, and neither may
+    contain '/'. It names the component, prefixes its children and identifies the cluster."""
+    return f"{resource_group}/{cluster_name}".lower()
+
+
 class ConfigError(Exception):
     """Invalid configuration: `problems` holds one line per problem, each naming its key."""
 
