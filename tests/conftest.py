@@ -28,11 +28,13 @@ settings.load_profile("arc")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED = ROOT.parent / "shared" / "reference"
 KUBECONFIG = FIXTURES / "kubeconfig"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# With CI=true a skipped test fails the run (tests/e2e excepted): see tests/ci_no_skips.py.
+from tests.ci_no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: E402, F401
 
 # The fixture kubeconfig's credentials: no output may ever contain them.
 FIXTURE_CREDENTIALS = ("fixture-token-5f2c9a1e7b", "Rml4dHVyZUNsaWVudEtleURhdGE5OTk=", "fixture-token-edge-77d1")
@@ -59,11 +61,18 @@ def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def shared_or_skip(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"../shared/reference/{relative} is not present")
-    return path
+def chart_value_types() -> dict[str, str]:
+    """The value keys the program sets, each with the JSON type of its default in the agents' chart.
+
+    Facts read from the chart's values.yaml, written down by this project (tests/fixtures/README.md).
+    """
+    return json.loads((FIXTURES / "chart-value-keys.json").read_text())["keys"]
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a Python value from YAML or a values dict."""
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
+    return "null" if value is None else names[type(value)]
 
 
 @pytest.fixture

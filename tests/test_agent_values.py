@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
@@ -13,7 +12,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.agent_values import agent_values, feature_values, proxy_values
 from components.clouds import CLOUDS
 from components.settings import FeatureSettings, ProxySettings
-from tests.conftest import leaves, shared_or_skip
+from tests.conftest import chart_value_types, json_type, leaves
 
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -100,25 +99,26 @@ def test_no_proxy_is_joined_without_cli_escaping() -> None:
 
 
 def test_every_key_exists_in_the_charts_values_yaml_with_its_type() -> None:
-    chart = yaml.safe_load(shared_or_skip("chart/azure-arc-k8sagents-1.13.4/values.yaml").read_text())
+    chart = chart_value_types()
     full = ProxySettings(http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA)
     features = FeatureSettings(custom_locations_oid=OID, azure_rbac=True, azure_rbac_skip_list=("a@b.c",))
-    # Keys a chart newer than 1.13.4 added (the reference names the source): none so far.
-    newer_chart_keys: dict[str, str] = {}
     sent = leaves(build(full, auto_upgrade=True, features=features))
     assert {"systemDefaultValues.customLocations.oid", "systemDefaultValues.guard.skipAuthzCheck"} <= set(sent)
     for dotted, value in sent.items():
-        if dotted in newer_chart_keys:
-            continue
-        node: Any = chart
-        for part in dotted.split("."):
-            assert isinstance(node, dict) and part in node, f"{dotted} is not in the chart's values.yaml"
-            node = node[part]
-        if node is None:
+        # A new key must be looked up in the chart's values.yaml and written into the fixture.
+        assert dotted in chart, f"{dotted} is not in tests/fixtures/chart-value-keys.json (the chart's keys)"
+        if chart[dotted] == "null":
             # A null default (guard.skipAuthzCheck) takes the string the CLI sets with --set.
             assert isinstance(value, str), dotted
             continue
-        assert type(node) is type(value), f"{dotted}: chart has {type(node).__name__}, we send {type(value).__name__}"
+        assert json_type(value) == chart[dotted], f"{dotted}: chart has {chart[dotted]}, we send {json_type(value)}"
+
+
+def test_the_chart_facts_name_only_keys_the_program_sets() -> None:
+    """The fixture lists what the program sets, no more: a key it stops sending leaves the list."""
+    full = ProxySettings(http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA)
+    features = FeatureSettings(custom_locations_oid=OID, azure_rbac=True, azure_rbac_skip_list=("a@b.c",))
+    assert set(chart_value_types()) == set(leaves(build(full, auto_upgrade=True, features=features)))
 
 
 OID = "51dfe1e8-70c6-4de5-a08e-e18aff23d815"

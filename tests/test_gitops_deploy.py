@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT, shared_or_skip
+from tests.conftest import FIXTURES, ROOT
 
 OPERATOR = ROOT / "deploy" / "operator"
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -80,7 +80,7 @@ def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 def stack_crd_schema() -> dict[str, Any]:
-    crd = yaml.safe_load(shared_or_skip("pko/pulumi.com_stacks.yaml").read_text())
+    crd = yaml.safe_load((FIXTURES / "pulumi.com_stacks.yaml").read_text())
     assert crd["spec"]["names"]["kind"] == "Stack"
     assert crd["spec"]["group"] == "pulumi.com"
     (v1,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]

@@ -9,11 +9,11 @@ import jsonschema
 import yaml
 
 from components.schema import NAMESPACE, SCHEMA, config_table, default_of
-from tests.conftest import ROOT, shared_or_skip
+from tests.conftest import FIXTURES, ROOT
 
 
 def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
-    schema = json.loads(shared_or_skip("pulumi-project.schema.json").read_text())
+    schema = json.loads((FIXTURES / "pulumi-project.schema.json").read_text())
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     jsonschema.validate(project, schema)
 

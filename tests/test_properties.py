@@ -10,14 +10,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-import yaml
 from hypothesis import example, given, settings as hypothesis_settings, strategies as st
 
 from components.agent_values import agent_values
 from components.regions import PUBLIC_REGIONS
 from components.schema import CLUSTER_FIELDS, SCHEMA, Key, iter_keys
 from components.settings import DISTRIBUTIONS, INFRASTRUCTURES, ConfigError, StackSettings, load
-from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config, leaves, shared_or_skip
+from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, chart_value_types, engine_config, json_type, leaves
 
 # ARC_HYPOTHESIS_EXPLORE=50 multiplies the example counts for a longer local search.
 EXPLORE = int(os.environ.get("ARC_HYPOTHESIS_EXPLORE", "1"))
@@ -97,13 +96,9 @@ VALID = st.fixed_dictionaries(
 
 
 @pytest.fixture(scope="module")
-def chart_values() -> dict[str, Any] | None:
-    """The chart's values.yaml leaves, or None without ../shared (the proxy rules still run)."""
-    try:
-        path = shared_or_skip("chart/azure-arc-k8sagents-1.13.4/values.yaml")
-    except pytest.skip.Exception:
-        return None
-    return leaves(yaml.safe_load(path.read_text()))
+def chart_values() -> dict[str, str]:
+    """The chart's value keys the program sets, with their default's type (tests/fixtures)."""
+    return chart_value_types()
 
 
 @hypothesis_settings(max_examples=60 * EXPLORE)
@@ -112,7 +107,7 @@ def chart_values() -> dict[str, Any] | None:
 @example(config={**BASE_CONFIG, "proxy": {"caCertFile": CA}})
 @example(config={**BASE_CONFIG, "proxy": {"noProxy": []}})
 def test_valid_settings_give_chart_values_with_consistent_proxy_fields(
-    chart_values: dict[str, Any] | None, config: dict[str, Any]
+    chart_values: dict[str, str], config: dict[str, Any]
 ) -> None:
     stack = parse(config)
     (cluster,) = stack.clusters
@@ -126,9 +121,9 @@ def test_valid_settings_give_chart_values_with_consistent_proxy_fields(
         cloud=stack.cloud, private_key_pem="k", auto_upgrade=cluster.agents.auto_upgrade,
         proxy=dataclasses.replace(cluster.proxy, secret=False),
     )  # fmt: skip
-    for key, value in leaves(values).items() if chart_values is not None else ():
+    for key, value in leaves(values).items():
         assert key in chart_values, f"{key} is not in the chart's values.yaml"
-        assert type(value) is type(chart_values[key]), key
+        assert json_type(value) == chart_values[key], key
     sent = {k: v for k, v in values["global"].items() if k in PROXY_KEYS}
     urls_or_exceptions = {"httpProxy", "httpsProxy", "noProxy"} & set(sent)
     assert ("isProxyEnabled" in sent) == bool(urls_or_exceptions)
