@@ -1,8 +1,11 @@
-"""Regenerate the README's generated sections (between `<!-- NAME:start -->` and `<!-- NAME:end -->`).
+"""Regenerate the docs' generated sections (between `<!-- NAME:start -->` and `<!-- NAME:end -->`).
 
     venv/bin/python scripts/update_readme.py
 
-Tests fail when a section differs from what this writes, so docs cannot drift from the code.
+The configuration reference (docs/configuration.md) comes from `components/schema.py`, the cloud
+table from `components/clouds.py`, the endpoint tables (docs/network.md) from
+`components/network.py`. Tests fail when a section differs from what this writes, so the docs
+cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -19,23 +22,29 @@ from components.clouds import clouds_table  # noqa: E402
 from components.network import readme_section  # noqa: E402
 from components.schema import config_table  # noqa: E402
 
-SECTIONS: dict[str, Callable[[], str]] = {
-    "config-table": config_table,
-    "clouds-table": clouds_table,
-    "network-requirements": readme_section,
+# Each file, relative to the project, with the sections generated in it.
+DOCS: dict[str, dict[str, Callable[[], str]]] = {
+    "docs/configuration.md": {"config-table": config_table, "clouds-table": clouds_table},
+    "docs/network.md": {"network-requirements": readme_section},
 }
 
 
-def render(readme: str) -> str:
-    for name, build in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
-        text = build()
-        readme, count = pattern.subn(lambda m, text=text: m.group(1) + text + m.group(2), readme)
+def render(text: str, sections: Mapping[str, Callable[[], str]], name: str = "document") -> str:
+    """`text` with each of `sections` replaced by what its builder writes now."""
+    for section, build in sections.items():
+        pattern = re.compile(rf"(<!-- {section}:start -->\n).*?(\n<!-- {section}:end -->)", re.S)
+        generated = build()
+        text, count = pattern.subn(lambda m, generated=generated: m.group(1) + generated + m.group(2), text)
         if count != 1:
-            raise SystemExit(f"README.md: section {name} not found once")
-    return readme
+            raise SystemExit(f"{name}: section {section} not found once")
+    return text
+
+
+def main() -> None:
+    for relative, sections in DOCS.items():
+        path = ROOT / relative
+        path.write_text(render(path.read_text(), sections, relative))
 
 
 if __name__ == "__main__":
-    path = ROOT / "README.md"
-    path.write_text(render(path.read_text()))
+    main()

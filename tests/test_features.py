@@ -512,8 +512,8 @@ class TestClouds:
         assert outputs["clusters"]["rg-a/c1"]["dataPlaneEndpoint"] == "[secret]"
 
 
-def test_readme_import_steps_use_the_urns_and_names_the_plan_forms(plan, agent_key) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+def test_documented_import_steps_use_the_urns_and_names_the_plan_forms(plan, agent_key) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "lifecycle.md").read_text()
     section = readme.split("## Adopting an existing onboarding", 1)[1].split("\n## ", 1)[0]
     pem, public = agent_key
     config = {

@@ -274,8 +274,8 @@ class TestPreflightSettings:
         assert load(engine_config(disabled), [], ROOT, ENV).warnings == ()
 
 
-def test_readme_network_section_matches_the_data() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_docs_network_section_matches_the_data() -> None:
+    readme = (ROOT / "docs" / "network.md").read_text()
     section = readme.split("<!-- network-requirements:start -->\n", 1)[1].split("\n<!-- network-requirements:end -->", 1)[0]
     assert section == network.readme_section()
     for e in network.PUBLIC:

@@ -1,4 +1,4 @@
-"""Project files agree with the code: Pulumi.yaml's schema and defaults, the README's table."""
+"""Project files agree with the code: Pulumi.yaml's schema and defaults, the docs' generated tables."""
 
 from __future__ import annotations
 
@@ -30,13 +30,14 @@ def test_pulumi_yaml_declares_only_defaulted_keys_equal_to_the_schema() -> None:
         assert declaration["default"] == default_of(key), name
 
 
-def test_readme_generated_sections_are_current() -> None:
-    """Run `venv/bin/python scripts/update_readme.py` after changing the schema."""
-    from scripts.update_readme import render
+def test_docs_generated_sections_are_current() -> None:
+    """Run `venv/bin/python scripts/update_readme.py` after changing the schema, clouds or endpoints."""
+    from scripts.update_readme import DOCS, render
 
-    readme = (ROOT / "README.md").read_text()
-    assert render(readme) == readme
-    assert config_table() in readme
+    for relative, sections in DOCS.items():
+        text = (ROOT / relative).read_text()
+        assert render(text, sections, relative) == text, f"{relative} is stale: run scripts/update_readme.py"
+    assert config_table() in (ROOT / "docs" / "configuration.md").read_text()
 
 
 def test_readme_has_exactly_two_setup_commands() -> None:
