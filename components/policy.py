@@ -248,44 +248,46 @@ def _check_assignments(check: _Check, value: Any, enabled: bool | None) -> tuple
     out: list[PolicyAssignment] = []
     names: dict[str, int] = {}
     for index, item in enumerate(value):
-        assignment = _check_assignment(check, item, f"{path}[{index}]")
-        if assignment is None:
-            continue
-        folded = assignment.name.lower()
-        if folded in names:
-            check.error(
-                f"{path}[{index}].name",
-                f"{assignment.name!r} is already the name of {path}[{names[folded]}] (ARM compares names "
-                "case-insensitively)",
-            )
-        names.setdefault(folded, index)
-        out.append(assignment)
+        name, assignment = _check_assignment(check, item, f"{path}[{index}]")
+        if name is not None:
+            folded = name.lower()
+            if folded in names:
+                check.error(
+                    f"{path}[{index}].name",
+                    f"{name!r} is already the name of {path}[{names[folded]}] (ARM compares names "
+                    "case-insensitively)",
+                )
+            names.setdefault(folded, index)
+        if assignment is not None:
+            out.append(assignment)
     return tuple(out)
 
 
-def _check_assignment(check: _Check, item: Any, path: str) -> PolicyAssignment | None:
+def _check_assignment(check: _Check, item: Any, path: str) -> tuple[str | None, PolicyAssignment | None]:
+    """The assignment's valid name (for the duplicate check) and the assignment, each None if invalid."""
     if check.skip(item):
-        return None
+        return None, None
     fields = check.mapping(item, path, ASSIGNMENT_FIELDS)
     if fields is None:
-        return None
+        return None, None
     for required in ("name", "definition"):
         if fields.get(required) is None:
             check.error(f"{path}.{required}", "is required")
     name = _check_assignment_name(check, check.text(fields.get("name"), f"{path}.name"), f"{path}.name")
     resolved = _resolve_definition(check, check.text(fields.get("definition"), f"{path}.definition"), f"{path}.definition")
     parameters = _check_parameters(check, fields.get("parameters"), resolved, f"{path}.parameters")
-    enforcement = check.text(fields.get("enforcement"), f"{path}.enforcement") or "Default"
-    if enforcement not in ENFORCEMENT_MODES:
+    enforcement = check.text(fields.get("enforcement"), f"{path}.enforcement")
+    if enforcement is not None and enforcement not in ENFORCEMENT_MODES:
         check.error(
             f"{path}.enforcement",
             f"must be {' or '.join(ENFORCEMENT_MODES)}{_suggest(enforcement, ENFORCEMENT_MODES)}",
         )
-        return None
+        return name, None
     if name is None or resolved is None or parameters is None:
-        return None
+        return name, None
     definition_id, builtin = resolved
-    return PolicyAssignment(name, definition_id, builtin.display_name if builtin else None, parameters, enforcement)
+    display_name = builtin.display_name if builtin else None
+    return name, PolicyAssignment(name, definition_id, display_name, parameters, enforcement or "Default")
 
 
 def _check_assignment_name(check: _Check, name: str | None, path: str) -> str | None:
