@@ -1,0 +1,67 @@
+"""Arguments of the Azure Policy extension and of one policy assignment, as plain data (pure).
+
+The component passes them as keyword arguments to pulumi-azure-native 3.29.0's
+`kubernetesconfiguration.Extension` and `authorization.PolicyAssignment` (nested inputs as
+dictionaries, which the SDK takes in place of its `*Args` classes). The extension is what
+`az k8s-extension create --extension-type Microsoft.PolicyInsights --name azurepolicy` creates, and
+what the built-in that installs it deploys (S3 `Kubernetes/ArcPolicyExtension_DINE.json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .policy import PolicyAssignment, PolicySettings
+
+# Explicit ARM name, as the docs and the built-in name it.
+EXTENSION_NAME = "azurepolicy"
+# ARM and the built-in use the lower-case type; the CLI lower-cases the documented
+# `Microsoft.PolicyInsights` (reference §1), so this is what ARM reads back.
+EXTENSION_TYPE = "microsoft.policyinsights"
+# The default train; other trains are not confirmed for this extension (reference §1).
+RELEASE_TRAIN = "Stable"
+# The extension's release namespace; Gatekeeper's pods run in `gatekeeper-system` (S1, S3).
+RELEASE_NAMESPACE = "kube-system"
+GATEKEEPER_NAMESPACE = "gatekeeper-system"
+# The provider to register once per stack when any cluster uses policy (S1).
+RESOURCE_PROVIDER = "Microsoft.PolicyInsights"
+
+# How Microsoft.KubernetesConfiguration addresses a connected cluster.
+CONNECTED_CLUSTER_TARGET = {"cluster_rp": "Microsoft.Kubernetes", "cluster_resource_name": "connectedClusters"}
+
+
+def extension_args(settings: PolicySettings, cluster_name: Any, resource_group_name: Any) -> dict[str, Any]:
+    """`kubernetesconfiguration.Extension` keyword arguments (the names may be Pulumi outputs)."""
+    args: dict[str, Any] = {
+        **CONNECTED_CLUSTER_TARGET,
+        "cluster_name": cluster_name,
+        "resource_group_name": resource_group_name,
+        "extension_name": EXTENSION_NAME,
+        "extension_type": EXTENSION_TYPE,
+        "release_train": RELEASE_TRAIN,
+        # Minor versions follow Microsoft unless pinned, as for the agents (S1, S4).
+        "auto_upgrade_minor_version": settings.auto_upgrade_minor_version,
+        "identity": {"type": "SystemAssigned"},
+        "scope": {"cluster": {"release_namespace": RELEASE_NAMESPACE}},
+    }
+    if settings.version is not None:
+        args["version"] = settings.version
+    return args
+
+
+def arm_parameters(parameters: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """Plain values in ARM's shape, `{name: {value: ...}}`; None when there are none."""
+    return {name: {"value": value} for name, value in parameters.items()} or None
+
+
+def assignment_args(assignment: PolicyAssignment, scope: Any) -> dict[str, Any]:
+    """`authorization.PolicyAssignment` keyword arguments; `scope` is the connected cluster's id (S11)."""
+    return {
+        "policy_assignment_name": assignment.name,
+        "scope": scope,
+        "policy_definition_id": assignment.definition_id,
+        "enforcement_mode": assignment.enforcement,
+        "parameters": arm_parameters(assignment.parameters),
+        "display_name": assignment.display_name,
+    }
