@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import scripts
 from .settings import SECURE_PLACEHOLDER, ProxySettings
 
 NAMESPACE = "azure-arc-preflight"
@@ -51,7 +51,7 @@ LABELS = {
     "app.kubernetes.io/part-of": "arc-onboarding",
     "app.kubernetes.io/managed-by": "pulumi",
 }
-SCRIPT = (Path(__file__).with_name("preflight.sh")).read_text(encoding="utf-8")
+SCRIPT = scripts.text("preflight")
 
 
 def shown_proxy(url: str) -> str:

@@ -1,4 +1,5 @@
-"""The lifecycle scripts: their text, and their behaviour under `sh` with fake `az` and `kubectl`."""
+"""The lifecycle scripts (components/scripts/*.sh): their behaviour under `sh` with fake `az` and
+`kubectl`, run as the Commands run them: the file's text, the values in the environment."""
 
 from __future__ import annotations
 
@@ -73,9 +74,11 @@ def sh(tmp_path: Path):
         (bin_dir / name).chmod(0o755)
     log = tmp_path / "calls.log"
 
-    def run(script: str, **env: str) -> Run:
+    def run(script: tuple[str, dict[str, str]], **env: str) -> Run:
+        text, values = script
         log.write_text("")
         environment = {
+            **values,
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "HOME": str(tmp_path),
             "TMPDIR": str(tmp_path),
@@ -84,22 +87,22 @@ def sh(tmp_path: Path):
             **env,
         }
         done = subprocess.run(
-            [*scripts.INTERPRETER, script], env=environment, capture_output=True, text=True, timeout=120
+            [*scripts.INTERPRETER, text], env=environment, capture_output=True, text=True, timeout=120
         )
         return Run(done.returncode, done.stdout, done.stderr, log.read_text().splitlines())
 
     return run
 
 
-def verify(timeout_seconds: int, group: str = "arc-test-rg") -> str:
-    return scripts.verify_script(
+def verify(timeout_seconds: int, group: str = "arc-test-rg") -> tuple[str, dict[str, str]]:
+    environment = scripts.verify_environment(
         resource_group=group,
         cluster_name="arc-test",
         subscription=SUBSCRIPTION,
         timeout_seconds=timeout_seconds,
         agent_namespace="azure-arc",
-        interval_seconds=0,
     )
+    return scripts.text("verify"), {**environment, "ARC_VERIFY_INTERVAL_SECONDS": "0"}  # type: ignore[dict-item]
 
 
 AZ_SHOW = (
@@ -109,14 +112,17 @@ AZ_SHOW = (
 )
 
 
-def test_verify_text() -> None:
-    text = scripts.verify_script(
+def test_verify_environment() -> None:
+    environment = scripts.verify_environment(
         resource_group="rg(1).x", cluster_name="c", subscription=SUBSCRIPTION, timeout_seconds=1200, agent_namespace="azure-arc"
     )
-    assert text.startswith("set -eu\n")
-    assert "group='rg(1).x'\n" in text  # quoted for the shell
-    assert "deadline=$(( $(date +%s) + 1200 ))" in text and "sleep 10\n" in text
-    assert "kubectl -n azure-arc get pods" in text
+    assert environment == {
+        "ARC_RESOURCE_GROUP": "rg(1).x",
+        "ARC_CLUSTER_NAME": "c",
+        "ARC_SUBSCRIPTION": SUBSCRIPTION,
+        "ARC_TIMEOUT_SECONDS": "1200",
+        "ARC_AGENT_NAMESPACE": "azure-arc",
+    }
 
 
 @needs_sh
@@ -146,15 +152,14 @@ class TestVerifyRuns:
         assert run.code == 1 and "last status seen: Offline." in run.stderr
 
 
-def cleanup(suffix: str = "com") -> str:
-    return scripts.cleanup_script(crd_suffix=suffix, namespaces=NAMESPACES)
+def cleanup(suffix: str = "com") -> tuple[str, dict[str, str]]:
+    return scripts.text("cleanup"), scripts.cleanup_environment(crd_suffix=suffix, namespaces=NAMESPACES)
 
 
 @pytest.mark.parametrize("suffix", ["com", "us", "cn"])
-def test_cleanup_text_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None:
-    text = cleanup(suffix)
-    for crd in scripts.ARC_CRDS:
-        assert f" {crd}.{suffix}" in text
+def test_cleanup_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None:
+    text, environment = cleanup(suffix)
+    assert environment["ARC_CRDS"].split() == [f"{crd}.{suffix}" for crd in scripts.ARC_CRDS]
     assert len(scripts.ARC_CRDS) == 7
     assert "--ignore-not-found" in text and "set -x" not in text
     assert "ARC_KUBECONFIG" in text and "echo \"$ARC_KUBECONFIG" not in text
@@ -208,8 +213,9 @@ class TestCleanupRuns:
         assert not any("--kubeconfig" in c or "--context" in c for c in run.calls)
 
 
-def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> str:
-    return scripts.group_guard_script(resource_group=group, subscription=SUBSCRIPTION, own_clusters=own)
+def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> tuple[str, dict[str, str]]:
+    environment = scripts.group_guard_environment(resource_group=group, subscription=SUBSCRIPTION, own_clusters=own)
+    return scripts.text("group_guard"), environment  # type: ignore[return-value]
 
 
 def test_guard_needs_the_groups_clusters() -> None:

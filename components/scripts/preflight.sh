@@ -10,6 +10,7 @@
 #
 # The ARC_PREFLIGHT_* variables come from the Job's settings Secret; the paths have defaults so that
 # tests can run this script outside a Pod.
+# shellcheck shell=bash
 set -u
 
 proxy_shown="${ARC_PREFLIGHT_PROXY:-none (direct connections)}"
