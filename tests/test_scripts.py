@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,8 @@ for argument in "$@"; do
   fi
   previous=$argument
 done
+# A kubectl that hangs (a login that never ends); exec, so that killing it ends the sleep too.
+if [ -n "${FAKE_HANG:-}" ]; then exec sleep "$FAKE_HANG"; fi
 case "$*" in
   *"get --raw /version"*)
     if [ -n "${FAKE_UNREACHABLE:-}" ]; then
@@ -91,6 +95,7 @@ def sh(tmp_path: Path):
         )
         return Run(done.returncode, done.stdout, done.stderr, log.read_text().splitlines())
 
+    run.bin_dir = bin_dir  # type: ignore[attr-defined]
     return run
 
 
@@ -205,6 +210,34 @@ class TestCleanupRuns:
             'patch customresourcedefinition connectedclusters.arc.azure.com --type=merge -p {"metadata":{"finalizers":null}}'
         )
         assert "crd connectedclusters.arc.azure.com: deletion was blocked; removed its finalizers" in run.stderr
+
+    @pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGINT, signal.SIGTERM])
+    def test_finding_4_the_temporary_kubeconfig_goes_on_a_signal(self, sh, tmp_path: Path, signal_number: int) -> None:
+        """dash runs no EXIT trap when a signal ends it: the kubeconfig (credentials) must go anyway."""
+        text, values = cleanup()
+        environment = {
+            **values, **self.ENV,
+            "PATH": f"{sh.bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "TMPDIR": str(tmp_path),
+            "FAKE_LOG": str(tmp_path / "calls.log"),
+            "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
+            "FAKE_HANG": "30",
+        }  # fmt: skip
+        started = subprocess.Popen(["/bin/sh", "-c", text], env=environment, stderr=subprocess.PIPE, text=True)
+        try:
+            seen = tmp_path / "seen-kubeconfig.path"
+            deadline = time.monotonic() + 20
+            while not (seen.exists() and seen.read_text().endswith("\n")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            path = Path(seen.read_text().strip())
+            assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+            started.send_signal(signal_number)  # to the shell only, while kubectl hangs
+            code = started.wait(timeout=10)
+        finally:
+            started.kill()
+            started.communicate()
+        assert not path.exists(), "the temporary kubeconfig survived the signal"
+        assert code == 128 + signal_number
 
     def test_without_a_kubeconfig_kubectl_uses_its_defaults(self, sh) -> None:
         run = sh(cleanup())
