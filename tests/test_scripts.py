@@ -295,3 +295,74 @@ class TestGroupGuardRuns:
             "arc-onboarding: resource group arc-test-rg is not deleted: its resources cannot be listed: "
             "ERROR: Please run 'az login' to setup account.\n"
         )
+
+
+# --- finding 5: the subscription id never reaches a shell as code ------------------------------
+
+INJECTION = "x; touch {pwned}"
+
+
+def register(subscription: str) -> tuple[str, dict[str, str]]:
+    environment = scripts.register_environment(namespace="Microsoft.Kubernetes", subscription=subscription)
+    return scripts.text("register"), environment  # type: ignore[return-value]
+
+
+@needs_sh
+class TestRegisterRuns:
+    def test_registers_the_namespace_in_the_subscription(self, sh) -> None:
+        run = sh(register(SUBSCRIPTION))
+        assert run.code == 0, run.stderr
+        assert run.calls == [f"provider register --namespace Microsoft.Kubernetes --subscription {SUBSCRIPTION} --wait"]
+
+    def test_finding_5_a_subscription_that_is_code_is_refused_and_never_run(self, sh, tmp_path: Path) -> None:
+        pwned = tmp_path / "pwned"
+        run = sh(register(INJECTION.format(pwned=pwned)))
+        assert not pwned.exists()
+        assert run.code == 2 and run.calls == []
+        assert run.stderr == "arc-onboarding: the subscription id (azure-native:subscriptionId) is not a GUID; nothing registered\n"
+
+    @pytest.mark.parametrize("script", ["verify", "group_guard"])
+    def test_finding_5_other_scripts_pass_it_to_az_as_one_argument(self, sh, tmp_path: Path, script: str) -> None:
+        pwned = tmp_path / "pwned"
+        subscription = INJECTION.format(pwned=pwned) + " $(touch " + str(pwned) + ") `touch " + str(pwned) + "`"
+        text, values = verify(0) if script == "verify" else guard()
+        fake = {"FAKE_STATUSES": "Connected"} if script == "verify" else {"FAKE_LISTING": ""}
+        run = sh((text, {**values, "ARC_SUBSCRIPTION": subscription}), **fake)
+        assert not pwned.exists()
+        assert run.code == 0, run.stderr
+        assert f"--subscription {subscription} " in run.calls[0]
+
+
+def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, monkeypatch) -> None:
+    from components.offline import PlanMocks
+
+    call = PlanMocks.call
+
+    def injected(self: PlanMocks, args):  # noqa: ANN001, ANN202 - the mock's own signature
+        result, failures = call(self, args)
+        return {**result, "subscriptionId": INJECTION.format(pwned="/tmp/pwned")}, failures
+
+    monkeypatch.setattr(PlanMocks, "call", injected)
+    result = plan(
+        {"clusterName": "arc-test", "resourceGroup": "arc-test-rg", "location": "eastus", "kubeContext": "kind-arc-dev"},
+        "--json",
+    )
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "azure-native:subscriptionId: the azure-native provider's subscription id is not a GUID (8-4-4-4-12 "
+        "hexadecimal digits, as `az account show` prints it); nothing was changed"
+    ]
+    assert "touch" not in result.stderr
+
+
+def test_client_config_problems_accept_guids_only() -> None:
+    from types import SimpleNamespace
+
+    from components.onboarding import client_config_problems
+
+    good = SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="11111111-1111-1111-1111-11111111ABCD")
+    assert client_config_problems(good) == []  # type: ignore[arg-type]
+    for bad in ("", "0000", f"{SUBSCRIPTION}\n", f" {SUBSCRIPTION}", f"{SUBSCRIPTION};id", None):
+        problems = client_config_problems(SimpleNamespace(subscription_id=bad, tenant_id=SUBSCRIPTION))  # type: ignore[arg-type]
+        assert [p.split(":")[1] for p in problems] == ["subscriptionId"], bad
+    assert [p.split(":")[1] for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))] == ["tenantId"]  # type: ignore[arg-type]
