@@ -366,3 +366,46 @@ def test_client_config_problems_accept_guids_only() -> None:
         problems = client_config_problems(SimpleNamespace(subscription_id=bad, tenant_id=SUBSCRIPTION))  # type: ignore[arg-type]
         assert [p.split(":")[1] for p in problems] == ["subscriptionId"], bad
     assert [p.split(":")[1] for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))] == ["tenantId"]  # type: ignore[arg-type]
+
+
+# --- a new script text in state: an update of the Commands, never a replacement ------------------
+
+
+def test_a_new_script_text_replaces_nothing_but_the_preflight_job(plan, monkeypatch) -> None:
+    """What the next `pulumi up` does when the scripts' text changes (as when they moved into files):
+    only the Commands' `create`/`delete` differ, and for a Command only `triggers` replaces
+    (pulumi-command 1.2.1: any other change is an update, which reruns `create` if it has one). The
+    preflight Job is replaced, as on any change to it: it runs its checks again."""
+    from components import preflight
+    from tests.conftest import BASE_CONFIG
+
+    config = {**BASE_CONFIG, "proxy": {"httpsProxy": "http://proxy.corp:3128"}}
+    before = plan(config, "--json")
+    assert before.code == 0, before.stderr
+    original = scripts.text
+    monkeypatch.setattr(scripts, "text", lambda name: original(name) + "# a new version\n")
+    monkeypatch.setattr(preflight, "SCRIPT", preflight.SCRIPT + "# a new version\n")
+    after = plan(config, "--json")
+    assert after.code == 0, after.stderr
+
+    old = {r["urn"]: r for r in before.document["resources"]}
+    new = {r["urn"]: r for r in after.document["resources"]}
+    assert list(old) == list(new)
+    changed = {urn: sorted(k for k in new[urn]["inputs"] if new[urn]["inputs"][k] != old[urn]["inputs"].get(k)) for urn in new}
+    changed = {urn: keys for urn, keys in changed.items() if keys}
+    commands = {urn for urn, r in new.items() if r["type"] == "command:local:Command"}
+    assert set(changed) == commands | {urn for urn, r in new.items() if r["type"] == "kubernetes:batch/v1:Job"}
+    for urn in commands:
+        assert set(changed[urn]) <= {"create", "delete"}, urn
+        assert new[urn]["options"]["replaceOnChanges"] == ["triggers[*]"], urn
+        assert new[urn]["options"] == old[urn]["options"] and new[urn]["dependencies"] == old[urn]["dependencies"]
+    # Nothing that holds the onboarding moves: the group, the key, the connected cluster, the release.
+    for type_ in ("azure-native:resources:ResourceGroup", "tls:index/privateKey:PrivateKey",
+                  "azure-native:kubernetes:ConnectedCluster", "kubernetes:helm.sh/v3:Release"):  # fmt: skip
+        assert any(r["type"] == type_ for r in new.values()), type_
+        assert all(urn not in changed for urn, r in new.items() if r["type"] == type_), type_
+    # ...and no option anywhere replaces on a script's text.
+    for resource in new.values():
+        assert not {"create", "delete", "environment", "*"} & set(resource["options"]["replaceOnChanges"]) or (
+            resource["type"] == "kubernetes:batch/v1:Job"
+        ), resource["urn"]
