@@ -338,7 +338,7 @@ def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, mon
 
     call = PlanMocks.call
 
-    def injected(self: PlanMocks, args):  # noqa: ANN001, ANN202 - the mock's own signature
+    def injected(self: PlanMocks, args: object) -> tuple[dict, list]:
         result, failures = call(self, args)
         return {**result, "subscriptionId": INJECTION.format(pwned="/tmp/pwned")}, failures
 
@@ -349,8 +349,10 @@ def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, mon
     )
     assert result.code == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        "azure-native:subscriptionId: the azure-native provider's subscription id is not a GUID (8-4-4-4-12 "
-        "hexadecimal digits, as `az account show` prints it); nothing was changed"
+        (
+            "azure-native:subscriptionId: the azure-native provider's subscription id is not a GUID (8-4-4-4-12 "
+            "hexadecimal digits, as `az account show` prints it); nothing was changed"
+        )
     ]
     assert "touch" not in result.stderr
 

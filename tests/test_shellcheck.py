@@ -29,7 +29,7 @@ def shellcheck(*paths: Path) -> subprocess.CompletedProcess[str]:
     # Each file names its shell in a `# shellcheck shell=` directive (sh for the Commands, bash for
     # the preflight); every optional check a clean script can meet is on.
     command = [str(shellcheck_binary()), "--norc", "--format=gcc", "--severity=style", *map(str, paths)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_every_script_the_program_names_is_a_file_and_every_file_is_named() -> None:
