@@ -89,6 +89,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
+    connected_cluster: arc.ConnectedCluster
+    cleanup: command.local.Command
+    provider: k8s.Provider
+    release: k8s.helm.v3.Release
+    verify: command.local.Command | None
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
@@ -112,7 +117,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self._infrastructure = self._secret_if("infrastructure")(settings.infrastructure)
 
         # The children, in the order they are declared (and created, dependencies permitting).
-        private_key_pem, public_key = self._agent_key()
+        self.key, private_key_pem, public_key = self._agent_key()
         self.connected_cluster = self._connected_cluster(public_key)
         self.cleanup = self._cleanup()
         self.provider = self._kubernetes_provider()
@@ -137,23 +142,18 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     def _child(self, **options: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **options)
 
-    def _agent_key(self) -> tuple[pulumi.Output[str], pulumi.Input[str]]:
-        """(private key PEM as a secret, public key as ARM wants it): generated, or adopted."""
-        name = self._prefix
+    def _agent_key(self) -> tuple[tls.PrivateKey | None, pulumi.Output[str], pulumi.Input[str]]:
+        """(the key resource, its private PEM as a secret, its public key as ARM wants it): generated,
+        or adopted (no key resource)."""
         agents = self._args.settings.agents
         if agents.private_key_pem is not None:
-            # Adopted: the agents keep the key they were onboarded with; no key resource.
-            self.key = None
+            # Adopted: the agents keep the key they were onboarded with.
             public = agents.public_key if agents.public_key is not None else _unknown()
-            return pulumi.Output.secret(agents.private_key_pem), public
-        self.key = tls.PrivateKey(
-            f"{name}-key",
-            algorithm="RSA",
-            rsa_bits=4096,
-            opts=self._child(),
-        )
+            return None, pulumi.Output.secret(agents.private_key_pem), public
+        name = f"{self._prefix}-key"
+        key = tls.PrivateKey(name, algorithm="RSA", rsa_bits=4096, opts=self._child())
         # The provider marks it secret in state; wrapping says so to every consumer too.
-        return pulumi.Output.secret(self.key.private_key_pem), self.key.public_key_pem.apply(agent_public_key(f"{name}-key"))
+        return key, pulumi.Output.secret(key.private_key_pem), key.public_key_pem.apply(agent_public_key(name))
 
     def _connected_cluster(self, public_key: pulumi.Input[str]) -> arc.ConnectedCluster:
         """The ARM `Microsoft.Kubernetes/connectedClusters` resource."""

@@ -11,7 +11,8 @@
 #   uses its defaults ($KUBECONFIG, or the pod's service account).
 # Everything it prints goes to stderr (the Command logs stderr only).
 # shellcheck shell=sh
-set -eu
+# -f: the lists are split on spaces, never expanded as file name patterns.
+set -euf
 # The CLI's own bounds: 20 s per CRD, 180 s for the agents' namespace; 20 s for the reachability probe.
 crd_timeout=20s
 namespace_timeout=180s
