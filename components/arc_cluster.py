@@ -8,8 +8,9 @@ release, the network preflight Job (components/preflight.py) checks what the age
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_command as command
@@ -88,6 +89,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
+    connected_cluster: arc.ConnectedCluster
+    cleanup: command.local.Command
+    provider: k8s.Provider
+    release: k8s.helm.v3.Release
+    verify: command.local.Command | None
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
@@ -102,25 +108,65 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        self._prefix = name  # child names derive from it (`_name` is the SDK's own attribute)
+        self._args = args
         settings = args.settings
+        # Values the connected cluster and the agents' values both carry, secret when their key is.
+        self._location = self._secret_if("location")(settings.location)
+        self._distribution = self._secret_if("distribution")(settings.distribution)
+        self._infrastructure = self._secret_if("infrastructure")(settings.infrastructure)
 
-        def secret_if(key: str) -> Callable[[Any], Any]:
-            return keep_secret(settings.is_secret(key))
+        # The children, in the order they are declared (and created, dependencies permitting).
+        self.key, private_key_pem, public_key = self._agent_key()
+        self.connected_cluster = self._connected_cluster(public_key)
+        self.cleanup = self._cleanup()
+        self.provider = self._kubernetes_provider()
+        endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
+        self.required_endpoints = self._secret_if("location")([e.as_json() for e in endpoints])
+        self.preflight = self._preflight(endpoints, private_key_pem)
+        self.release = self._agents(private_key_pem)
+        self.verify = self._verify()
+        self.gitops = self._gitops()
 
-        private_key_pem, public_key = self._agent_key(name, settings)
+        self.cluster_id = self.connected_cluster.id
+        self.cluster_name = self.connected_cluster.name
+        self.resource_group = pulumi.Output.from_input(args.resource_group_name)
+        self.agent_namespace = AGENT_NAMESPACE
+        self.kube_context = self._secret_if("kubeContext")(settings.kube.context)
+        self.data_plane_endpoint = self._secret_if("location")(config_data_plane(args.cloud, settings.location))
+        self.register_outputs(self.outputs())
 
-        location = secret_if("location")(settings.location)
-        distribution = secret_if("distribution")(settings.distribution)
-        infrastructure = secret_if("infrastructure")(settings.infrastructure)
-        self.connected_cluster = arc.ConnectedCluster(
-            f"{name}-cluster",
+    def _secret_if(self, key: str) -> Callable[[Any], Any]:
+        return keep_secret(self._args.settings.is_secret(key))
+
+    def _child(self, **options: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **options)
+
+    def _agent_key(self) -> tuple[tls.PrivateKey | None, pulumi.Output[str], pulumi.Input[str]]:
+        """(the key resource, its private PEM as a secret, its public key as ARM wants it): generated,
+        or adopted (no key resource)."""
+        agents = self._args.settings.agents
+        if agents.private_key_pem is not None:
+            # Adopted: the agents keep the key they were onboarded with.
+            public = agents.public_key if agents.public_key is not None else _unknown()
+            return None, pulumi.Output.secret(agents.private_key_pem), public
+        name = f"{self._prefix}-key"
+        key = tls.PrivateKey(name, algorithm="RSA", rsa_bits=4096, opts=self._child())
+        # The provider marks it secret in state; wrapping says so to every consumer too.
+        return key, pulumi.Output.secret(key.private_key_pem), key.public_key_pem.apply(agent_public_key(name))
+
+    def _connected_cluster(self, public_key: pulumi.Input[str]) -> arc.ConnectedCluster:
+        """The ARM `Microsoft.Kubernetes/connectedClusters` resource."""
+        settings = self._args.settings
+        return arc.ConnectedCluster(
+            f"{self._prefix}-cluster",
             cluster_name=settings.cluster_name,
-            resource_group_name=args.resource_group_name,
-            location=location,
+            resource_group_name=self._args.resource_group_name,
+            location=self._location,
             identity=arc.ConnectedClusterIdentityArgs(type=arc.ResourceIdentityType.SYSTEM_ASSIGNED),
             agent_public_key_certificate=public_key,
-            distribution=distribution,
-            infrastructure=infrastructure,
+            distribution=self._distribution,
+            infrastructure=self._infrastructure,
             **self._private_link(settings),
             arc_agent_profile=arc.ArcAgentProfileArgs(
                 agent_auto_upgrade=(
@@ -129,10 +175,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                     else arc.AutoUpgradeOptions.DISABLED
                 ),
             ),
-            tags=secret_if("tags")(dict(settings.tags)),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(args.depends_on),
+            tags=self._secret_if("tags")(dict(settings.tags)),
+            opts=self._child(
+                depends_on=list(self._args.depends_on),
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
                 # ARM cannot change these in place: location is create-only, and the key is the
@@ -142,58 +187,71 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             ),
         )
 
-        kube = settings.kube
-        # A delete-only step between the connected cluster and the release (it depends on the
-        # first, the second on it), so destroy runs it after helm has uninstalled the agents and
-        # before the ARM resource is deleted. It runs with the environment stored at its last
-        # create or update.
-        environment = kubectl_environment(kube)
-        self.cleanup = command.local.Command(
-            f"{name}-cleanup",
-            delete=scripts.cleanup_script(
-                crd_suffix=args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
+    def _cleanup(self) -> command.local.Command:
+        """A delete-only step between the connected cluster and the release (it depends on the
+        first, the second on it), so destroy runs it after helm has uninstalled the agents and
+        before the ARM resource is deleted. It runs with the environment stored at its last create
+        or update; a change of the script's text is an update of this Command, never a replacement."""
+        environment: dict[str, str] = {
+            **scripts.cleanup_environment(
+                crd_suffix=self._args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
             ),
-            environment=pulumi.Output.secret(environment) if environment is not None else None,
+            **(kubectl_environment(self._args.settings.kube) or {}),
+        }
+        has_credentials = self._args.settings.kube.path != IN_CLUSTER
+        return command.local.Command(
+            f"{self._prefix}-cleanup",
+            delete=scripts.text("cleanup"),
+            environment=pulumi.Output.secret(environment) if has_credentials else environment,
             interpreter=list(scripts.INTERPRETER),
             # The script prints only its own messages and kubectl's errors, on stderr.
             logging=command.local.Logging.STDERR,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.connected_cluster]),
+            opts=self._child(depends_on=[self.connected_cluster]),
         )
 
-        self.provider = k8s.Provider(
-            f"{name}-k8s",
+    def _kubernetes_provider(self) -> k8s.Provider:
+        """The kubernetes provider bound to the cluster's kubeconfig context."""
+        settings = self._args.settings
+        kube = settings.kube
+        return k8s.Provider(
+            f"{self._prefix}-k8s",
             # The file's contents, not its path, so the program runs the same on any machine;
             # a missing file (a warning at plan time) is passed as a path for the provider to report.
             # In-cluster: an empty kubeconfig, so the provider falls back to the pod's service
             # account (None would make the SDK read $KUBECONFIG instead).
             kubeconfig="" if kube.path == IN_CLUSTER else pulumi.Output.secret(kube.content or kube.path),
-            context=secret_if("kubeContext")(kube.context) if kube.context else None,
+            context=self._secret_if("kubeContext")(kube.context) if kube.context else None,
             # Another machine's kubeconfig for the same cluster must not replace every resource.
             cluster_identifier=component_name(settings.resource_group, settings.cluster_name),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._child(),
         )
 
-        # What the agents will need from the network (components/network.py), for this cluster.
-        endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
-        self.required_endpoints = secret_if("location")([e.as_json() for e in endpoints])
-        self.preflight = None
-        if settings.preflight.enabled and network.documented(args.cloud.name):
-            # Not after anything in Azure: it runs while the ARM side is created.
-            self.preflight = Preflight(
-                name,
-                image=secret_if("preflight")(settings.preflight.image),
-                targets=secret_if("location")(network.probe_targets(endpoints)),
-                proxy=settings.proxy,
-                # Keys the HMAC of the preflight's settings: any stable secret would do, and this one
-                # is already in state. Local, so the preflight still waits for nothing in Azure.
-                digest_key=private_key_pem,
-                parent=self,
-                provider=self.provider,
-            )
+    def _preflight(
+        self, endpoints: Sequence[network.Endpoint], private_key_pem: pulumi.Output[str]
+    ) -> Preflight | None:
+        """The network preflight Job: what the agents will need from the network, checked in the cluster."""
+        settings = self._args.settings
+        if not (settings.preflight.enabled and network.documented(self._args.cloud.name)):
+            return None
+        # Not after anything in Azure: it runs while the ARM side is created.
+        return Preflight(
+            self._prefix,
+            image=self._secret_if("preflight")(settings.preflight.image),
+            targets=self._secret_if("location")(network.probe_targets(endpoints)),
+            proxy=settings.proxy,
+            # Keys the HMAC of the preflight's settings: any stable secret would do, and this one
+            # is already in state. Local, so the preflight still waits for nothing in Azure.
+            digest_key=private_key_pem,
+            parent=self,
+            provider=self.provider,
+        )
 
-        agents = secret_if("agents")
-        self.release = k8s.helm.v3.Release(
-            f"{name}-agents",
+    def _agents(self, private_key_pem: pulumi.Output[str]) -> k8s.helm.v3.Release:
+        """The `azure-arc` Helm release of the agents."""
+        settings, args = self._args.settings, self._args
+        agents = self._secret_if("agents")
+        return k8s.helm.v3.Release(
+            f"{self._prefix}-agents",
             name=RELEASE_NAME,
             namespace=RELEASE_NAMESPACE,
             create_namespace=True,
@@ -209,17 +267,16 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 tenant_id=args.tenant_id,
                 resource_group=args.resource_group_name,
                 cluster_name=self.connected_cluster.name,
-                location=location,
-                distribution=distribution,
-                infrastructure=infrastructure,
+                location=self._location,
+                distribution=self._distribution,
+                infrastructure=self._infrastructure,
                 cloud=args.cloud,
                 private_key_pem=private_key_pem,
                 auto_upgrade=settings.agents.auto_upgrade,
                 proxy=settings.proxy,
                 features=settings.features,
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
+            opts=self._child(
                 provider=self.provider,
                 depends_on=[self.connected_cluster, self.cleanup, *([self.preflight.job] if self.preflight else [])],
                 # Release name and namespace are fixed: create-before-delete would collide.
@@ -228,74 +285,49 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             ),
         )
 
-        self.verify: command.local.Command | None = None
-        if settings.verify:
-            # Triggers replace, which for a create-only command means "run again": on a new
-            # cluster (a new id) or a new helm revision (install, upgrade, values, agents'
-            # self-upgrade). A replaced cluster always comes with a new revision, since the
-            # values carry its key and location.
-            self.verify = command.local.Command(
-                f"{name}-verify",
-                create=agents(
-                    pulumi.Output.all(
-                        args.resource_group_name, self.connected_cluster.name, args.subscription_id
-                    ).apply(
-                        lambda parts: scripts.verify_script(
-                            resource_group=parts[0],
-                            cluster_name=parts[1],
-                            subscription=parts[2],
-                            timeout_seconds=settings.agents.timeout_seconds,
-                            agent_namespace=AGENT_NAMESPACE,
-                        )
-                    )
-                ),
-                interpreter=list(scripts.INTERPRETER),
-                triggers=[self.connected_cluster.id, self.release.status.revision],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release]),
-            )
-
-        # Flux goes on once the agents are in (and, with verify, connected): the extension manager
-        # that installs it is one of them.
-        self.gitops = (
-            ArcGitOps(
-                f"{name}-gitops",
-                ArcGitOpsArgs(
-                    settings=settings.gitops,
+    def _verify(self) -> command.local.Command | None:
+        """Wait until ARM reports the cluster Connected, after each install or upgrade."""
+        settings, args = self._args.settings, self._args
+        if not settings.verify:
+            return None
+        # Triggers replace, which for a create-only command means "run again": on a new cluster (a
+        # new id) or a new helm revision (install, upgrade, values, agents' self-upgrade). A replaced
+        # cluster always comes with a new revision, since the values carry its key and location.
+        # The script's text is no trigger: a new text is an update, which runs it once more.
+        return command.local.Command(
+            f"{self._prefix}-verify",
+            create=scripts.text("verify"),
+            environment=self._secret_if("agents")(
+                scripts.verify_environment(
+                    resource_group=args.resource_group_name,
                     cluster_name=self.connected_cluster.name,
-                    resource_group_name=args.resource_group_name,
-                    secret=settings.is_secret("gitops"),
-                    depends_on=[self.release, *([self.verify] if self.verify else [])],
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            if settings.gitops
-            else None
+                    subscription=args.subscription_id,
+                    timeout_seconds=settings.agents.timeout_seconds,
+                    agent_namespace=AGENT_NAMESPACE,
+                )
+            ),
+            interpreter=list(scripts.INTERPRETER),
+            triggers=[self.connected_cluster.id, self.release.status.revision],
+            opts=self._child(depends_on=[self.release]),
         )
 
-        self.cluster_id = self.connected_cluster.id
-        self.cluster_name = self.connected_cluster.name
-        self.resource_group = pulumi.Output.from_input(args.resource_group_name)
-        self.agent_namespace = AGENT_NAMESPACE
-        self.kube_context = secret_if("kubeContext")(kube.context)
-        self.data_plane_endpoint = secret_if("location")(config_data_plane(args.cloud, settings.location))
-        self.register_outputs(self.outputs())
-
-    def _agent_key(self, name: str, settings: ClusterSettings) -> tuple[pulumi.Output[str], pulumi.Input[str]]:
-        """(private key PEM as a secret, public key as ARM wants it): generated, or adopted."""
-        agents = settings.agents
-        if agents.private_key_pem is not None:
-            # Adopted: the agents keep the key they were onboarded with; no key resource.
-            self.key = None
-            public = agents.public_key if agents.public_key is not None else _unknown()
-            return pulumi.Output.secret(agents.private_key_pem), public
-        self.key = tls.PrivateKey(
-            f"{name}-key",
-            algorithm="RSA",
-            rsa_bits=4096,
-            opts=pulumi.ResourceOptions(parent=self),
+    def _gitops(self) -> ArcGitOps | None:
+        """Flux, once the agents are in (and, with verify, connected): the extension manager that
+        installs it is one of them."""
+        settings = self._args.settings
+        if not settings.gitops:
+            return None
+        return ArcGitOps(
+            f"{self._prefix}-gitops",
+            ArcGitOpsArgs(
+                settings=settings.gitops,
+                cluster_name=self.connected_cluster.name,
+                resource_group_name=self._args.resource_group_name,
+                secret=settings.is_secret("gitops"),
+                depends_on=[self.release, *([self.verify] if self.verify else [])],
+            ),
+            opts=self._child(),
         )
-        # The provider marks it secret in state; wrapping says so to every consumer too.
-        return pulumi.Output.secret(self.key.private_key_pem), self.key.public_key_pem.apply(agent_public_key(f"{name}-key"))
 
     @staticmethod
     def _private_link(settings: ClusterSettings) -> dict[str, Any]:

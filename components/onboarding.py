@@ -7,8 +7,9 @@ registrations and one resource group per group name. Each cluster is an `ArcConn
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_command as command
@@ -51,6 +52,7 @@ class InvokeFailed(pulumi.RunError):
 
 
 CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+GUID = re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 
 
 def client_config() -> authorization.GetClientConfigResult:
@@ -65,6 +67,24 @@ def client_config() -> authorization.GetClientConfigResult:
             "check its credentials: `az login` and `az account set --subscription SUB`, or "
             "ARM_CLIENT_ID/ARM_TENANT_ID/ARM_SUBSCRIPTION_ID, or `azure-native:*` config"
         ) from None
+
+
+def client_config_problems(client: authorization.GetClientConfigResult) -> list[str]:
+    """The provider's subscription and tenant must be GUIDs before a script or a value gets them.
+
+    azure-native passes `azure-native:subscriptionId` (or ARM_SUBSCRIPTION_ID) through unchecked with
+    OIDC and service principals. The value is never quoted: it is not what it should be, so it may be
+    anything, a secret pasted in the wrong place included.
+    """
+    hint = "(8-4-4-4-12 hexadecimal digits, as `az account show` prints it); nothing was changed"
+    return [
+        f"azure-native:{key}: the azure-native provider's {what} is not a GUID {hint}"
+        for key, what, value in (
+            ("subscriptionId", "subscription id", client.subscription_id),
+            ("tenantId", "tenant id", client.tenant_id),
+        )
+        if not (isinstance(value, str) and GUID.fullmatch(value))
+    ]
 
 
 def load_settings(project_dir: Path) -> StackSettings:
@@ -113,10 +133,9 @@ def register_providers(
     return [
         command.local.Command(
             f"register-{namespace.lower()}",
-            create=pulumi.Output.concat(
-                "az provider register --namespace ", namespace,
-                " --subscription ", subscription_id, " --wait",
-            ),  # fmt: skip
+            create=scripts.text("register"),
+            environment=scripts.register_environment(namespace=namespace, subscription=subscription_id),
+            interpreter=list(scripts.INTERPRETER),
         )
         for namespace in namespaces
     ]
@@ -160,12 +179,11 @@ def group_guard(
     deletes the clusters, runs it, and deletes the group only if nothing else is in it."""
     return command.local.Command(
         f"{group.name.lower()}-delete-guard",
-        delete=pulumi.Output.from_input(subscription_id).apply(
-            lambda subscription: scripts.group_guard_script(
-                resource_group=group.name,
-                subscription=subscription,
-                own_clusters=[c.cluster_name for c in clusters],
-            )
+        delete=scripts.text("group_guard"),
+        environment=scripts.group_guard_environment(
+            resource_group=group.name,
+            subscription=subscription_id,
+            own_clusters=[c.cluster_name for c in clusters],
         ),
         interpreter=list(scripts.INTERPRETER),
         opts=pulumi.ResourceOptions(depends_on=[resource]),
@@ -175,6 +193,11 @@ def group_guard(
 def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     """Declare the whole stack; returns the cluster components by logical name."""
     client = client_config()
+    problems = client_config_problems(client)
+    if problems:
+        for problem in problems:
+            pulumi.log.error(problem)
+        raise InvalidConfiguration(problems)
     registrations = (
         register_providers(client.subscription_id, provider_namespaces(settings))
         if settings.register_providers

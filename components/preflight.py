@@ -22,16 +22,17 @@ change to the Job without putting a guessable hash of a proxy password into the 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
-from pathlib import Path
-from typing import Sequence
-from urllib.parse import urlsplit
+from collections.abc import Sequence
+from urllib.parse import unquote, urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import scripts
 from .settings import SECURE_PLACEHOLDER, ProxySettings
 
 NAMESPACE = "azure-arc-preflight"
@@ -51,7 +52,7 @@ LABELS = {
     "app.kubernetes.io/part-of": "arc-onboarding",
     "app.kubernetes.io/managed-by": "pulumi",
 }
-SCRIPT = (Path(__file__).with_name("preflight.sh")).read_text(encoding="utf-8")
+SCRIPT = scripts.text("preflight")
 
 
 def shown_proxy(url: str) -> str:
@@ -64,23 +65,71 @@ def shown_proxy(url: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
+def without_userinfo(url: str) -> str:
+    """The URL as curl gets it: whatever is before the host's last `@` dropped, parsable or not."""
+    if url == SECURE_PLACEHOLDER:
+        return url
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url.rpartition("@")[2]
+    authority_end = next((i for i, c in enumerate(rest) if c in "/?#"), len(rest))
+    return f"{scheme}://{rest[:authority_end].rpartition('@')[2]}{rest[authority_end:]}"
+
+
+def userinfo(url: str) -> str:
+    """The URL's `user:password` as written (percent-encoded), empty when it has none."""
+    if url == SECURE_PLACEHOLDER:
+        return ""
+    rest = url.partition("://")[2] or url
+    authority = rest[: next((i for i, c in enumerate(rest) if c in "/?#"), len(rest))]
+    return authority.rpartition("@")[0]
+
+
+def redactions(urls: Sequence[str]) -> list[str]:
+    """Every form in which the proxies' credentials could be printed: as written, decoded, and as a
+    Basic header; longest first, so a longer form is redacted before a part of it."""
+    found: set[str] = set()
+    for url in urls:
+        raw = userinfo(url)
+        if not raw:
+            continue
+        user, _, password = raw.partition(":")
+        decoded = f"{unquote(user)}:{unquote(password)}"
+        found.update((raw, decoded, base64.b64encode(decoded.encode()).decode()))
+        if password:
+            found.update((password, unquote(password)))
+    return sorted(found, key=lambda text: (-len(text), text))
+
+
 def settings_data(proxy: ProxySettings) -> dict[str, str]:
     """The preflight Secret's data: the agents' proxy settings as the environment curl reads.
 
     curl reads lower-case `http_proxy` only, and either case of the others; both are set. HTTPS
     requests use `https_proxy` alone (as the agents do), so the proxy shown is that one.
+    Credentials never go in a proxy URL curl sees (curl quotes a URL it cannot parse whole in its
+    error, which would reach the termination message): `ARC_PREFLIGHT_PROXY_USER` holds them
+    decoded, for curl's `proxy-user` read from its standard input, and `ARC_PREFLIGHT_REDACT`
+    every form the script must blank out of what it prints.
     """
     data: dict[str, str] = {}
     if proxy.https_proxy:
-        data["HTTPS_PROXY"] = data["https_proxy"] = proxy.https_proxy
+        data["HTTPS_PROXY"] = data["https_proxy"] = without_userinfo(proxy.https_proxy)
         data["ARC_PREFLIGHT_PROXY"] = shown_proxy(proxy.https_proxy)
         host = urlsplit(proxy.https_proxy).hostname if proxy.https_proxy != SECURE_PLACEHOLDER else None
         if host:
             data["ARC_PREFLIGHT_PROXY_HOST"] = host
+        credentials = userinfo(proxy.https_proxy)
+        if credentials:
+            user, _, password = credentials.partition(":")
+            data["ARC_PREFLIGHT_PROXY_USER"] = f"{unquote(user)}:{unquote(password)}"
     elif proxy.http_proxy:
         data["ARC_PREFLIGHT_PROXY"] = "none for HTTPS (only proxy.httpProxy is set)"
     if proxy.http_proxy:
-        data["HTTP_PROXY"] = data["http_proxy"] = proxy.http_proxy
+        # Not used for the HTTPS probes; without its credentials, which nothing here needs.
+        data["HTTP_PROXY"] = data["http_proxy"] = without_userinfo(proxy.http_proxy)
+    hidden = redactions([url for url in (proxy.https_proxy, proxy.http_proxy) if url])
+    if hidden:
+        data["ARC_PREFLIGHT_REDACT"] = "\n".join(hidden)
     if proxy.no_proxy:
         data["NO_PROXY"] = data["no_proxy"] = ",".join(proxy.no_proxy)
     if proxy.ca_cert_pem:

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from components import scripts
 from components.settings import NODES_FILE_ENV
 from tests.conftest import BASE_CONFIG, FIXTURES
 from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
@@ -149,8 +150,12 @@ class TestFeatures:
         commands = {r["urn"]: r for r in registrations(result)}
         assert set(commands) == {REGISTER_K8S, REGISTER_CFG, REGISTER_EXT}
         assert commands[REGISTER_EXT]["inputs"] == {
-            "create": "az provider register --namespace Microsoft.ExtendedLocation "
-            "--subscription 00000000-0000-0000-0000-000000000000 --wait",
+            "create": scripts.text("register"),
+            "environment": {
+                "ARC_PROVIDER_NAMESPACE": "Microsoft.ExtendedLocation",
+                "ARC_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
+            },
+            "interpreter": ["/bin/sh", "-c"],
         }
         assert commands[REGISTER_EXT]["dependencies"] == [] and commands[REGISTER_EXT]["parent"] is None
         assert result.resource(CLUSTER_TYPE)["dependencies"] == sorted(

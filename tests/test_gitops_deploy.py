@@ -482,8 +482,11 @@ def actionlint_binary() -> Path:
 
 
 def actionlint(*args: str) -> subprocess.CompletedProcess[str]:
-    # shellcheck and pyflakes off: the same result on every machine, whatever is on PATH.
-    command = [str(actionlint_binary()), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", *args]
+    # Every `run:` script through the pinned shellcheck (tests/test_shellcheck.py), pyflakes off: the
+    # same result on every machine, whatever is on PATH.
+    from tests.test_shellcheck import shellcheck_binary
+
+    command = [str(actionlint_binary()), "-no-color", "-oneline", f"-shellcheck={shellcheck_binary()}", "-pyflakes=", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 

@@ -47,7 +47,8 @@ def test_verify_runs_after_the_release_and_reruns_on_a_new_cluster_or_revision(p
     assert verify["options"] == COMMAND_OPTIONS
     assert verify["provider"] is None
     assert verify["inputs"] == {
-        "create": scripts.verify_script(
+        "create": scripts.text("verify"),
+        "environment": scripts.verify_environment(
             resource_group="arc-test-rg",
             cluster_name="arc-test",
             subscription=PLACEHOLDER_SUBSCRIPTION,
@@ -64,7 +65,7 @@ def test_verify_runs_after_the_release_and_reruns_on_a_new_cluster_or_revision(p
 
 def test_verify_is_bounded_by_the_agents_timeout(plan) -> None:
     verify = planned(plan, {**BASE_CONFIG, "agents": {"timeoutSeconds": 300}})[VERIFY]
-    assert "deadline=$(( $(date +%s) + 300 ))" in verify["inputs"]["create"]
+    assert verify["inputs"]["environment"]["ARC_TIMEOUT_SECONDS"] == "300"
 
 
 def test_verify_can_be_turned_off(plan) -> None:
@@ -72,13 +73,14 @@ def test_verify_can_be_turned_off(plan) -> None:
     assert VERIFY not in resources and RELEASE in resources
 
 
-def test_verify_script_is_secret_when_agents_is(plan) -> None:
+def test_verify_environment_is_secret_when_agents_is(plan) -> None:
     result = plan(BASE_CONFIG, "--json", raw=yaml.safe_dump({"config": {
         **{f"arc-onboarding:{k}": v for k, v in BASE_CONFIG.items()},
         "arc-onboarding:agents": {"timeoutSeconds": {"secure": "AAABAKxyz=="}},
     }}))  # fmt: skip
     assert result.code == 0, result.stderr
-    assert result.resource("command:local:Command", "-verify")["inputs"]["create"] == "[secret]"
+    inputs = result.resource("command:local:Command", "-verify")["inputs"]
+    assert inputs["environment"] == "[secret]" and inputs["create"] == scripts.text("verify")
 
 
 # --- 2. upgrades -----------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def test_cleanup_is_a_delete_only_step_with_a_secret_environment(plan) -> None:
     assert cleanup["dependencies"] == [CLUSTER]
     assert cleanup["options"] == COMMAND_OPTIONS
     assert cleanup["inputs"] == {
-        "delete": scripts.cleanup_script(crd_suffix="com", namespaces=("azure-arc", "azure-arc-release")),
+        "delete": scripts.text("cleanup"),
         "environment": "[secret]",
         "interpreter": ["/bin/sh", "-c"],
         "logging": "stderr",
@@ -157,8 +159,12 @@ def test_cleanup_is_a_delete_only_step_with_a_secret_environment(plan) -> None:
 
 
 def test_cleanup_uses_the_clouds_crd_suffix(plan) -> None:
-    cleanup = planned(plan, {**BASE_CONFIG, "cloud": "AzureUSGovernment", "location": "usgovvirginia"})[CLEANUP]
-    assert cleanup["inputs"]["delete"] == scripts.cleanup_script(crd_suffix="us", namespaces=("azure-arc", "azure-arc-release"))
+    config = {k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"}
+    config = {**config, "kubeconfig": "in-cluster", "cloud": "AzureUSGovernment", "location": "usgovvirginia"}
+    cleanup = planned(plan, config)[CLEANUP]
+    assert cleanup["inputs"]["environment"] == scripts.cleanup_environment(
+        crd_suffix="us", namespaces=("azure-arc", "azure-arc-release")
+    )
 
 
 def test_kubectl_environment() -> None:
@@ -170,10 +176,12 @@ def test_kubectl_environment() -> None:
     assert kubectl_environment(in_cluster) is None
 
 
-def test_in_cluster_cleanup_has_no_environment(plan) -> None:
+def test_in_cluster_cleanup_has_no_credentials_so_a_plain_environment(plan) -> None:
     config = {k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"}
     cleanup = planned(plan, {**config, "kubeconfig": "in-cluster"})[CLEANUP]
-    assert "environment" not in cleanup["inputs"]
+    assert cleanup["inputs"]["environment"] == scripts.cleanup_environment(
+        crd_suffix="com", namespaces=("azure-arc", "azure-arc-release")
+    )
 
 
 def test_group_guard_sits_between_the_group_and_its_clusters(plan) -> None:
@@ -182,7 +190,8 @@ def test_group_guard_sits_between_the_group_and_its_clusters(plan) -> None:
     assert guard["parent"] is None and guard["dependencies"] == [GROUP]
     assert guard["options"] == COMMAND_OPTIONS
     assert guard["inputs"] == {
-        "delete": scripts.group_guard_script(
+        "delete": scripts.text("group_guard"),
+        "environment": scripts.group_guard_environment(
             resource_group="arc-test-rg", subscription=PLACEHOLDER_SUBSCRIPTION, own_clusters=["arc-test"]
         ),
         "interpreter": ["/bin/sh", "-c"],
@@ -202,7 +211,12 @@ def test_an_adopted_group_has_no_guard_and_is_never_deleted(plan) -> None:
 
 def test_registrations_are_never_undone(plan) -> None:
     registrations = [r for r in planned(plan, BASE_CONFIG).values() if r["name"].startswith("register-")]
-    assert len(registrations) == 2 and all(set(r["inputs"]) == {"create"} for r in registrations)
+    assert len(registrations) == 2 and all(set(r["inputs"]) == {"create", "environment", "interpreter"} for r in registrations)
+    assert [r["inputs"]["environment"] for r in registrations] == [
+        scripts.register_environment(namespace=namespace, subscription=PLACEHOLDER_SUBSCRIPTION)
+        for namespace in ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")
+    ]
+    assert all(r["inputs"]["create"] == scripts.text("register") for r in registrations)
 
 
 def test_fleet_guards_list_their_groups_clusters(plan) -> None:
@@ -218,10 +232,10 @@ def test_fleet_guards_list_their_groups_clusters(plan) -> None:
     resources = planned(plan, config)
     guards = {r["name"]: r for r in resources.values() if r["name"].endswith("-delete-guard")}
     assert set(guards) == {"rg-a-delete-guard", "rg-b-delete-guard"}
-    assert guards["rg-a-delete-guard"]["inputs"]["delete"] == scripts.group_guard_script(
+    assert guards["rg-a-delete-guard"]["inputs"]["environment"] == scripts.group_guard_environment(
         resource_group="rg-a", subscription=PLACEHOLDER_SUBSCRIPTION, own_clusters=["c1", "C2"]
     )
-    assert guards["rg-b-delete-guard"]["inputs"]["delete"] == scripts.group_guard_script(
+    assert guards["rg-b-delete-guard"]["inputs"]["environment"] == scripts.group_guard_environment(
         resource_group="rg-b", subscription=PLACEHOLDER_SUBSCRIPTION, own_clusters=["c3"]
     )
     cluster_guards = {
@@ -311,5 +325,6 @@ def test_verify_per_fleet_item(plan) -> None:
 def test_human_output_shows_a_script_as_its_first_line(plan) -> None:
     result = plan(BASE_CONFIG)
     assert result.code == 0
-    assert "    delete: set -eu… (" in result.stdout
+    # The title comment of components/scripts/cleanup.sh.
+    assert "    delete: # arc-onboarding cleanup: what `az connectedk8s delete` leav… (" in result.stdout
     assert "\ngroup=" not in result.stdout and "\nset -eu" not in result.stdout

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from components import scripts
 from components.offline import PlanMocks
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, FIXTURES
 
@@ -163,7 +164,9 @@ def test_registrations(base_plan) -> None:
     for urn, namespace in ((REGISTER_K8S, "Microsoft.Kubernetes"), (REGISTER_CFG, "Microsoft.KubernetesConfiguration")):
         # No delete command: registrations are never undone.
         assert resources[urn]["inputs"] == {
-            "create": f"az provider register --namespace {namespace} --subscription 00000000-0000-0000-0000-000000000000 --wait",
+            "create": scripts.text("register"),
+            "environment": {"ARC_PROVIDER_NAMESPACE": namespace, "ARC_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000"},
+            "interpreter": ["/bin/sh", "-c"],
         }
         assert resources[urn]["dependencies"] == [] and resources[urn]["provider"] is None
 

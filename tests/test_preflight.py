@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components import network
-from components.preflight import SCRIPT, settings_data, settings_hmac, shown_proxy
+from components.preflight import SCRIPT, settings_data, settings_hmac, shown_proxy, userinfo, without_userinfo
 from components.settings import ProxySettings
 from tests.conftest import BASE_CONFIG, BASE_STACK_YAML, FIXTURES, ROOT
 
@@ -104,7 +104,7 @@ class TestJobSpec:
         env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in c["env"]}
         assert sorted(env) == sorted([
             "ARC_PREFLIGHT_PROXY", "ARC_PREFLIGHT_PROXY_HOST", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
-            "NO_PROXY", "no_proxy",
+            "NO_PROXY", "no_proxy", "ARC_PREFLIGHT_PROXY_USER", "ARC_PREFLIGHT_REDACT",
         ])  # fmt: skip
         assert all(ref == {"key": name, "name": "arc-preflight-settings"} for name, ref in env.items())
         assert c["volumeMounts"][1] == {"mountPath": "/etc/arc-preflight/ca", "name": "proxy-ca", "readOnly": True}
@@ -190,8 +190,11 @@ class TestSettingsData:
             http_proxy="http://proxy.corp:3080", https_proxy="http://u:p%40ss@proxy.corp:3128",
             no_proxy=("10.96.0.0/12", ".svc"), ca_cert_pem="PEM",
         )  # fmt: skip
+        # Finding 1: the credentials apart from the URL curl sees, and every form of them to redact.
         assert settings_data(proxy) == {
-            "HTTPS_PROXY": "http://u:p%40ss@proxy.corp:3128", "https_proxy": "http://u:p%40ss@proxy.corp:3128",
+            "HTTPS_PROXY": "http://proxy.corp:3128", "https_proxy": "http://proxy.corp:3128",
+            "ARC_PREFLIGHT_PROXY_USER": "u:p@ss",
+            "ARC_PREFLIGHT_REDACT": "dTpwQHNz\nu:p%40ss\np%40ss\nu:p@ss\np@ss",
             "HTTP_PROXY": "http://proxy.corp:3080", "http_proxy": "http://proxy.corp:3080",
             "NO_PROXY": "10.96.0.0/12,.svc", "no_proxy": "10.96.0.0/12,.svc",
             "ARC_PREFLIGHT_PROXY": "http://proxy.corp:3128", "ARC_PREFLIGHT_PROXY_HOST": "proxy.corp",
@@ -210,6 +213,20 @@ class TestSettingsData:
     )
     def test_shown_proxy_drops_credentials(self, url: str, shown: str) -> None:
         assert shown_proxy(url) == shown
+
+    @pytest.mark.parametrize(
+        ("url", "bare", "info"),
+        [
+            ("http://user:pw@proxy.corp:3128", "http://proxy.corp:3128", "user:pw"),
+            # Hosts curl cannot parse (finding 1) lose their credentials all the same.
+            ("http://user:pass@proxy.corp,example:3128", "http://proxy.corp,example:3128", "user:pass"),
+            ("http://u:p@ss@h{x}:1/a@b", "http://h{x}:1/a@b", "u:p@ss"),
+            ("user:pw@proxy:3128", "proxy:3128", "user:pw"),
+            ("http://[fd00::1]:8080", "http://[fd00::1]:8080", ""),
+        ],
+    )
+    def test_finding_1_curl_gets_the_url_without_userinfo(self, url: str, bare: str, info: str) -> None:
+        assert without_userinfo(url) == bare and userinfo(url) == info
 
     def test_hmac_changes_with_any_setting_and_only_then(self) -> None:
         base = settings_data(ProxySettings(https_proxy="http://u:one@p:3128", no_proxy=(".svc",)))

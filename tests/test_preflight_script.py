@@ -1,4 +1,4 @@
-"""components/preflight.sh, run for real against a local HTTPS server, through a local CONNECT proxy.
+"""components/scripts/preflight.sh, run for real against a local HTTPS server, through a local CONNECT proxy.
 
 What the Job's container does, outside a cluster: the same script, the environment its settings
 Secret gives (built by `settings_data`), a CA from a test authority. Needs bash, curl and getent.
@@ -6,6 +6,7 @@ Secret gives (built by `settings_data`), a CA from a test authority. Needs bash,
 
 from __future__ import annotations
 
+import base64
 import datetime
 import http.server
 import os
@@ -97,6 +98,7 @@ class _ConnectProxy(socketserver.ThreadingTCPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _ConnectHandler)
         self.seen: list[str] = []
+        self.authorizations: list[str] = []
 
 
 class _ConnectHandler(socketserver.BaseRequestHandler):
@@ -109,9 +111,11 @@ class _ConnectHandler(socketserver.BaseRequestHandler):
             if not chunk:
                 return
             data += chunk
-        method, target, _ = data.split(b"\r\n", 1)[0].decode().split(" ", 2)
+        head = data.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")
+        method, target, _ = head[0].split(" ", 2)
         assert isinstance(self.server, _ConnectProxy)
         self.server.seen.append(f"{method} {target}")
+        self.server.authorizations += [h.split(":", 1)[1].strip() for h in head[1:] if h.lower().startswith("proxy-authorization:")]
         host, _, port = target.rpartition(":")
         try:
             upstream = socket.create_connection((host, int(port)), timeout=5)
@@ -170,19 +174,24 @@ class Run:
     message: str  # the termination message
 
 
-def run(tmp_path: Path, targets: list[str], proxy: ProxySettings, ca: Path | None, cluster_name: str = "localhost") -> Run:
+def run(
+    tmp_path: Path, targets: list[str], proxy: ProxySettings, ca: Path | None, cluster_name: str = "localhost",
+    bin_dir: Path | None = None, **extra: str,
+) -> Run:  # fmt: skip
     data = settings_data(proxy)
     env = {k: v for k, v in data.items() if k != "proxy-ca.crt"}
     log = tmp_path / "termination-log"
     env.update(
-        PATH=os.environ["PATH"],
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}" if bin_dir else os.environ["PATH"],
         TMPDIR=str(tmp_path),
         ARC_PREFLIGHT_TERMINATION_LOG=str(log),
         ARC_PREFLIGHT_CA_FILE=str(ca) if ca else str(tmp_path / "no-ca.pem"),
         ARC_PREFLIGHT_CLUSTER_NAME=cluster_name,
+        **extra,
     )
     done = subprocess.run(
-        ["bash", "-c", SCRIPT, "arc-preflight", *targets], env=env, capture_output=True, text=True, timeout=120
+        ["bash", "-c", SCRIPT, "arc-preflight", *targets], env=env, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     return Run(done.returncode, done.stdout, log.read_text() if log.exists() else "")
 
@@ -211,6 +220,8 @@ def test_failures_list_every_unreachable_endpoint_and_the_proxy(tmp_path: Path, 
     assert reachable not in result.message
     assert "S3cr" not in result.message + result.stdout and "arcuser" not in result.message + result.stdout
     assert f"ok      {reachable}" in result.stdout
+    # The credentials reached the proxy apart from the URL (curl's proxy-user, from its stdin).
+    assert network.proxy.authorizations[-1] == "Basic " + base64.b64encode(b"arcuser:S3cr#t-pw").decode()
 
 
 def test_tls_interception_without_the_ca_fails(tmp_path: Path, network: Network) -> None:
@@ -241,3 +252,51 @@ def test_the_message_fits_the_termination_log(tmp_path: Path, network: Network) 
     assert result.code == 1 and len(result.message.encode()) <= 4096
     assert result.message.endswith("... (truncated: the Pod's log has every line)\n")
     assert result.stdout.count("FAILED  ") == 80
+
+
+# A curl that fails as curl does with a proxy URL it cannot parse, quoting everything it was given:
+# its arguments, its proxy environment and its config from stdin (where the credentials are).
+FAKE_CURL = r"""#!/bin/sh
+printf '%s\n' "$*" >>"$FAKE_CURL_ARGS"
+printf "curl: (5) Unsupported proxy syntax in '%s %s %s %s'\n" "$*" "${HTTPS_PROXY:-}" "${https_proxy:-}" "$(cat)" >&2
+exit 5
+"""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://arcuser:S3cr%23t-pw@proxy.corp,example:3128",
+        'http://arcuser:S3cr"t\\pw@proxy.corp:3128',  # characters curl's config syntax escapes
+        "http://arcuser:pw$(id)`id`@proxy.corp:3128",
+    ],
+)
+def test_finding_1_no_credential_whatever_curl_says(tmp_path: Path, url: str) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text(FAKE_CURL)
+    (bin_dir / "curl").chmod(0o755)
+    args = tmp_path / "curl-args"
+    targets = ["a.example:443", "b.example:443"]
+    result = run(tmp_path, targets, ProxySettings(https_proxy=url), None, bin_dir=bin_dir, FAKE_CURL_ARGS=str(args))
+    assert result.code == 1
+    output = result.stdout + result.message
+    assert "Unsupported proxy syntax in '" in output  # curl's words are kept...
+    user, _, password = url.split("://")[1].rpartition("@")[0].partition(":")
+    from urllib.parse import unquote
+
+    for secret in {password, unquote(password), "S3cr", "arcuser:", base64.b64encode(f"{user}:{unquote(password)}".encode()).decode()}:
+        assert secret not in output, secret  # ...but never a credential
+    assert "[redacted]" in output  # curl did quote them (from its stdin), and they were blanked out
+    assert password not in args.read_text() and unquote(password) not in args.read_text()  # never on its command line
+
+
+def test_finding_1_any_urls_userinfo_is_redacted(tmp_path: Path) -> None:
+    """Credentials the script was not told about (say, a proxy curl found elsewhere) go too."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text("#!/bin/sh\necho \"curl: (5) Unsupported proxy syntax in 'http://other:Unlisted-9@p,q:1'\" >&2\nexit 5\n")
+    (bin_dir / "curl").chmod(0o755)
+    result = run(tmp_path, ["a.example:443"], ProxySettings(), None, bin_dir=bin_dir)
+    assert result.code == 1 and "Unlisted-9" not in result.stdout + result.message
+    assert "(5) Unsupported proxy syntax in 'http://[redacted]@p,q:1'" in result.message

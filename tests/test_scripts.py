@@ -1,10 +1,13 @@
-"""The lifecycle scripts: their text, and their behaviour under `sh` with fake `az` and `kubectl`."""
+"""The lifecycle scripts (components/scripts/*.sh): their behaviour under `sh` with fake `az` and
+`kubectl`, run as the Commands run them: the file's text, the values in the environment."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +45,8 @@ for argument in "$@"; do
   fi
   previous=$argument
 done
+# A kubectl that hangs (a login that never ends); exec, so that killing it ends the sleep too.
+if [ -n "${FAKE_HANG:-}" ]; then exec sleep "$FAKE_HANG"; fi
 case "$*" in
   *"get --raw /version"*)
     if [ -n "${FAKE_UNREACHABLE:-}" ]; then
@@ -73,9 +78,11 @@ def sh(tmp_path: Path):
         (bin_dir / name).chmod(0o755)
     log = tmp_path / "calls.log"
 
-    def run(script: str, **env: str) -> Run:
+    def run(script: tuple[str, dict[str, str]], **env: str) -> Run:
+        text, values = script
         log.write_text("")
         environment = {
+            **values,
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "HOME": str(tmp_path),
             "TMPDIR": str(tmp_path),
@@ -84,22 +91,23 @@ def sh(tmp_path: Path):
             **env,
         }
         done = subprocess.run(
-            [*scripts.INTERPRETER, script], env=environment, capture_output=True, text=True, timeout=120
+            [*scripts.INTERPRETER, text], env=environment, capture_output=True, text=True, timeout=120
         )
         return Run(done.returncode, done.stdout, done.stderr, log.read_text().splitlines())
 
+    run.bin_dir = bin_dir  # type: ignore[attr-defined]
     return run
 
 
-def verify(timeout_seconds: int, group: str = "arc-test-rg") -> str:
-    return scripts.verify_script(
+def verify(timeout_seconds: int, group: str = "arc-test-rg") -> tuple[str, dict[str, str]]:
+    environment = scripts.verify_environment(
         resource_group=group,
         cluster_name="arc-test",
         subscription=SUBSCRIPTION,
         timeout_seconds=timeout_seconds,
         agent_namespace="azure-arc",
-        interval_seconds=0,
     )
+    return scripts.text("verify"), {**environment, "ARC_VERIFY_INTERVAL_SECONDS": "0"}  # type: ignore[dict-item]
 
 
 AZ_SHOW = (
@@ -109,14 +117,17 @@ AZ_SHOW = (
 )
 
 
-def test_verify_text() -> None:
-    text = scripts.verify_script(
+def test_verify_environment() -> None:
+    environment = scripts.verify_environment(
         resource_group="rg(1).x", cluster_name="c", subscription=SUBSCRIPTION, timeout_seconds=1200, agent_namespace="azure-arc"
     )
-    assert text.startswith("set -eu\n")
-    assert "group='rg(1).x'\n" in text  # quoted for the shell
-    assert "deadline=$(( $(date +%s) + 1200 ))" in text and "sleep 10\n" in text
-    assert "kubectl -n azure-arc get pods" in text
+    assert environment == {
+        "ARC_RESOURCE_GROUP": "rg(1).x",
+        "ARC_CLUSTER_NAME": "c",
+        "ARC_SUBSCRIPTION": SUBSCRIPTION,
+        "ARC_TIMEOUT_SECONDS": "1200",
+        "ARC_AGENT_NAMESPACE": "azure-arc",
+    }
 
 
 @needs_sh
@@ -146,15 +157,14 @@ class TestVerifyRuns:
         assert run.code == 1 and "last status seen: Offline." in run.stderr
 
 
-def cleanup(suffix: str = "com") -> str:
-    return scripts.cleanup_script(crd_suffix=suffix, namespaces=NAMESPACES)
+def cleanup(suffix: str = "com") -> tuple[str, dict[str, str]]:
+    return scripts.text("cleanup"), scripts.cleanup_environment(crd_suffix=suffix, namespaces=NAMESPACES)
 
 
 @pytest.mark.parametrize("suffix", ["com", "us", "cn"])
-def test_cleanup_text_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None:
-    text = cleanup(suffix)
-    for crd in scripts.ARC_CRDS:
-        assert f" {crd}.{suffix}" in text
+def test_cleanup_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None:
+    text, environment = cleanup(suffix)
+    assert environment["ARC_CRDS"].split() == [f"{crd}.{suffix}" for crd in scripts.ARC_CRDS]
     assert len(scripts.ARC_CRDS) == 7
     assert "--ignore-not-found" in text and "set -x" not in text
     assert "ARC_KUBECONFIG" in text and "echo \"$ARC_KUBECONFIG" not in text
@@ -201,6 +211,34 @@ class TestCleanupRuns:
         )
         assert "crd connectedclusters.arc.azure.com: deletion was blocked; removed its finalizers" in run.stderr
 
+    @pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGINT, signal.SIGTERM])
+    def test_finding_4_the_temporary_kubeconfig_goes_on_a_signal(self, sh, tmp_path: Path, signal_number: int) -> None:
+        """dash runs no EXIT trap when a signal ends it: the kubeconfig (credentials) must go anyway."""
+        text, values = cleanup()
+        environment = {
+            **values, **self.ENV,
+            "PATH": f"{sh.bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "TMPDIR": str(tmp_path),
+            "FAKE_LOG": str(tmp_path / "calls.log"),
+            "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
+            "FAKE_HANG": "30",
+        }  # fmt: skip
+        started = subprocess.Popen(["/bin/sh", "-c", text], env=environment, stderr=subprocess.PIPE, text=True)
+        try:
+            seen = tmp_path / "seen-kubeconfig.path"
+            deadline = time.monotonic() + 20
+            while not (seen.exists() and seen.read_text().endswith("\n")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            path = Path(seen.read_text().strip())
+            assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+            started.send_signal(signal_number)  # to the shell only, while kubectl hangs
+            code = started.wait(timeout=10)
+        finally:
+            started.kill()
+            started.communicate()
+        assert not path.exists(), "the temporary kubeconfig survived the signal"
+        assert code == 128 + signal_number
+
     def test_without_a_kubeconfig_kubectl_uses_its_defaults(self, sh) -> None:
         run = sh(cleanup())
         assert run.code == 0, run.stderr
@@ -208,8 +246,9 @@ class TestCleanupRuns:
         assert not any("--kubeconfig" in c or "--context" in c for c in run.calls)
 
 
-def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> str:
-    return scripts.group_guard_script(resource_group=group, subscription=SUBSCRIPTION, own_clusters=own)
+def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> tuple[str, dict[str, str]]:
+    environment = scripts.group_guard_environment(resource_group=group, subscription=SUBSCRIPTION, own_clusters=own)
+    return scripts.text("group_guard"), environment  # type: ignore[return-value]
 
 
 def test_guard_needs_the_groups_clusters() -> None:
@@ -256,3 +295,119 @@ class TestGroupGuardRuns:
             "arc-onboarding: resource group arc-test-rg is not deleted: its resources cannot be listed: "
             "ERROR: Please run 'az login' to setup account.\n"
         )
+
+
+# --- finding 5: the subscription id never reaches a shell as code ------------------------------
+
+INJECTION = "x; touch {pwned}"
+
+
+def register(subscription: str) -> tuple[str, dict[str, str]]:
+    environment = scripts.register_environment(namespace="Microsoft.Kubernetes", subscription=subscription)
+    return scripts.text("register"), environment  # type: ignore[return-value]
+
+
+@needs_sh
+class TestRegisterRuns:
+    def test_registers_the_namespace_in_the_subscription(self, sh) -> None:
+        run = sh(register(SUBSCRIPTION))
+        assert run.code == 0, run.stderr
+        assert run.calls == [f"provider register --namespace Microsoft.Kubernetes --subscription {SUBSCRIPTION} --wait"]
+
+    def test_finding_5_a_subscription_that_is_code_is_refused_and_never_run(self, sh, tmp_path: Path) -> None:
+        pwned = tmp_path / "pwned"
+        run = sh(register(INJECTION.format(pwned=pwned)))
+        assert not pwned.exists()
+        assert run.code == 2 and run.calls == []
+        assert run.stderr == "arc-onboarding: the subscription id (azure-native:subscriptionId) is not a GUID; nothing registered\n"
+
+    @pytest.mark.parametrize("script", ["verify", "group_guard"])
+    def test_finding_5_other_scripts_pass_it_to_az_as_one_argument(self, sh, tmp_path: Path, script: str) -> None:
+        pwned = tmp_path / "pwned"
+        subscription = INJECTION.format(pwned=pwned) + " $(touch " + str(pwned) + ") `touch " + str(pwned) + "`"
+        text, values = verify(0) if script == "verify" else guard()
+        fake = {"FAKE_STATUSES": "Connected"} if script == "verify" else {"FAKE_LISTING": ""}
+        run = sh((text, {**values, "ARC_SUBSCRIPTION": subscription}), **fake)
+        assert not pwned.exists()
+        assert run.code == 0, run.stderr
+        assert f"--subscription {subscription} " in run.calls[0]
+
+
+def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, monkeypatch) -> None:
+    from components.offline import PlanMocks
+
+    call = PlanMocks.call
+
+    def injected(self: PlanMocks, args: object) -> tuple[dict, list]:
+        result, failures = call(self, args)
+        return {**result, "subscriptionId": INJECTION.format(pwned="/tmp/pwned")}, failures
+
+    monkeypatch.setattr(PlanMocks, "call", injected)
+    result = plan(
+        {"clusterName": "arc-test", "resourceGroup": "arc-test-rg", "location": "eastus", "kubeContext": "kind-arc-dev"},
+        "--json",
+    )
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        (
+            "azure-native:subscriptionId: the azure-native provider's subscription id is not a GUID (8-4-4-4-12 "
+            "hexadecimal digits, as `az account show` prints it); nothing was changed"
+        )
+    ]
+    assert "touch" not in result.stderr
+
+
+def test_client_config_problems_accept_guids_only() -> None:
+    from types import SimpleNamespace
+
+    from components.onboarding import client_config_problems
+
+    good = SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="11111111-1111-1111-1111-11111111ABCD")
+    assert client_config_problems(good) == []  # type: ignore[arg-type]
+    for bad in ("", "0000", f"{SUBSCRIPTION}\n", f" {SUBSCRIPTION}", f"{SUBSCRIPTION};id", None):
+        problems = client_config_problems(SimpleNamespace(subscription_id=bad, tenant_id=SUBSCRIPTION))  # type: ignore[arg-type]
+        assert [p.split(":")[1] for p in problems] == ["subscriptionId"], bad
+    assert [p.split(":")[1] for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))] == ["tenantId"]  # type: ignore[arg-type]
+
+
+# --- a new script text in state: an update of the Commands, never a replacement ------------------
+
+
+def test_a_new_script_text_replaces_nothing_but_the_preflight_job(plan, monkeypatch) -> None:
+    """What the next `pulumi up` does when the scripts' text changes (as when they moved into files):
+    only the Commands' `create`/`delete` differ, and for a Command only `triggers` replaces
+    (pulumi-command 1.2.1: any other change is an update, which reruns `create` if it has one). The
+    preflight Job is replaced, as on any change to it: it runs its checks again."""
+    from components import preflight
+    from tests.conftest import BASE_CONFIG
+
+    config = {**BASE_CONFIG, "proxy": {"httpsProxy": "http://proxy.corp:3128"}}
+    before = plan(config, "--json")
+    assert before.code == 0, before.stderr
+    original = scripts.text
+    monkeypatch.setattr(scripts, "text", lambda name: original(name) + "# a new version\n")
+    monkeypatch.setattr(preflight, "SCRIPT", preflight.SCRIPT + "# a new version\n")
+    after = plan(config, "--json")
+    assert after.code == 0, after.stderr
+
+    old = {r["urn"]: r for r in before.document["resources"]}
+    new = {r["urn"]: r for r in after.document["resources"]}
+    assert list(old) == list(new)
+    changed = {urn: sorted(k for k in new[urn]["inputs"] if new[urn]["inputs"][k] != old[urn]["inputs"].get(k)) for urn in new}
+    changed = {urn: keys for urn, keys in changed.items() if keys}
+    commands = {urn for urn, r in new.items() if r["type"] == "command:local:Command"}
+    assert set(changed) == commands | {urn for urn, r in new.items() if r["type"] == "kubernetes:batch/v1:Job"}
+    for urn in commands:
+        assert set(changed[urn]) <= {"create", "delete"}, urn
+        assert new[urn]["options"]["replaceOnChanges"] == ["triggers[*]"], urn
+        assert new[urn]["options"] == old[urn]["options"] and new[urn]["dependencies"] == old[urn]["dependencies"]
+    # Nothing that holds the onboarding moves: the group, the key, the connected cluster, the release.
+    for type_ in ("azure-native:resources:ResourceGroup", "tls:index/privateKey:PrivateKey",
+                  "azure-native:kubernetes:ConnectedCluster", "kubernetes:helm.sh/v3:Release"):  # fmt: skip
+        assert any(r["type"] == type_ for r in new.values()), type_
+        assert all(urn not in changed for urn, r in new.items() if r["type"] == type_), type_
+    # ...and no option anywhere replaces on a script's text.
+    for resource in new.values():
+        assert not {"create", "delete", "environment", "*"} & set(resource["options"]["replaceOnChanges"]) or (
+            resource["type"] == "kubernetes:batch/v1:Job"
+        ), resource["urn"]

@@ -176,14 +176,14 @@ class TestSecretMarkers:
         for type_, paths in expected_secret.items():
             for path in paths:
                 assert leaf(inputs[type_], path) == "[secret]", f"{type_} {path}"
-        # Nothing secret reaches the registrations: their only input is the subscription id.
+        # Nothing secret reaches the registrations: their only value is the subscription id.
         commands = {r.name: r.inputs for r in run.registrations if r.type == "command:local:Command"}
         registrations = [c for name, c in commands.items() if name.startswith("register-")]
-        assert [sorted(c) for c in registrations] == [["create"], ["create"]]
-        assert all("[secret]" not in c["create"] and "--subscription 00000000-" in c["create"] for c in registrations)
-        # The cleanup carries the kubeconfig; the verify script, built from `agents`, is secret with it.
+        assert [sorted(c) for c in registrations] == [["create", "environment", "interpreter"]] * 2
+        assert all(c["environment"]["ARC_SUBSCRIPTION"].startswith("00000000-") for c in registrations)
+        # The cleanup carries the kubeconfig; the verify's values, built from `agents`, are secret with it.
         assert commands["arc-test-rg/arc-test-cleanup"]["environment"] == "[secret]"
-        assert commands["arc-test-rg/arc-test-verify"]["create"] == "[secret]"
+        assert commands["arc-test-rg/arc-test-verify"]["environment"] == "[secret]"
         assert run.outputs["clusters"]["arc-test-rg/arc-test"]["kubeContext"] == "[secret]"
         assert_no_secret(json.dumps([r.as_json() for r in run.registrations]) + json.dumps(run.outputs))
 

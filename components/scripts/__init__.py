@@ -1,0 +1,87 @@
+"""The lifecycle scripts: one `.sh` file each in this package, and the environment each one reads.
+
+The program puts a script's *text* into its Command (or the preflight Job) at program time: a
+delete step runs the text stored in state, so a path would break once the files move. Values never
+enter the text: they reach the script as environment variables (the Command's `environment`,
+stored with it) or, for the preflight, as positional arguments. Secrets (the kubeconfig, proxy
+credentials) are only ever in a secret environment and are never printed.
+
+The sh scripts run as `/bin/sh -c TEXT` where Pulumi runs, with `az` and `kubectl` from PATH;
+preflight.sh runs as `bash -c TEXT arc-preflight HOST:PORT...` in the preflight Job's container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import pulumi
+
+Script = Literal["verify", "cleanup", "group_guard", "register", "preflight"]
+
+# The Commands' interpreter, explicit so a machine without a POSIX shell fails plainly instead of
+# feeding these scripts to another shell.
+INTERPRETER = ("/bin/sh", "-c")
+
+DIRECTORY = Path(__file__).resolve().parent
+
+# The CRDs `az connectedk8s delete --force` removes (connectedk8s.md §7), before the cloud suffix.
+ARC_CRDS = (
+    "arccertificates.clusterconfig.azure",
+    "azureclusteridentityrequests.clusterconfig.azure",
+    "azureextensionidentities.clusterconfig.azure",
+    "connectedclusters.arc.azure",
+    "customlocationsettings.clusterconfig.azure",
+    "extensionconfigs.clusterconfig.azure",
+    "gitconfigs.clusterconfig.azure",
+)
+
+
+@cache
+def text(name: Script) -> str:
+    """The script's text, as the Command runs it."""
+    return (DIRECTORY / f"{name}.sh").read_text(encoding="utf-8")
+
+
+def verify_environment(
+    *,
+    resource_group: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    subscription: pulumi.Input[str],
+    timeout_seconds: int,
+    agent_namespace: str,
+) -> dict[str, pulumi.Input[str]]:
+    return {
+        "ARC_RESOURCE_GROUP": resource_group,
+        "ARC_CLUSTER_NAME": cluster_name,
+        "ARC_SUBSCRIPTION": subscription,
+        "ARC_TIMEOUT_SECONDS": str(int(timeout_seconds)),
+        "ARC_AGENT_NAMESPACE": agent_namespace,
+    }
+
+
+def cleanup_environment(*, crd_suffix: str, namespaces: Sequence[str]) -> dict[str, str]:
+    """The cleanup's values; the kubeconfig and context are added by the component (secret)."""
+    return {
+        "ARC_CRDS": " ".join(f"{crd}.{crd_suffix}" for crd in ARC_CRDS),
+        "ARC_NAMESPACES": " ".join(namespaces),
+    }
+
+
+def group_guard_environment(
+    *, resource_group: str, subscription: pulumi.Input[str], own_clusters: Sequence[str]
+) -> dict[str, pulumi.Input[str]]:
+    if not own_clusters:
+        raise ValueError("a group the stack creates holds at least one of its clusters")
+    return {
+        "ARC_RESOURCE_GROUP": resource_group,
+        "ARC_SUBSCRIPTION": subscription,
+        # Sorted: the stored environment does not change with the order of the clusters in the config.
+        "ARC_OWN_CLUSTERS": "\n".join(sorted(own_clusters)),
+    }
+
+
+def register_environment(*, namespace: str, subscription: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    return {"ARC_PROVIDER_NAMESPACE": namespace, "ARC_SUBSCRIPTION": subscription}
