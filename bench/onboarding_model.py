@@ -35,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -331,6 +332,7 @@ class Result:
     waits: dict[str, float]  # seconds spent waiting, by what was waited for
     max_token_wait: float
     bucket_waits: dict[str, float]  # ARM waits by the bucket that held the call back
+    calls_by_behaviour: dict[str, dict[str, int]]
     verify_late: int  # verify steps whose polls ran past their deadline (the step would fail)
     verified: list[float]
     reads: list[float]
@@ -349,6 +351,7 @@ class Simulation:
         self.calls = {"read": 0, "write": 0, "delete": 0}
         self.waits = {"engine": 0.0, "arm": 0.0, "cpu": 0.0, "sdk": 0.0}
         self.bucket_waits: dict[str, float] = {}
+        self.calls_by_behaviour: dict[str, dict[str, int]] = {}
         self.max_token_wait = 0.0
         self.verify_late = 0
         self.reads: list[float] = []
@@ -370,7 +373,8 @@ class Simulation:
             self.now, _, action = heapq.heappop(self.heap)
             action()
         wall = max(e.done_at for e in self.engines)
-        return Result(self.s, wall, self.calls, self.waits, self.max_token_wait, self.bucket_waits, self.verify_late,
+        return Result(self.s, wall, self.calls, self.waits, self.max_token_wait, self.bucket_waits,
+                      self.calls_by_behaviour, self.verify_late,
                       sorted(c.verified for c in self.clusters), self.reads, self.in_flight)
 
     # building the stacks
@@ -384,7 +388,7 @@ class Simulation:
         return Engine(name, self.s.parallel, principal, cores)
 
     def build(self) -> list[Engine]:
-        s, t = self.s, self.t
+        s = self.s
         if s.shards <= 1:
             one = self.engine("stack", "p0")
             self.populate(one, range(s.clusters), shared=True)
@@ -398,7 +402,6 @@ class Simulation:
             self.populate(shard, range(k * size, min(s.clusters, (k + 1) * size)), shared=False)
             shards.append(shard)
         base.then = shards
-        del t
         return [base, *shards]
 
     def populate(self, engine: Engine, clusters: Iterable[int], shared: bool, groups: Iterable[int] | None = None) -> None:
@@ -455,11 +458,11 @@ class Simulation:
         ready = self.now + INPUTS["startup_seconds"].value
         engine.sdk_free = ready
         if engine.left == 0:
-            self.finish_engine(engine)
+            self.at(ready, lambda: self.finish_engine(engine))
             return
         for step in engine.steps:
             if step.waiting_on == 0:
-                self.at(ready, lambda st=step: self.register(st))
+                self.at(ready, partial(self.register, step))
 
     def register(self, step: Step) -> None:
         """The program registers the resource (serial SDK cost) once its inputs are known."""
@@ -503,7 +506,7 @@ class Simulation:
         elif kind == "cpu":
             self.at(self.cpu(step.stack, float(arg)), lambda: self.resume(step))
         else:
-            self.at(self.arm(step.stack, str(arg)), lambda: self.resume(step))
+            self.at(self.arm(step, str(arg)), lambda: self.resume(step))
 
     def complete(self, step: Step) -> None:
         engine = step.stack
@@ -527,7 +530,7 @@ class Simulation:
             end += len(engine.steps) * self.s.sdk_seconds
         engine.done_at = end
         for then in engine.then:
-            self.at(end, lambda e=then: self.launch(e))
+            self.at(end, partial(self.launch, then))
 
     # shared capacities
     def cpu(self, engine: Engine, seconds: float) -> float:
@@ -547,8 +550,11 @@ class Simulation:
             self.buckets[key] = TokenBucket(limit.capacity * factor, limit.refill_per_second * factor)
         return self.buckets[key]
 
-    def arm(self, engine: Engine, op: str) -> float:
+    def arm(self, step: Step, op: str) -> float:
+        engine = step.stack
         self.calls[op] += 1
+        mine_calls = self.calls_by_behaviour.setdefault(step.behaviour, {})
+        mine_calls[op] = mine_calls.get(op, 0) + 1
         granted = self.now
         if self.s.throttle:
             mine = self.bucket(engine.principal, op).take(self.now)
@@ -662,3 +668,134 @@ def limiting_factor(template: Template, base: Result) -> tuple[str, float]:
     if best == "ARM throttling" and base.bucket_waits:
         best = f"ARM {max(base.bucket_waits, key=lambda k: base.bucket_waits[k])}"
     return best, gain
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def configurations(n: int, parallel: int, shard_size: int) -> list[Scenario]:
+    shards = max(1, math.ceil(n / shard_size))
+    one = Scenario(n, parallel=parallel)
+    rows = [one, replace(one, parallel=UNBOUNDED)]
+    if shards > 1:
+        rows += [Scenario(n, shards=shards, parallel=parallel),
+                 Scenario(n, shards=shards, identities="per-shard", parallel=parallel)]
+    return rows
+
+
+def duration(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min" if seconds >= 600 else f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def table(template: Template, sizes: Iterable[int], parallel: int, shard_size: int) -> tuple[str, list[Result]]:
+    lines = [
+        ("| clusters | configuration | wall time | limiting factor (speed-up if lifted) | ARM reads | ARM writes "
+         "| longest token wait | verify past deadline |"),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    results = []
+    for n in sizes:
+        for scenario in configurations(n, parallel, shard_size):
+            result = simulate(template, scenario)
+            factor, gain = limiting_factor(template, result)
+            results.append(result)
+            lines.append(
+                f"| {n:,} | {scenario.label()} | {duration(result.wall)} | {factor} (×{gain:.1f}) "
+                f"| {result.calls['read']:,} | {result.calls['write']:,} | {result.max_token_wait:.0f} s "
+                f"| {result.verify_late} |"
+            )
+            print(lines[-1], flush=True)
+    return "\n".join(lines), results
+
+
+def rerun_table(template: Template, sizes: Iterable[int], parallel: int, shard_size: int) -> str:
+    lines = ["| clusters | configuration | wall time | ARM reads (refresh) |", "|---|---|---|---|"]
+    for n in sizes:
+        for scenario in configurations(n, parallel, shard_size):
+            result = simulate(template, replace(scenario, rerun=True))
+            lines.append(f"| {n:,} | {scenario.label()} | {duration(result.wall)} | {result.calls['read']:,} |")
+    return "\n".join(lines)
+
+
+def inputs_table() -> str:
+    lines = ["| input | value | kind | source or reason |", "|---|---|---|---|"]
+    for name, figure in INPUTS.items():
+        kind = "**assumption**" if figure.assumed else "reference / measured"
+        lines.append(f"| `{name}` | {figure.value:g} | {kind} | {figure.source} |")
+    for op, limit in ARM_LIMITS.items():
+        lines.append(f"| ARM {op}s per principal | bucket {limit.capacity:g}, refill {limit.refill_per_second:g}/s "
+                     f"| reference | Learn, [request limits and throttling]({LEARN_THROTTLING}) |")
+    lines.append(f"| ARM subscription-wide bucket | {SUBSCRIPTION_FACTOR}× the per-principal one | reference | same page |")
+    return "\n".join(lines)
+
+
+def plot(template: Template, n: int, parallel: int, shard_size: int, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [simulate(template, s) for s in configurations(n, parallel, shard_size)]
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
+    for run in runs:
+        label = run.scenario.label()
+        minutes = [t / 60 for t in run.verified]
+        top.step(minutes, range(1, len(minutes) + 1), where="post", label=label)
+        end = int(run.wall) + 60
+        per_minute = [0] * (end // 60 + 1)
+        for t in run.reads:
+            per_minute[int(t) // 60] += 1
+        middle.plot([i + 0.5 for i in range(len(per_minute))], [c / 60 for c in per_minute], label=label)
+        bottom.step([t / 60 for t, _ in run.in_flight], [max(k, 1) for _, k in run.in_flight], where="post", label=label)
+    read = ARM_LIMITS["read"].refill_per_second
+    middle.axhline(read, color="black", linestyle="--", linewidth=1)
+    middle.text(1, read, f" one principal: {read:g} reads/s", va="bottom")
+    middle.axhline(read * SUBSCRIPTION_FACTOR, color="grey", linestyle=":", linewidth=1)
+    middle.text(1, read * SUBSCRIPTION_FACTOR, f" subscription: {read * SUBSCRIPTION_FACTOR:g} reads/s", va="bottom")
+    top.set_ylabel("clusters Connected")
+    middle.set_ylabel("ARM reads/s (1-min mean)")
+    bottom.set_ylabel("engine steps in flight")
+    bottom.set_yscale("log")
+    bottom.set_xscale("log")  # runs differ by orders of magnitude
+    bottom.set_xlim(left=1)
+    bottom.set_xlabel("minutes since `pulumi up` (log scale)")
+    top.set_title(f"Onboarding {n:,} clusters: modelled timeline (--parallel {parallel}, shards of {shard_size})")
+    top.legend(loc="upper left", fontsize=8)
+    for ax in (top, middle, bottom):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
+    parser.add_argument("--parallel", type=int, default=32, help="each stack's `pulumi up --parallel`")
+    parser.add_argument("--shard-size", type=int, default=50, help="clusters per shard")
+    parser.add_argument("--plan", type=Path, help="a fleet plan's --json to read instead of planning 2 clusters")
+    parser.add_argument("--write", type=Path, help="markdown file whose model tables are replaced")
+    parser.add_argument("--plot", type=Path, help="PNG of the timeline")
+    parser.add_argument("--plot-size", type=int, default=10000)
+    args = parser.parse_args(argv)
+    doc = json.loads(args.plan.read_text()) if args.plan else plan_document(2)
+    template = template_from_plan(doc)
+    started = time.perf_counter()
+    onboarding, _ = table(template, args.sizes, args.parallel, args.shard_size)
+    rerun = rerun_table(template, args.sizes, args.parallel, args.shard_size)
+    print(rerun)
+    print(f"model run time: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if args.plot:
+        plot(template, args.plot_size, args.parallel, args.shard_size, args.plot)
+    if args.write:
+        text = args.write.read_text()
+        for marker, body in (("model", onboarding), ("rerun", rerun), ("inputs", inputs_table())):
+            text = re.sub(rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)",
+                          partial(lambda m, b: m[1] + b + m[2], b=body), text, flags=re.DOTALL)
+        args.write.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
