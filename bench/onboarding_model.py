@@ -623,8 +623,9 @@ class Simulation:
                 if now >= c.agents_done + c.connect:
                     c.verified = now
                     break
-                if now >= deadline:
+                if now >= deadline:  # the script gives up: the step fails
                     self.verify_late += 1
+                    break
                 yield "wait", self.t.verify_poll_seconds
         else:
             raise ValueError(b)
@@ -770,6 +771,16 @@ def plot(template: Template, n: int, parallel: int, shard_size: int, path: Path)
     plt.close(fig)
 
 
+def replace_sections(text: str, sections: dict[str, str]) -> str:
+    """Put each body between its `<!-- name:start -->` and `<!-- name:end -->` lines."""
+    for name, body in sections.items():
+        pattern = rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)"
+        if not re.search(pattern, text, flags=re.DOTALL):
+            raise SystemExit(f"no <!-- {name}:start --> ... <!-- {name}:end --> section to replace")
+        text = re.sub(pattern, partial(lambda m, b: m[1] + b + "\n" + m[2], b=body), text, flags=re.DOTALL)
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
@@ -790,11 +801,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.plot:
         plot(template, args.plot_size, args.parallel, args.shard_size, args.plot)
     if args.write:
-        text = args.write.read_text()
-        for marker, body in (("model", onboarding), ("rerun", rerun), ("inputs", inputs_table())):
-            text = re.sub(rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)",
-                          partial(lambda m, b: m[1] + b + m[2], b=body), text, flags=re.DOTALL)
-        args.write.write_text(text)
+        sections = {"model": onboarding, "rerun": rerun, "inputs": inputs_table()}
+        args.write.write_text(replace_sections(args.write.read_text(), sections))
 
 
 if __name__ == "__main__":

@@ -157,3 +157,21 @@ def test_a_single_cluster_is_bound_by_its_own_latency(template: Any) -> None:
     assert model.limiting_factor(template, result)[0] == "per-cluster latency"
     helm = model.INPUTS["helm_seconds"].value
     assert result.wall > helm  # the agents' install is on the critical path
+
+
+def test_sections_are_replaced_whether_empty_or_filled() -> None:
+    text = "a\n<!-- model:start -->\n<!-- model:end -->\nb\n"
+    once = model.replace_sections(text, {"model": "| 1 |"})
+    assert once == "a\n<!-- model:start -->\n| 1 |\n<!-- model:end -->\nb\n"
+    assert model.replace_sections(once, {"model": "| 2 |"}) == once.replace("| 1 |", "| 2 |")
+    with pytest.raises(SystemExit, match="rerun"):
+        model.replace_sections(text, {"rerun": "x"})
+
+
+def test_a_cluster_not_connected_by_the_deadline_fails_its_verify_step(template: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(model.INPUTS, "jitter_sigma", model.assumed(0.0, "none"))
+    monkeypatch.setitem(model.INPUTS, "connect_seconds", model.assumed(template.verify_timeout_seconds + 60, "late"))
+    late = model.simulate(template, model.Scenario(3, throttle=False))
+    assert late.verify_late == 3 and late.verified == [float("inf")] * 3
+    monkeypatch.setitem(model.INPUTS, "connect_seconds", model.assumed(template.verify_timeout_seconds - 60, "in time"))
+    assert model.simulate(template, model.Scenario(3, throttle=False)).verify_late == 0
