@@ -133,6 +133,9 @@ def test_one_identity_shares_one_budget_so_shards_past_the_write_bucket_gain_not
         assert floor <= wall <= floor * 1.05
     per_shard = model.simulate(template, model.Scenario(n, shards=30, identities="per-shard", parallel=model.UNBOUNDED))
     assert per_shard.wall < walls[30] / 5  # many principals: many buckets, up to the subscription's 15x
+    # held for minutes behind one principal's bucket, a real client would have given up
+    one = model.simulate(template, model.Scenario(n, shards=30, parallel=model.UNBOUNDED))
+    assert one.calls_at_risk > 0 and per_shard.calls_at_risk == 0
 
 
 def test_the_subscription_bucket_caps_many_identities() -> None:
