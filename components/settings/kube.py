@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,6 +18,12 @@ from .raw import _INVALID, _did_you_mean, _exists, _Report
 
 # libyaml's parser when the wheel has it: kubeconfig and stack files can be large in fleets.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's emitter, likewise: writing each cluster's minified kubeconfig was half of `load` for a
+# large fleet with the pure one. The two write printable-ASCII documents byte for byte alike, but
+# fold and quote escaped strings differently, so any other document goes to the pure one: the
+# minified text is the provider's input in state and must not change with the wheel.
+_C_DUMPER: type | None = getattr(yaml, "CSafeDumper", None)
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 # The az CLI's `Distribution_Enum_Values` (connectedk8s `_constants.py`).
 DISTRIBUTIONS = (
@@ -99,11 +106,32 @@ def _nodes_json(kube: KubeTarget, environ: Mapping[str, str]) -> str:
     return detection.read_nodes(kube.path, kube.context, environ)
 
 
+# A kubeconfig's contexts, clusters and users, each section by entry name.
+_Index = Mapping[str, Mapping[Any, Mapping[str, Any]]]
+
+
 @functools.lru_cache(maxsize=32)
-def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[str, Any]:
-    """A fleet shares kubeconfig files: parse each once per change (`stamp`), not once per cluster."""
-    content = path.read_text(encoding="utf-8")
-    return content, yaml.load(content, Loader=YAML_LOADER) or {}
+def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[Any, _Index]:
+    """A fleet shares kubeconfig files: parse and index each once per change (`stamp`), not once
+    per cluster, so that finding a fleet's contexts takes linear time, not quadratic."""
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+    return document, _index_kubeconfig(document)
+
+
+def _index_kubeconfig(document: Any) -> _Index:
+    """Each section's entries by name; of a repeated name the first, as a scan from the top finds it.
+    A name YAML made a list or mapping cannot be looked up (kubectl would reject it anyway)."""
+    index: dict[str, dict[Any, Mapping[str, Any]]] = {}
+    for section in ("contexts", "clusters", "users"):
+        entries = document.get(section) if isinstance(document, dict) else None
+        by_name = index[section] = {}
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict):
+                try:
+                    by_name.setdefault(entry.get("name"), entry)
+                except TypeError:  # unhashable
+                    pass
+    return index
 
 
 def _resolve_kube(
@@ -144,7 +172,7 @@ def _resolve_kube(
         return KubeTarget(path=shown, content=None, context=context, context_source=source)
     try:
         stat = path.stat()
-        content, document = _read_kubeconfig(path, (stat.st_mtime_ns, stat.st_size))
+        document, index = _read_kubeconfig(path, (stat.st_mtime_ns, stat.st_size))
     except OSError as error:
         report.error("kubeconfig", f"{shown} cannot be read ({error.strerror}); {retry}")
         return None
@@ -162,7 +190,6 @@ def _resolve_kube(
     if not isinstance(document, dict) or not isinstance(contexts, (list, type(None))):
         report.error("kubeconfig", f"{shown} is not a kubeconfig (no `contexts:` list); {retry}")
         return None
-    names = [c.get("name") for c in contexts or [] if isinstance(c, dict)]
     current = document.get("current-context")
     chosen = context or (current if isinstance(current, str) else None)
     if not chosen:
@@ -172,12 +199,12 @@ def _resolve_kube(
         )
         return None
     shown_context = "the context" if context and context_secret else f"context {chosen!r}"
-    if chosen not in names:
+    if chosen not in index["contexts"]:
         key = "kubeContext" if context else "kubeconfig"
-        hint = _did_you_mean(chosen, [n for n in names if isinstance(n, str)])
+        hint = _did_you_mean(chosen, [n for n in index["contexts"] if isinstance(n, str)])
         report.error(key, f"{shown_context} is not in {shown}{hint}")
         return None
-    minified = minify_kubeconfig(document, chosen)
+    minified = minify_kubeconfig(document, chosen, index)
     if minified is None:
         report.error(
             "kubeContext" if context else "kubeconfig",
@@ -188,15 +215,19 @@ def _resolve_kube(
     return KubeTarget(path=shown, content=minified, context=chosen, context_source=source)
 
 
-def minify_kubeconfig(document: Mapping[str, Any], context: str) -> str | None:
+def minify_kubeconfig(document: Mapping[str, Any], context: str, index: _Index | None = None) -> str | None:
     """Only what one context needs (its context, cluster and user), as `kubectl config view
     --minify` keeps: the provider and the cleanup get no other cluster's credentials, and editing
     another context of a shared fleet kubeconfig changes nothing for this cluster. None when the
-    context names a cluster or user the file does not define."""
+    context names a cluster or user the file does not define. `index` is the document's, when the
+    caller minifies it for many contexts."""
+    sections = _index_kubeconfig(document) if index is None else index
 
-    def named(section: str, name: Any) -> dict[str, Any] | None:
-        entries = [e for e in document.get(section) or [] if isinstance(e, dict) and e.get("name") == name]
-        return entries[0] if entries else None
+    def named(section: str, name: Any) -> Mapping[str, Any] | None:
+        try:
+            return sections[section].get(name)
+        except TypeError:  # an unhashable name: no entry is indexed by one
+            return None
 
     entry = named("contexts", context)
     spec = entry.get("context") if entry else None
@@ -213,4 +244,27 @@ def minify_kubeconfig(document: Mapping[str, Any], context: str) -> str | None:
         "clusters": [cluster],
         "users": [user] if user is not None else [],
     }
-    return yaml.safe_dump(minimal, sort_keys=True, default_flow_style=False)
+    return yaml.dump(minimal, Dumper=_dumper_for(minimal), sort_keys=True, default_flow_style=False)
+
+
+def _dumper_for(node: Any) -> type:
+    """libyaml's emitter when it writes `node` as the pure one does (see _C_DUMPER), else the pure one."""
+    return _C_DUMPER if _C_DUMPER is not None and _plain(node, set()) else yaml.SafeDumper
+
+
+def _plain(node: Any, seen: set[int]) -> bool:
+    """Only mappings with printable-ASCII string keys, lists, and printable-ASCII or plain scalars.
+    A mapping or list met twice (a YAML alias, perhaps to itself) is left to the pure dumper."""
+    if isinstance(node, (dict, list)):
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+    if isinstance(node, dict):
+        return all(
+            isinstance(k, str) and k and _PRINTABLE_ASCII.fullmatch(k) and _plain(v, seen) for k, v in node.items()
+        )
+    if isinstance(node, list):
+        return all(_plain(item, seen) for item in node)
+    if isinstance(node, str):
+        return _PRINTABLE_ASCII.fullmatch(node) is not None
+    return node is None or isinstance(node, (bool, int, float))
