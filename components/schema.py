@@ -1,6 +1,6 @@
 """The configuration schema: every key the program reads, its type, default and meaning.
 
-This table is the one place a key is declared. `settings.py` validates against it, the README's
+This table is the one place a key is declared. `components/settings/` validates against it, the README's
 config table and `Pulumi.yaml`'s declared defaults are checked against it by tests.
 """
 

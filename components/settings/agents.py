@@ -1,0 +1,129 @@
+"""The agents' chart, version and timeout, and an adopted onboarding's key pair."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from ..keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
+from .model import AgentSettings
+from .raw import _INVALID, SECURE_PLACEHOLDER, _exists, _Report, _warn_plaintext
+
+# The az CLI refuses older stable agents on the /v2/ chart path.
+MIN_CHART_VERSION = (1, 14, 0)
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def _check_agent_key(value: Mapping[str, Any], stored_secret: bool, report: _Report) -> tuple[bool, str | None]:
+    """An adopted key: (valid, its public half as base64 PKCS#1). Never echoes either key."""
+    private, public = value["privateKey"], value["publicKeyCertificate"]
+    derived = None
+    if isinstance(private, str) and private != SECURE_PLACEHOLDER:
+        if not stored_secret:
+            _warn_plaintext(
+                report, "agents.privateKey", "is stored",
+                "\"$(kubectl -n azure-arc get secret azure-arc-connect-privatekey "
+                "-o jsonpath='{.data.privateKey}' | base64 -d)\"",
+            )  # fmt: skip
+        try:
+            derived = public_key_of_private_pem(private)
+        except KeyFormatError as error:
+            report.error(
+                "agents.privateKey",
+                f"must be the unencrypted PKCS#1 PEM (-----BEGIN RSA PRIVATE KEY-----) of the cluster's "
+                f"azure-arc-connect-privatekey secret: {error}",
+            )
+            return False, None
+    if not isinstance(public, str) or public == SECURE_PLACEHOLDER:
+        return True, derived
+    if private is None:
+        report.error(
+            "agents.publicKeyCertificate",
+            "is only a check of agents.privateKey: set both (adopting an onboarding) or neither",
+        )
+        return False, None
+    try:
+        given = pkcs1_public_key_der(public)
+    except KeyFormatError as error:
+        report.error(
+            "agents.publicKeyCertificate",
+            f"must be the base64 PKCS#1 public key `az connectedk8s show` prints ({error})",
+        )
+        return False, None
+    if derived is not None and base64.b64decode(derived) != given:
+        report.error(
+            "agents.publicKeyCertificate",
+            "does not match agents.privateKey: the key is not the one this connected cluster was "
+            "onboarded with (check both come from the same cluster)",
+        )
+        return False, None
+    return True, derived or base64.b64encode(given).decode("ascii")
+
+
+def parse_version(version: str) -> tuple[int, int, int] | None:
+    match = _SEMVER.fullmatch(version)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _Report) -> AgentSettings | None:
+    if value is _INVALID:
+        return None
+    ok = all(v is not _INVALID for v in value.values())
+    key_ok, public_key = _check_agent_key(value, stored_secret, report)
+    ok = ok and key_ok
+    version = value["chartVersion"]
+    if isinstance(version, str):
+        parsed = parse_version(version)
+        if parsed is None:
+            report.error("agents.chartVersion", "must be a semantic version such as 1.36.1")
+            ok = False
+        elif parsed < MIN_CHART_VERSION:
+            report.error("agents.chartVersion", "must be 1.14.0 or newer (older agents are not served on the v2 chart path)")
+            ok = False
+    chart = value["chart"]
+    if isinstance(chart, str) and not _check_chart(chart, project_dir, report):
+        ok = False
+    timeout = value["timeoutSeconds"]
+    if isinstance(timeout, int) and timeout <= 0:
+        report.error("agents.timeoutSeconds", "must be a positive number of seconds")
+        ok = False
+    if not ok:
+        return None
+    return AgentSettings(
+        chart=chart,
+        chart_version=version,
+        auto_upgrade=value["autoUpgrade"],
+        timeout_seconds=timeout,
+        private_key_pem=value["privateKey"],
+        public_key=public_key,
+    )
+
+
+def _check_chart(chart: str, project_dir: Path, report: _Report) -> bool:
+    try:
+        parts = urlsplit(chart)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        report.error("agents.chart", "is not a valid oci:// reference or local chart path")
+        return False
+    scheme = parts.scheme
+    if chart.startswith("oci://"):
+        if not parts.netloc or not parts.path.strip("/"):
+            report.error("agents.chart", "an oci:// reference needs a registry and a repository")
+            return False
+        return True
+    if scheme and len(scheme) > 1:  # a one-letter "scheme" is a Windows drive
+        report.error(
+            "agents.chart",
+            f"scheme {scheme}:// is not supported; use an oci:// reference or a local chart path",
+        )
+        return False
+    if not chart.strip():
+        report.error("agents.chart", "must not be empty")
+        return False
+    if not _exists(project_dir / chart):
+        report.error("agents.chart", "local chart path does not exist (relative to the project directory)")
+        return False
+    return True

@@ -1,0 +1,112 @@
+"""The fleet: items merged over the top-level defaults, and the rules across clusters."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+from .. import regions
+from ..schema import CLUSTER_FIELDS
+from .model import ClusterSettings, GroupSettings
+from .raw import _INVALID, _Report
+
+# One cluster to build: its merged values, the report naming its keys, and its secret keys.
+_Item = tuple[dict[str, Any], _Report, frozenset[str]]
+
+
+def _fleet_items(
+    raw: Mapping[str, Any], defaults: Mapping[str, Any], secret_names: set[str], report: _Report
+) -> list[_Item]:
+    """The `clusters` items, each merged over the top-level defaults; none when the list is unusable."""
+    items: list[_Item] = []
+    if "clusterName" in raw:
+        report.error("clusters", "set either clusters (a fleet) or clusterName (one cluster), not both")
+    elif raw["clusters"] is not _INVALID:
+        if not raw["clusters"]:
+            report.error("clusters", "must list at least one cluster")
+        if "location" not in raw:
+            report.error("location", "is required in a fleet: it is the location of every group the stack creates")
+        for index, item in enumerate(raw["clusters"]):
+            if item is _INVALID:
+                continue
+            # A secret default stays secret in every item: merged objects keep some of its values.
+            inherited = secret_names & set(CLUSTER_FIELDS)
+            # One secure leaf makes the whole `clusters` key secret; names still form URNs.
+            own = set(item) - {"clusterName", "resourceGroup"} if "clusters" in secret_names else set()
+            scoped = report.scoped(_item_origin(item, index), f"clusters[{index}].")
+            items.append((_merge(defaults, item), scoped, frozenset(inherited | own)))
+    return items
+
+
+def _merge(defaults: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str, Any]:
+    """A fleet item over the top-level defaults: objects key by key, arrays and scalars replaced."""
+    merged = dict(defaults)
+    for name, value in item.items():
+        base = merged.get(name)
+        merged[name] = _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+    return merged
+
+
+def _item_origin(item: Mapping[str, Any], index: int) -> Callable[[str], str]:
+    """Name a problem by the key the user wrote: the item's own, or the top-level default."""
+
+    def where(path: str) -> str:
+        node: Any = item
+        parts = re.sub(r"\[\d+\]", "", path).split(".")
+        while parts:
+            if not isinstance(node, dict):
+                break
+            # Map keys (tags) may contain dots: try the longest remaining key first.
+            for size in range(len(parts), 0, -1):
+                candidate = ".".join(parts[:size])
+                if candidate in node:
+                    node, parts = node[candidate], parts[size:]
+                    break
+            else:
+                return path
+        return f"clusters[{index}].{path}"
+
+    return where
+
+
+def _fleet_checks(
+    clusters: list[ClusterSettings | None],
+    items: list[_Item],
+    fleet: Mapping[str, Any] | None,
+    secret_names: set[str],
+    report: _Report,
+) -> tuple[GroupSettings, ...]:
+    """Cross-cluster rules, and one group per group name."""
+    groups: dict[str, GroupSettings] = {}
+    names: dict[tuple[str, str], int] = {}
+    targets: dict[tuple[str, str | None], int] = {}
+    for index, cluster in enumerate(clusters):
+        if cluster is None:
+            continue
+        scoped = items[index][1]
+        key = (cluster.resource_group.lower(), cluster.cluster_name.lower())
+        if key in names:
+            scoped.item_error("clusterName", f"{cluster.cluster_name!r} is already in group {cluster.resource_group!r} "
+                         f"(clusters[{names[key]}]); ARM names compare case-insensitively")
+        names.setdefault(key, index)
+        target = (cluster.kube.path, cluster.kube.context)
+        if target in targets:
+            scoped.item_error("kubeContext", f"same kubeconfig file and context as clusters[{targets[target]}]: "
+                         "one cluster cannot be onboarded twice")
+        targets.setdefault(target, index)
+
+        group_key = cluster.resource_group.lower()
+        if fleet is None:
+            group = GroupSettings(cluster.resource_group, cluster.location, cluster.create_resource_group,
+                                  cluster.tags, cluster.secret_keys & {"location", "tags"})
+        else:
+            location = regions.normalize(fleet["location"]) if isinstance(fleet.get("location"), str) else ""
+            given = fleet.get("tags")
+            tags = given if isinstance(given, dict) else {}
+            group = GroupSettings(cluster.resource_group, location, cluster.create_resource_group,
+                                  tags, frozenset(secret_names & {"location", "tags"}))
+        existing = groups.setdefault(group_key, group)
+        if existing.create != group.create:
+            scoped.item_error("createResourceGroup", f"group {cluster.resource_group!r} is created by one item and "
+                         "adopted by another: set the same createResourceGroup for every item of a group")
+    return tuple(groups.values())

@@ -1,0 +1,152 @@
+"""The orchestration: raw values in, every area checked, typed settings or one ConfigError out."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .. import network
+from ..clouds import Cloud
+from ..schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
+from .agents import _check_agents
+from .features import _check_features
+from .fleet import _fleet_checks, _fleet_items, _Item
+from .gitops import _check_gitops
+from .kube import _check_distribution, _check_infrastructure, _detect, _resolve_kube
+from .model import ClusterSettings, ConfigError, GitOpsSettings, StackSettings
+from .names import (
+    _check_cloud,
+    _check_cluster_name,
+    _check_group_name,
+    _check_location,
+    _check_tags,
+)
+from .proxy import (
+    _check_preflight,
+    _check_private_link,
+    _check_proxy,
+    _check_proxy_routes,
+)
+from .raw import _INVALID, _read_raw, _Report, _with_defaults
+
+
+def load(
+    config: Mapping[str, Any],
+    secret_keys: Iterable[str],
+    project_dir: Path,
+    environ: Mapping[str, str],
+    today: datetime.date | None = None,
+) -> StackSettings:
+    """Validate the engine's config map; raise ConfigError listing every problem."""
+    report = _Report()
+    secret_names = {
+        k[len(NAMESPACE) + 1:] for k in secret_keys if k.startswith(f"{NAMESPACE}:")
+    }
+    raw = _read_raw(config, report)
+    cloud = _check_cloud(raw.get("cloud", default_of(SCHEMA["cloud"])), config.get("azure-native:environment"), report)
+    defaults = {k: v for k, v in raw.items() if k in CLUSTER_FIELDS}
+    day = today or datetime.date.today()
+
+    fleet = "clusters" in raw
+    items: list[_Item] = (
+        _fleet_items(raw, defaults, secret_names, report)
+        if fleet
+        else [(defaults, report, frozenset(secret_names & set(CLUSTER_FIELDS)))]
+    )
+
+    clusters: list[ClusterSettings | None] = []
+    for tree, scoped, secret in items:
+        clusters.append(_build_cluster(_with_defaults(tree, CLUSTER_FIELDS), secret, cloud, project_dir, environ, day, scoped))
+    built = [c for c in clusters if c is not None]
+    groups = _fleet_checks(clusters, items, raw if fleet else None, secret_names, report)
+    if report.errors:
+        raise ConfigError(list(dict.fromkeys(report.errors)))
+    assert cloud is not None and len(built) == len(clusters)
+    return StackSettings(
+        cloud=cloud,
+        register_providers=raw.get("registerProviders", default_of(SCHEMA["registerProviders"])),
+        groups=groups,
+        clusters=tuple(built),
+        warnings=tuple(dict.fromkeys(report.warnings)),
+        unvalidated=tuple(sorted(set(report.unvalidated))),
+    )
+
+
+def _build_cluster(
+    tree: Mapping[str, Any],
+    secret: frozenset[str],
+    cloud: Cloud | None,
+    project_dir: Path,
+    environ: Mapping[str, str],
+    today: datetime.date,
+    report: _Report,
+) -> ClusterSettings | None:
+    for name in ("clusterName", "resourceGroup"):
+        if name in secret:
+            report.error(
+                name,
+                "is set as a secret, but it becomes part of resource names and URNs, which Pulumi "
+                "cannot encrypt; set it without --secret",
+            )
+        if tree[name] is None:
+            report.item_error(name, f"is required: `pulumi config set {NAMESPACE}:{name} VALUE`")
+    if tree["location"] is None:
+        report.item_error("location", f"is required: `pulumi config set {NAMESPACE}:location VALUE`")
+    cluster_name = _check_cluster_name(tree["clusterName"], report)
+    group = _check_group_name(tree["resourceGroup"], report)
+    location = _check_location(tree["location"], cloud, "location" in secret, report)
+    tags = _check_tags(tree["tags"], report)
+    distribution = _check_distribution(tree["distribution"], report)
+    infrastructure = _check_infrastructure(tree["infrastructure"], report)
+    agents = _check_agents(tree["agents"], "agents" in secret, project_dir, report)
+    proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
+    kube = _resolve_kube(
+        tree["kubeconfig"], tree["kubeContext"], "kubeContext" in secret, project_dir, environ, report
+    )
+    gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
+    private_link = _check_private_link(tree["privateLink"], report)
+    features = _check_features(tree["features"], private_link, "features" in secret, report)
+    if kube and distribution and infrastructure:
+        distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
+    preflight = _check_preflight(tree["preflight"], report)
+    create_group = tree["createResourceGroup"]
+    if proxy and location and agents and cloud:
+        held = network.conditions(
+            auto_upgrade=agents.auto_upgrade,
+            cluster_connect=features.cluster_connect if features else True,
+            azure_rbac=features.azure_rbac if features else False,
+            extensions=isinstance(gitops, GitOpsSettings),
+        )
+        _check_proxy_routes(proxy, cloud, location, held, report)
+    if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
+        report.warn(
+            "preflight.enabled",
+            f"no endpoint list is documented for {cloud.name}, so there is nothing to check: the preflight "
+            "is skipped",
+        )
+    flags = (create_group, tree["verify"], tree["protect"])
+    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube, features, preflight)
+    if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link):
+        return None
+    assert cluster_name and group and location and distribution and infrastructure
+    assert tags is not None and agents and proxy and kube and features and preflight
+    return ClusterSettings(
+        cluster_name=cluster_name,
+        resource_group=group,
+        location=location,
+        create_resource_group=create_group,
+        tags=tags,
+        kube=kube,
+        distribution=distribution,
+        infrastructure=infrastructure,
+        agents=agents,
+        proxy=proxy,
+        preflight=preflight,
+        secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
+        gitops=gitops,
+        private_link_scope_id=private_link,
+        features=features,
+        verify=tree["verify"],
+        protect=tree["protect"],
+    )

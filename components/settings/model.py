@@ -1,0 +1,147 @@
+"""The settings model: the frozen dataclasses the component reads, and the error `load` raises.
+
+Every value here is validated and typed; nothing in this module reads or checks configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .. import network
+from ..clouds import Cloud
+from ..schema import DEFAULT_PREFLIGHT_IMAGE
+
+
+class ConfigError(Exception):
+    """Invalid configuration: `problems` holds one line per problem, each naming its key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: tuple[str, ...] = ()
+    ca_cert_file: str | None = None
+    ca_cert_pem: str | None = None
+    # True when the values must stay secret: `proxy` was set with --secret, or a URL has credentials.
+    secret: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """The chart's `isProxyEnabled`: any of the three settings, as the az CLI decides it."""
+        return bool(self.http_proxy or self.https_proxy or self.no_proxy)
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    chart: str
+    chart_version: str
+    auto_upgrade: bool
+    timeout_seconds: int
+    # An adopted onboarding's key (PKCS#1 PEM): used instead of generating one. Always secret.
+    private_key_pem: str | None = None
+    # Its public half, base64 PKCS#1; None with a key only when the offline plan could not decrypt it.
+    public_key: str | None = None
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """Agent features as `az connectedk8s enable-features` sets them (Helm values only)."""
+
+    cluster_connect: bool = True
+    custom_locations_oid: str | None = None
+    azure_rbac: bool = False
+    azure_rbac_skip_list: tuple[str, ...] = ()
+    # `features` was set with --secret: its values stay secret in the Helm values.
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class GitOpsSettings:
+    url: str
+    branch: str
+    path: str
+    sync_interval_seconds: int
+    https_user: str | None = None
+    # Kept out of repr so no traceback or debug print can show it.
+    https_password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class PreflightSettings:
+    enabled: bool = True
+    image: str = DEFAULT_PREFLIGHT_IMAGE
+
+
+@dataclass(frozen=True)
+class KubeTarget:
+    path: str  # as resolved, for messages and the plan
+    content: str | None  # None when in-cluster, or the file does not exist (a warning)
+    context: str | None  # None when in-cluster, or the file is missing and no kubeContext is set
+    context_source: str  # "kubeContext", "current-context" or "in-cluster"
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    cluster_name: str
+    resource_group: str
+    location: str
+    create_resource_group: bool
+    tags: Mapping[str, str]
+    kube: KubeTarget
+    distribution: str
+    infrastructure: str
+    agents: AgentSettings
+    proxy: ProxySettings
+    preflight: PreflightSettings = PreflightSettings()
+    # Config keys set as secrets: their values stay secret wherever they flow.
+    secret_keys: frozenset[str] = frozenset()
+    gitops: GitOpsSettings | None = None
+    private_link_scope_id: str | None = None
+    features: FeatureSettings = FeatureSettings()
+    verify: bool = True
+    protect: bool = False
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret_keys
+
+    @property
+    def network_conditions(self) -> frozenset[str]:
+        """Which of the agents' conditional endpoints this cluster needs (components/network.py)."""
+        return network.conditions(
+            auto_upgrade=self.agents.auto_upgrade,
+            cluster_connect=self.features.cluster_connect,
+            azure_rbac=self.features.azure_rbac,
+            extensions=self.gitops is not None,
+        )
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    """One resource group per name (ARM compares group names case-insensitively)."""
+
+    name: str
+    location: str
+    create: bool
+    tags: Mapping[str, str]
+    secret_keys: frozenset[str] = frozenset()
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret_keys
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    cloud: Cloud
+    register_providers: bool
+    groups: tuple[GroupSettings, ...]
+    clusters: tuple[ClusterSettings, ...]
+    warnings: tuple[str, ...] = ()
+    # Keys whose `secure:` values the offline plan could not decrypt.
+    unvalidated: tuple[str, ...] = ()
+

@@ -1,0 +1,98 @@
+"""Names, location, tags and cloud: what becomes ARM names and URNs, and where resources go."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import regions
+from ..clouds import CLOUDS, Cloud
+from .raw import _INVALID, _did_you_mean, _Report
+
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
+_GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
+
+
+def component_name(resource_group: str, cluster_name: str) -> str:
+    """A cluster's logical name: ARM compares both names case-insensitively, and neither may
+    contain '/'. It names the component, prefixes its children and identifies the cluster."""
+    return f"{resource_group}/{cluster_name}".lower()
+
+
+
+def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
+    if name is _INVALID:
+        return None
+    cloud = CLOUDS.get(name)
+    if cloud is None:
+        report.error("cloud", f"must be one of {', '.join(CLOUDS)}{_did_you_mean(name, CLOUDS)}")
+        return None
+    if isinstance(native_env, str) and native_env.strip().lower() != cloud.native_environment:
+        report.error(
+            "cloud",
+            f"is {cloud.name} but azure-native:environment is {native_env!r}; "
+            f"set azure-native:environment to {cloud.native_environment!r} or change cloud",
+        )
+    return cloud
+
+
+def _check_cluster_name(value: Any, report: _Report) -> str | None:
+    if value is _INVALID or value is None:
+        return None
+    if not _CLUSTER_NAME.fullmatch(value):
+        report.error(
+            "clusterName",
+            "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
+        )
+        return None
+    return value
+
+
+def _check_group_name(value: Any, report: _Report) -> str | None:
+    if value is _INVALID or value is None:
+        return None
+    if not _GROUP_NAME.fullmatch(value) or value.endswith("."):
+        report.error(
+            "resourceGroup",
+            "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+        )
+        return None
+    return value
+
+
+def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Report) -> str | None:
+    if value is _INVALID or value is None:
+        return None
+    location = regions.normalize(value)
+    if not re.fullmatch(r"[a-z0-9]+", location):
+        report.error("location", "must be an Azure region name such as eastus or 'East US'")
+        return None
+    if cloud is not None and location not in regions.REGIONS_BY_CLOUD[cloud.name]:
+        hint = regions.suggestion(location, cloud.name)
+        report.warn(
+            "location",
+            f"{'the value' if secret else repr(location)} is not a {cloud.name} region known offline"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + "; ARM has the final word at `pulumi up`",
+        )
+    return location
+
+
+def _check_tags(value: Any, report: _Report) -> dict[str, str] | None:
+    if value is _INVALID:
+        return None
+    ok = True
+    if len(value) > 50:
+        report.error("tags", "ARM allows at most 50 tags on a resource")
+        ok = False
+    for name, tag in value.items():
+        if not name.strip() or len(name) > 512 or _TAG_NAME_FORBIDDEN & set(name):
+            report.error(f"tags.{name}", "tag names are 1-512 characters without < > % & \\ ? /")
+            ok = False
+        if len(tag) > 256:
+            report.error(f"tags.{name}", "tag values are at most 256 characters")
+            ok = False
+    return dict(value) if ok else None
+
+

@@ -1,0 +1,251 @@
+"""The cluster's network path: the outbound proxy (URLs, noProxy, CA), the routes it leaves to the
+proxy, private link and the network preflight."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import re
+from pathlib import Path
+from typing import Any
+
+from .. import network
+from ..clouds import Cloud
+from .model import PreflightSettings, ProxySettings
+from .raw import (
+    _GUID,
+    _INVALID,
+    SECURE_PLACEHOLDER,
+    _exists,
+    _Report,
+    _split_url,
+    _warn_plaintext,
+)
+
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+# ARM ids compare case-insensitively, so the fixed segments do too.
+_PRIVATE_LINK_SCOPE_ID = re.compile(
+    rf"/subscriptions/{_GUID.pattern}/resourceGroups/[-\w.()]{{1,90}}"
+    r"/providers/Microsoft\.HybridCompute/privateLinkScopes/[-\w.]+",
+    re.I,
+)
+
+
+def _check_proxy(
+    value: Any, stored_secret: bool, project_dir: Path, today: datetime.date, report: _Report
+) -> ProxySettings | None:
+    if value is _INVALID:
+        return None
+    ok = all(v is not _INVALID for v in value.values())
+    has_credentials = False
+    for name in ("httpProxy", "httpsProxy"):
+        url = value[name]
+        if isinstance(url, str) and url != SECURE_PLACEHOLDER:
+            verdict = _check_proxy_url(url, f"proxy.{name}", report)
+            ok = ok and verdict is not None
+            if verdict:
+                has_credentials = True
+                if not stored_secret:
+                    _warn_plaintext(report, f"proxy.{name}", "holds credentials", "URL")
+    no_proxy = value["noProxy"]
+    if isinstance(no_proxy, list):
+        for index, entry in enumerate(no_proxy):
+            path = f"proxy.noProxy[{index}]"
+            if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, path, stored_secret, report):
+                ok = False
+    ca_pem = None
+    ca_file = value["caCertFile"]
+    if isinstance(ca_file, str) and ca_file != SECURE_PLACEHOLDER:
+        ca_pem = _read_ca(ca_file, project_dir, today, stored_secret, report)
+        ok = ok and ca_pem is not None
+    if not ok:
+        return None
+    return ProxySettings(
+        http_proxy=value["httpProxy"] or None,
+        https_proxy=value["httpsProxy"] or None,
+        no_proxy=tuple(no_proxy or ()),
+        ca_cert_file=ca_file,
+        ca_cert_pem=ca_pem,
+        secret=stored_secret or has_credentials,
+    )
+
+
+def _check_proxy_routes(
+    proxy: ProxySettings, cloud: Cloud, location: str, held: frozenset[str], report: _Report
+) -> None:
+    """Warnings, never errors: what noProxy leaves to the proxy, or sends around it.
+
+    Only with a proxy URL set (noProxy alone routes nothing). Entries of a secret `proxy` are named by
+    index only. The service CIDR cannot be known offline, so only its absence (no CIDR at all) shows.
+    """
+    if not (proxy.http_proxy or proxy.https_proxy):
+        return
+    if proxy.http_proxy and not proxy.https_proxy:
+        report.warn(
+            "proxy.httpsProxy",
+            "is not set: httpProxy only carries plain HTTP, and every Azure endpoint of the agents is HTTPS, "
+            "so they would bypass the proxy; set httpsProxy too",
+        )
+    entries = [(i, e) for i, e in enumerate(proxy.no_proxy) if e != SECURE_PLACEHOLDER]
+    if len(entries) == len(proxy.no_proxy):  # a placeholder could be anything: no "lacks" warnings
+        values = [e for _, e in entries]
+        missing = network.missing_in_cluster_entries(values)
+        if missing:
+            report.warn(
+                "proxy.noProxy",
+                f"lacks {', '.join(missing)}: the agents' in-cluster calls would go to the proxy; Microsoft's "
+                "guidance is your service CIDR, kubernetes.default.svc, .svc.cluster.local and .svc",
+            )
+        if not network.has_cidr(values):
+            report.warn(
+                "proxy.noProxy",
+                "has no CIDR: add the cluster's service CIDR (it cannot be known offline; the IP of "
+                "`kubectl get svc kubernetes -n default -o jsonpath='{.spec.clusterIP}'` lies in it, "
+                "e.g. 10.96.0.0/12 on kind and kubeadm, 10.43.0.0/16 on k3s)",
+            )
+    required = network.required_endpoints(cloud.name, location, held)
+    for index, entry in entries:
+        hosts = [e.host for e in network.bypassed_endpoints(entry, required)]
+        if hosts:
+            named = "" if proxy.secret else f"{entry!r} "
+            report.warn(
+                f"proxy.noProxy[{index}]",
+                f"{named}sends {', '.join(hosts)} around the proxy: the nodes must reach them directly",
+            )
+
+
+def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
+    if value is _INVALID or any(v is _INVALID for v in value.values()):
+        return None
+    image = value["image"]
+    if image != SECURE_PLACEHOLDER:
+        if not image.strip() or any(c.isspace() for c in image):
+            report.error("preflight.image", "must be an image reference such as registry/repository:tag, without spaces")
+            return None
+        if "://" in image:
+            report.error("preflight.image", "must be an image reference such as registry/repository:tag, without a scheme")
+            return None
+    return PreflightSettings(enabled=value["enabled"], image=image)
+
+
+def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
+    """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
+    parts = _split_url(url, path, "http(s)://[user:password@]host:port", report)
+    if parts is None:
+        return None
+    if parts.scheme not in ("http", "https"):
+        report.error(path, "must start with http:// or https://")
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        report.error(path, "has an invalid port (1-65535)")
+        return None
+    if not parts.hostname:
+        report.error(path, "has no host: expected http(s)://[user:password@]host:port")
+        return None
+    if port == 0:
+        report.error(path, "has an invalid port (1-65535)")
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        report.error(path, "must be scheme://[user:password@]host[:port] with no path or query")
+        return None
+    return parts.username is not None or parts.password is not None
+
+
+def _check_no_proxy_entry(entry: str, path: str, secret: bool, report: _Report) -> bool:
+    shown = "the entry" if secret else repr(entry)  # a secret `proxy` is never quoted back
+    if not entry.strip():
+        report.error(path, "is empty")
+        return False
+    if entry != entry.strip() or "," in entry or any(c.isspace() for c in entry):
+        report.error(path, "must be one host, domain, IP or CIDR: no spaces or commas")
+        return False
+    if entry == "*":
+        return True
+    if "/" in entry:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            report.error(path, f"{shown} is not a valid CIDR")
+            return False
+        return True
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    if port and not (re.fullmatch(r"[0-9]{1,5}", port) and 0 < int(port) < 65536):
+        report.error(path, f"{shown} has an invalid port")
+        return False
+    labels = host.removeprefix("*.").removeprefix(".").split(".")
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        report.error(path, f"{shown} is not a host name, .domain suffix, IP or CIDR")
+        return False
+    return True
+
+
+def _check_private_link(value: Any, report: _Report) -> Any:
+    """The private link scope's ARM id, None when private link is off, or _INVALID."""
+    if value is _INVALID:
+        return _INVALID
+    scope = value["scopeResourceId"]
+    if scope is None or scope is _INVALID or scope == SECURE_PLACEHOLDER:
+        return scope
+    if not _PRIVATE_LINK_SCOPE_ID.fullmatch(scope):
+        report.error(
+            "privateLink.scopeResourceId",
+            "must be the ARM id of a private link scope: /subscriptions/<guid>/resourceGroups/<group>"
+            "/providers/Microsoft.HybridCompute/privateLinkScopes/<name>",
+        )
+        return _INVALID
+    return scope
+
+
+
+def _read_ca(
+    file: str, project_dir: Path, today: datetime.date, secret: bool, report: _Report
+) -> str | None:
+    from cryptography import x509
+
+    path = project_dir / file
+    key = "proxy.caCertFile"
+    shown = "" if secret else f"{file}: "  # a secret `proxy` is never quoted back
+    if not file.strip():
+        report.error(key, "must not be empty")
+        return None
+    if not _exists(path):
+        report.error(key, f"{shown}no such file (relative to the project directory)")
+        return None
+    if not path.is_file():
+        report.error(key, f"{shown}is not a file (a directory?); give the PEM file's path")
+        return None
+    try:
+        text = path.read_text(encoding="ascii")
+    except OSError as error:  # it vanished or cannot be opened since the check above
+        report.error(key, f"{shown}cannot be read ({error.strerror}); check the file and run again")
+        return None
+    except UnicodeDecodeError:
+        report.error(key, f"{shown}is not PEM text (binary, or not ASCII); convert a DER file with "
+                     "`openssl x509 -inform der -in CA.cer -out CA.pem`")
+        return None
+    if "PRIVATE KEY" in text:
+        report.error(key, f"{shown}holds a private key; give the CA certificate only")
+        return None
+    if not text.strip():
+        report.error(key, f"{shown}is empty")
+        return None
+    try:
+        certificates = x509.load_pem_x509_certificates(text.encode())
+    except ValueError:
+        report.error(key, f"{shown}is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+        return None
+    for certificate in certificates:
+        if certificate.not_valid_after_utc.date() < today:
+            report.warn(
+                key,
+                f"{shown}certificate {certificate.subject.rfc4514_string()!r} expired on "
+                f"{certificate.not_valid_after_utc.date().isoformat()}",
+            )
+    return text

@@ -1,0 +1,246 @@
+"""Reading raw stack values: the engine's config map, coerced to the schema's types.
+
+Also what every area's checks share: the report that collects problems (each naming the key the
+user wrote), "did you mean", plaintext-secret warnings, and URL splitting that never echoes a value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import SplitResult, urlsplit
+
+from ..schema import NAMESPACE, SCHEMA, Key, default_of
+
+# The offline plan stands this in for a `secure:` value it cannot decrypt. Such a value is secret
+# and left unvalidated; the plan lists where it stood.
+SECURE_PLACEHOLDER = "[secure value, not decrypted offline]"
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+@dataclass
+class _Report:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unvalidated: list[str] = field(default_factory=list)
+    # Maps a key path within a cluster to the key the user wrote (a fleet item's or the default's).
+    where: Callable[[str], str] = lambda path: path
+    # "clusters[N]." in a fleet: problems of the item itself (a missing name, a duplicate) name it.
+    item: str = ""
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
+
+    def item_error(self, path: str, message: str) -> None:
+        self.errors.append(_one_line(f"{NAMESPACE}:{self.item}{path}: {message}"))
+
+    def scoped(self, where: Callable[[str], str], item: str) -> "_Report":
+        return _Report(self.errors, self.warnings, self.unvalidated, where, item)
+
+
+_INVALID = object()
+
+
+def _one_line(problem: str) -> str:
+    """Key names and file paths come from the user: escape control characters so that a problem
+    stays one printable line (a newline in a tag name must not forge a second problem)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in problem)
+
+
+def _exists(path: Path) -> bool:
+    """Path.exists, except that a name the OS refuses (too long, a NUL byte) counts as missing."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    folded = {k.lower(): k for k in known}
+    match = folded.get(name.lower())
+    if match is None:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        match = close[0] if close else None
+    return f" (did you mean `{match}`?)" if match else ""
+
+
+def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> Any:
+    """Type-check a value (no defaults filled in); `encoded` values come straight from the engine."""
+    if value == SECURE_PLACEHOLDER:
+        report.unvalidated.append(f"{NAMESPACE}:{path}")
+        return value if key.type == "string" else None  # unset: the default applies
+    if key.type == "string":
+        if isinstance(value, str):
+            return value
+        report.error(path, f"must be a string, not {_json_type(value)} (quote it in the stack file)")
+    elif key.type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        report.error(path, "must be true or false")
+    elif key.type == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            return int(value)
+        report.error(path, "must be a whole number")
+    else:
+        if encoded and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                part = f"{path}[0]" if key.type == "array" else f"{path}.NAME"
+                shape = "a list" if key.type == "array" else "a mapping"
+                report.error(
+                    path,
+                    f"must be {shape}, not a string; set its parts with "
+                    f"`pulumi config set --path '{NAMESPACE}:{part}' VALUE`",
+                )
+                return _INVALID
+        if key.type == "array":
+            return _coerce_array(value, key, path, report)
+        if key.type == "map":
+            return _coerce_map(value, path, report)
+        return _coerce_object(value, key.fields, path, report)
+    return _INVALID
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return "a string"
+
+
+def _coerce_array(value: Any, key: Key, path: str, report: _Report) -> Any:
+    if not isinstance(value, list):
+        report.error(path, f"must be a list, not {_json_type(value)}")
+        return _INVALID
+    items = []
+    for index, item in enumerate(value):
+        item_path = f"{path}[{index}]"
+        if key.items == "object":
+            items.append(_coerce_object(item, key.fields, item_path, report))
+        elif item == SECURE_PLACEHOLDER:
+            report.unvalidated.append(f"{NAMESPACE}:{item_path}")
+            items.append(item)
+        elif not isinstance(item, str):
+            report.error(item_path, f"must be a string, not {_json_type(item)}")
+        else:
+            items.append(item)
+    return items
+
+
+def _coerce_map(value: Any, path: str, report: _Report) -> Any:
+    if not isinstance(value, dict):
+        report.error(path, f"must be a mapping of names to strings, not {_json_type(value)}")
+        return _INVALID
+    out: dict[str, str] = {}
+    for name, item in value.items():
+        if item == SECURE_PLACEHOLDER:
+            report.unvalidated.append(f"{NAMESPACE}:{path}.{name}")
+        elif not isinstance(item, str):
+            report.error(f"{path}.{name}", f"must be a string, not {_json_type(item)}")
+            continue
+        out[name] = item
+    return out
+
+
+def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Report) -> Any:
+    if not isinstance(value, dict):
+        report.error(path, f"must be a mapping, not {_json_type(value)}")
+        return _INVALID
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        if name not in fields:
+            hint = " (a stack-wide key: set it at the top level)" if name in SCHEMA else ""
+            report.error(f"{path}.{name}", f"unknown key{hint or _did_you_mean(name, fields)}")
+        elif item is not None:
+            out[name] = _coerce(item, fields[name], f"{path}.{name}", report, encoded=False)
+    return out
+
+
+def _read_raw(config: Mapping[str, Any], report: _Report) -> dict[str, Any]:
+    """The namespace's keys that are set, type-checked; unknown and flat keys reported."""
+    prefix = f"{NAMESPACE}:"
+    raw = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    tree: dict[str, Any] = {}
+    for name in sorted(raw):
+        key = SCHEMA.get(name)
+        if key is not None:
+            tree[name] = _coerce(raw[name], key, name, report, encoded=True)
+            continue
+        head = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if head != name and head in SCHEMA:
+            report.error(
+                name,
+                f"is a flat key; nested keys need --path: `pulumi config rm '{NAMESPACE}:{name}'` "
+                f"then `pulumi config set --path '{NAMESPACE}:{name}' VALUE`",
+            )
+        else:
+            report.error(name, f"unknown key{_did_you_mean(name, SCHEMA)}")
+    return tree
+
+
+
+def _with_defaults(tree: Mapping[str, Any], fields: Mapping[str, Key]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key in fields.items():
+        value = tree.get(name)
+        if key.type == "object" and isinstance(value, dict):
+            out[name] = _with_defaults(value, key.fields)
+        elif value is None:
+            out[name] = default_of(key)
+        else:
+            out[name] = value
+    return out
+
+
+def _split_url(url: str, key: str, expected: str, report: _Report) -> SplitResult | None:
+    """The URL's parts, or None (reported) when it has spaces or does not parse. Never echoes it."""
+    if any(c.isspace() for c in url):
+        report.error(key, "must not contain spaces or line breaks")
+        return None
+    try:
+        return urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" around an IPv6 host
+        report.error(key, f"is not a URL: expected {expected}")
+        return None
+
+
+def _warn_plaintext(report: _Report, key: str, what: str, value: str) -> None:
+    """A secret stored without --secret: kept secret anyway, and the command that stores it right."""
+    report.warn(
+        key,
+        f"{what} in plaintext; it is kept secret in Pulumi, but set it with "
+        f"`pulumi config set --secret --path '{NAMESPACE}:{report.where(key)}' {value}`",
+    )
+
+
+def runtime_config() -> tuple[dict[str, Any], set[str]]:
+    """The config map and secret keys the Pulumi language host gave this process."""
+    from pulumi.runtime import config as runtime
+
+    values = {**runtime.get_config_env(), **runtime.CONFIG.get()}
+    secret = set(runtime.get_config_secret_keys_env())
+    secret |= {k for k in values if runtime.is_config_secret(k)}
+    return values, secret
