@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Literal
-
-import pulumi
+from typing import Literal, TypeVar
 
 Script = Literal["verify", "cleanup", "group_guard", "register", "preflight"]
+
+# A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
+# so this module stays free of Pulumi (the import rules of docs/architecture.md).
+Value = TypeVar("Value")
 
 # The Commands' interpreter, explicit so a machine without a POSIX shell fails plainly instead of
 # feeding these scripts to another shell.
@@ -47,12 +49,12 @@ def text(name: Script) -> str:
 
 def verify_environment(
     *,
-    resource_group: pulumi.Input[str],
-    cluster_name: pulumi.Input[str],
-    subscription: pulumi.Input[str],
+    resource_group: Value,
+    cluster_name: Value,
+    subscription: Value,
     timeout_seconds: int,
     agent_namespace: str,
-) -> dict[str, pulumi.Input[str]]:
+) -> dict[str, Value | str]:
     return {
         "ARC_RESOURCE_GROUP": resource_group,
         "ARC_CLUSTER_NAME": cluster_name,
@@ -71,8 +73,8 @@ def cleanup_environment(*, crd_suffix: str, namespaces: Sequence[str]) -> dict[s
 
 
 def group_guard_environment(
-    *, resource_group: str, subscription: pulumi.Input[str], own_clusters: Sequence[str]
-) -> dict[str, pulumi.Input[str]]:
+    *, resource_group: str, subscription: Value, own_clusters: Sequence[str]
+) -> dict[str, Value | str]:
     if not own_clusters:
         raise ValueError("a group the stack creates holds at least one of its clusters")
     return {
@@ -83,5 +85,5 @@ def group_guard_environment(
     }
 
 
-def register_environment(*, namespace: str, subscription: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+def register_environment(*, namespace: str, subscription: Value) -> dict[str, Value | str]:
     return {"ARC_PROVIDER_NAMESPACE": namespace, "ARC_SUBSCRIPTION": subscription}
