@@ -9,7 +9,7 @@ import yaml
 
 from components import scripts
 from components.arc_cluster import kubectl_environment, release_ignore_changes
-from components.offline import PLACEHOLDER_SUBSCRIPTION
+from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.onboarding import environment_warnings
 from components.settings import KubeTarget
 from tests.conftest import BASE_CONFIG, ROOT

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from components.offline import PlanMocks
+from components.plan.engine import PlanMocks
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, FIXTURES
 
 PROJECT = "urn:pulumi:test::arc-onboarding::"

@@ -1,0 +1,203 @@
+"""Run the Pulumi program offline: a stack's config as the engine passes it, the real SDK, the mock engine.
+
+`read_stack_config` reads `Pulumi.yaml` and a stack file as the engine would hand them to the
+program; `run_program` executes `__main__.py` exactly as `pulumi up` would, but against
+`pulumi.runtime.set_mocks` with the recording monitor of `engine.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import runpy
+import sys
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.settings import SECURE_PLACEHOLDER, YAML_LOADER
+
+from .engine import PlanMocks, RecordingMonitor, Registration, plain
+
+
+def _close_loops_except(keep: asyncio.AbstractEventLoop) -> None:
+    for leaked in [o for o in gc.get_objects() if isinstance(o, asyncio.BaseEventLoop)]:
+        if leaked is not keep and not leaked.is_running() and not leaked.is_closed():
+            leaked.close()
+
+
+@dataclass
+class ProgramRun:
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    mocked: list[str]
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class _Diagnostics(logging.Handler):
+    """Collects what the program logs through pulumi.log (engine diagnostics)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = self.errors if record.levelno >= logging.ERROR else self.warnings
+        target.append(record.getMessage())
+
+
+async def _resolve(value: Any) -> Any:
+    """Stack outputs as the engine would store them, secrets shown as "[secret]"."""
+    serialized = await rpc.serialize_property(value, [], None, keep_output_values=False)
+    return plain(serialized)
+
+
+def run_program(
+    program: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+) -> ProgramRun:
+    """Run `program` under mocks with this config; raises what the program raises."""
+    mock = PlanMocks()
+    monitor = RecordingMonitor(mock, project, stack)
+    diagnostics = _Diagnostics()
+    logger = logging.getLogger(f"arc-onboarding.offline.{id(monitor)}")
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(diagnostics)
+
+    pulumi.runtime.set_all_config(dict(config), secret_keys)
+    runtime_settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_mocks(mock, project=project, stack=stack, preview=True, logger=logger, monitor=monitor)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+
+    root = runtime_settings.get_root_resource()
+    sys.path.insert(0, str(program.parent))
+    # The SDK calls the monitor from the loop's default executor, and the mock monitor gives each
+    # worker thread its own event loop. A pool per run, shut down after it, lets those loops close
+    # in their own threads instead of failing noisily at interpreter exit.
+    loop = asyncio.get_event_loop()
+    executor = ThreadPoolExecutor(thread_name_prefix="arc-offline")
+    loop.set_default_executor(executor)
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+        exported = getattr(root, "outputs", {})
+        outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
+    except BaseException:
+        # A failed run leaves a worker's loop referenced from the error; closed now, it cannot
+        # print "Exception ignored … Invalid file descriptor" when the interpreter exits.
+        executor.shutdown(wait=True)
+        _close_loops_except(loop)
+        raise
+    finally:
+        sys.path.remove(str(program.parent))
+        logger.removeHandler(diagnostics)
+        executor.shutdown(wait=True)
+    return ProgramRun(
+        registrations=monitor.registrations,
+        outputs=outputs,
+        mocked=sorted(mock.mocked),
+        warnings=diagnostics.warnings,
+        errors=diagnostics.errors,
+    )
+
+
+class PlanInputError(Exception):
+    """A project or stack file the plan cannot use (exit 2)."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: list[str]
+
+
+def _encode(value: Any) -> tuple[Any, bool]:
+    """A stack-file value as the engine passes it on, and whether it held a `secure:` leaf."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECURE_PLACEHOLDER, True
+        pairs = {str(k): _encode(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_encode(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def _engine_string(value: Any) -> str:
+    """Config values reach the program as strings; objects and arrays JSON-encoded."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        # YAML has types JSON lacks (an unquoted 2026-01-31 is a date): pass them on as text.
+        return json.dumps(value, default=str)
+    return "" if value is None else str(value)
+
+
+def _load_yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    except OSError as error:
+        raise PlanInputError(f"{path}: cannot read {what}: {error.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        reason = str(error).splitlines()[0]
+        raise PlanInputError(f"{path}: {what} is not valid YAML: {reason}") from None
+
+
+def read_stack_config(project_dir: Path, stack: str | None, config_file: Path | None) -> StackConfig:
+    project_file = project_dir / "Pulumi.yaml"
+    if not project_file.is_file():
+        raise PlanInputError(f"{project_file}: not found; run from the project directory")
+    project_doc = _load_yaml(project_file, "the project file")
+    if not isinstance(project_doc, dict) or not isinstance(project_doc.get("name"), str):
+        raise PlanInputError(f"{project_file}: not a Pulumi project file (no name)")
+    project = project_doc["name"]
+
+    if config_file is None:
+        stack = stack or "dev"
+        config_file = project_dir / f"Pulumi.{stack}.yaml"
+    elif stack is None:
+        name = config_file.name
+        stack = name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else "dev"
+    stack_doc = _load_yaml(config_file, "the stack file")
+    if stack_doc is None:
+        stack_doc = {}
+    if not isinstance(stack_doc, dict):
+        raise PlanInputError(f"{config_file}: a stack file must be a mapping with a `config:` section")
+    section = stack_doc.get("config") or {}
+    if not isinstance(section, dict):
+        raise PlanInputError(f"{config_file}: `config:` must be a mapping of keys to values")
+
+    config: dict[str, str] = {}
+    declared = project_doc.get("config") or {}
+    for key, declaration in declared.items():
+        default = declaration.get("default") if isinstance(declaration, dict) else declaration
+        if default is not None:
+            config[f"{project}:{key}"] = _engine_string(default)
+    secret_keys: list[str] = []
+    for key, value in section.items():
+        full = str(key) if ":" in str(key) else f"{project}:{key}"
+        encoded, secret = _encode(value)
+        config[full] = encoded if encoded == SECURE_PLACEHOLDER else _engine_string(encoded)
+        if secret:
+            secret_keys.append(full)
+    return StackConfig(project=project, stack=stack, config=config, secret_keys=sorted(secret_keys))
