@@ -1,6 +1,6 @@
 """Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
 
-    python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--endpoints]
+    python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--diff] [--color WHEN] [--endpoints]
 
 Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
 runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
@@ -30,6 +30,7 @@ from .render import (
     plan_document,
     render_endpoints,
     render_tree,
+    use_colour,
 )
 from .runner import PlanInputError, StackConfig, read_stack_config, run_program
 
@@ -99,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
+        "--diff", action="store_true", help="show each resource's inputs, options and dependencies (as `pulumi preview --diff`)"
+    )
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto",
+        help="colour the tree: auto (on a terminal, unless NO_COLOR is set), always or never",
+    )
+    parser.add_argument(
         "--endpoints", action="store_true", help="print the outbound endpoints to allow (a firewall list) and exit"
     )
     args = parser.parse_args(argv)
@@ -133,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(document, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_tree(document))
+        colour = use_colour(args.color, sys.stdout.isatty(), os.environ)
+        sys.stdout.write(render_tree(document, colour=colour, details=args.diff))
     return EXIT_OK
 
 
