@@ -8,14 +8,15 @@ RSA key, a group's name, a cluster's id); everything it invents is listed in `mo
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
+
+from . import keygen
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -80,31 +81,14 @@ class Registration:
 class PlanMocks(pulumi.runtime.Mocks):
     """Provider answers for the resources and invokes this program uses."""
 
-    _keys: dict[int, tuple[str, str]] = {}  # RSA keys by size, shared across runs in a process
-    # Registrations run on executor threads: without the lock, clusters registered at once each
-    # generated a key of their own, and the first plan of a process differed from the next.
-    _keys_lock = threading.Lock()
+    _keys: ClassVar[dict[int, tuple[str, str]]] = {}  # the RSA keys handed out, by size (see keygen)
 
     def __init__(self) -> None:
         self.mocked: set[str] = set()
 
     def _rsa_key(self, bits: int) -> tuple[str, str]:
-        with self._keys_lock:
-            if bits not in self._keys:
-                from cryptography.hazmat.primitives import serialization
-                from cryptography.hazmat.primitives.asymmetric import rsa
-
-                key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-                private = key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.TraditionalOpenSSL,
-                    serialization.NoEncryption(),
-                ).decode()
-                public = key.public_key().public_bytes(
-                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-                ).decode()
-                PlanMocks._keys[bits] = (private, public)
-            return self._keys[bits]
+        PlanMocks._keys[bits] = keygen.key(bits)
+        return PlanMocks._keys[bits]
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)

@@ -8,16 +8,15 @@ program; `run_program` executes `__main__.py` exactly as `pulumi up` would, but 
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import runpy
 import sys
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
@@ -30,11 +29,26 @@ from components.settings import SECURE_PLACEHOLDER, YAML_LOADER
 
 from .engine import PlanMocks, RecordingMonitor, Registration, plain
 
+T = TypeVar("T")
 
-def _close_loops_except(keep: asyncio.AbstractEventLoop) -> None:
-    for leaked in [o for o in gc.get_objects() if isinstance(o, asyncio.BaseEventLoop)]:
-        if leaked is not keep and not leaked.is_running() and not leaked.is_closed():
-            leaked.close()
+
+class InlineExecutor(ThreadPoolExecutor):
+    """An executor that runs each call at once in the calling thread, for the SDK's monitor calls.
+
+    The SDK hands every monitor call to the loop's default executor. With a thread pool, the mock
+    monitor's workers each ran an event loop of their own and waited on each other (12 % of a
+    500-cluster plan); inline, the mock monitor runs on the program's loop, which the SDK's
+    `_sync_await` pumps re-entrantly, and registrations are recorded in the order they are made.
+    A ThreadPoolExecutor only because asyncio accepts no other default executor; it starts no thread.
+    """
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 - the caller awaits it, as from a worker
+            future.set_exception(error)
+        return future
 
 
 @dataclass
@@ -89,26 +103,14 @@ def run_program(
 
     root = runtime_settings.get_root_resource()
     sys.path.insert(0, str(program.parent))
-    # The SDK calls the monitor from the loop's default executor, and the mock monitor gives each
-    # worker thread its own event loop. A pool per run, shut down after it, lets those loops close
-    # in their own threads instead of failing noisily at interpreter exit.
-    loop = asyncio.get_event_loop()
-    executor = ThreadPoolExecutor(thread_name_prefix="arc-offline")
-    loop.set_default_executor(executor)
+    asyncio.get_event_loop().set_default_executor(InlineExecutor())
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
         exported = getattr(root, "outputs", {})
         outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
-    except BaseException:
-        # A failed run leaves a worker's loop referenced from the error; closed now, it cannot
-        # print "Exception ignored … Invalid file descriptor" when the interpreter exits.
-        executor.shutdown(wait=True)
-        _close_loops_except(loop)
-        raise
     finally:
         sys.path.remove(str(program.parent))
         logger.removeHandler(diagnostics)
-        executor.shutdown(wait=True)
     return ProgramRun(
         registrations=monitor.registrations,
         outputs=outputs,
