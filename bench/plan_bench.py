@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import statistics
 import sys
 import tempfile
@@ -59,15 +60,18 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="markdown file whose plan-bench section is replaced")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     plans, floors = dev_against_floor(args.repeat)
     plan, floor = statistics.median(plans), statistics.median(floors)
     small, large = fleet_slope(*args.sizes)
+    load_after = os.getloadavg()[0]
     slope_ms = 1000 * (large["seconds"] - small["seconds"]) / (large["resources"] - small["resources"])
 
     verdict = {True: "met", False: "missed"}
     rows = [
         (
-            f"Measured {datetime.date.today().isoformat()} on {machine()}; "
+            f"Measured {datetime.date.today().isoformat()} on {machine()} (1-minute load average "
+            f"{load_before:.1f} at the start, {load_after:.1f} at the end); "
             f"`{' '.join(['venv/bin/python', 'bench/plan_bench.py', *sys.argv[1:]])}`."
         ),
         "",
