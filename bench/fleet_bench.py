@@ -76,9 +76,9 @@ def measure(stack: Path) -> dict[str, float]:
 
 def replace_section(path: Path, marker: str, text: str) -> None:
     """Replace what stands between `<!-- MARKER:start -->` and `<!-- MARKER:end -->` in a markdown file."""
-    pattern = rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)"
+    pattern = rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)"
     old = path.read_text()
-    new = re.sub(pattern, lambda m: m[1] + text + m[2], old, flags=re.DOTALL)
+    new = re.sub(pattern, lambda m: m[1] + text + "\n" + m[2], old, flags=re.DOTALL)
     if new == old and text not in old:
         raise SystemExit(f"{path}: no <!-- {marker}:start/end --> section to replace")
     path.write_text(new)
