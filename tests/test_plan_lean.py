@@ -3,6 +3,7 @@ calls inline, no interpreter teardown; same output."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -79,6 +80,32 @@ def test_inline_executor_passes_on_results_and_errors() -> None:
     with pytest.raises(ZeroDivisionError):
         executor.submit(lambda: 1 / 0).result()
     assert not executor._threads  # it starts no thread
+    executor.shutdown()
+
+
+def test_inline_calls_get_a_loop_of_their_own_not_the_running_one() -> None:
+    # The mock monitor's `_sync_await` runs whatever loop is current: the program's running loop,
+    # pumped re-entrantly, hung large plans; inline calls see a private loop that is not running.
+    executor = InlineExecutor()
+    previous = asyncio.get_event_loop()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # as the SDK's loop is: current and running
+
+    def inside() -> tuple[asyncio.AbstractEventLoop, bool]:
+        current = asyncio.get_event_loop()
+        return current, current.is_running()
+
+    async def program() -> tuple[tuple[asyncio.AbstractEventLoop, bool], asyncio.AbstractEventLoop]:
+        seen = await asyncio.get_running_loop().run_in_executor(executor, inside)
+        return seen, asyncio.get_running_loop()
+
+    try:
+        (current, running), after = loop.run_until_complete(program())
+    finally:
+        asyncio.set_event_loop(previous)
+        loop.close()
+        executor.shutdown()
+    assert current is executor.loop and not running and after is loop
 
 
 # The CLI entry as `python -m components.plan` runs it, watched: when the key's thread starts, and

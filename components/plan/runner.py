@@ -37,18 +37,36 @@ class InlineExecutor(ThreadPoolExecutor):
 
     The SDK hands every monitor call to the loop's default executor. With a thread pool, the mock
     monitor's workers each ran an event loop of their own and waited on each other (12 % of a
-    500-cluster plan); inline, the mock monitor runs on the program's loop, which the SDK's
-    `_sync_await` pumps re-entrantly, and registrations are recorded in the order they are made.
-    A ThreadPoolExecutor only because asyncio accepts no other default executor; it starts no thread.
+    500-cluster plan). Inline, the call still gets an event loop of its own (`loop`, not running,
+    made current for the call's duration): the mock monitor's `_sync_await` would otherwise pump the
+    program's running loop re-entrantly, and a 500-cluster plan then hung with every task waiting
+    on one suspended below it. A ThreadPoolExecutor only because asyncio accepts no other default
+    executor; it starts no thread.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         future: Future[T] = Future()
+        running = asyncio._get_running_loop()
+        if running is not None:
+            asyncio._set_running_loop(None)
+            asyncio.set_event_loop(self.loop)
         try:
             future.set_result(fn(*args, **kwargs))
         except BaseException as error:  # noqa: BLE001 - the caller awaits it, as from a worker
             future.set_exception(error)
+        finally:
+            if running is not None:
+                asyncio.set_event_loop(running)
+                asyncio._set_running_loop(running)
         return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.loop.close()
+        super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 @dataclass
@@ -103,7 +121,8 @@ def run_program(
 
     root = runtime_settings.get_root_resource()
     sys.path.insert(0, str(program.parent))
-    asyncio.get_event_loop().set_default_executor(InlineExecutor())
+    executor = InlineExecutor()
+    asyncio.get_event_loop().set_default_executor(executor)
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
         exported = getattr(root, "outputs", {})
@@ -111,6 +130,7 @@ def run_program(
     finally:
         sys.path.remove(str(program.parent))
         logger.removeHandler(diagnostics)
+        executor.shutdown()
     return ProgramRun(
         registrations=monitor.registrations,
         outputs=outputs,
