@@ -153,7 +153,8 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
         return f"{code}{text}{_RESET}" if colour else text
 
     stack_name = f"{document['project']}-{document['stack']}"
-    rows = [({"type": _STACK_TYPE, "name": stack_name, "read": False}, "", "│  " if document["resources"] else "   ")]
+    stack: dict[str, Any] = {"type": _STACK_TYPE, "name": stack_name, "read": False}
+    rows = [(stack, "", "│  " if document["resources"] else "   ")]
     rows += tree_rows(document["resources"])
     type_width = max(len(guide + r["type"]) for r, guide, _ in rows)
     name_width = max(len(r["name"]) for r, _, _ in rows)

@@ -124,7 +124,10 @@ def run_program(
     executor = InlineExecutor()
     asyncio.get_event_loop().set_default_executor(executor)
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+        def run() -> None:
+            runpy.run_path(str(program), run_name="__main__")
+
+        _sync_await(run_pulumi_func(run))
         exported = getattr(root, "outputs", {})
         outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
     finally:
