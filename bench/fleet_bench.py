@@ -57,17 +57,35 @@ def write_fleet(directory: Path, size: int, lean: bool = False) -> Path:
     return stack
 
 
-def measure(stack: Path) -> dict[str, float]:
-    command = ["/usr/bin/time", "-v", sys.executable, "-m", "components.plan", "--config-file", str(stack), "--json"]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one fresh process, from `/usr/bin/time -v`."""
+    run = subprocess.run(["/usr/bin/time", "-v", *command], cwd=ROOT, capture_output=True, text=True, check=False)
     if run.returncode != 0:
-        raise SystemExit(f"plan failed for {stack.name}: {run.stderr.strip().splitlines()[-1]}")
+        raise SystemExit(f"{' '.join(command[-4:])} failed: {run.stderr.strip().splitlines()[-1]}")
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
     assert wall and rss, run.stderr
     hours, minutes, seconds = int(wall[1] or 0), int(wall[2]), float(wall[3])
-    resources = len(json.loads(run.stdout)["resources"])
-    return {"seconds": hours * 3600 + minutes * 60 + seconds, "peak_mb": int(rss[1]) / 1024, "resources": resources}
+    return hours * 3600 + minutes * 60 + seconds, int(rss[1]) / 1024, run.stdout
+
+
+def measure(stack: Path) -> dict[str, float]:
+    seconds, peak_mb, stdout = timed([sys.executable, "-m", "components.plan", "--config-file", str(stack), "--json"])
+    return {"seconds": seconds, "peak_mb": peak_mb, "resources": len(json.loads(stdout)["resources"])}
+
+
+def replace_section(path: Path, marker: str, text: str) -> None:
+    """Replace what stands between `<!-- MARKER:start -->` and `<!-- MARKER:end -->` in a markdown file."""
+    pattern = rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)"
+    old = path.read_text()
+    new = re.sub(pattern, lambda m: m[1] + text + "\n" + m[2], old, flags=re.DOTALL)
+    if new == old and text not in old:
+        raise SystemExit(f"{path}: no <!-- {marker}:start/end --> section to replace")
+    path.write_text(new)
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> None:
@@ -87,15 +105,11 @@ def main() -> None:
                 )
                 print(rows[-1], flush=True)
     if args.write:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         table = "\n".join(
-            [f"Measured {datetime.date.today().isoformat()} on {machine}.", "",
+            [f"Measured {datetime.date.today().isoformat()} on {machine()}.", "",
              "| clusters | config | resources | wall time (s) | peak RSS (MB) |", "|---|---|---|---|---|", *rows]
         )
-        text = args.write.read_text()
-        text = re.sub(r"(<!-- results:start -->\n).*?(\n<!-- results:end -->)", lambda m: m[1] + table + m[2], text, flags=re.S)
-        args.write.write_text(text)
-
+        replace_section(args.write, "results", table)
 
 if __name__ == "__main__":
     main()

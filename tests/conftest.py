@@ -133,7 +133,7 @@ class PlanResult:
 @pytest.fixture
 def plan(kube_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     """Run `python -m components.plan` in-process on a config dict (or raw stack text)."""
-    from components.plan import main
+    from components.plan.cli import main
 
     def run(config: dict[str, Any] | None = None, *args: str, raw: str | None = None) -> PlanResult:
         argv = list(args)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from components.offline import PlanMocks
+from components.plan.engine import PlanMocks
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, KUBECONFIG, ROOT
 from tests.test_secrets import assert_no_secret
 
@@ -168,8 +168,8 @@ class TestProgramFailures:
 
 INJECT = """
 import sys
-from components.offline import PlanMocks
-from components.plan import main
+from components.plan.engine import PlanMocks
+from components.plan.cli import main
 def fail(self, args):
     raise RuntimeError("token expired")
 PlanMocks.call = fail

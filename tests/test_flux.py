@@ -208,7 +208,7 @@ def test_extension_and_configuration(plan) -> None:
 
 def test_plaintext_password_is_secret_everywhere_and_never_printed(plan) -> None:
     config = {**BASE_CONFIG, "gitops": {"url": REPO, "httpsUser": "fluxbot", "httpsPassword": PASSWORD}}
-    for args in (("--json",), ()):
+    for args in (("--json",), (), ("--diff",)):  # inputs show in the text with --diff
         result = plan(config, *args)
         assert result.code == 0
         never_shown(result.stdout + result.stderr)

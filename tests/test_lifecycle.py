@@ -9,8 +9,8 @@ import yaml
 
 from components import scripts
 from components.arc_cluster import kubectl_environment, release_ignore_changes
-from components.offline import PLACEHOLDER_SUBSCRIPTION
 from components.onboarding import environment_warnings
+from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.settings import KubeTarget
 from tests.conftest import BASE_CONFIG, ROOT
 from tests.test_plan import (
@@ -323,8 +323,8 @@ def test_verify_per_fleet_item(plan) -> None:
 
 
 def test_human_output_shows_a_script_as_its_first_line(plan) -> None:
-    result = plan(BASE_CONFIG)
+    result = plan(BASE_CONFIG, "--diff")  # inputs show in the text with --diff
     assert result.code == 0
     # The title comment of components/scripts/cleanup.sh.
-    assert "    delete: # arc-onboarding cleanup: what `az connectedk8s delete` leav… (" in result.stdout
+    assert "     delete: # arc-onboarding cleanup: what `az connectedk8s delete` leav… (" in result.stdout
     assert "\ngroup=" not in result.stdout and "\nset -eu" not in result.stdout

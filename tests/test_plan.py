@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from components import scripts
-from components.offline import PlanMocks
+from components.plan.engine import PlanMocks
+from components.plan.render import tree_rows, use_colour
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, FIXTURES
 
 PROJECT = "urn:pulumi:test::arc-onboarding::"
@@ -240,7 +241,7 @@ def test_proxy_scenarios(plan, scenario: str) -> None:
 
 def test_credentials_never_appear_anywhere(plan) -> None:
     config = {**BASE_CONFIG, "proxy": {"httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128", "httpProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128"}}
-    for args in (("--json",), ()):
+    for args in (("--json",), (), ("--diff",)):
         result = plan(config, *args)
         assert result.code == 0
         text = result.stdout + result.stderr
@@ -319,12 +320,118 @@ def test_missing_kubeconfig_is_a_warning(plan, monkeypatch) -> None:
     assert result.resource("pulumi:providers:kubernetes")["inputs"]["kubeconfig"] == "[secret]"
 
 
-def test_human_output_shows_the_tree_and_context(plan) -> None:
+def tree_rows_of(stdout: str) -> list[str]:
+    """The tree's rows (after the header, up to the first blank line)."""
+    lines = stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Type "))
+    return lines[header + 1 : lines.index("", header)]
+
+
+def test_human_output_reads_like_pulumi_preview(plan) -> None:
+    # Deliberately changed from the depth-indented dependency list: a tree as `pulumi preview` draws it.
     result = plan(BASE_CONFIG)
     assert result.code == 0
-    assert "+ create kubernetes:helm.sh/v3:Release  arc-test-rg/arc-test-agents" in result.stdout
-    assert re.search(r"^  \+ create azure-native:kubernetes:ConnectedCluster", result.stdout, re.M)
+    rows = tree_rows_of(result.stdout)
+    header = next(line for line in result.stdout.splitlines() if line.lstrip().startswith("Type "))
+    name_column, plan_column = header.index("Name"), header.index("Plan")
+    for row in rows:  # one aligned column of types, names and plans
+        assert row[name_column - 2 : name_column] == "  " and row[name_column] != " ", row
+        assert row[plan_column:] in ("create", "read"), row
+    assert [(r[:5], r[5:name_column].rstrip(), r[name_column:plan_column].rstrip()) for r in rows] == [
+        (" +   ", "pulumi:pulumi:Stack", "arc-onboarding-test"),
+        (" +   ", "├─ azure-native:resources:ResourceGroup", "arc-test-rg"),
+        (" +   ", "├─ command:local:Command", "arc-test-rg-delete-guard"),
+        (" +   ", "├─ command:local:Command", "register-microsoft.kubernetes"),
+        (" +   ", "├─ command:local:Command", "register-microsoft.kubernetesconfiguration"),
+        (" +   ", "└─ arc-onboarding:index:ArcConnectedCluster", "arc-test-rg/arc-test"),
+        (" +   ", "   ├─ pulumi:providers:kubernetes", "arc-test-rg/arc-test-k8s"),
+        (" +   ", "   ├─ kubernetes:core/v1:Namespace", "arc-test-rg/arc-test-preflight-ns"),
+        (" +   ", "   ├─ kubernetes:batch/v1:Job", "arc-test-rg/arc-test-preflight"),
+        (" +   ", "   ├─ tls:index/privateKey:PrivateKey", "arc-test-rg/arc-test-key"),
+        (" +   ", "   ├─ azure-native:kubernetes:ConnectedCluster", "arc-test-rg/arc-test-cluster"),
+        (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-cleanup"),
+        (" +   ", "   ├─ kubernetes:helm.sh/v3:Release", "arc-test-rg/arc-test-agents"),
+        (" +   ", "   └─ command:local:Command", "arc-test-rg/arc-test-verify"),
+    ]
+    assert "Resources:\n    + 14 to create\n" in result.stdout and "to read" not in result.stdout
     assert "kube context for arc-test-rg/arc-test: kind-arc-dev" in result.stdout
+    assert "\x1b[" not in result.stdout  # not a terminal
+    assert "agentPublicKeyCertificate" not in result.stdout  # inputs only with --diff
+
+
+def test_fleet_tree_keeps_each_component_s_children_together(plan) -> None:
+    clusters = [{"clusterName": f"edge-{i}", "kubeContext": context} for i, context in ((1, "kind-arc-dev"), (2, "kind-other"))]
+    config = {k: v for k, v in BASE_CONFIG.items() if k not in ("clusterName", "kubeContext")}
+    result = plan({**config, "clusters": clusters})
+    assert result.code == 0, result.stderr
+    rows = tree_rows_of(result.stdout)
+    components = [i for i, row in enumerate(rows) if "arc-onboarding:index:ArcConnectedCluster" in row]
+    assert len(components) == 2 and rows[components[0]].startswith(" +   ├─ ") and rows[components[1]].startswith(" +   └─ ")
+    # Every stack-level resource before the first component, each component's 8 children right under it.
+    assert all(row.startswith((" +   ├─ ", " +   └─ ")) for row in rows[1 : components[0]])
+    assert all(row.startswith(" +   │  ") for row in rows[components[0] + 1 : components[1]])
+    assert all(row.startswith(" +      ") for row in rows[components[1] + 1 :])
+    assert components[1] - components[0] == 9 and len(rows) - components[1] == 9
+
+
+def test_a_read_is_shown_and_counted(plan) -> None:
+    result = plan({**BASE_CONFIG, "createResourceGroup": False})
+    rows = tree_rows_of(result.stdout)
+    group = next(row for row in rows if "azure-native:resources:ResourceGroup" in row)
+    assert group.startswith(" >   ├─ ") and group.endswith("  read")
+    # The adopted group has no delete guard: 12 resources and the stack.
+    assert "Resources:\n    + 12 to create\n    > 1 to read\n" in result.stdout
+
+
+def test_diff_shows_inputs_under_each_resource(plan) -> None:
+    result = plan(BASE_CONFIG, "--diff")
+    lines = result.stdout.splitlines()
+    release = next(i for i, line in enumerate(lines) if "kubernetes:helm.sh/v3:Release" in line)
+    assert lines[release + 1] == "        │     options: deleteBeforeReplace=True"
+    assert lines[release + 2] == "        │     provider: arc-test-rg/arc-test-k8s"
+    assert "        │     values.global.onboardingPrivateKey: [secret]" in lines[release:]
+
+
+class TestColour:
+    def test_on_a_terminal_unless_no_color(self, plan, monkeypatch) -> None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+        coloured = plan(BASE_CONFIG).stdout
+        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 14 to create\x1b[0m" in coloured
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert "\x1b[" not in plan(BASE_CONFIG).stdout
+        # Colour codes are added after padding: the columns line up as without them.
+        plain_rows = tree_rows_of(plan(BASE_CONFIG).stdout)
+        assert [re.sub(r"\x1b\[\d+m", "", r) for r in tree_rows_of(coloured)] == plain_rows
+
+    def test_flag_overrides(self, plan, monkeypatch) -> None:
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert "\x1b[36m> 1 to read\x1b[0m" in plan({**BASE_CONFIG, "createResourceGroup": False}, "--color", "always").stdout
+        monkeypatch.delenv("NO_COLOR")
+        monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+        assert "\x1b[" not in plan(BASE_CONFIG, "--color", "never").stdout
+
+    @pytest.mark.parametrize(
+        ("choice", "terminal", "environ", "expected"),
+        [
+            ("auto", True, {}, True), ("auto", False, {}, False), ("auto", True, {"NO_COLOR": "1"}, False),
+            ("auto", True, {"NO_COLOR": ""}, True), ("always", False, {"NO_COLOR": "1"}, True), ("never", True, {}, False),
+        ],
+    )  # fmt: skip
+    def test_use_colour(self, choice: str, terminal: bool, environ: dict[str, str], expected: bool) -> None:
+        assert use_colour(choice, terminal, environ) is expected
+
+
+def test_siblings_follow_their_subtrees_dependencies() -> None:
+    # A component registered first whose child needs a stack-level resource registered later: the
+    # component's whole subtree is drawn after that resource, never split around it.
+    def resource(urn: str, parent: str | None = None, dependencies: tuple[str, ...] = ()) -> dict[str, Any]:
+        return {"urn": urn, "parent": parent, "provider": None, "dependencies": list(dependencies)}
+
+    resources = [resource("a-component"), resource("b-group"), resource("c-child", "a-component", ("b-group",)), resource("d-other")]
+    assert [(r["urn"], guide) for r, guide, _ in tree_rows(resources)] == [
+        ("b-group", "├─ "), ("a-component", "├─ "), ("c-child", "│  └─ "), ("d-other", "└─ "),
+    ]  # fmt: skip
 
 
 def test_dev_stack(plan) -> None:

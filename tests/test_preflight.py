@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -306,7 +307,7 @@ def test_plan_tree_shows_required_endpoints(plan) -> None:
     assert result.code == 0
     assert "required endpoints for arc-test-rg/arc-test (13; all: --endpoints):" in result.stdout
     assert "  *.servicebus.windows.net:443 (websockets)" in result.stdout
-    assert "+ create kubernetes:batch/v1:Job  arc-test-rg/arc-test-preflight" in result.stdout
+    assert re.search(r"^ \+ .*kubernetes:batch/v1:Job +arc-test-rg/arc-test-preflight +create$", result.stdout, re.MULTILINE)
 
 
 def test_secret_location_keeps_endpoints_secret(plan) -> None:

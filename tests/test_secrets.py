@@ -16,7 +16,8 @@ from urllib.parse import quote, unquote
 import pytest
 
 from components.keys import pkcs1_public_key_b64
-from components.offline import PlanMocks, run_program
+from components.plan.engine import PlanMocks
+from components.plan.runner import run_program
 from components.settings import ConfigError, load
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, KUBECONFIG, ROOT, engine_config
 

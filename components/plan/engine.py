@@ -1,31 +1,22 @@
-"""Run the Pulumi program offline: the real SDK, a mock engine that records what it is asked.
+"""The mock engine: a monitor that records what the program asks of the engine, and provider answers.
 
-`run_program` executes `__main__.py` exactly as `pulumi up` would, but against
-`pulumi.runtime.set_mocks` with a monitor that keeps every registration request: inputs as
-serialized for the engine (secrets still marked), parent, provider, dependencies and options.
-The mocks answer like the providers where the program reads an answer (a real RSA key, a group's
-name, a cluster's id); everything they invent is listed in `mocked`.
+`RecordingMonitor` keeps every registration request as the engine would receive it: inputs as
+serialized (secrets still marked), parent, provider, dependencies and options, under the URN the
+engine would form. `PlanMocks` answers like the providers where the program reads an answer (a real
+RSA key, a group's name, a cluster's id); everything it invents is listed in `mocked`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
-import logging
-import runpy
-import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import mocks, rpc, settings as runtime_settings
+from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+
+from . import keygen
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -90,31 +81,14 @@ class Registration:
 class PlanMocks(pulumi.runtime.Mocks):
     """Provider answers for the resources and invokes this program uses."""
 
-    _keys: dict[int, tuple[str, str]] = {}  # RSA keys by size, shared across runs in a process
-    # Registrations run on executor threads: without the lock, clusters registered at once each
-    # generated a key of their own, and the first plan of a process differed from the next.
-    _keys_lock = threading.Lock()
+    _keys: ClassVar[dict[int, tuple[str, str]]] = {}  # the RSA keys handed out, by size (see keygen)
 
     def __init__(self) -> None:
         self.mocked: set[str] = set()
 
     def _rsa_key(self, bits: int) -> tuple[str, str]:
-        with self._keys_lock:
-            if bits not in self._keys:
-                from cryptography.hazmat.primitives import serialization
-                from cryptography.hazmat.primitives.asymmetric import rsa
-
-                key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-                private = key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.TraditionalOpenSSL,
-                    serialization.NoEncryption(),
-                ).decode()
-                public = key.public_key().public_bytes(
-                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-                ).decode()
-                PlanMocks._keys[bits] = (private, public)
-            return self._keys[bits]
+        PlanMocks._keys[bits] = keygen.key(bits)
+        return PlanMocks._keys[bits]
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)
@@ -235,90 +209,3 @@ class RecordingMonitor(mocks.MockMonitor):
         response = super().ReadResource(request)
         self._record(request, response.urn, read=True)
         return response
-
-
-def _close_loops_except(keep: asyncio.AbstractEventLoop) -> None:
-    for leaked in [o for o in gc.get_objects() if isinstance(o, asyncio.BaseEventLoop)]:
-        if leaked is not keep and not leaked.is_running() and not leaked.is_closed():
-            leaked.close()
-
-
-@dataclass
-class ProgramRun:
-    registrations: list[Registration]
-    outputs: dict[str, Any]
-    mocked: list[str]
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-class _Diagnostics(logging.Handler):
-    """Collects what the program logs through pulumi.log (engine diagnostics)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.warnings: list[str] = []
-        self.errors: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        target = self.errors if record.levelno >= logging.ERROR else self.warnings
-        target.append(record.getMessage())
-
-
-async def _resolve(value: Any) -> Any:
-    """Stack outputs as the engine would store them, secrets shown as "[secret]"."""
-    serialized = await rpc.serialize_property(value, [], None, keep_output_values=False)
-    return plain(serialized)
-
-
-def run_program(
-    program: Path,
-    project: str,
-    stack: str,
-    config: Mapping[str, str],
-    secret_keys: list[str],
-) -> ProgramRun:
-    """Run `program` under mocks with this config; raises what the program raises."""
-    mock = PlanMocks()
-    monitor = RecordingMonitor(mock, project, stack)
-    diagnostics = _Diagnostics()
-    logger = logging.getLogger(f"arc-onboarding.offline.{id(monitor)}")
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    logger.addHandler(diagnostics)
-
-    pulumi.runtime.set_all_config(dict(config), secret_keys)
-    runtime_settings.set_root_resource(None)  # type: ignore[arg-type]
-    pulumi.runtime.set_mocks(mock, project=project, stack=stack, preview=True, logger=logger, monitor=monitor)
-    runtime_settings.SETTINGS.rpc_manager.clear()
-    runtime_settings.SETTINGS.outputs.clear()
-
-    root = runtime_settings.get_root_resource()
-    sys.path.insert(0, str(program.parent))
-    # The SDK calls the monitor from the loop's default executor, and the mock monitor gives each
-    # worker thread its own event loop. A pool per run, shut down after it, lets those loops close
-    # in their own threads instead of failing noisily at interpreter exit.
-    loop = asyncio.get_event_loop()
-    executor = ThreadPoolExecutor(thread_name_prefix="arc-offline")
-    loop.set_default_executor(executor)
-    try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
-        exported = getattr(root, "outputs", {})
-        outputs = {name: _sync_await(_resolve(value)) for name, value in sorted(exported.items())}
-    except BaseException:
-        # A failed run leaves a worker's loop referenced from the error; closed now, it cannot
-        # print "Exception ignored … Invalid file descriptor" when the interpreter exits.
-        executor.shutdown(wait=True)
-        _close_loops_except(loop)
-        raise
-    finally:
-        sys.path.remove(str(program.parent))
-        logger.removeHandler(diagnostics)
-        executor.shutdown(wait=True)
-    return ProgramRun(
-        registrations=monitor.registrations,
-        outputs=outputs,
-        mocked=sorted(mock.mocked),
-        warnings=diagnostics.warnings,
-        errors=diagnostics.errors,
-    )

@@ -1,0 +1,156 @@
+"""Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
+
+    python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--diff] [--color WHEN] [--endpoints]
+
+Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
+runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
+`--endpoints` prints the stack's outbound endpoints instead (a firewall list) and exits.
+Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pulumi
+
+from components.settings import NODES_FILE_ENV, load
+
+from .render import (
+    endpoint_rows,
+    endpoints_document,
+    plan_document,
+    render_endpoints,
+    render_tree,
+    use_colour,
+)
+from .runner import PlanInputError, StackConfig, read_stack_config, run_program
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+@contextlib.contextmanager
+def _nodes_file(path: Path | None) -> Iterator[None]:
+    """Hand `--nodes-file` to the settings loader, which the program reaches only through the environment."""
+    if path is None:
+        yield
+        return
+    if not path.is_file():
+        raise PlanInputError(f"--nodes-file {path}: no such file")
+    previous = os.environ.get(NODES_FILE_ENV)
+    os.environ[NODES_FILE_ENV] = str(path.resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[NODES_FILE_ENV]
+        else:
+            os.environ[NODES_FILE_ENV] = previous
+
+
+def _print_endpoints(stack_config: StackConfig, project_dir: Path, as_json: bool) -> int:
+    settings = load(stack_config.config, stack_config.secret_keys, project_dir, os.environ)
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for key in settings.unvalidated:
+        print(f"warning: {key}: secure value not decrypted offline, so not validated", file=sys.stderr)
+    rows = endpoint_rows(settings)
+    document = endpoints_document(stack_config, settings, rows)
+    if as_json:
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_endpoints(document, rows))
+    return EXIT_OK
+
+
+def failure_line(error: BaseException) -> str:
+    """One line for a failed run: the program's own errors (RunError) as written, others typed."""
+    # The SDK wraps a ValueError raised while serializing a resource's inputs in "While processing
+    # resource: 'NAME', type: 'TYPE'" and "While processing input: …"; keep the resource, report
+    # the original error.
+    resource = ""
+    while isinstance(error.__cause__, Exception) and str(error).startswith("While processing"):
+        found = re.match(r"While processing resource: '(.*)', type:? '(.*)'", str(error))
+        if found and not resource:
+            resource = f"{found[2]} {found[1]}: "
+        error = error.__cause__
+    text = (str(error).strip().splitlines() or [""])[0]
+    if isinstance(error, pulumi.RunError) and text:
+        return f"error: {resource}{text}"
+    return f"error: {resource}{type(error).__name__}" + (f": {text}" if text else "")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n")[0])
+    parser.add_argument("--stack", help="stack name (default: dev)")
+    parser.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
+    parser.add_argument(
+        "--nodes-file",
+        type=Path,
+        help="`kubectl get nodes -o json` dump that `distribution/infrastructure: auto` read instead of the cluster",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--diff", action="store_true", help="show each resource's inputs, options and dependencies (as `pulumi preview --diff`)"
+    )
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto",
+        help="colour the tree: auto (on a terminal, unless NO_COLOR is set), always or never",
+    )
+    parser.add_argument(
+        "--endpoints", action="store_true", help="print the outbound endpoints to allow (a firewall list) and exit"
+    )
+    args = parser.parse_args(argv)
+    project_dir = Path.cwd()
+    try:
+        stack_config = read_stack_config(project_dir, args.stack, args.config_file)
+        with _nodes_file(args.nodes_file):
+            if args.endpoints:
+                return _print_endpoints(stack_config, project_dir, args.json)
+            run = run_program(
+                project_dir / "__main__.py",
+                stack_config.project,
+                stack_config.stack,
+                stack_config.config,
+                stack_config.secret_keys,
+            )
+    except PlanInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as error:  # noqa: BLE001 - the contract is one line, never a traceback
+        problems = getattr(error, "problems", None)
+        if problems:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return EXIT_INVALID
+        print(failure_line(error), file=sys.stderr)
+        return EXIT_FAILED
+    for warning in run.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    document = plan_document(stack_config, run)
+    if args.json:
+        json.dump(document, sys.stdout, indent=2, sort_keys=False)
+        sys.stdout.write("\n")
+    else:
+        colour = use_colour(args.color, sys.stdout.isatty(), os.environ)
+        sys.stdout.write(render_tree(document, colour=colour, details=args.diff))
+    return EXIT_OK
+
+
+def tune_gc_for_one_run() -> None:
+    """The SDK allocates heavily per resource, and with Python's default thresholds a 500-cluster
+    plan spent about half its time in collections that freed little (docs/benchmarks.md). This
+    process plans once and exits, so: the imported modules are frozen out of collection, and full
+    collections are rare. Not for in-process reuse (tests call `main` directly)."""
+    gc.freeze()
+    gc.set_threshold(1_000_000, 100, 100_000)
+
