@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 PROVIDER_SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumi_command", "pulumi_tls")
 RESOURCES = ("components.preflight", "components.flux", "components.arc_cluster", "components.onboarding")
-OFFLINE_PLAN = ("components.plan", "components.offline")
+OFFLINE_PLAN = ("components.plan",)
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
     "components.detection", "components.scripts",

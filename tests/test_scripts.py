@@ -334,7 +334,7 @@ class TestRegisterRuns:
 
 
 def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, monkeypatch) -> None:
-    from components.offline import PlanMocks
+    from components.plan.engine import PlanMocks
 
     call = PlanMocks.call
 
