@@ -28,7 +28,7 @@ from typing import Any, Callable
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt")
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "pyproject.toml", "uv.lock")
 AGENT_NAMESPACE = "azure-arc"
 CHART_VERSION = "1.36.1"
 
