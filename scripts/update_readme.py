@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,7 +30,11 @@ def render(readme: str) -> str:
     for name, build in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
         text = build()
-        readme, count = pattern.subn(lambda m, text=text: m.group(1) + text + m.group(2), readme)
+
+        def replace(match: re.Match[str], text: str = text) -> str:
+            return match.group(1) + text + match.group(2)
+
+        readme, count = pattern.subn(replace, readme)
         if count != 1:
             raise SystemExit(f"README.md: section {name} not found once")
     return readme

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,16 @@ PR_EVENTS = {"pull_request", "pull_request_target"}
 ONLY_EVENT = re.compile(r"^\s*github\.event_name\s*==\s*'([a-z_]+)'\s*(&&.*)?$", re.S)
 
 
-def load(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+# Workflow documents: YAML 1.1 reads the key `on` as the boolean true, so keys are not all strings.
+Workflow = dict[Any, Any]
 
 
-def events(wf: dict[str, Any]) -> set[str]:
+def load(path: Path) -> Workflow:
+    document: Workflow = yaml.safe_load(path.read_text())
+    return document
+
+
+def events(wf: Workflow) -> set[str]:
     on = wf.get("on", wf.get(True))  # YAML 1.1 reads the key `on` as true
     if isinstance(on, str):
         return {on}
@@ -39,14 +45,14 @@ def events(wf: dict[str, Any]) -> set[str]:
     return set(on or {})
 
 
-def pr_reachable(wf: dict[str, Any], job: dict[str, Any]) -> bool:
+def pr_reachable(wf: Workflow, job: dict[str, Any]) -> bool:
     if not events(wf) & PR_EVENTS:
         return False
     match = ONLY_EVENT.match(str(job.get("if", "")))
     return match is None or match.group(1) in PR_EVENTS
 
 
-def credential_leaks(wf: dict[str, Any]) -> list[str]:
+def credential_leaks(wf: Workflow) -> list[str]:
     """What in a workflow would hand credentials to a pull request's code."""
     problems = []
     if events(wf) & {"pull_request_target"}:
@@ -107,44 +113,44 @@ def test_every_credentialed_job_sits_in_a_protected_environment() -> None:
         assert f"`{environment}`" in documented, environment
 
 
-def deploy() -> dict[str, Any]:
+def deploy() -> Workflow:
     return load(WORKFLOWS / "deploy.yml")
 
 
-def _add_token(wf: dict[str, Any]) -> None:
+def _add_token(wf: Workflow) -> None:
     wf["jobs"]["offline-plan"]["permissions"] = {"contents": "read", "id-token": "write"}
 
 
-def _add_secret(wf: dict[str, Any]) -> None:
+def _add_secret(wf: Workflow) -> None:
     wf["jobs"]["offline-plan"]["steps"][-1]["env"] = {"T": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}
 
 
-def _preview_on_pull_requests(wf: dict[str, Any]) -> None:
+def _preview_on_pull_requests(wf: Workflow) -> None:
     wf["jobs"]["preview"]["if"] = "github.event_name == 'pull_request'"
 
 
-def _preview_always(wf: dict[str, Any]) -> None:
+def _preview_always(wf: Workflow) -> None:
     del wf["jobs"]["preview"]["if"]
 
 
-def _preview_or(wf: dict[str, Any]) -> None:
+def _preview_or(wf: Workflow) -> None:
     wf["jobs"]["preview"]["if"] = "github.event_name == 'workflow_dispatch' || github.event_name == 'pull_request'"
 
 
-def _top_level_token(wf: dict[str, Any]) -> None:
+def _top_level_token(wf: Workflow) -> None:
     wf["permissions"] = {"contents": "read", "id-token": "write"}
 
 
-def _environment(wf: dict[str, Any]) -> None:
+def _environment(wf: Workflow) -> None:
     wf["jobs"]["offline-plan"]["environment"] = "prod-example"
 
 
-def _pull_request_target(wf: dict[str, Any]) -> None:
+def _pull_request_target(wf: Workflow) -> None:
     wf[True]["pull_request_target"] = None
 
 
 @pytest.mark.parametrize(
-    "mutation, expected",
+    ("mutation", "expected"),
     [
         (_add_token, "offline-plan: id-token: write"),
         (_add_secret, "offline-plan: references secrets"),
@@ -156,7 +162,9 @@ def _pull_request_target(wf: dict[str, Any]) -> None:
         (_pull_request_target, "pull_request_target"),
     ],
 )
-def test_the_checker_catches_credentials_given_to_pull_requests(mutation, expected: str) -> None:  # noqa: ANN001
+def test_the_checker_catches_credentials_given_to_pull_requests(
+    mutation: Callable[[Workflow], None], expected: str
+) -> None:
     wf = copy.deepcopy(deploy())
     assert credential_leaks(wf) == []
     mutation(wf)
