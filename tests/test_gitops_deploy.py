@@ -24,7 +24,7 @@ WORKSPACE_CONTAINER = "pulumi"
 # The Pulumi CLI the workflows install: the version of the pulumi SDK pinned in pyproject.toml.
 PULUMI_VERSION = re.search(r'"pulumi==([0-9.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)  # type: ignore[union-attr]
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
-KITCHEN_SINK = re.compile(r"^pulumi/pulumi:\d+\.\d+\.\d+$")
+KITCHEN_SINK = re.compile(r"^pulumi/pulumi:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$")
 EXPRESSION = re.compile(r"^\$\{\{\s*(vars|secrets)\.[A-Z0-9_]+\s*\}\}$")
 # Names whose value is a credential or an identity: only ever a reference.
 SENSITIVE = re.compile(r"TOKEN|SECRET|PASSWORD|PASSPHRASE|KEY|CLIENT_ID|TENANT_ID|SUBSCRIPTION_ID|KUBECONFIG")
