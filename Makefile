@@ -1,16 +1,48 @@
 # Two entry points on a fresh machine: `make plan` (offline plan of the dev stack) and `make test`.
+# Both build ./venv from uv.lock (every dependency pinned with its hashes) with `uv sync --frozen`.
+# uv is the one on PATH when it is the pinned version (tools/uv.txt), otherwise make installs that
+# version with pip into .tools/ (hash-checked). Needs Python 3.11+ and PyPI.
+# After changing a dependency in pyproject.toml: `make lock` and commit uv.lock.
 PYTHON ?= python3
 VENV ?= venv
 PY := $(VENV)/bin/python
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' tools/uv.txt)
+UV ?= $(if $(filter $(UV_VERSION),$(word 2,$(shell uv --version 2>/dev/null))),uv,.tools/bin/uv)
+# Where uv puts the project's environment: ./venv, the directory Pulumi.yaml names.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: plan test
+.PHONY: plan test pytest lint lock lock-check
+
 plan: $(VENV)/.installed
 	$(PY) -m components.plan
 
-test: $(VENV)/.installed
+# TODO(integrator, after the lint fix-up of components/ and tests/): make `test` run lint first:
+#   test: lock-check lint pytest
+test: lock-check pytest
+
+pytest: $(VENV)/.installed
 	$(PY) -m pytest -q
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
+	$(VENV)/bin/mypy
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows
+
+# The lock must match pyproject.toml (`uv sync --frozen`, here and in `pulumi install`, does not check).
+lock-check: | $(UV)
+	$(UV) lock --check
+
+lock: | $(UV)
+	$(UV) lock
+
+# ENGINE-TEST: the engine issue adds `engine-test` here (the real Pulumi engine, needs Go).
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+.tools/bin/uv: tools/uv.txt
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r tools/uv.txt
 	touch $@

@@ -30,13 +30,18 @@ def write_fleet(directory: Path, size: int, lean: bool = False) -> Path:
     kubeconfig = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": f"edge-{i:04d}", "cluster": {"server": f"https://10.{i // 250}.{i % 250}.1:6443"}} for i in range(size)],
+        "clusters": [
+            {"name": f"edge-{i:04d}", "cluster": {"server": f"https://10.{i // 250}.{i % 250}.1:6443"}}
+            for i in range(size)
+        ],
         "users": [{"name": "bench", "user": {"token": "bench-token"}}],
-        "contexts": [{"name": f"edge-{i:04d}", "context": {"cluster": f"edge-{i:04d}", "user": "bench"}} for i in range(size)],
+        "contexts": [
+            {"name": f"edge-{i:04d}", "context": {"cluster": f"edge-{i:04d}", "user": "bench"}} for i in range(size)
+        ],
         "current-context": "edge-0000",
     }
     (directory / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
-    config = {
+    config: dict[str, object] = {
         "arc-onboarding:location": "westeurope",
         "arc-onboarding:kubeconfig": str(directory / "kubeconfig"),
         "arc-onboarding:tags": {"fleet": "bench"},

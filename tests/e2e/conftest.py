@@ -74,6 +74,6 @@ def e2e() -> E2E:
     return settings
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     for reason in _skipped:
         terminalreporter.write_line(f"tests/e2e skipped: {reason}")

@@ -22,13 +22,14 @@ import secrets
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt")
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "pyproject.toml", "uv.lock")
 AGENT_NAMESPACE = "azure-arc"
 CHART_VERSION = "1.36.1"
 
@@ -79,7 +80,9 @@ def test_onboard_check_update_without_changes_and_destroy(e2e, tmp_path: Path) -
         env["PULUMI_CONFIG_PASSPHRASE"] = os.environ.get("PULUMI_CONFIG_PASSPHRASE") or secrets.token_hex(16)
     else:
         env["PULUMI_BACKEND_URL"] = backend
-    print(f"[e2e] stack {name}, group {group} in {e2e.location}, context {context}, backend {env['PULUMI_BACKEND_URL']}")
+    print(
+        f"[e2e] stack {name}, group {group} in {e2e.location}, context {context}, backend {env['PULUMI_BACKEND_URL']}"
+    )
 
     project = copy_project(tmp_path / "project")
     stack = auto.create_stack(
@@ -160,9 +163,9 @@ def test_onboard_check_update_without_changes_and_destroy(e2e, tmp_path: Path) -
         if not destroyed:
             try:
                 stack.destroy(on_output=print, color="never", show_secrets=False)
-            except Exception as error:  # noqa: BLE001 - report what may be left, then fail as before
+            except Exception as error:
                 print(f"[e2e] destroy after failure failed ({error}); delete by hand: az group delete -n {group}")
         try:
             stack.workspace.remove_stack(name)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             print(f"[e2e] could not remove stack {name}: {error}")
