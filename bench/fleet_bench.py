@@ -111,10 +111,16 @@ def main() -> None:
                 print(rows[-1], flush=True)
     if args.write:
         table = "\n".join(
-            [f"Measured {datetime.date.today().isoformat()} on {machine()}.", "",
-             "| clusters | config | resources | wall time (s) | peak RSS (MB) |", "|---|---|---|---|---|", *rows]
+            [
+                f"Measured {datetime.date.today().isoformat()} on {machine()}.",
+                "",
+                "| clusters | config | resources | wall time (s) | peak RSS (MB) |",
+                "|---|---|---|---|---|",
+                *rows,
+            ]
         )
         replace_section(args.write, "results", table)
+
 
 if __name__ == "__main__":
     main()

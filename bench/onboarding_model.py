@@ -61,35 +61,57 @@ def assumed(value: float, why: str) -> Figure:
 
 INPUTS: dict[str, Figure] = {
     "sdk_seconds_per_resource": measured(
-        0.0046, "docs/benchmarks.md and issue 13: 4.6-7.5 ms per resource registered by the Python SDK (serial)"),
+        0.0046, "docs/benchmarks.md and issue 13: 4.6-7.5 ms per resource registered by the Python SDK (serial)"
+    ),
     "startup_seconds": assumed(
-        5.0, "engine, language host and provider plugins starting; the offline plan alone takes 2.0 s for 1 cluster"),
+        5.0, "engine, language host and provider plugins starting; the offline plan alone takes 2.0 s for 1 cluster"
+    ),
     "key_cpu_seconds": measured(
-        0.58, "issue 13: one RSA-4096 key costs 0.17-1.8 s, median 0.58 s (Python cryptography); the tls provider's Go assumed alike"),
+        0.58,
+        "issue 13: one RSA-4096 key costs 0.17-1.8 s, median 0.58 s (Python cryptography); the tls provider's Go assumed alike",
+    ),
     "local_seconds": assumed(0.5, "a provider configure or a no-op command (delete-only guard and cleanup)"),
-    "k8s_call_seconds": assumed(0.5, "one Kubernetes API round trip to a store's cluster over a WAN (Namespace, Secret)"),
+    "k8s_call_seconds": assumed(
+        0.5, "one Kubernetes API round trip to a store's cluster over a WAN (Namespace, Secret)"
+    ),
     "preflight_seconds": assumed(
-        60.0, "preflight Job: image pull plus DNS/HTTPS checks; the plan bounds it with a 6 m customTimeout"),
+        60.0, "preflight Job: image pull plus DNS/HTTPS checks; the plan bounds it with a 6 m customTimeout"
+    ),
     "helm_seconds": assumed(
-        180.0, "agents' Helm install with --wait (about 10 deployments, images pulled at the store); bounded by agents.timeoutSeconds"),
+        180.0,
+        "agents' Helm install with --wait (about 10 deployments, images pulled at the store); bounded by agents.timeoutSeconds",
+    ),
     "connect_seconds": assumed(
-        60.0, "from Helm done to connectivityStatus Connected (first agent heartbeat); Learn says metadata takes 5-10 min to surface"),
+        60.0,
+        "from Helm done to connectivityStatus Connected (first agent heartbeat); Learn says metadata takes 5-10 min to surface",
+    ),
     "lro_seconds": assumed(20.0, "the connected cluster PUT's long-running operation (Accepted to Succeeded)"),
     "lro_poll_seconds": measured(
-        30.0, "connectedk8s.md §4: azure-core's default LRO polling interval is 30 s (the Go provider's assumed the same)"),
+        30.0,
+        "connectedk8s.md §4: azure-core's default LRO polling interval is 30 s (the Go provider's assumed the same)",
+    ),
     "register_poll_seconds": assumed(10.0, "`az provider register --wait` polls the provider's state (az CLI loop)"),
     "registration_seconds": measured(
-        600.0, "connect-cluster-article.md: provider registration 'may take approximately 10 minutes' (fresh subscription only)"),
-    "verify_poll_seconds": measured(10.0, "the plan's verify script: `sleep 10` between polls (parsed from the plan when present)"),
-    "verify_timeout_seconds": measured(1200.0, "the plan's verify script: deadline = agents.timeoutSeconds (default 1200)"),
+        600.0,
+        "connect-cluster-article.md: provider registration 'may take approximately 10 minutes' (fresh subscription only)",
+    ),
+    "verify_poll_seconds": measured(
+        10.0, "the plan's verify script: `sleep 10` between polls (parsed from the plan when present)"
+    ),
+    "verify_timeout_seconds": measured(
+        1200.0, "the plan's verify script: deadline = agents.timeoutSeconds (default 1200)"
+    ),
     "az_cpu_seconds": assumed(0.7, "CPU of one `az` process (Python start-up, imports, token cache) on the runner"),
     "reads_per_az_show": assumed(
-        2.0, "`az resource show` without --api-version reads the provider to pick one, then the resource"),
+        2.0, "`az resource show` without --api-version reads the provider to pick one, then the resource"
+    ),
     "arm_read_seconds": assumed(0.3, "latency of one ARM GET"),
     "arm_write_seconds": assumed(1.0, "latency of one ARM PUT/POST (until its 200/201/202)"),
     "runner_cores": assumed(4.0, "cores of the machine running one stack's `pulumi up` (a GitHub-hosted Linux runner)"),
     "retry_budget_seconds": assumed(
-        60.0, "how long a 429'd provider call can wait before its client gives up (azure-native's azcore retries a few times)"),
+        60.0,
+        "how long a 429'd provider call can wait before its client gives up (azure-native's azcore retries a few times)",
+    ),
     "jitter_sigma": assumed(0.25, "log-normal spread applied per cluster to every assumed duration (seeded)"),
 }
 
@@ -235,7 +257,9 @@ def template_from_plan(doc: dict[str, Any]) -> Template:
     poll = re.search(r"sleep (\d+)", verify)
     deadline = re.search(r"date \+%s\) \+ (\d+)", verify)
     return Template(
-        tuple(cluster), tuple(group), tuple(stack),
+        tuple(cluster),
+        tuple(group),
+        tuple(stack),
         float(poll[1]) if poll else INPUTS["verify_poll_seconds"].value,
         float(deadline[1]) if deadline else INPUTS["verify_timeout_seconds"].value,
     )
@@ -378,9 +402,20 @@ class Simulation:
             self.now, _, action = heapq.heappop(self.heap)
             action()
         wall = max(e.done_at for e in self.engines)
-        return Result(self.s, wall, self.calls, self.waits, self.max_token_wait, self.bucket_waits,
-                      self.calls_by_behaviour, self.calls_at_risk, self.verify_late,
-                      sorted(c.verified for c in self.clusters), self.reads, self.in_flight)
+        return Result(
+            self.s,
+            wall,
+            self.calls,
+            self.waits,
+            self.max_token_wait,
+            self.bucket_waits,
+            self.calls_by_behaviour,
+            self.calls_at_risk,
+            self.verify_late,
+            sorted(c.verified for c in self.clusters),
+            self.reads,
+            self.in_flight,
+        )
 
     # building the stacks
     def jitter(self, name: str) -> float:
@@ -409,7 +444,9 @@ class Simulation:
         base.then = shards
         return [base, *shards]
 
-    def populate(self, engine: Engine, clusters: Iterable[int], shared: bool, groups: Iterable[int] | None = None) -> None:
+    def populate(
+        self, engine: Engine, clusters: Iterable[int], shared: bool, groups: Iterable[int] | None = None
+    ) -> None:
         """Instantiate the template's steps for these clusters (and the shared ones when `shared`)."""
         t, s = self.t, self.s
         stack: dict[str, Step] = {}
@@ -441,8 +478,12 @@ class Simulation:
             for g in groups or ():
                 group_steps(g)
         for c in clusters:
-            times = ClusterTimes(self.jitter("preflight_seconds"), self.jitter("helm_seconds"),
-                                 self.jitter("connect_seconds"), self.jitter("lro_seconds"))
+            times = ClusterTimes(
+                self.jitter("preflight_seconds"),
+                self.jitter("helm_seconds"),
+                self.jitter("connect_seconds"),
+                self.jitter("lro_seconds"),
+            )
             self.clusters.append(times)
             g_steps = group_steps(c % s.groups)
             local: dict[str, Step] = {}
@@ -687,8 +728,10 @@ def configurations(n: int, parallel: int, shard_size: int) -> list[Scenario]:
     one = Scenario(n, parallel=parallel)
     rows = [one, replace(one, parallel=UNBOUNDED)]
     if shards > 1:
-        rows += [Scenario(n, shards=shards, parallel=parallel),
-                 Scenario(n, shards=shards, identities="per-shard", parallel=parallel)]
+        rows += [
+            Scenario(n, shards=shards, parallel=parallel),
+            Scenario(n, shards=shards, identities="per-shard", parallel=parallel),
+        ]
     return rows
 
 
@@ -700,8 +743,10 @@ def duration(seconds: float) -> str:
 
 def table(template: Template, sizes: Iterable[int], parallel: int, shard_size: int) -> tuple[str, list[Result]]:
     lines = [
-        ("| clusters | configuration | wall time | limiting factor (speed-up if lifted) | ARM reads | ARM writes "
-         "| longest token wait | provider calls held > 60 s | verify past deadline |"),
+        (
+            "| clusters | configuration | wall time | limiting factor (speed-up if lifted) | ARM reads | ARM writes "
+            "| longest token wait | provider calls held > 60 s | verify past deadline |"
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     results = []
@@ -734,9 +779,13 @@ def inputs_table() -> str:
         kind = "**assumption**" if figure.assumed else "reference / measured"
         lines.append(f"| `{name}` | {figure.value:g} | {kind} | {figure.source} |")
     for op, limit in ARM_LIMITS.items():
-        lines.append(f"| ARM {op}s per principal | bucket {limit.capacity:g}, refill {limit.refill_per_second:g}/s "
-                     f"| reference | Learn, [request limits and throttling]({LEARN_THROTTLING}) |")
-    lines.append(f"| ARM subscription-wide bucket | {SUBSCRIPTION_FACTOR}× the per-principal one | reference | same page |")
+        lines.append(
+            f"| ARM {op}s per principal | bucket {limit.capacity:g}, refill {limit.refill_per_second:g}/s "
+            f"| reference | Learn, [request limits and throttling]({LEARN_THROTTLING}) |"
+        )
+    lines.append(
+        f"| ARM subscription-wide bucket | {SUBSCRIPTION_FACTOR}× the per-principal one | reference | same page |"
+    )
     return "\n".join(lines)
 
 
@@ -757,7 +806,9 @@ def plot(template: Template, n: int, parallel: int, shard_size: int, path: Path)
         for t in run.reads:
             per_minute[int(t) // 60] += 1
         middle.plot([i + 0.5 for i in range(len(per_minute))], [c / 60 for c in per_minute], label=label)
-        bottom.step([t / 60 for t, _ in run.in_flight], [max(k, 1) for _, k in run.in_flight], where="post", label=label)
+        bottom.step(
+            [t / 60 for t, _ in run.in_flight], [max(k, 1) for _, k in run.in_flight], where="post", label=label
+        )
     read = ARM_LIMITS["read"].refill_per_second
     middle.axhline(read, color="black", linestyle="--", linewidth=1)
     middle.text(1, read, f" one principal: {read:g} reads/s", va="bottom")

@@ -74,7 +74,10 @@ def fleet_slope(small: int, large: int) -> tuple[dict[str, float], dict[str, flo
     with tempfile.TemporaryDirectory() as tmp:
         runs = (measure(write_fleet(Path(tmp), small)), measure(write_fleet(Path(tmp), large)))
     for size, run in zip((small, large), runs):
-        print(f"  {size} clusters: {run['resources']:.0f} resources, {run['seconds']:.1f} s, {run['peak_mb']:.0f} MB", flush=True)
+        print(
+            f"  {size} clusters: {run['resources']:.0f} resources, {run['seconds']:.1f} s, {run['peak_mb']:.0f} MB",
+            flush=True,
+        )
     return runs
 
 

@@ -9,7 +9,8 @@ secret when this value is set, so crossing 1.35.3 needs nothing special.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pulumi
 

@@ -42,7 +42,7 @@ def agent_public_key(key_name: str) -> Callable[[str], str]:
     def convert(public_key_pem: str) -> str:
         try:
             return pkcs1_public_key_b64(public_key_pem)
-        except Exception as error:  # noqa: BLE001 - one message instead of an SDK traceback
+        except Exception as error:
             reason = str(error) if isinstance(error, KeyFormatError) else type(error).__name__
             # Never the PEM itself: only what is wrong with it.
             raise KeyConversionError(
@@ -170,9 +170,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             **self._private_link(settings),
             arc_agent_profile=arc.ArcAgentProfileArgs(
                 agent_auto_upgrade=(
-                    arc.AutoUpgradeOptions.ENABLED
-                    if settings.agents.auto_upgrade
-                    else arc.AutoUpgradeOptions.DISABLED
+                    arc.AutoUpgradeOptions.ENABLED if settings.agents.auto_upgrade else arc.AutoUpgradeOptions.DISABLED
                 ),
             ),
             tags=self._secret_if("tags")(dict(settings.tags)),

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 Node = Mapping[str, Any]
 

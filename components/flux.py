@@ -12,8 +12,8 @@ a proxy relies on the agents having been installed with it (README, "GitOps with
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import pulumi
 from pulumi_azure_native import kubernetesconfiguration as kc

@@ -18,8 +18,8 @@ requirements" section.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 NOT_DOCUMENTED = "not documented"
 
@@ -73,7 +73,7 @@ class Endpoint:
         """`host:port`, the firewall rule's destination (`host` alone when the port is unknown)."""
         return f"{self.host}:{self.port}" if self.port is not None else self.host
 
-    def for_region(self, region: str) -> "Endpoint":
+    def for_region(self, region: str) -> Endpoint:
         return Endpoint(self.host.replace("{region}", region), self.port, self.protocol, self.purpose,
                         self.websockets, self.needed)  # fmt: skip
 

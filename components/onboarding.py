@@ -41,8 +41,7 @@ class InvalidConfiguration(pulumi.RunError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            f"invalid configuration ({len(problems)} problem{'s' if len(problems) != 1 else ''}); "
-            "nothing was changed"
+            f"invalid configuration ({len(problems)} problem{'s' if len(problems) != 1 else ''}); nothing was changed"
         )
         self.problems = problems
 
@@ -59,7 +58,7 @@ def client_config() -> authorization.GetClientConfigResult:
     """The azure-native provider's subscription and tenant; a failure says what to check."""
     try:
         return authorization.get_client_config()
-    except Exception as error:  # noqa: BLE001 - one message instead of an SDK traceback
+    except Exception as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         reason = reason.removeprefix(f"invoke of {CLIENT_CONFIG} failed: ").removesuffix(" ()")
         raise InvokeFailed(
@@ -199,9 +198,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
             pulumi.log.error(problem)
         raise InvalidConfiguration(problems)
     registrations = (
-        register_providers(client.subscription_id, provider_namespaces(settings))
-        if settings.register_providers
-        else []
+        register_providers(client.subscription_id, provider_namespaces(settings)) if settings.register_providers else []
     )
     groups: dict[str, resources.ResourceGroup] = {}
     guards: dict[str, list[command.local.Command]] = {}

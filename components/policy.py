@@ -27,7 +27,7 @@ KEY = "policy"
 # Microsoft.Authorization/policyAssignments): 1-64 characters ("1-24 at management group scope",
 # which is never ours), none of `<>*%&:\?.+/` or control characters, not ending with period or space.
 ASSIGNMENT_NAME_MAX = 64
-_ASSIGNMENT_NAME_FORBIDDEN = set('<>*%&:\\?.+/')
+_ASSIGNMENT_NAME_FORBIDDEN = set("<>*%&:\\?.+/")
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # A definition or initiative, after its scope: ARM ids compare case-insensitively.
@@ -254,8 +254,7 @@ def _check_assignments(check: _Check, value: Any, enabled: bool | None) -> tuple
             if folded in names:
                 check.error(
                     f"{path}[{index}].name",
-                    f"{name!r} is already the name of {path}[{names[folded]}] (ARM compares names "
-                    "case-insensitively)",
+                    f"{name!r} is already the name of {path}[{names[folded]}] (ARM compares names case-insensitively)",
                 )
             names.setdefault(folded, index)
         if assignment is not None:
@@ -274,7 +273,9 @@ def _check_assignment(check: _Check, item: Any, path: str) -> tuple[str | None, 
         if fields.get(required) is None:
             check.error(f"{path}.{required}", "is required")
     name = _check_assignment_name(check, check.text(fields.get("name"), f"{path}.name"), f"{path}.name")
-    resolved = _resolve_definition(check, check.text(fields.get("definition"), f"{path}.definition"), f"{path}.definition")
+    resolved = _resolve_definition(
+        check, check.text(fields.get("definition"), f"{path}.definition"), f"{path}.definition"
+    )
     parameters = _check_parameters(check, fields.get("parameters"), resolved, f"{path}.parameters")
     enforcement = check.text(fields.get("enforcement"), f"{path}.enforcement")
     if enforcement is not None and enforcement not in ENFORCEMENT_MODES:
@@ -305,9 +306,7 @@ def _check_assignment_name(check: _Check, name: str | None, path: str) -> str | 
     return name
 
 
-def _resolve_definition(
-    check: _Check, definition: str | None, path: str
-) -> tuple[str, catalog.Builtin | None] | None:
+def _resolve_definition(check: _Check, definition: str | None, path: str) -> tuple[str, catalog.Builtin | None] | None:
     """(full id, built-in or None), or None after an error."""
     if definition is None:
         return None
@@ -379,8 +378,7 @@ def _check_parameters(
         if parameter is None:
             check.error(
                 f"{path}.{name}",
-                f"is not a parameter of `{builtin.display_name}`{_suggest(name, known)}; it takes "
-                f"{', '.join(known)}",
+                f"is not a parameter of `{builtin.display_name}`{_suggest(name, known)}; it takes {', '.join(known)}",
             )
             ok = False
             continue

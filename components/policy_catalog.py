@@ -118,8 +118,22 @@ BUILTINS: tuple[Builtin, ...] = (
             Parameter(
                 "allowedCapabilities",
                 "Array",
-                ["CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP",
-                 "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE"],
+                [
+                    "CHOWN",
+                    "DAC_OVERRIDE",
+                    "FSETID",
+                    "FOWNER",
+                    "MKNOD",
+                    "NET_RAW",
+                    "SETGID",
+                    "SETUID",
+                    "SETFCAP",
+                    "SETPCAP",
+                    "NET_BIND_SERVICE",
+                    "SYS_CHROOT",
+                    "KILL",
+                    "AUDIT_WRITE",
+                ],
             ),
             Parameter("requiredDropCapabilities", "Array", []),
         ),
@@ -217,9 +231,7 @@ BUILTINS: tuple[Builtin, ...] = (
 
 # Lookup keys, all lower-case (ARM compares ids case-insensitively): display name, full id, GUID.
 _BY_KEY: dict[str, Builtin] = {
-    key.lower(): builtin
-    for builtin in BUILTINS
-    for key in (builtin.display_name, builtin.id, builtin.guid)
+    key.lower(): builtin for builtin in BUILTINS for key in (builtin.display_name, builtin.id, builtin.guid)
 }
 
 

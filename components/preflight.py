@@ -171,7 +171,9 @@ class Preflight:
         self.secret: k8s.core.v1.Secret | None = None
         pod_annotations: dict[str, pulumi.Input[str]] = {}
         env: list[k8s.core.v1.EnvVarArgs] = []
-        volumes = [k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="16Mi"))]
+        volumes = [
+            k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="16Mi"))
+        ]
         mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]
         if data:
             self.secret = k8s.core.v1.Secret(

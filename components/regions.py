@@ -10,20 +10,71 @@ from __future__ import annotations
 import difflib
 
 PUBLIC_REGIONS = frozenset(
-    """
-    australiacentral australiacentral2 australiaeast australiasoutheast austriaeast belgiumcentral
-    brazilsouth brazilsoutheast canadacentral canadaeast centralindia centralus chilecentral
-    denmarkeast eastasia eastus eastus2 eastus2euap francecentral francesouth germanynorth
-    germanywestcentral indonesiacentral israelcentral italynorth japaneast japanwest
-    jioindiacentral jioindiawest koreacentral koreasouth malaysiawest mexicocentral
-    newzealandnorth northcentralus northeurope norwayeast norwaywest polandcentral qatarcentral
-    southafricanorth southafricawest southcentralus southeastasia southindia spaincentral
-    swedencentral swedensouth switzerlandnorth switzerlandwest uaecentral uaenorth uksouth ukwest
-    westcentralus westeurope westindia westus westus2 westus3
-    """.split()
+    [
+        "australiacentral",
+        "australiacentral2",
+        "australiaeast",
+        "australiasoutheast",
+        "austriaeast",
+        "belgiumcentral",
+        "brazilsouth",
+        "brazilsoutheast",
+        "canadacentral",
+        "canadaeast",
+        "centralindia",
+        "centralus",
+        "chilecentral",
+        "denmarkeast",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "eastus2euap",
+        "francecentral",
+        "francesouth",
+        "germanynorth",
+        "germanywestcentral",
+        "indonesiacentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "jioindiacentral",
+        "jioindiawest",
+        "koreacentral",
+        "koreasouth",
+        "malaysiawest",
+        "mexicocentral",
+        "newzealandnorth",
+        "northcentralus",
+        "northeurope",
+        "norwayeast",
+        "norwaywest",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southafricawest",
+        "southcentralus",
+        "southeastasia",
+        "southindia",
+        "spaincentral",
+        "swedencentral",
+        "swedensouth",
+        "switzerlandnorth",
+        "switzerlandwest",
+        "uaecentral",
+        "uaenorth",
+        "uksouth",
+        "ukwest",
+        "westcentralus",
+        "westeurope",
+        "westindia",
+        "westus",
+        "westus2",
+        "westus3",
+    ]
 )
-US_GOVERNMENT_REGIONS = frozenset("usgovarizona usgovtexas usgovvirginia".split())
-CHINA_REGIONS = frozenset("chinaeast chinaeast2 chinaeast3 chinanorth chinanorth2 chinanorth3".split())
+US_GOVERNMENT_REGIONS = frozenset(["usgovarizona", "usgovtexas", "usgovvirginia"])
+CHINA_REGIONS = frozenset(["chinaeast", "chinaeast2", "chinaeast3", "chinanorth", "chinanorth2", "chinanorth3"])
 
 REGIONS_BY_CLOUD: dict[str, frozenset[str]] = {
     "AzureCloud": PUBLIC_REGIONS,

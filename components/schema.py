@@ -6,8 +6,9 @@ config table and `Pulumi.yaml`'s declared defaults are checked against it by tes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 NAMESPACE = "arc-onboarding"
 
@@ -31,7 +32,7 @@ class Key:
     doc: str
     default: Any = None
     required: bool = False
-    fields: Mapping[str, "Key"] = field(default_factory=dict)
+    fields: Mapping[str, Key] = field(default_factory=dict)
     items: KeyType | None = None
     # Shown in the README when the default is computed rather than a literal.
     default_doc: str | None = None
@@ -102,9 +103,7 @@ GITOPS_FIELDS: dict[str, Key] = {
         "integer", "How often Flux fetches the repository and re-applies the path.", default=600
     ),
     "httpsUser": Key("string", "User name for an `https://` repository (with `httpsPassword`)."),
-    "httpsPassword": Key(
-        "string", "Password or token for `httpsUser`; set it with `--secret` (always kept secret)."
-    ),
+    "httpsPassword": Key("string", "Password or token for `httpsUser`; set it with `--secret` (always kept secret)."),
 }
 
 PRIVATE_LINK_FIELDS: dict[str, Key] = {
@@ -152,8 +151,7 @@ PREFLIGHT_FIELDS: dict[str, Key] = {
 SCHEMA: dict[str, Key] = {
     "clusterName": Key(
         "string",
-        "ARM name of the connected cluster: 1-63 letters, digits, `-`, `_`, "
-        "starting and ending alphanumeric.",
+        "ARM name of the connected cluster: 1-63 letters, digits, `-`, `_`, starting and ending alphanumeric.",
         required=True,
     ),
     "resourceGroup": Key(
@@ -186,20 +184,17 @@ SCHEMA: dict[str, Key] = {
     ),
     "distribution": Key(
         "string",
-        "Kubernetes distribution, one of the az CLI's values; `auto` detects it from the nodes "
-        "as the CLI does.",
+        "Kubernetes distribution, one of the az CLI's values; `auto` detects it from the nodes as the CLI does.",
         default="generic",
     ),
     "infrastructure": Key(
         "string",
-        "Infrastructure, one of the az CLI's values; `auto` detects it from the nodes as the CLI "
-        "does.",
+        "Infrastructure, one of the az CLI's values; `auto` detects it from the nodes as the CLI does.",
         default="generic",
     ),
     "cloud": Key(
         "string",
-        "`AzureCloud`, `AzureUSGovernment` or `AzureChinaCloud`; must agree with "
-        "`azure-native:environment`.",
+        "`AzureCloud`, `AzureUSGovernment` or `AzureChinaCloud`; must agree with `azure-native:environment`.",
         default="AzureCloud",
         stack_only=True,
     ),
@@ -259,9 +254,7 @@ def default_of(key: Key) -> Any:
     return key.default
 
 
-def iter_keys(
-    schema: Mapping[str, Key] = SCHEMA, prefix: str = ""
-) -> list[tuple[str, Key]]:
+def iter_keys(schema: Mapping[str, Key] = SCHEMA, prefix: str = "") -> list[tuple[str, Key]]:
     """Every leaf key with its dotted path, in declaration order."""
     out: list[tuple[str, Key]] = []
     for name, key in schema.items():
@@ -289,8 +282,10 @@ def config_table() -> str:
     """The README's configuration table, generated so the docs cannot drift from the schema."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for path, key in iter_keys():
-        kind = f"array of {key.items}s" if key.type == "array" else (
-            "object of strings" if key.type == "map" else key.type
+        kind = (
+            f"array of {key.items}s"
+            if key.type == "array"
+            else ("object of strings" if key.type == "map" else key.type)
         )
         rows.append(f"| `{path}` | {kind} | {_shown_default(key)} | {key.doc} |")
     return "\n".join(rows)

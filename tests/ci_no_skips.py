@@ -8,8 +8,8 @@ cluster and a subscription, which CI's offline job does not have, so its skip st
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from pathlib import Path
-from typing import Generator
 
 import pytest
 

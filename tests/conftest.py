@@ -122,10 +122,7 @@ class PlanResult:
         return json.loads(self.stdout)
 
     def resource(self, type_: str, name_suffix: str = "") -> dict[str, Any]:
-        found = [
-            r for r in self.document["resources"]
-            if r["type"] == type_ and r["name"].endswith(name_suffix)
-        ]
+        found = [r for r in self.document["resources"] if r["type"] == type_ and r["name"].endswith(name_suffix)]
         assert len(found) == 1, f"expected one {type_} *{name_suffix}, found {len(found)}"
         return found[0]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import pulumi
+import pytest
 from pulumi.runtime.sync_await import _sync_await
 
 from components.agent_values import agent_values, feature_values, proxy_values
@@ -62,7 +61,11 @@ def test_auto_upgrade_is_the_charts_string_true() -> None:
 
 @pytest.mark.parametrize(
     ("cloud", "environment"),
-    [("AzureCloud", "AZUREPUBLICCLOUD"), ("AzureUSGovernment", "AZUREUSGOVERNMENTCLOUD"), ("AzureChinaCloud", "AZURECHINACLOUD")],
+    [
+        ("AzureCloud", "AZUREPUBLICCLOUD"),
+        ("AzureUSGovernment", "AZUREUSGOVERNMENTCLOUD"),
+        ("AzureChinaCloud", "AZURECHINACLOUD"),
+    ],
 )
 def test_cloud_maps_to_azure_environment(cloud: str, environment: str) -> None:
     assert build(cloud=cloud)["global"]["azureEnvironment"] == environment
@@ -73,8 +76,17 @@ def test_cloud_maps_to_azure_environment(cloud: str, environment: str) -> None:
     [
         (ProxySettings(), {}),
         (
-            ProxySettings(http_proxy="http://p:3128", https_proxy="http://p:3128", no_proxy=("10.0.0.0/8", ".svc", "kubernetes.default.svc")),
-            {"httpProxy": "http://p:3128", "httpsProxy": "http://p:3128", "noProxy": "10.0.0.0/8,.svc,kubernetes.default.svc", "isProxyEnabled": True},
+            ProxySettings(
+                http_proxy="http://p:3128",
+                https_proxy="http://p:3128",
+                no_proxy=("10.0.0.0/8", ".svc", "kubernetes.default.svc"),
+            ),
+            {
+                "httpProxy": "http://p:3128",
+                "httpsProxy": "http://p:3128",
+                "noProxy": "10.0.0.0/8,.svc,kubernetes.default.svc",
+                "isProxyEnabled": True,
+            },
         ),
         # noProxy alone enables the proxy secret, as the CLI does.
         (ProxySettings(no_proxy=("localhost",)), {"noProxy": "localhost", "isProxyEnabled": True}),
@@ -100,7 +112,9 @@ def test_no_proxy_is_joined_without_cli_escaping() -> None:
 
 def test_every_key_exists_in_the_charts_values_yaml_with_its_type() -> None:
     chart = chart_value_types()
-    full = ProxySettings(http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA)
+    full = ProxySettings(
+        http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA
+    )
     features = FeatureSettings(custom_locations_oid=OID, azure_rbac=True, azure_rbac_skip_list=("a@b.c",))
     sent = leaves(build(full, auto_upgrade=True, features=features))
     assert {"systemDefaultValues.customLocations.oid", "systemDefaultValues.guard.skipAuthzCheck"} <= set(sent)
@@ -116,7 +130,9 @@ def test_every_key_exists_in_the_charts_values_yaml_with_its_type() -> None:
 
 def test_the_chart_facts_name_only_keys_the_program_sets() -> None:
     """The fixture lists what the program sets, no more: a key it stops sending leaves the list."""
-    full = ProxySettings(http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA)
+    full = ProxySettings(
+        http_proxy="http://p:1", https_proxy="http://p:1", no_proxy=("x",), ca_cert_file="c", ca_cert_pem=CA
+    )
     features = FeatureSettings(custom_locations_oid=OID, azure_rbac=True, azure_rbac_skip_list=("a@b.c",))
     assert set(chart_value_types()) == set(leaves(build(full, auto_upgrade=True, features=features)))
 
@@ -153,6 +169,8 @@ def test_feature_values_are_what_enable_features_sets(features: FeatureSettings,
 
 
 def test_secret_features_wrap_every_value() -> None:
-    values = feature_values(FeatureSettings(custom_locations_oid=OID, azure_rbac=True, azure_rbac_skip_list=("a",), secret=True))
+    values = feature_values(
+        FeatureSettings(custom_locations_oid=OID, azure_rbac=True, azure_rbac_skip_list=("a",), secret=True)
+    )
     for dotted, value in leaves(values).items():
         assert isinstance(value, pulumi.Output) and _sync_await(value.is_secret()), dotted

@@ -37,7 +37,7 @@ def expectation(path: Path) -> Expectation:
     for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
         if not line.startswith("# expect-"):
             continue
-        kind, _, value = line[len("# expect-"):].partition(": ")
+        kind, _, value = line[len("# expect-") :].partition(": ")
         if kind == "error":
             expected.errors.add(value)
         elif kind == "warning":
@@ -54,7 +54,7 @@ def expectation(path: Path) -> Expectation:
 def key_of(problem: str) -> str:
     """`arc-onboarding:proxy.noProxy[0]: is empty` -> `proxy.noProxy[0]`."""
     assert problem.startswith(PREFIX), problem
-    return problem[len(PREFIX):].split(": ", 1)[0]
+    return problem[len(PREFIX) :].split(": ", 1)[0]
 
 
 def check(expected: Expectation, code: int, stdout: str, stderr: str) -> None:
@@ -107,7 +107,11 @@ def test_in_a_real_process_no_traceback_reaches_the_terminal(name: str, tmp_path
     env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(KUBECONFIG)}
     done = subprocess.run(
         [sys.executable, "-m", "components.plan", "--config-file", str(path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     check(expectation(path), done.returncode, done.stdout if done.returncode else "", done.stderr)
     if done.returncode == 0:

@@ -17,7 +17,9 @@ from components.settings import INFRASTRUCTURES
 from tests.conftest import FIXTURES
 
 
-def node(labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None, provider: str | None = None) -> dict[str, Any]:
+def node(
+    labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None, provider: str | None = None
+) -> dict[str, Any]:
     spec = {"providerID": provider} if provider is not None else {}
     return {"metadata": {"name": "n", "labels": labels or {}, "annotations": annotations or {}}, "spec": spec}
 
@@ -128,7 +130,10 @@ def test_infrastructure_from_the_first_nodes_provider_scheme(provider: str | Non
 
 def test_infrastructure_looks_at_the_first_node_only() -> None:
     assert detect_infrastructure([node(), node(provider="aws:///x")], INFRASTRUCTURES) == "None"
-    assert detect_infrastructure([node(provider="openstack:///x"), node(provider="aws:///x")], INFRASTRUCTURES) == "openstack"
+    assert (
+        detect_infrastructure([node(provider="openstack:///x"), node(provider="aws:///x")], INFRASTRUCTURES)
+        == "openstack"
+    )
     assert detect_infrastructure([], INFRASTRUCTURES) == "generic"
 
 
@@ -185,19 +190,33 @@ def test_read_nodes_runs_kubectl_with_the_kubeconfig_and_context(tmp_path: Path)
     text = read_nodes("/k/config", "kind-arc-dev", env)
     assert json.loads(text)["items"][0]["metadata"]["name"] == "arc-dev-control-plane"
     assert (tmp_path / "argv").read_text().splitlines() == [
-        "get", "nodes", "-o", "json", "--request-timeout=20s", "--kubeconfig", "/k/config", "--context", "kind-arc-dev",
+        "get",
+        "nodes",
+        "-o",
+        "json",
+        "--request-timeout=20s",
+        "--kubeconfig",
+        "/k/config",
+        "--context",
+        "kind-arc-dev",
     ]
 
 
 def test_read_nodes_in_cluster_passes_neither(tmp_path: Path) -> None:
-    env = fake_kubectl(tmp_path, 'echo \'{"items": []}\'')
+    env = fake_kubectl(tmp_path, "echo '{\"items\": []}'")
     assert read_nodes(None, None, env) == '{"items": []}\n'
     assert (tmp_path / "argv").read_text().splitlines() == ["get", "nodes", "-o", "json", "--request-timeout=20s"]
 
 
 def test_read_nodes_failure_gives_kubectls_last_line(tmp_path: Path) -> None:
-    env = fake_kubectl(tmp_path, 'echo "E0101 memcache.go" >&2; echo "Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused" >&2; exit 1')
-    with pytest.raises(NodesError, match=r"^kubectl get nodes failed \(Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused\)$"):
+    env = fake_kubectl(
+        tmp_path,
+        'echo "E0101 memcache.go" >&2; echo "Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused" >&2; exit 1',
+    )
+    with pytest.raises(
+        NodesError,
+        match=r"^kubectl get nodes failed \(Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused\)$",
+    ):
         read_nodes("/k/config", "ctx", env)
 
 
@@ -216,4 +235,3 @@ def test_read_nodes_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(detection.subprocess, "run", hang)
     with pytest.raises(NodesError, match="did not answer within 30s"):
         read_nodes("/k/config", "ctx", env)
-

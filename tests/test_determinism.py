@@ -44,7 +44,11 @@ def plan_in_a_process(stack_file: Path, hash_seed: str, home: Path) -> dict[str,
     env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(KUBECONFIG), "PYTHONHASHSEED": hash_seed}
     done = subprocess.run(
         [sys.executable, "-m", "components.plan", "--config-file", str(stack_file), "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -90,7 +94,12 @@ def test_order_of_fleet_items_changes_no_name_urn_or_input(plan) -> None:
 
 def test_tag_order_does_not_matter(plan) -> None:
     tags = {f"tag{i}": str(i) for i in range(12)}
-    config = {"clusterName": "arc-test", "resourceGroup": "arc-test-rg", "location": "eastus", "kubeContext": "kind-arc-dev"}
+    config = {
+        "clusterName": "arc-test",
+        "resourceGroup": "arc-test-rg",
+        "location": "eastus",
+        "kubeContext": "kind-arc-dev",
+    }
     forwards = plan({**config, "tags": tags}, "--json").stdout
     backwards = plan({**reversed_mappings(config), "tags": reversed_mappings(tags)}, "--json").stdout
     assert forwards == backwards

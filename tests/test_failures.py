@@ -57,7 +57,10 @@ class TestFileReads:
         kubeconfig = tmp_path / "config"
         kubeconfig.write_text(f"users: [\n  {{token: {FIXTURE_CREDENTIALS[0]}}}: ]\n")
         line = one_line(plan({**BASE_CONFIG, "kubeconfig": str(kubeconfig)}), 2)
-        assert line.startswith(f"arc-onboarding:kubeconfig: {kubeconfig} is not a kubeconfig (") and " at line 2); " in line
+        assert (
+            line.startswith(f"arc-onboarding:kubeconfig: {kubeconfig} is not a kubeconfig (")
+            and " at line 2); " in line
+        )
         assert line.endswith(NEXT_STEP)
 
     @pytest.mark.parametrize(
@@ -142,7 +145,10 @@ class TestProgramFailures:
 
         monkeypatch.setattr("components.arc_cluster.agent_public_key", unguarded)
         line = one_line(plan(BASE_CONFIG, "--json"), 1)
-        assert line == "error: azure-native:kubernetes:ConnectedCluster arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
+        assert (
+            line
+            == "error: azure-native:kubernetes:ConnectedCluster arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
+        )
 
     def test_invoke_failure_names_the_invoke_and_what_to_check(self, plan, monkeypatch) -> None:
         def fail(self: PlanMocks, args: Any) -> tuple[dict, list]:
@@ -181,7 +187,11 @@ def test_in_a_real_process_a_failed_invoke_prints_one_line(tmp_path: Path) -> No
     env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(KUBECONFIG)}
     done = subprocess.run(
         [sys.executable, "-c", INJECT, "--stack", "dev"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == INVOKE_FAILURE.format(reason="token expired") + "\n"

@@ -26,7 +26,13 @@ GROUP_GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
 
 
 def registrations(result) -> list[dict]:
-    return [r for r in result.document["resources"] if r["type"] == "command:local:Command" and r["name"].startswith("register-")]
+    return [
+        r
+        for r in result.document["resources"]
+        if r["type"] == "command:local:Command" and r["name"].startswith("register-")
+    ]
+
+
 SCOPE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-net-rg"
     "/providers/Microsoft.HybridCompute/privateLinkScopes/arc-pls"
@@ -159,7 +165,14 @@ class TestFeatures:
         }
         assert commands[REGISTER_EXT]["dependencies"] == [] and commands[REGISTER_EXT]["parent"] is None
         assert result.resource(CLUSTER_TYPE)["dependencies"] == sorted(
-            [GROUP, GROUP_GUARD, f"{CHILD}{KEY_TYPE}::arc-test-rg/arc-test-key", REGISTER_K8S, REGISTER_CFG, REGISTER_EXT]
+            [
+                GROUP,
+                GROUP_GUARD,
+                f"{CHILD}{KEY_TYPE}::arc-test-rg/arc-test-key",
+                REGISTER_K8S,
+                REGISTER_CFG,
+                REGISTER_EXT,
+            ]
         )
 
     def test_no_extended_location_registration_without_custom_locations(self, plan) -> None:
@@ -168,7 +181,9 @@ class TestFeatures:
         assert urns == {REGISTER_K8S, REGISTER_CFG}
 
     def test_no_registrations_at_all_when_disabled(self, plan) -> None:
-        result = ok(plan({**BASE_CONFIG, "registerProviders": False, "features": {"customLocationsOid": OID}}, "--json"))
+        result = ok(
+            plan({**BASE_CONFIG, "registerProviders": False, "features": {"customLocationsOid": OID}}, "--json")
+        )
         assert not registrations(result)
 
     def test_azure_rbac_values(self, plan) -> None:
@@ -198,10 +213,22 @@ class TestFeatures:
         ("features", "key", "message"),
         [
             ({"customLocationsOid": "not-a-guid"}, "features.customLocationsOid", "must be an object id (a GUID)"),
-            ({"clusterConnect": False, "customLocationsOid": OID}, "features.customLocationsOid", "custom locations need cluster-connect"),
-            ({"azureRbacSkipList": ["alice@contoso.com"]}, "features.azureRbacSkipList", "only applies with features.azureRbac: true"),
+            (
+                {"clusterConnect": False, "customLocationsOid": OID},
+                "features.customLocationsOid",
+                "custom locations need cluster-connect",
+            ),
+            (
+                {"azureRbacSkipList": ["alice@contoso.com"]},
+                "features.azureRbacSkipList",
+                "only applies with features.azureRbac: true",
+            ),
             ({"azureRbac": True, "azureRbacSkipList": ["a,b"]}, "features.azureRbacSkipList[0]", "must be one user"),
-            ({"azureRbac": True, "azureRbacSkipList": ["ok", " "]}, "features.azureRbacSkipList[1]", "must be one user"),
+            (
+                {"azureRbac": True, "azureRbacSkipList": ["ok", " "]},
+                "features.azureRbacSkipList[1]",
+                "must be one user",
+            ),
             ({"azureRbac": "yes"}, "features.azureRbac", "must be true or false"),
             ({"clusterconnect": True}, "features.clusterconnect", "unknown key (did you mean `clusterConnect`?)"),
         ],
@@ -217,7 +244,11 @@ class TestFeatures:
             "clusters": [
                 {"clusterName": "c1", "kubeContext": "kind-arc-dev", "features": {"customLocationsOid": OID}},
                 {"clusterName": "c2", "kubeContext": "kind-other", "features": {"customLocationsOid": OID}},
-                {"clusterName": "c3", "kubeconfig": "tests/fixtures/kubeconfig-edge", "privateLink": {"scopeResourceId": SCOPE}},
+                {
+                    "clusterName": "c3",
+                    "kubeconfig": "tests/fixtures/kubeconfig-edge",
+                    "privateLink": {"scopeResourceId": SCOPE},
+                },
             ],
         }
         result = ok(plan(config, "--json"))
@@ -253,9 +284,13 @@ class TestFeatures:
 def agent_key() -> tuple[str, str]:
     """An RSA key as the CLI stores it (PKCS#1 PEM, no trailing newline) and its PKCS#1 public half."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode().strip()
+    pem = (
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+        .decode()
+        .strip()
+    )
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
     return pem, base64.b64encode(der).decode()
 
@@ -297,14 +332,20 @@ class TestAdoption:
         pem, public = agent_key
         # `az` prints it on one line; a wrapped copy is the same key.
         wrapped = "\n".join(public[i : i + 64] for i in range(0, len(public), 64))
-        inputs = cluster_inputs(plan({**BASE_CONFIG, "agents": {"privateKey": pem, "publicKeyCertificate": wrapped}}, "--json"))
+        inputs = cluster_inputs(
+            plan({**BASE_CONFIG, "agents": {"privateKey": pem, "publicKeyCertificate": wrapped}}, "--json")
+        )
         assert inputs["agentPublicKeyCertificate"] == public
 
     def test_mismatch_is_a_config_error(self, plan, agent_key) -> None:
         pem, _ = agent_key
         other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
-        other_b64 = base64.b64encode(other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)).decode()
-        lines = invalid(plan({**BASE_CONFIG, "agents": {"privateKey": pem, "publicKeyCertificate": other_b64}}, "--json"))
+        other_b64 = base64.b64encode(
+            other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+        ).decode()
+        lines = invalid(
+            plan({**BASE_CONFIG, "agents": {"privateKey": pem, "publicKeyCertificate": other_b64}}, "--json")
+        )
         assert lines == [
             "arc-onboarding:agents.publicKeyCertificate: does not match agents.privateKey: the key is not the one "
             "this connected cluster was onboarded with (check both come from the same cluster)"
@@ -313,7 +354,9 @@ class TestAdoption:
     def test_secure_key_with_public_key_plans_that_public_key(self, plan, agent_key) -> None:
         _, public = agent_key
         result = ok(plan(None, "--json", raw=adopted_raw("AAAB==", public)))
-        assert result.document["warnings"] == ["arc-onboarding:agents.privateKey: secure value not decrypted offline, so not validated"]
+        assert result.document["warnings"] == [
+            "arc-onboarding:agents.privateKey: secure value not decrypted offline, so not validated"
+        ]
         assert cluster_inputs(result)["agentPublicKeyCertificate"] == public
         assert not [r for r in result.document["resources"] if r["type"] == KEY_TYPE]
         release = result.resource(RELEASE_TYPE)["inputs"]
@@ -321,7 +364,9 @@ class TestAdoption:
         assert release["version"] == "[secret]"  # `agents` is one secret key: all of it stays secret
 
     def test_secure_key_alone_leaves_the_public_key_unknown_offline(self, plan) -> None:
-        assert cluster_inputs(plan(None, "--json", raw=adopted_raw("AAAB==")))["agentPublicKeyCertificate"] == "[unknown]"
+        assert (
+            cluster_inputs(plan(None, "--json", raw=adopted_raw("AAAB==")))["agentPublicKeyCertificate"] == "[unknown]"
+        )
 
     def test_public_key_alone_is_refused(self, plan, agent_key) -> None:
         _, public = agent_key
@@ -333,15 +378,21 @@ class TestAdoption:
     @pytest.mark.parametrize("public", ["not base64!", base64.b64encode(b"\x30\x03\x02\x01\x01").decode(), "MIIB"])
     def test_public_key_must_be_pkcs1(self, plan, agent_key, public: str) -> None:
         pem, _ = agent_key
-        (line,) = invalid(plan({**BASE_CONFIG, "agents": {"privateKey": pem, "publicKeyCertificate": public}}, "--json"))
+        (line,) = invalid(
+            plan({**BASE_CONFIG, "agents": {"privateKey": pem, "publicKeyCertificate": public}}, "--json")
+        )
         assert line.startswith("arc-onboarding:agents.publicKeyCertificate: must be the base64 PKCS#1 public key")
 
     def test_bad_private_keys_are_refused_without_echo(self, plan, agent_key) -> None:
         pem, _ = agent_key
         key = serialization.load_pem_private_key(pem.encode(), password=None)
-        pkcs8 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+        pkcs8 = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
         encrypted = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.BestAvailableEncryption(b"pw")
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.BestAvailableEncryption(b"pw"),
         ).decode()
         body = pem.splitlines()
         corrupted = "\n".join([body[0], body[1][:-4] + "AAAA", *body[2:]])
@@ -350,7 +401,10 @@ class TestAdoption:
             "ec": ((FIXTURES / "private-key.pem").read_text(), "not a PEM RSA PRIVATE KEY"),
             "encrypted": (encrypted, "an encrypted key"),
             "corrupted": (corrupted, "not a readable RSA private key"),
-            "public": (key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1).decode(), "not a PEM RSA PRIVATE KEY"),
+            "public": (
+                key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1).decode(),
+                "not a PEM RSA PRIVATE KEY",
+            ),
             "text": ("hunter2", "not a PEM RSA PRIVATE KEY"),
         }
         for name, (value, reason) in cases.items():
@@ -369,11 +423,13 @@ def fake_kubectl(tmp_path: Path, by_context: dict[str, Path | None]) -> str:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     cases = "".join(
-        f'    {context}) cat "{path}" ;;\n' if path else f"    {context}) echo 'Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused' >&2; exit 1 ;;\n"
+        f'    {context}) cat "{path}" ;;\n'
+        if path
+        else f"    {context}) echo 'Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused' >&2; exit 1 ;;\n"
         for context, path in by_context.items()
     )
     script = (
-        "#!/bin/sh\ncontext=\nwhile [ $# -gt 0 ]; do [ \"$1\" = --context ] && context=$2; shift; done\n"
+        '#!/bin/sh\ncontext=\nwhile [ $# -gt 0 ]; do [ "$1" = --context ] && context=$2; shift; done\n'
         f'case "$context" in\n{cases}    *) echo "unexpected context $context" >&2; exit 3 ;;\nesac\n'
     )
     kubectl = bin_dir / "kubectl"
@@ -413,12 +469,16 @@ class TestDetection:
         assert (inputs["distribution"], inputs["infrastructure"]) == ("generic", "generic")
 
     def test_missing_nodes_file(self, plan) -> None:
-        result = plan({**BASE_CONFIG, "distribution": "auto"}, "--nodes-file", "tests/fixtures/nodes/nope.json", "--json")
+        result = plan(
+            {**BASE_CONFIG, "distribution": "auto"}, "--nodes-file", "tests/fixtures/nodes/nope.json", "--json"
+        )
         assert result.code == 2 and result.stdout == ""
         assert result.stderr == "error: --nodes-file tests/fixtures/nodes/nope.json: no such file\n"
 
     def test_nodes_file_that_is_not_a_node_list(self, plan) -> None:
-        lines = invalid(plan({**BASE_CONFIG, "distribution": "auto"}, "--nodes-file", str(NODES / "not-a-list.json"), "--json"))
+        lines = invalid(
+            plan({**BASE_CONFIG, "distribution": "auto"}, "--nodes-file", str(NODES / "not-a-list.json"), "--json")
+        )
         assert lines == [
             "arc-onboarding:distribution: auto: has no `items` list of nodes (expected the output of `kubectl get nodes -o json`)"
         ]
@@ -438,11 +498,17 @@ class TestDetection:
 
     def test_missing_kubeconfig_cannot_detect(self, plan, monkeypatch) -> None:
         monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
-        lines = invalid(plan({k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"} | {"distribution": "auto"}, "--json"))
-        assert lines == ["arc-onboarding:distribution: auto: needs the cluster, but the kubeconfig /nonexistent/kubeconfig does not exist here"]
+        lines = invalid(
+            plan({k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"} | {"distribution": "auto"}, "--json")
+        )
+        assert lines == [
+            "arc-onboarding:distribution: auto: needs the cluster, but the kubeconfig /nonexistent/kubeconfig does not exist here"
+        ]
 
     def test_fleet_detects_per_cluster_through_each_context(self, plan, monkeypatch, tmp_path) -> None:
-        monkeypatch.setenv("PATH", fake_kubectl(tmp_path, {"kind-arc-dev": NODES / "kind.json", "kind-other": NODES / "aks.json"}))
+        monkeypatch.setenv(
+            "PATH", fake_kubectl(tmp_path, {"kind-arc-dev": NODES / "kind.json", "kind-other": NODES / "aks.json"})
+        )
         config = {
             "location": "westeurope",
             "resourceGroup": "rg-a",
@@ -452,7 +518,12 @@ class TestDetection:
                 {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
                 {"clusterName": "c2", "kubeContext": "kind-other"},
                 # Set explicitly: no detection, so its context (edge-1) is never asked.
-                {"clusterName": "c3", "kubeconfig": "tests/fixtures/kubeconfig-edge", "distribution": "k3s", "infrastructure": "generic"},
+                {
+                    "clusterName": "c3",
+                    "kubeconfig": "tests/fixtures/kubeconfig-edge",
+                    "distribution": "k3s",
+                    "infrastructure": "generic",
+                },
             ],
         }
         result = ok(plan(config, "--json"))
@@ -460,7 +531,11 @@ class TestDetection:
             r["name"]: (r["inputs"]["distribution"], r["inputs"]["infrastructure"])
             for r in result.document["resources"] if r["type"] == CLUSTER_TYPE
         }  # fmt: skip
-        assert detected == {"rg-a/c1-cluster": ("kind", "kind"), "rg-a/c2-cluster": ("aks", "azure"), "rg-a/c3-cluster": ("k3s", "generic")}
+        assert detected == {
+            "rg-a/c1-cluster": ("kind", "kind"),
+            "rg-a/c2-cluster": ("aks", "azure"),
+            "rg-a/c3-cluster": ("k3s", "generic"),
+        }
 
     def test_fleet_unreachable_item_is_named(self, plan, monkeypatch, tmp_path) -> None:
         monkeypatch.setenv("PATH", fake_kubectl(tmp_path, {"kind-arc-dev": NODES / "kind.json", "kind-other": None}))
@@ -483,7 +558,12 @@ class TestClouds:
         ("cloud", "environment", "location", "endpoint"),
         [
             ("AzureCloud", "public", "westeurope", "https://westeurope.dp.kubernetesconfiguration.azure.com"),
-            ("AzureUSGovernment", "usgovernment", "usgovvirginia", "https://usgovvirginia.dp.kubernetesconfiguration.azure.us"),
+            (
+                "AzureUSGovernment",
+                "usgovernment",
+                "usgovvirginia",
+                "https://usgovvirginia.dp.kubernetesconfiguration.azure.us",
+            ),
             ("AzureChinaCloud", "china", "chinanorth3", "https://chinanorth3.dp.kubernetesconfiguration.azure.cn"),
         ],
     )
@@ -500,7 +580,12 @@ class TestClouds:
         assert result.document["warnings"] == expected
 
     def test_mismatch_names_both(self, plan) -> None:
-        config = {**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinanorth3", "azure-native:environment": "public"}
+        config = {
+            **BASE_CONFIG,
+            "cloud": "AzureChinaCloud",
+            "location": "chinanorth3",
+            "azure-native:environment": "public",
+        }
         assert invalid(plan(config, "--json")) == [
             "arc-onboarding:cloud: is AzureChinaCloud but azure-native:environment is 'public'; "
             "set azure-native:environment to 'china' or change cloud"

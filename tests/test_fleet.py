@@ -19,7 +19,13 @@ FLEET_DEFAULTS: dict[str, Any] = {
 ITEMS: list[dict[str, Any]] = [
     {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
     {"clusterName": "c2", "kubeContext": "kind-other", "agents": {"autoUpgrade": True}},
-    {"clusterName": "c3", "kubeconfig": "tests/fixtures/kubeconfig-edge", "resourceGroup": "rg-b", "location": "northeurope", "proxy": {"noProxy": ["10.0.0.0/8"]}},
+    {
+        "clusterName": "c3",
+        "kubeconfig": "tests/fixtures/kubeconfig-edge",
+        "resourceGroup": "rg-b",
+        "location": "northeurope",
+        "proxy": {"noProxy": ["10.0.0.0/8"]},
+    },
 ]
 
 
@@ -83,18 +89,33 @@ def test_items_merge_defaults(plan) -> None:
     assert c3["inputs"]["values"]["global"]["noProxy"] == "10.0.0.0/8"
     assert c3["inputs"]["values"]["global"]["httpsProxy"] == "http://proxy.corp:3128"
     assert c1["inputs"]["values"]["global"]["noProxy"] == ".svc"
-    clusters = {r["name"]: r["inputs"] for r in result.document["resources"] if r["type"] == "azure-native:kubernetes:ConnectedCluster"}
+    clusters = {
+        r["name"]: r["inputs"]
+        for r in result.document["resources"]
+        if r["type"] == "azure-native:kubernetes:ConnectedCluster"
+    }
     assert clusters["rg-b/c3-cluster"]["location"] == "northeurope"
     assert clusters["rg-a/c1-cluster"]["location"] == "westeurope"
 
 
 def test_one_registration_set_and_one_group_per_name(plan) -> None:
-    items = [*ITEMS, {"clusterName": "c4", "resourceGroup": "RG-A", "kubeContext": "edge-2", "kubeconfig": "tests/fixtures/kubeconfig-edge"}]
+    items = [
+        *ITEMS,
+        {
+            "clusterName": "c4",
+            "resourceGroup": "RG-A",
+            "kubeContext": "edge-2",
+            "kubeconfig": "tests/fixtures/kubeconfig-edge",
+        },
+    ]
     result = plan(fleet(items), "--json")
     assert result.code == 0, result.stderr
     types = collections.Counter(r["type"] for r in result.document["resources"])
     commands = sorted(r["name"] for r in result.document["resources"] if r["type"] == "command:local:Command")
-    assert [c for c in commands if c.startswith("register-")] == ["register-microsoft.kubernetes", "register-microsoft.kubernetesconfiguration"]
+    assert [c for c in commands if c.startswith("register-")] == [
+        "register-microsoft.kubernetes",
+        "register-microsoft.kubernetesconfiguration",
+    ]
     assert [c for c in commands if c.endswith("-delete-guard")] == ["rg-a-delete-guard", "rg-b-delete-guard"]
     assert types["azure-native:resources:ResourceGroup"] == 2
 
@@ -126,17 +147,57 @@ def problems(plan, config: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({**fleet(), "clusterName": "x"}, "arc-onboarding:clusters: set either clusters (a fleet) or clusterName (one cluster), not both"),
+        (
+            {**fleet(), "clusterName": "x"},
+            "arc-onboarding:clusters: set either clusters (a fleet) or clusterName (one cluster), not both",
+        ),
         ({k: v for k, v in fleet().items() if k != "location"}, "arc-onboarding:location: is required in a fleet"),
         (fleet([]), "arc-onboarding:clusters: must list at least one cluster"),
-        (fleet([*ITEMS, {"clusterName": "C1", "kubeContext": "kind-arc-dev", "kubeconfig": "tests/fixtures/kubeconfig"}]), "arc-onboarding:clusters[3].clusterName: 'C1' is already in group 'rg-a' (clusters[0])"),
-        (fleet([*ITEMS, {"clusterName": "c9", "kubeContext": "kind-arc-dev"}]), "arc-onboarding:clusters[3].kubeContext: same kubeconfig file and context as clusters[0]"),
-        (fleet([*ITEMS, {"clusterName": "c9", "resourceGroup": "rg-b", "createResourceGroup": False, "kubeContext": "kind-other", "kubeconfig": "tests/fixtures/kubeconfig"}]), "arc-onboarding:clusters[3].createResourceGroup: group 'rg-b' is created by one item and adopted by another"),
-        (fleet([ITEMS[0], {**ITEMS[1], "clustername": "x"}]), "arc-onboarding:clusters[1].clustername: unknown key (did you mean `clusterName`?)"),
-        (fleet([ITEMS[0], {**ITEMS[1], "cloud": "AzureCloud"}]), "arc-onboarding:clusters[1].cloud: unknown key (a stack-wide key: set it at the top level)"),
+        (
+            fleet(
+                [
+                    *ITEMS,
+                    {"clusterName": "C1", "kubeContext": "kind-arc-dev", "kubeconfig": "tests/fixtures/kubeconfig"},
+                ]
+            ),
+            "arc-onboarding:clusters[3].clusterName: 'C1' is already in group 'rg-a' (clusters[0])",
+        ),
+        (
+            fleet([*ITEMS, {"clusterName": "c9", "kubeContext": "kind-arc-dev"}]),
+            "arc-onboarding:clusters[3].kubeContext: same kubeconfig file and context as clusters[0]",
+        ),
+        (
+            fleet(
+                [
+                    *ITEMS,
+                    {
+                        "clusterName": "c9",
+                        "resourceGroup": "rg-b",
+                        "createResourceGroup": False,
+                        "kubeContext": "kind-other",
+                        "kubeconfig": "tests/fixtures/kubeconfig",
+                    },
+                ]
+            ),
+            "arc-onboarding:clusters[3].createResourceGroup: group 'rg-b' is created by one item and adopted by another",
+        ),
+        (
+            fleet([ITEMS[0], {**ITEMS[1], "clustername": "x"}]),
+            "arc-onboarding:clusters[1].clustername: unknown key (did you mean `clusterName`?)",
+        ),
+        (
+            fleet([ITEMS[0], {**ITEMS[1], "cloud": "AzureCloud"}]),
+            "arc-onboarding:clusters[1].cloud: unknown key (a stack-wide key: set it at the top level)",
+        ),
         (fleet([ITEMS[0], {"kubeContext": "kind-other"}]), "arc-onboarding:clusters[1].clusterName: is required"),
-        (fleet([ITEMS[0], {**ITEMS[1], "clusterName": "bad name"}]), "arc-onboarding:clusters[1].clusterName: must be 1-63"),
-        (fleet([ITEMS[0], {**ITEMS[1], "proxy": {"noProxy": ["10.0.0.0/33"]}}]), "arc-onboarding:clusters[1].proxy.noProxy[0]: '10.0.0.0/33' is not a valid CIDR"),
+        (
+            fleet([ITEMS[0], {**ITEMS[1], "clusterName": "bad name"}]),
+            "arc-onboarding:clusters[1].clusterName: must be 1-63",
+        ),
+        (
+            fleet([ITEMS[0], {**ITEMS[1], "proxy": {"noProxy": ["10.0.0.0/33"]}}]),
+            "arc-onboarding:clusters[1].proxy.noProxy[0]: '10.0.0.0/33' is not a valid CIDR",
+        ),
         (fleet([ITEMS[0], "not-an-object"]), "arc-onboarding:clusters[1]: must be a mapping, not a string"),
     ],
 )
@@ -146,7 +207,9 @@ def test_fleet_errors_name_the_item(plan, config: dict[str, Any], expected: str)
 
 def test_a_bad_default_is_reported_once_at_its_own_key(plan) -> None:
     found = problems(plan, fleet(proxy={"httpsProxy": "ftp://proxy:21"}))
-    assert [p for p in found if "httpsProxy" in p] == ["arc-onboarding:proxy.httpsProxy: must start with http:// or https://"]
+    assert [p for p in found if "httpsProxy" in p] == [
+        "arc-onboarding:proxy.httpsProxy: must start with http:// or https://"
+    ]
 
 
 def test_secret_default_object_stays_secret_when_an_item_overrides_part_of_it(plan) -> None:

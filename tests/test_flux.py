@@ -21,7 +21,9 @@ GITOPS = f"{CHILD}arc-onboarding:index:ArcGitOps::arc-test-rg/arc-test-gitops"
 GITOPS_CHILD = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$arc-onboarding:index:ArcGitOps$"
 VERIFY = f"{PROJECT}arc-onboarding:index:ArcConnectedCluster$command:local:Command::arc-test-rg/arc-test-verify"
 EXTENSION = f"{GITOPS_CHILD}azure-native:kubernetesconfiguration:Extension::arc-test-rg/arc-test-gitops-flux"
-CONFIGURATION = f"{GITOPS_CHILD}azure-native:kubernetesconfiguration:FluxConfiguration::arc-test-rg/arc-test-gitops-config"
+CONFIGURATION = (
+    f"{GITOPS_CHILD}azure-native:kubernetesconfiguration:FluxConfiguration::arc-test-rg/arc-test-gitops-config"
+)
 FLUX_TYPES = {
     "arc-onboarding:index:ArcGitOps",
     "azure-native:kubernetesconfiguration:Extension",
@@ -45,7 +47,12 @@ def configuration_inputs(
     url: Any = REPO, branch: Any = "main", path: Any = "./", interval: Any = 600, user: Any = None, key: bool = False
 ) -> dict[str, Any]:
     """The FluxConfiguration's inputs; timeouts, force, wait and suspend are the SDK's defaults."""
-    repository = {"repositoryRef": {"branch": branch}, "syncIntervalInSeconds": interval, "timeoutInSeconds": 600, "url": url}
+    repository = {
+        "repositoryRef": {"branch": branch},
+        "syncIntervalInSeconds": interval,
+        "timeoutInSeconds": 600,
+        "url": url,
+    }
     return {
         "clusterName": "arc-test",
         "clusterResourceName": "connectedClusters",
@@ -55,8 +62,12 @@ def configuration_inputs(
         "gitRepository": {**repository, **({"httpsUser": user} if user is not None else {})},
         "kustomizations": {
             "kustomization-1": {
-                "force": False, "path": path, "prune": True, "syncIntervalInSeconds": interval,
-                "timeoutInSeconds": 600, "wait": True,
+                "force": False,
+                "path": path,
+                "prune": True,
+                "syncIntervalInSeconds": interval,
+                "timeoutInSeconds": 600,
+                "wait": True,
             },
         },  # fmt: skip
         "namespace": "cluster-config",
@@ -230,8 +241,7 @@ def test_options_and_ssh_url_flow_as_given(plan) -> None:
 
 def test_gitops_set_as_secret_keeps_every_value_secret(plan) -> None:
     raw = (
-        BASE_STACK_YAML +
-        "  arc-onboarding:gitops:\n"
+        BASE_STACK_YAML + "  arc-onboarding:gitops:\n"
         f"    url: {REPO}\n"
         "    httpsUser: fluxbot\n"
         "    httpsPassword:\n"
@@ -243,7 +253,9 @@ def test_gitops_set_as_secret_keeps_every_value_secret(plan) -> None:
         "arc-onboarding:gitops.httpsPassword: secure value not decrypted offline, so not validated"
     ]
     secret = "[secret]"
-    assert by_urn(result)[CONFIGURATION]["inputs"] == configuration_inputs(secret, secret, secret, secret, secret, key=True)
+    assert by_urn(result)[CONFIGURATION]["inputs"] == configuration_inputs(
+        secret, secret, secret, secret, secret, key=True
+    )
     assert by_urn(result)[EXTENSION]["inputs"] == EXTENSION_INPUTS
 
 

@@ -7,8 +7,9 @@ import copy
 import importlib.util
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import pytest
@@ -118,7 +119,7 @@ def kubernetes_to_jsonschema(node: Any) -> Any:
 CEL_NAME_LENGTH = re.compile(r"^size\(self\.metadata\.name\) <= (\d+)$")
 
 
-def _list_map_keys(validator, keys, instance, schema):  # noqa: ANN001
+def _list_map_keys(validator, keys, instance, schema):
     if schema.get("x-kubernetes-list-type") != "map" or not isinstance(instance, list):
         return
     seen = set()
@@ -129,7 +130,7 @@ def _list_map_keys(validator, keys, instance, schema):  # noqa: ANN001
         seen.add(key)
 
 
-def _cel_rules(validator, rules, instance, schema):  # noqa: ANN001
+def _cel_rules(validator, rules, instance, schema):
     for rule in rules:
         match = CEL_NAME_LENGTH.match(rule["rule"])
         if match is None:
@@ -155,10 +156,7 @@ def stack_validator() -> jsonschema.protocols.Validator:
 
 
 def errors_of(validator: jsonschema.protocols.Validator, doc: dict[str, Any]) -> list[str]:
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-        for e in validator.iter_errors(doc)
-    ]
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(doc)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +239,9 @@ def bindings(path: Path, service_account: str, namespace: str) -> set[str]:
         assert doc["roleRef"]["kind"] == "ClusterRole"
         for subject in doc["subjects"]:
             if (subject["kind"], subject["name"], subject.get("namespace")) == (
-                "ServiceAccount", service_account, namespace,
+                "ServiceAccount",
+                service_account,
+                namespace,
             ):
                 roles.add(doc["roleRef"]["name"])
     return roles
@@ -437,7 +437,7 @@ def test_deploy_plans_pull_requests_offline_previews_on_approval_and_updates_mai
         assert run["with"]["stack-name"].endswith(f"/{STACK_NAME}")
         assert run["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
         order = steps(job)
-        between = order[order.index(install):order.index(run)]
+        between = order[order.index(install) : order.index(run)]
         assert any(s.get("run") == "pulumi install" for s in between)
         # Pulumi.yaml's toolchain is uv: the pinned, hash-checked uv is on PATH before Pulumi runs.
         (uv,) = [s for s in order if "tools/uv.txt" in s.get("run", "")]
@@ -520,7 +520,14 @@ def actionlint(*args: str) -> subprocess.CompletedProcess[str]:
     # same result on every machine, whatever is on PATH.
     from tests.test_shellcheck import shellcheck_binary
 
-    command = [str(actionlint_binary()), "-no-color", "-oneline", f"-shellcheck={shellcheck_binary()}", "-pyflakes=", *args]
+    command = [
+        str(actionlint_binary()),
+        "-no-color",
+        "-oneline",
+        f"-shellcheck={shellcheck_binary()}",
+        "-pyflakes=",
+        *args,
+    ]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 

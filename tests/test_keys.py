@@ -13,9 +13,11 @@ from components.keys import KeyFormatError, pkcs1_public_key_b64, pkcs1_public_k
 
 
 def _pkix(key: rsa.RSAPrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def _pkcs1_b64(key: rsa.RSAPrivateKey) -> str:
@@ -59,9 +61,11 @@ def test_converted_key_loads_as_pkcs1(key_4096: rsa.RSAPrivateKey) -> None:
 
 def test_ec_key_is_refused() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     with pytest.raises(KeyFormatError, match="not an RSA public key"):
         pkcs1_public_key_b64(pem)
 
@@ -82,9 +86,13 @@ def test_malformed_input_raises_key_format_error(pem: str) -> None:
 
 def _pkcs1_private_pem(key: rsa.RSAPrivateKey) -> str:
     """As the CLI writes it to the agents' secret: PKCS#1, no trailing newline."""
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode().strip()
+    return (
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+        .decode()
+        .strip()
+    )
 
 
 def test_public_half_of_an_adopted_key_matches_the_stdlib_conversion(key_4096: rsa.RSAPrivateKey) -> None:
@@ -102,9 +110,24 @@ def test_adopted_key_with_crlf_and_trailing_newline(key_4096: rsa.RSAPrivateKey)
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda k: k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(), "not a PEM RSA PRIVATE KEY"),
-        (lambda k: k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.BestAvailableEncryption(b"pw")).decode(), "an encrypted key"),
-        (lambda k: "-----BEGIN RSA PRIVATE KEY-----\nMAA=\n-----END RSA PRIVATE KEY-----", "not a readable RSA private key"),
+        (
+            lambda k: k.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode(),
+            "not a PEM RSA PRIVATE KEY",
+        ),
+        (
+            lambda k: k.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.BestAvailableEncryption(b"pw"),
+            ).decode(),
+            "an encrypted key",
+        ),
+        (
+            lambda k: "-----BEGIN RSA PRIVATE KEY-----\nMAA=\n-----END RSA PRIVATE KEY-----",
+            "not a readable RSA private key",
+        ),
         (lambda k: _pkix(k), "not a PEM RSA PRIVATE KEY"),
     ],
     ids=["pkcs8", "encrypted", "truncated", "public-key"],
@@ -116,7 +139,9 @@ def test_adopted_key_must_be_an_unencrypted_pkcs1_rsa_pem(key_4096: rsa.RSAPriva
 
 def test_ec_key_in_an_rsa_label_is_refused() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    body = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode()
+    body = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
     relabelled = body.replace("EC PRIVATE KEY", "RSA PRIVATE KEY")
     with pytest.raises(KeyFormatError):
         public_key_of_private_pem(relabelled)
@@ -126,13 +151,21 @@ def test_pkcs1_public_key_der(key_4096: rsa.RSAPrivateKey) -> None:
     b64 = _pkcs1_b64(key_4096)
     assert pkcs1_public_key_der(b64) == base64.b64decode(b64)
     assert pkcs1_public_key_der("\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))) == base64.b64decode(b64)
-    pkix_b64 = base64.b64encode(key_4096.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    pkix_b64 = base64.b64encode(
+        key_4096.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ).decode()
     for bad in ("", "!!", pkix_b64, b64 + "AAAA", base64.b64encode(b"\x30\x03\x02\x01\x01").decode()):
         with pytest.raises(KeyFormatError):
             pkcs1_public_key_der(bad)
 
 
-@pytest.mark.parametrize("pem", ["-----BEGIN PUBLIC KEY-----\n\x80\x81\n-----END PUBLIC KEY-----\n", "-----BEGIN PUBLIC KEY-----\nü\n-----END PUBLIC KEY-----"])
+@pytest.mark.parametrize(
+    "pem",
+    [
+        "-----BEGIN PUBLIC KEY-----\n\x80\x81\n-----END PUBLIC KEY-----\n",
+        "-----BEGIN PUBLIC KEY-----\nü\n-----END PUBLIC KEY-----",
+    ],
+)
 def test_non_ascii_body_is_a_key_format_error(pem: str) -> None:
     with pytest.raises(KeyFormatError, match="not base64"):
         pkcs1_public_key_b64(pem)

@@ -4,12 +4,14 @@ and a scan from the top gave, byte for byte (the text is the kubernetes provider
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components.settings import ConfigError, kube, load, minify_kubeconfig
 from tests.conftest import BASE_CONFIG, FIXTURES, ROOT, engine_config
@@ -96,8 +98,33 @@ def test_a_self_referencing_alias_is_minified_without_recursing_forever() -> Non
 
 # Printable ASCII, and the scalars and shapes YAML gives special meaning.
 ASCII = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=200)
-TRICKY = st.sampled_from(["", "~", "null", "yes", "No", "0x1f", "1e3", "- a", "a: b", "#x", "'", '"', " a", "a ", "---", "&a", "*a", "|", ">", "?"])
-PLAIN_SCALARS = st.one_of(ASCII, TRICKY, st.text(alphabet=" a'\":#-", max_size=300), st.integers(), st.booleans(), st.none(), st.floats())
+TRICKY = st.sampled_from(
+    [
+        "",
+        "~",
+        "null",
+        "yes",
+        "No",
+        "0x1f",
+        "1e3",
+        "- a",
+        "a: b",
+        "#x",
+        "'",
+        '"',
+        " a",
+        "a ",
+        "---",
+        "&a",
+        "*a",
+        "|",
+        ">",
+        "?",
+    ]
+)
+PLAIN_SCALARS = st.one_of(
+    ASCII, TRICKY, st.text(alphabet=" a'\":#-", max_size=300), st.integers(), st.booleans(), st.none(), st.floats()
+)
 PLAIN_TREES = st.recursive(
     PLAIN_SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ASCII.filter(bool), inner, max_size=4),
@@ -125,8 +152,12 @@ def entries(body: str, fields: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]
 
 KUBECONFIG_DOCUMENTS = st.fixed_dictionaries(
     {
-        "contexts": entries("context", st.fixed_dictionaries({"cluster": NAMES}, optional={"user": NAMES, "namespace": VALUES})),
-        "clusters": entries("cluster", st.dictionaries(st.sampled_from(["server", "certificate-authority-data"]), VALUES)),
+        "contexts": entries(
+            "context", st.fixed_dictionaries({"cluster": NAMES}, optional={"user": NAMES, "namespace": VALUES})
+        ),
+        "clusters": entries(
+            "cluster", st.dictionaries(st.sampled_from(["server", "certificate-authority-data"]), VALUES)
+        ),
         "users": entries("user", st.dictionaries(st.sampled_from(["token", "client-key-data"]), VALUES)),
     },
     optional={"apiVersion": VALUES},
@@ -142,8 +173,14 @@ def test_minify_gives_what_a_scan_and_the_pure_dumper_gave(document: dict[str, A
 
 def test_of_a_repeated_name_the_first_entry_is_used() -> None:
     document = {
-        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}, {"name": "c", "context": {"cluster": "x"}}],
-        "clusters": [{"name": "k", "cluster": {"server": "https://first:6443"}}, {"name": "k", "cluster": {"server": "https://second:6443"}}],
+        "contexts": [
+            {"name": "c", "context": {"cluster": "k", "user": "u"}},
+            {"name": "c", "context": {"cluster": "x"}},
+        ],
+        "clusters": [
+            {"name": "k", "cluster": {"server": "https://first:6443"}},
+            {"name": "k", "cluster": {"server": "https://second:6443"}},
+        ],
         "users": [{"name": "u", "user": {"token": "first"}}, {"name": "u", "user": {"token": "second"}}],
     }
     minified = yaml.safe_load(minify_kubeconfig(document, "c") or "")
@@ -161,7 +198,9 @@ class CountingList(list):  # type: ignore[type-arg]
         return super().__iter__()
 
 
-def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     size = 30
     path = tmp_path / "kubeconfig"
     path.write_text(yaml.safe_dump({
@@ -174,7 +213,7 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(tmp_path: Path, 
     }))  # fmt: skip
     real_load = yaml.load
 
-    def counted(stream: Any, Loader: Any) -> Any:  # noqa: N803 (yaml's keyword)
+    def counted(stream: Any, Loader: Any) -> Any:
         document = real_load(stream, Loader=Loader)
         if isinstance(document, dict) and "contexts" in document:
             for section in ("contexts", "clusters", "users"):
@@ -187,7 +226,9 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(tmp_path: Path, 
     config = {
         "location": "eastus",
         "kubeconfig": str(path),
-        "clusters": [{"clusterName": f"edge-{i}", "resourceGroup": "rg", "kubeContext": f"edge-{i}"} for i in range(size)],
+        "clusters": [
+            {"clusterName": f"edge-{i}", "resourceGroup": "rg", "kubeContext": f"edge-{i}"} for i in range(size)
+        ],
     }
     settings = load(engine_config(config), [], ROOT, {"HOME": "/nonexistent"}, today=datetime.date(2026, 11, 25))
     kube._read_kubeconfig.cache_clear()
@@ -197,7 +238,9 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(tmp_path: Path, 
 
 def test_a_section_that_is_not_a_list_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "kubeconfig"
-    path.write_text("contexts:\n- name: c\n  context: {cluster: k, user: u}\nclusters: 5\nusers: []\ncurrent-context: c\n")
+    path.write_text(
+        "contexts:\n- name: c\n  context: {cluster: k, user: u}\nclusters: 5\nusers: []\ncurrent-context: c\n"
+    )
     with pytest.raises(ConfigError) as raised:
         load(engine_config({**BASE_CONFIG, "kubeconfig": str(path), "kubeContext": "c"}), [], ROOT, {"HOME": "/x"})
     (problem,) = raised.value.problems

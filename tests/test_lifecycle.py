@@ -14,7 +14,17 @@ from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.settings import KubeTarget
 from tests.conftest import BASE_CONFIG, ROOT
 from tests.test_plan import (
-    CLEANUP, CLUSTER, GROUP, GUARD, KEY, NO_OPTIONS, PROJECT, PROVIDER, RELEASE, VERIFY, by_urn,
+    CLEANUP,
+    CLUSTER,
+    GROUP,
+    GUARD,
+    KEY,
+    NO_OPTIONS,
+    PROJECT,
+    PROVIDER,
+    RELEASE,
+    VERIFY,
+    by_urn,
 )  # fmt: skip
 
 CLUSTER_ID = (
@@ -211,7 +221,9 @@ def test_an_adopted_group_has_no_guard_and_is_never_deleted(plan) -> None:
 
 def test_registrations_are_never_undone(plan) -> None:
     registrations = [r for r in planned(plan, BASE_CONFIG).values() if r["name"].startswith("register-")]
-    assert len(registrations) == 2 and all(set(r["inputs"]) == {"create", "environment", "interpreter"} for r in registrations)
+    assert len(registrations) == 2 and all(
+        set(r["inputs"]) == {"create", "environment", "interpreter"} for r in registrations
+    )
     assert [r["inputs"]["environment"] for r in registrations] == [
         scripts.register_environment(namespace=namespace, subscription=PLACEHOLDER_SUBSCRIPTION)
         for namespace in ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")

@@ -39,11 +39,18 @@ def targets(endpoints: tuple[Endpoint, ...]) -> list[str]:
 
 class TestEndpointLists:
     def test_azure_cloud_eastus(self) -> None:
-        assert targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))) == PUBLIC_REQUIRED_EASTUS
+        assert (
+            targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False)))
+            == PUBLIC_REQUIRED_EASTUS
+        )
         everything = targets(endpoints_for("AzureCloud", "eastus"))
         assert len(everything) == 22 and len(set(everything)) == 22
         assert "eastus.obo.arc.azure.com:8084" in everything  # optional, port 8084
-        optional = {e.host: e.needed for e in endpoints_for("AzureCloud", "eastus") if not e.required(network.conditions(auto_upgrade=False))}
+        optional = {
+            e.host: e.needed
+            for e in endpoints_for("AzureCloud", "eastus")
+            if not e.required(network.conditions(auto_upgrade=False))
+        }
         assert optional == {
             "dl.k8s.io": "autoUpgrade",
             "graph.microsoft.com": "azureRbac",
@@ -73,7 +80,9 @@ class TestEndpointLists:
         assert all(e.protocol == "https" and e.port in (443, 8084) for e in endpoints_for("AzureCloud", "eastus"))
 
     def test_us_government(self) -> None:
-        required = targets(required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False)))
+        required = targets(
+            required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False))
+        )
         assert required == [
             "management.usgovcloudapi.net:443",
             "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
@@ -90,9 +99,9 @@ class TestEndpointLists:
         assert all(e.purpose.startswith("not documented") for e in everything)
         assert all(e.websockets is None for e in everything)
         # No dl.k8s.io is listed for this cloud, so automatic upgrades add nothing.
-        assert required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=True)) == required_endpoints(
-            "AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False)
-        )
+        assert required_endpoints(
+            "AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=True)
+        ) == required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False))
         assert any("container registry" in note for note in network.NOTES["AzureUSGovernment"])
 
     def test_china_is_not_documented(self) -> None:
@@ -102,18 +111,30 @@ class TestEndpointLists:
 
     def test_features_change_what_is_required(self) -> None:
         base = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))))
-        rbac = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, azure_rbac=True))))
+        rbac = set(
+            targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, azure_rbac=True)))
+        )
         assert rbac - base == {"graph.microsoft.com:443", "eastus.obo.arc.azure.com:8084"}
-        no_connect = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, cluster_connect=False))))
+        no_connect = set(
+            targets(
+                required_endpoints(
+                    "AzureCloud", "eastus", network.conditions(auto_upgrade=False, cluster_connect=False)
+                )
+            )
+        )
         assert base - no_connect == {
             "guestnotificationservice.azure.com:443", "*.guestnotificationservice.azure.com:443",
             "sts.windows.net:443", "*.servicebus.windows.net:443",
         }  # fmt: skip
-        flux = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, extensions=True))))
+        flux = set(
+            targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False, extensions=True)))
+        )
         assert flux - base == {"linuxgeneva-microsoft.azurecr.io:443"}
 
     def test_probe_targets_skip_wildcards(self) -> None:
-        probed = network.probe_targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False)))
+        probed = network.probe_targets(
+            required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))
+        )
         assert probed == [t for t in PUBLIC_REQUIRED_EASTUS if not t.startswith("*.")]
 
     def test_every_entry_cites_its_source_in_a_comment(self) -> None:
@@ -167,7 +188,9 @@ def test_no_proxy_matching(entry: str, endpoint: Endpoint, expected: bool) -> No
 
 def warnings(proxy: dict[str, Any] | None = None, secret: tuple[str, ...] = (), **overrides: Any) -> list[str]:
     values = {**BASE_CONFIG, **overrides, **({"proxy": proxy} if proxy is not None else {})}
-    settings = load(engine_config(values), [f"arc-onboarding:{k}" for k in secret], ROOT, ENV, today=datetime.date(2026, 11, 25))
+    settings = load(
+        engine_config(values), [f"arc-onboarding:{k}" for k in secret], ROOT, ENV, today=datetime.date(2026, 11, 25)
+    )
     return list(settings.warnings)
 
 
@@ -188,7 +211,10 @@ class TestNoProxyWarnings:
 
     def test_no_no_proxy_at_all(self) -> None:
         found = warnings({"httpsProxy": "http://p:3128"})
-        assert [w.split(": ")[1] for w in found] == ["lacks kubernetes.default.svc, .svc.cluster.local, .svc", "has no CIDR"]
+        assert [w.split(": ")[1] for w in found] == [
+            "lacks kubernetes.default.svc, .svc.cluster.local, .svc",
+            "has no CIDR",
+        ]
 
     def test_entry_sending_azure_around_the_proxy_is_named(self) -> None:
         found = warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".azure.com", "corp.example"]})
@@ -213,7 +239,9 @@ class TestNoProxyWarnings:
         assert found.startswith("arc-onboarding:proxy.noProxy[4]: 'dl.k8s.io' sends dl.k8s.io around the proxy")
 
     def test_a_secret_proxy_names_the_index_only(self) -> None:
-        (found,) = warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, "login.windows.net"]}, secret=("proxy",))
+        (found,) = warnings(
+            {"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, "login.windows.net"]}, secret=("proxy",)
+        )
         assert found == (
             "arc-onboarding:proxy.noProxy[4]: sends login.windows.net around the proxy: the nodes must reach them directly"
         )
@@ -232,7 +260,11 @@ class TestNoProxyWarnings:
             "proxy": {"httpsProxy": "http://p:3128", "noProxy": GOOD_NO_PROXY},
             "clusters": [
                 {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
-                {"clusterName": "c2", "kubeContext": "kind-other", "proxy": {"noProxy": [*GOOD_NO_PROXY, ".windows.net"]}},
+                {
+                    "clusterName": "c2",
+                    "kubeContext": "kind-other",
+                    "proxy": {"noProxy": [*GOOD_NO_PROXY, ".windows.net"]},
+                },
             ],
         }
         settings = load(engine_config(values), [], ROOT, ENV, today=datetime.date(2026, 11, 25))
@@ -246,7 +278,9 @@ class TestNoProxyWarnings:
             {"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".us"]},
             cloud="AzureUSGovernment", location="usgovvirginia",
         )  # fmt: skip
-        assert found.startswith("arc-onboarding:proxy.noProxy[4]: '.us' sends usgovvirginia.dp.kubernetesconfiguration.azure.us, ")
+        assert found.startswith(
+            "arc-onboarding:proxy.noProxy[4]: '.us' sends usgovvirginia.dp.kubernetesconfiguration.azure.us, "
+        )
 
 
 class TestPreflightSettings:
@@ -265,18 +299,27 @@ class TestPreflightSettings:
         assert problem.startswith("arc-onboarding:preflight.image: must be an image reference")
 
     def test_china_skips_the_preflight_with_a_warning(self) -> None:
-        settings = load(engine_config({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}), [], ROOT, ENV)
+        settings = load(
+            engine_config({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}), [], ROOT, ENV
+        )
         assert settings.warnings == (
             "arc-onboarding:preflight.enabled: no endpoint list is documented for AzureChinaCloud, so there is "
             "nothing to check: the preflight is skipped",
         )
-        disabled = {**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2", "preflight": {"enabled": False}}
+        disabled = {
+            **BASE_CONFIG,
+            "cloud": "AzureChinaCloud",
+            "location": "chinaeast2",
+            "preflight": {"enabled": False},
+        }
         assert load(engine_config(disabled), [], ROOT, ENV).warnings == ()
 
 
 def test_docs_network_section_matches_the_data() -> None:
     readme = (ROOT / "docs" / "network.md").read_text()
-    section = readme.split("<!-- network-requirements:start -->\n", 1)[1].split("\n<!-- network-requirements:end -->", 1)[0]
+    section = readme.split("<!-- network-requirements:start -->\n", 1)[1].split(
+        "\n<!-- network-requirements:end -->", 1
+    )[0]
     assert section == network.readme_section()
     for e in network.PUBLIC:
         row = f"| `{e.host.replace('{region}', '<region>')}` | {e.port} |"

@@ -171,7 +171,9 @@ def test_sections_are_replaced_whether_empty_or_filled() -> None:
         model.replace_sections(text, {"rerun": "x"})
 
 
-def test_a_cluster_not_connected_by_the_deadline_fails_its_verify_step(template: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cluster_not_connected_by_the_deadline_fails_its_verify_step(
+    template: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(model.INPUTS, "jitter_sigma", model.assumed(0.0, "none"))
     monkeypatch.setitem(model.INPUTS, "connect_seconds", model.assumed(template.verify_timeout_seconds + 60, "late"))
     late = model.simulate(template, model.Scenario(3, throttle=False))

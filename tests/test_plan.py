@@ -53,7 +53,18 @@ def test_document_shape(base_plan) -> None:
     assert doc["project"] == "arc-onboarding" and doc["stack"] == "test"
     assert doc["warnings"] == []
     for resource in doc["resources"]:
-        assert list(resource) == ["urn", "type", "name", "parent", "custom", "read", "provider", "dependencies", "options", "inputs"]
+        assert list(resource) == [
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "read",
+            "provider",
+            "dependencies",
+            "options",
+            "inputs",
+        ]
         assert list(resource["options"]) == list(NO_OPTIONS)
         assert resource["dependencies"] == sorted(resource["dependencies"])
     assert any("getClientConfig" in m for m in doc["mocked"])
@@ -66,8 +77,12 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
         PREFLIGHT_NS, PREFLIGHT_JOB,
     }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
-    assert parents[GROUP] is parents[GUARD] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
-    assert {parents[u] for u in (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB)} == {COMPONENT}
+    assert (
+        parents[GROUP] is parents[GUARD] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
+    )
+    assert {parents[u] for u in (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB)} == {
+        COMPONENT
+    }
     position = {r["urn"]: i for i, r in enumerate(resources)}
     for resource in resources:
         for before in [*resource["dependencies"], resource["parent"], resource["provider"]]:
@@ -166,7 +181,10 @@ def test_registrations(base_plan) -> None:
         # No delete command: registrations are never undone.
         assert resources[urn]["inputs"] == {
             "create": scripts.text("register"),
-            "environment": {"ARC_PROVIDER_NAMESPACE": namespace, "ARC_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000"},
+            "environment": {
+                "ARC_PROVIDER_NAMESPACE": namespace,
+                "ARC_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
+            },
             "interpreter": ["/bin/sh", "-c"],
         }
         assert resources[urn]["dependencies"] == [] and resources[urn]["provider"] is None
@@ -177,7 +195,9 @@ def test_outputs(base_plan) -> None:
 
     outputs = base_plan.document["outputs"]
     endpoints = outputs["clusters"]["arc-test-rg/arc-test"].pop("requiredEndpoints")
-    assert endpoints == [e.as_json() for e in network.required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))]
+    assert endpoints == [
+        e.as_json() for e in network.required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))
+    ]
     assert outputs == {
         "clusters": {
             "arc-test-rg/arc-test": {
@@ -214,17 +234,34 @@ def test_plan_is_deterministic_apart_from_the_generated_key(plan) -> None:
 PROXY_SCENARIOS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "none": ({}, {}),
     "urls-and-noproxy": (
-        {"httpProxy": "http://proxy.corp:3128", "httpsProxy": "http://proxy.corp:3128", "noProxy": ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]},
-        {"httpProxy": "http://proxy.corp:3128", "httpsProxy": "http://proxy.corp:3128", "noProxy": "10.96.0.0/12,kubernetes.default.svc,.svc.cluster.local,.svc", "isProxyEnabled": True},
+        {
+            "httpProxy": "http://proxy.corp:3128",
+            "httpsProxy": "http://proxy.corp:3128",
+            "noProxy": ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"],
+        },
+        {
+            "httpProxy": "http://proxy.corp:3128",
+            "httpsProxy": "http://proxy.corp:3128",
+            "noProxy": "10.96.0.0/12,kubernetes.default.svc,.svc.cluster.local,.svc",
+            "isProxyEnabled": True,
+        },
     ),
     "credentials": (
         {"httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128", "noProxy": [".svc"]},
         {"httpsProxy": "[secret]", "noProxy": "[secret]", "isProxyEnabled": True},
     ),
-    "ca-only": ({"caCertFile": "tests/fixtures/proxy-ca.pem"}, {"proxyCert": (FIXTURES / "proxy-ca.pem").read_text(), "isCustomCert": True}),
+    "ca-only": (
+        {"caCertFile": "tests/fixtures/proxy-ca.pem"},
+        {"proxyCert": (FIXTURES / "proxy-ca.pem").read_text(), "isCustomCert": True},
+    ),
     "ca-and-urls": (
         {"httpsProxy": "https://proxy.corp:443", "caCertFile": "tests/fixtures/proxy-ca.pem"},
-        {"httpsProxy": "https://proxy.corp:443", "isProxyEnabled": True, "proxyCert": (FIXTURES / "proxy-ca.pem").read_text(), "isCustomCert": True},
+        {
+            "httpsProxy": "https://proxy.corp:443",
+            "isProxyEnabled": True,
+            "proxyCert": (FIXTURES / "proxy-ca.pem").read_text(),
+            "isCustomCert": True,
+        },
     ),
 }
 
@@ -240,7 +277,13 @@ def test_proxy_scenarios(plan, scenario: str) -> None:
 
 
 def test_credentials_never_appear_anywhere(plan) -> None:
-    config = {**BASE_CONFIG, "proxy": {"httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128", "httpProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128"}}
+    config = {
+        **BASE_CONFIG,
+        "proxy": {
+            "httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128",
+            "httpProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128",
+        },
+    }
     for args in (("--json",), (), ("--diff",)):
         result = plan(config, *args)
         assert result.code == 0
@@ -316,7 +359,10 @@ def test_missing_kubeconfig_is_a_warning(plan, monkeypatch) -> None:
     monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
     result = plan(BASE_CONFIG, "--json")
     assert result.code == 0
-    assert any(w.startswith("arc-onboarding:kubeconfig: /nonexistent/kubeconfig does not exist") for w in result.document["warnings"])
+    assert any(
+        w.startswith("arc-onboarding:kubeconfig: /nonexistent/kubeconfig does not exist")
+        for w in result.document["warnings"]
+    )
     assert result.resource("pulumi:providers:kubernetes")["inputs"]["kubeconfig"] == "[secret]"
 
 
@@ -360,13 +406,19 @@ def test_human_output_reads_like_pulumi_preview(plan) -> None:
 
 
 def test_fleet_tree_keeps_each_component_s_children_together(plan) -> None:
-    clusters = [{"clusterName": f"edge-{i}", "kubeContext": context} for i, context in ((1, "kind-arc-dev"), (2, "kind-other"))]
+    clusters = [
+        {"clusterName": f"edge-{i}", "kubeContext": context} for i, context in ((1, "kind-arc-dev"), (2, "kind-other"))
+    ]
     config = {k: v for k, v in BASE_CONFIG.items() if k not in ("clusterName", "kubeContext")}
     result = plan({**config, "clusters": clusters})
     assert result.code == 0, result.stderr
     rows = tree_rows_of(result.stdout)
     components = [i for i, row in enumerate(rows) if "arc-onboarding:index:ArcConnectedCluster" in row]
-    assert len(components) == 2 and rows[components[0]].startswith(" +   ├─ ") and rows[components[1]].startswith(" +   └─ ")
+    assert (
+        len(components) == 2
+        and rows[components[0]].startswith(" +   ├─ ")
+        and rows[components[1]].startswith(" +   └─ ")
+    )
     # Every stack-level resource before the first component, each component's 8 children right under it.
     assert all(row.startswith((" +   ├─ ", " +   └─ ")) for row in rows[1 : components[0]])
     assert all(row.startswith(" +   │  ") for row in rows[components[0] + 1 : components[1]])
@@ -406,7 +458,10 @@ class TestColour:
 
     def test_flag_overrides(self, plan, monkeypatch) -> None:
         monkeypatch.setenv("NO_COLOR", "1")
-        assert "\x1b[36m> 1 to read\x1b[0m" in plan({**BASE_CONFIG, "createResourceGroup": False}, "--color", "always").stdout
+        assert (
+            "\x1b[36m> 1 to read\x1b[0m"
+            in plan({**BASE_CONFIG, "createResourceGroup": False}, "--color", "always").stdout
+        )
         monkeypatch.delenv("NO_COLOR")
         monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
         assert "\x1b[" not in plan(BASE_CONFIG, "--color", "never").stdout
@@ -428,7 +483,12 @@ def test_siblings_follow_their_subtrees_dependencies() -> None:
     def resource(urn: str, parent: str | None = None, dependencies: tuple[str, ...] = ()) -> dict[str, Any]:
         return {"urn": urn, "parent": parent, "provider": None, "dependencies": list(dependencies)}
 
-    resources = [resource("a-component"), resource("b-group"), resource("c-child", "a-component", ("b-group",)), resource("d-other")]
+    resources = [
+        resource("a-component"),
+        resource("b-group"),
+        resource("c-child", "a-component", ("b-group",)),
+        resource("d-other"),
+    ]
     assert [(r["urn"], guide) for r, guide, _ in tree_rows(resources)] == [
         ("b-group", "├─ "), ("a-component", "├─ "), ("c-child", "│  └─ "), ("d-other", "└─ "),
     ]  # fmt: skip
@@ -440,12 +500,19 @@ def test_dev_stack(plan) -> None:
     doc = result.document
     assert doc["stack"] == "dev" and doc["warnings"] == []
     types = sorted(r["type"] for r in doc["resources"])
-    assert types == sorted([
-        *["command:local:Command"] * 5, "azure-native:resources:ResourceGroup",
-        "arc-onboarding:index:ArcConnectedCluster", "tls:index/privateKey:PrivateKey",
-        "azure-native:kubernetes:ConnectedCluster", "pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release",
-        "kubernetes:core/v1:Namespace", "kubernetes:batch/v1:Job",
-    ])
+    assert types == sorted(
+        [
+            *["command:local:Command"] * 5,
+            "azure-native:resources:ResourceGroup",
+            "arc-onboarding:index:ArcConnectedCluster",
+            "tls:index/privateKey:PrivateKey",
+            "azure-native:kubernetes:ConnectedCluster",
+            "pulumi:providers:kubernetes",
+            "kubernetes:helm.sh/v3:Release",
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:batch/v1:Job",
+        ]
+    )
     assert result.resource("azure-native:kubernetes:ConnectedCluster")["inputs"]["distribution"] == "kind"
     assert json.dumps(doc).count("[secret]") >= 2
 
@@ -455,5 +522,8 @@ def test_in_cluster_provider_has_no_kubeconfig(plan) -> None:
     result = plan({**config, "kubeconfig": "in-cluster"}, "--json")
     assert result.code == 0, result.stderr
     # Empty, not unset: unset would make the SDK fall back to $KUBECONFIG (set in this test).
-    assert result.resource("pulumi:providers:kubernetes")["inputs"] == {"clusterIdentifier": "arc-test-rg/arc-test", "kubeconfig": ""}
+    assert result.resource("pulumi:providers:kubernetes")["inputs"] == {
+        "clusterIdentifier": "arc-test-rg/arc-test",
+        "kubeconfig": "",
+    }
     assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["kubeContext"] is None

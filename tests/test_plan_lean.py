@@ -127,7 +127,13 @@ runpy.run_module("components.plan", run_name="__main__", alter_sys=True)
 def run_entry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(KUBECONFIG)}
     return subprocess.run(
-        [sys.executable, "-c", WATCHED, *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", WATCHED, *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

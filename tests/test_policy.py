@@ -116,7 +116,7 @@ def test_docs_page_carries_the_generated_builtins_table() -> None:
 
 def test_unset_is_disabled() -> None:
     assert good(None) == (DISABLED, [])
-    assert DISABLED == PolicySettings(enabled=False, auto_upgrade_minor_version=True, version=None, assignments=())
+    assert PolicySettings(enabled=False, auto_upgrade_minor_version=True, version=None, assignments=()) == DISABLED
 
 
 def test_two_assignments() -> None:
@@ -160,8 +160,10 @@ def test_pinned_version() -> None:
     [
         CUSTOM_ID,
         f"/subscriptions/{SUBSCRIPTION}/providers/microsoft.authorization/policysetdefinitions/my-initiative",
-        ("/providers/Microsoft.Management/managementGroups/platform/providers/Microsoft.Authorization/"
-        "policyDefinitions/2f1b0a11-8a27-4b0c-9f5e-0e4b0c3b1a11"),
+        (
+            "/providers/Microsoft.Management/managementGroups/platform/providers/Microsoft.Authorization/"
+            "policyDefinitions/2f1b0a11-8a27-4b0c-9f5e-0e4b0c3b1a11"
+        ),
     ],
 )
 def test_custom_definitions_by_full_id_take_any_parameters(definition: str) -> None:
@@ -176,8 +178,10 @@ def test_a_builtin_outside_the_table_is_a_warning_and_unchecked() -> None:
     settings, warnings = good(one({"name": "volumes", "definition": NOT_IN_TABLE, "parameters": {"x": 1}}))
     assert settings.assignments[0].definition_id == NOT_IN_TABLE
     assert warnings == [
-        ("policy.assignments[0].definition: is not in this program's table of Kubernetes built-ins (docs/policy.md): "
-        "its parameters are not checked here; ARM checks them at `pulumi up`")
+        (
+            "policy.assignments[0].definition: is not in this program's table of Kubernetes built-ins (docs/policy.md): "
+            "its parameters are not checked here; ARM checks them at `pulumi up`"
+        )
     ]
 
 
@@ -215,8 +219,10 @@ def test_no_assignments_without_enabled_is_fine(policy: dict[str, Any]) -> None:
 @pytest.mark.parametrize("enabled", [{}, {"enabled": False}, {"enabled": "false"}])
 def test_an_assignment_without_enabled_is_an_error(enabled: dict[str, Any]) -> None:
     assert bad({**enabled, "assignments": [{"name": "a", "definition": BASELINE}]}) == [
-        ("policy.assignments: needs policy.enabled: true: the Azure Policy extension is what enforces assignments "
-        "in the cluster")
+        (
+            "policy.assignments: needs policy.enabled: true: the Azure Policy extension is what enforces assignments "
+            "in the cluster"
+        )
     ]
 
 
@@ -227,7 +233,9 @@ def test_assignments_must_be_a_list_of_mappings() -> None:
 
 def test_name_and_definition_are_required() -> None:
     assert bad(one({})) == ["policy.assignments[0].name: is required", "policy.assignments[0].definition: is required"]
-    assert bad(one({"name": 7, "definition": BASELINE})) == ["policy.assignments[0].name: must be a string, not a number"]
+    assert bad(one({"name": 7, "definition": BASELINE})) == [
+        "policy.assignments[0].name: must be a string, not a number"
+    ]
 
 
 NAME_RULE = (
@@ -247,44 +255,58 @@ def test_assignment_names_are_unique_case_insensitively() -> None:
         "assignments": [{"name": "Baseline", "definition": BASELINE}, {"name": "baseline", "definition": IMAGES}],
     }
     assert bad(policy) == [
-        ("policy.assignments[1].parameters.allowedContainerImagesRegex: is required by "
-        f"`{IMAGES}` (it has no default)"),
-        ("policy.assignments[1].name: 'baseline' is already the name of policy.assignments[0] (ARM compares names "
-        "case-insensitively)"),
+        (
+            "policy.assignments[1].parameters.allowedContainerImagesRegex: is required by "
+            f"`{IMAGES}` (it has no default)"
+        ),
+        (
+            "policy.assignments[1].name: 'baseline' is already the name of policy.assignments[0] (ARM compares names "
+            "case-insensitively)"
+        ),
     ]
 
 
 def test_unknown_definition_gets_did_you_mean() -> None:
     assert bad(one({"name": "a", "definition": "Kubernetes cluster should not alow privileged containers"})) == [
-        ("policy.assignments[0].definition: unknown built-in 'Kubernetes cluster should not alow privileged "
-        "containers' (did you mean `Kubernetes cluster should not allow privileged containers`?); give a display "
-        "name or id from docs/policy.md, or a custom definition's full id")
+        (
+            "policy.assignments[0].definition: unknown built-in 'Kubernetes cluster should not alow privileged "
+            "containers' (did you mean `Kubernetes cluster should not allow privileged containers`?); give a display "
+            "name or id from docs/policy.md, or a custom definition's full id"
+        )
     ]
     assert bad(one({"name": "a", "definition": "no-such-thing"})) == [
-        ("policy.assignments[0].definition: unknown built-in 'no-such-thing'; give a display name or id from "
-        "docs/policy.md, or a custom definition's full id")
+        (
+            "policy.assignments[0].definition: unknown built-in 'no-such-thing'; give a display name or id from "
+            "docs/policy.md, or a custom definition's full id"
+        )
     ]
 
 
 def test_the_builtin_that_installs_the_extension_is_refused() -> None:
     assert bad(one({"name": "a", "definition": "0adc5395-9169-4b9b-8687-af838d69410a"})) == [
-        ("policy.assignments[0].definition: `Configure Azure Arc enabled Kubernetes clusters to install the Azure "
-        "Policy extension` deploys the extension itself (deployIfNotExists), and its assignment needs a managed "
-        "identity, which this program does not create; policy.enabled installs the extension instead")
+        (
+            "policy.assignments[0].definition: `Configure Azure Arc enabled Kubernetes clusters to install the Azure "
+            "Policy extension` deploys the extension itself (deployIfNotExists), and its assignment needs a managed "
+            "identity, which this program does not create; policy.enabled installs the extension instead"
+        )
     ]
 
 
 def test_definition_ids_in_a_resource_group_or_malformed() -> None:
     in_group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Authorization/policyDefinitions/x"
     assert bad(one({"name": "a", "definition": in_group})) == [
-        ("policy.assignments[0].definition: policy definitions live at a subscription or a management group, not in "
-        "a resource group")
+        (
+            "policy.assignments[0].definition: policy definitions live at a subscription or a management group, not in "
+            "a resource group"
+        )
     ]
     malformed = "/subscriptions/not-a-guid/providers/Microsoft.Authorization/policyDefinitions/x"
     assert bad(one({"name": "a", "definition": malformed})) == [
-        ("policy.assignments[0].definition: is not a policy definition id: expected /subscriptions/<subscription id>"
-        "/providers/Microsoft.Authorization/policyDefinitions/<name> (or policySetDefinitions), or the same under "
-        "/providers/Microsoft.Management/managementGroups/<group>")
+        (
+            "policy.assignments[0].definition: is not a policy definition id: expected /subscriptions/<subscription id>"
+            "/providers/Microsoft.Authorization/policyDefinitions/<name> (or policySetDefinitions), or the same under "
+            "/providers/Microsoft.Management/managementGroups/<group>"
+        )
     ]
 
 
@@ -296,8 +318,10 @@ def test_parameters_must_be_a_mapping() -> None:
 
 def test_unknown_parameter_names_the_definitions_parameters() -> None:
     assert bad(one({"name": "a", "definition": BASELINE, "parameters": {"efect": "Deny"}})) == [
-        (f"policy.assignments[0].parameters.efect: is not a parameter of `{BASELINE}` (did you mean `effect`?); "
-        "it takes effect, excludedNamespaces, namespaces, allowedHostPaths")
+        (
+            f"policy.assignments[0].parameters.efect: is not a parameter of `{BASELINE}` (did you mean `effect`?); "
+            "it takes effect, excludedNamespaces, namespaces, allowedHostPaths"
+        )
     ]
 
 
@@ -325,7 +349,10 @@ def test_allowed_values_are_case_sensitive_as_in_arm() -> None:
         ({"allowHostNetwork": "yes"}, "allowHostNetwork: must be true or false, not a string"),
         ({"labelSelector": []}, "labelSelector: must be a mapping, not a list"),
         ({"effect": 1}, "effect: must be a string, not a number"),
-        ({"effect": {"value": "Deny"}}, "effect: give the value itself: the program puts it in ARM's `{value: ...}` form"),
+        (
+            {"effect": {"value": "Deny"}},
+            "effect: give the value itself: the program puts it in ARM's `{value: ...}` form",
+        ),
     ],
 )
 def test_parameter_types(parameters: dict[str, Any], message: str) -> None:
@@ -337,8 +364,10 @@ def test_parameter_types(parameters: dict[str, Any], message: str) -> None:
 def test_source_other_than_original_is_a_warning() -> None:
     _, warnings = good(one({"name": "a", "definition": HOST_NETWORK_ID, "parameters": {"source": "Generated"}}))
     assert warnings == [
-        ("policy.assignments[0].parameters.source: `Generated` and `All` also check generated resources, which "
-        "Microsoft documents for AKS only; keep `Original` on Arc")
+        (
+            "policy.assignments[0].parameters.source: `Generated` and `All` also check generated resources, which "
+            "Microsoft documents for AKS only; keep `Original` on Arc"
+        )
     ]
 
 
@@ -353,8 +382,10 @@ def test_enforcement(enforcement: str, hint: str) -> None:
 
 def test_version_rules() -> None:
     assert bad({"enabled": True, "version": "1.16.1"}) == [
-        ("policy.version: is only taken with policy.autoUpgradeMinorVersion: false (Azure pins a version only with "
-        "auto-upgrade off)")
+        (
+            "policy.version: is only taken with policy.autoUpgradeMinorVersion: false (Azure pins a version only with "
+            "auto-upgrade off)"
+        )
     ]
     assert bad({"enabled": True, "autoUpgradeMinorVersion": False, "version": "latest"}) == [
         "policy.version: must be a version such as 1.16.1"
@@ -410,9 +441,11 @@ def test_enabling_policy_where_it_is_not_confirmed_is_a_warning(cloud: str) -> N
     settings, warnings = good({"enabled": True}, cloud=cloud)
     assert settings.enabled
     assert warnings == [
-        (f"policy.enabled: the Azure Policy extension is not confirmed in {cloud}: Microsoft's Arc network "
-        f"requirements for {cloud} list no Azure Policy endpoints, and no Arc page confirms the extension there "
-        "(only an AKS page names its hosts); `pulumi up` may fail at the extension (docs/policy.md, Clouds)")
+        (
+            f"policy.enabled: the Azure Policy extension is not confirmed in {cloud}: Microsoft's Arc network "
+            f"requirements for {cloud} list no Azure Policy endpoints, and no Arc page confirms the extension there "
+            "(only an AKS page names its hosts); `pulumi up` may fail at the extension (docs/policy.md, Clouds)"
+        )
     ]
     assert good({"enabled": False}, cloud=cloud)[1] == []
 

@@ -100,7 +100,9 @@ class TestJobSpec:
         assert secret["inputs"]["stringData"] == "[secret]" and secret["inputs"]["type"] == "Opaque"
         assert secret["options"]["deleteBeforeReplace"] is True
         job = found[JOB]
-        assert sorted(job["dependencies"]) == sorted([NAMESPACE, SECRET, f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"])
+        assert sorted(job["dependencies"]) == sorted(
+            [NAMESPACE, SECRET, f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"]
+        )
         c = container(job)
         env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in c["env"]}
         assert sorted(env) == sorted([
@@ -112,7 +114,10 @@ class TestJobSpec:
         volumes = job["inputs"]["spec"]["template"]["spec"]["volumes"]
         assert volumes[1] == {
             "name": "proxy-ca",
-            "secret": {"items": [{"key": "proxy-ca.crt", "path": "proxy-ca.crt"}], "secretName": "arc-preflight-settings"},
+            "secret": {
+                "items": [{"key": "proxy-ca.crt", "path": "proxy-ca.crt"}],
+                "secretName": "arc-preflight-settings",
+            },
         }
         # A change of the Secret's data changes the Pod template: an HMAC, kept secret.
         annotations = job["inputs"]["spec"]["template"]["metadata"]["annotations"]
@@ -125,7 +130,11 @@ class TestJobSpec:
         assert [m["name"] for m in c["volumeMounts"]] == ["tmp", "proxy-ca"]
 
     def test_custom_image_and_auto_upgrade(self, plan) -> None:
-        config = {**BASE_CONFIG, "preflight": {"image": "registry.corp/mirror/azurelinux/base/core:3.0"}, "agents": {"autoUpgrade": True}}
+        config = {
+            **BASE_CONFIG,
+            "preflight": {"image": "registry.corp/mirror/azurelinux/base/core:3.0"},
+            "agents": {"autoUpgrade": True},
+        }
         c = container(resources(plan(config, "--json"))[JOB])
         assert c["image"] == "registry.corp/mirror/azurelinux/base/core:3.0"
         assert c["args"] == [*EASTUS_PROBES[:6], "dl.k8s.io:443", *EASTUS_PROBES[6:]]
@@ -157,7 +166,10 @@ class TestOrdering:
         for urn in ARM_SIDE:
             assert not preflight & set(found[urn]["dependencies"]), urn
         assert JOB in found[RELEASE]["dependencies"]
-        assert f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster" in found[RELEASE]["dependencies"]
+        assert (
+            f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster"
+            in found[RELEASE]["dependencies"]
+        )
         order = [r["urn"] for r in plan({**BASE_CONFIG, "proxy": PROXY}, "--json").document["resources"]]
         assert order.index(NAMESPACE) < order.index(SECRET) < order.index(JOB) < order.index(RELEASE)
 
@@ -170,7 +182,9 @@ class TestOrdering:
         result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--json")
         found = resources(result)
         assert JOB not in found and NAMESPACE not in found
-        assert any(w.startswith("arc-onboarding:preflight.enabled: no endpoint list") for w in result.document["warnings"])
+        assert any(
+            w.startswith("arc-onboarding:preflight.enabled: no endpoint list") for w in result.document["warnings"]
+        )
         assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["requiredEndpoints"] == []
 
     def test_fleet_one_preflight_per_cluster(self, plan) -> None:
@@ -258,15 +272,23 @@ class TestEndpointsCommand:
         document = json.loads(plan(BASE_CONFIG, "--endpoints", "--json").stdout)
         assert list(document) == ["project", "stack", "cloud", "documented", "notes", "clusters", "endpoints"]
         assert document["clusters"] == [{"name": "arc-test-rg/arc-test", "location": "eastus"}]
-        required = [{k: v for k, v in e.items() if k not in ("required", "clusters")} for e in document["endpoints"] if e["required"]]
-        exported = plan(BASE_CONFIG, "--json").document["outputs"]["clusters"]["arc-test-rg/arc-test"]["requiredEndpoints"]
+        required = [
+            {k: v for k, v in e.items() if k not in ("required", "clusters")}
+            for e in document["endpoints"]
+            if e["required"]
+        ]
+        exported = plan(BASE_CONFIG, "--json").document["outputs"]["clusters"]["arc-test-rg/arc-test"][
+            "requiredEndpoints"
+        ]
         assert required == exported
 
     def test_fleet_lists_each_region_once(self, plan) -> None:
         result = plan(None, "--config-file", str(ROOT / "Pulumi.fleet-example.yaml"), "--endpoints", "--json")
         assert result.code == 0, result.stderr
         endpoints = {e["host"]: e for e in json.loads(result.stdout)["endpoints"]}
-        assert endpoints["northeurope.dp.kubernetesconfiguration.azure.com"]["clusters"] == ["arc-fleet-plants-rg/plant-07"]
+        assert endpoints["northeurope.dp.kubernetesconfiguration.azure.com"]["clusters"] == [
+            "arc-fleet-plants-rg/plant-07"
+        ]
         assert endpoints["westeurope.dp.kubernetesconfiguration.azure.com"]["clusters"] == [
             "arc-fleet-stores-rg/store-0101", "arc-fleet-stores-rg/store-0102",
         ]  # fmt: skip
@@ -288,7 +310,9 @@ class TestEndpointsCommand:
         assert result.code == 0
         assert "# not documented: no endpoints to list" in result.stdout
         assert all(line.startswith("#") for line in result.stdout.splitlines())
-        document = json.loads(plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints", "--json").stdout)
+        document = json.loads(
+            plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints", "--json").stdout
+        )
         assert document["documented"] is False and document["endpoints"] == []
 
     def test_invalid_configuration_exits_2(self, plan) -> None:
@@ -307,16 +331,13 @@ def test_plan_tree_shows_required_endpoints(plan) -> None:
     assert result.code == 0
     assert "required endpoints for arc-test-rg/arc-test (13; all: --endpoints):" in result.stdout
     assert "  *.servicebus.windows.net:443 (websockets)" in result.stdout
-    assert re.search(r"^ \+ .*kubernetes:batch/v1:Job +arc-test-rg/arc-test-preflight +create$", result.stdout, re.MULTILINE)
+    assert re.search(
+        r"^ \+ .*kubernetes:batch/v1:Job +arc-test-rg/arc-test-preflight +create$", result.stdout, re.MULTILINE
+    )
 
 
 def test_secret_location_keeps_endpoints_secret(plan) -> None:
-    raw = (
-        BASE_STACK_YAML +
-        "  arc-onboarding:preflight:\n"
-        "    image:\n"
-        "      secure: AAABAKxyz==\n"
-    )
+    raw = BASE_STACK_YAML + "  arc-onboarding:preflight:\n    image:\n      secure: AAABAKxyz==\n"
     result = plan(None, "--json", raw=raw)
     assert result.code == 0, result.stderr
     job = next(r for r in result.document["resources"] if r["type"] == "kubernetes:batch/v1:Job")

@@ -17,9 +17,9 @@ import socketserver
 import ssl
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from cryptography import x509
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
 
 def _certificates(directory: Path) -> tuple[Path, Path, Path]:
     """A CA, and a server certificate for localhost signed by it: (ca.pem, server.pem, server.key)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "arc-preflight test CA")])
     ca = (
@@ -49,9 +49,7 @@ def _certificates(directory: Path) -> tuple[Path, Path, Path]:
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -67,9 +65,7 @@ def _certificates(directory: Path) -> tuple[Path, Path, Path]:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     paths = directory / "ca.pem", directory / "server.pem", directory / "server.key"
@@ -82,7 +78,7 @@ def _certificates(directory: Path) -> tuple[Path, Path, Path]:
 
 
 class _Quiet(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         self.send_response(404)  # any HTTP answer over verified TLS counts as reachable
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -115,7 +111,9 @@ class _ConnectHandler(socketserver.BaseRequestHandler):
         method, target, _ = head[0].split(" ", 2)
         assert isinstance(self.server, _ConnectProxy)
         self.server.seen.append(f"{method} {target}")
-        self.server.authorizations += [h.split(":", 1)[1].strip() for h in head[1:] if h.lower().startswith("proxy-authorization:")]
+        self.server.authorizations += [
+            h.split(":", 1)[1].strip() for h in head[1:] if h.lower().startswith("proxy-authorization:")
+        ]
         host, _, port = target.rpartition(":")
         try:
             upstream = socket.create_connection((host, int(port)), timeout=5)
@@ -190,7 +188,11 @@ def run(
         **extra,
     )
     done = subprocess.run(
-        ["bash", "-c", SCRIPT, "arc-preflight", *targets], env=env, capture_output=True, text=True, timeout=120,
+        ["bash", "-c", SCRIPT, "arc-preflight", *targets],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         stdin=subprocess.DEVNULL,
     )
     return Run(done.returncode, done.stdout, log.read_text() if log.exists() else "")
@@ -199,9 +201,14 @@ def run(
 def test_all_reachable_through_the_proxy_with_the_ca(tmp_path: Path, network: Network) -> None:
     port = network.proxy.server_address[1]
     target = f"localhost:{network.https_port}"
-    result = run(tmp_path, [target], ProxySettings(https_proxy=f"http://127.0.0.1:{port}", no_proxy=(".svc",)), network.ca)
+    result = run(
+        tmp_path, [target], ProxySettings(https_proxy=f"http://127.0.0.1:{port}", no_proxy=(".svc",)), network.ca
+    )
     assert result.code == 0, result.stdout
-    assert result.message == f"arc-preflight: all 1 endpoints reachable; proxy: http://127.0.0.1:{port}; CA: proxy.caCertFile\n"
+    assert (
+        result.message
+        == f"arc-preflight: all 1 endpoints reachable; proxy: http://127.0.0.1:{port}; CA: proxy.caCertFile\n"
+    )
     assert f"CONNECT {target}" in network.proxy.seen  # it went through the proxy
 
 
@@ -285,7 +292,13 @@ def test_finding_1_no_credential_whatever_curl_says(tmp_path: Path, url: str) ->
     user, _, password = url.split("://")[1].rpartition("@")[0].partition(":")
     from urllib.parse import unquote
 
-    for secret in {password, unquote(password), "S3cr", "arcuser:", base64.b64encode(f"{user}:{unquote(password)}".encode()).decode()}:
+    for secret in {
+        password,
+        unquote(password),
+        "S3cr",
+        "arcuser:",
+        base64.b64encode(f"{user}:{unquote(password)}".encode()).decode(),
+    }:
         assert secret not in output, secret  # ...but never a credential
     assert "[redacted]" in output  # curl did quote them (from its stdin), and they were blanked out
     assert password not in args.read_text() and unquote(password) not in args.read_text()  # never on its command line
@@ -295,7 +308,9 @@ def test_finding_1_any_urls_userinfo_is_redacted(tmp_path: Path) -> None:
     """Credentials the script was not told about (say, a proxy curl found elsewhere) go too."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "curl").write_text("#!/bin/sh\necho \"curl: (5) Unsupported proxy syntax in 'http://other:Unlisted-9@p,q:1'\" >&2\nexit 5\n")
+    (bin_dir / "curl").write_text(
+        "#!/bin/sh\necho \"curl: (5) Unsupported proxy syntax in 'http://other:Unlisted-9@p,q:1'\" >&2\nexit 5\n"
+    )
     (bin_dir / "curl").chmod(0o755)
     result = run(tmp_path, ["a.example:443"], ProxySettings(), None, bin_dir=bin_dir)
     assert result.code == 1 and "Unlisted-9" not in result.stdout + result.message

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import dataclasses
 import datetime
+import os
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import example, given, settings as hypothesis_settings, strategies as st
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from components.agent_values import agent_values
 from components.regions import PUBLIC_REGIONS
@@ -182,9 +183,9 @@ FLEET = st.tuples(
     st.fixed_dictionaries({}, optional={k: v for k, v in TOP.items() if k != "clusterName"}),
     st.lists(shaped_object(CLUSTER_FIELDS), min_size=1, max_size=3),
 ).map(lambda parts: {"location": "westeurope", "resourceGroup": "rg", **parts[0], "clusters": parts[1]})
-ANYTHING = st.tuples(
-    st.fixed_dictionaries({}, optional={name: shaped(key) for name, key in SCHEMA.items()}), JUNK
-).map(lambda parts: {**parts[1], **parts[0]})
+ANYTHING = st.tuples(st.fixed_dictionaries({}, optional={name: shaped(key) for name, key in SCHEMA.items()}), JUNK).map(
+    lambda parts: {**parts[1], **parts[0]}
+)
 ARBITRARY = ONE_CLUSTER | FLEET | ANYTHING
 
 
@@ -221,7 +222,7 @@ def test_parser_never_crashes_and_names_real_keys(config: dict[str, Any], secret
     known = real_paths(config)
     for line in lines:
         assert line.startswith(PREFIX) and "\n" not in line
-        key = line[len(PREFIX):].split(": ", 1)[0]
+        key = line[len(PREFIX) :].split(": ", 1)[0]
         assert key in known, line
 
 

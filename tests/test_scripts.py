@@ -119,7 +119,11 @@ AZ_SHOW = (
 
 def test_verify_environment() -> None:
     environment = scripts.verify_environment(
-        resource_group="rg(1).x", cluster_name="c", subscription=SUBSCRIPTION, timeout_seconds=1200, agent_namespace="azure-arc"
+        resource_group="rg(1).x",
+        cluster_name="c",
+        subscription=SUBSCRIPTION,
+        timeout_seconds=1200,
+        agent_namespace="azure-arc",
     )
     assert environment == {
         "ARC_RESOURCE_GROUP": "rg(1).x",
@@ -150,7 +154,10 @@ class TestVerifyRuns:
     def test_az_failure_is_reported_as_the_last_status(self, sh) -> None:
         run = sh(verify(0), FAKE_AZ_ERROR="ERROR: Please run 'az login' to setup account.")
         assert run.code == 1
-        assert "last status seen: unknown (az resource show failed: ERROR: Please run 'az login' to setup account.)." in run.stderr
+        assert (
+            "last status seen: unknown (az resource show failed: ERROR: Please run 'az login' to setup account.)."
+            in run.stderr
+        )
 
     def test_offline_and_expired_are_not_connected(self, sh) -> None:
         run = sh(verify(0), FAKE_STATUSES="Offline")
@@ -167,7 +174,7 @@ def test_cleanup_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None
     assert environment["ARC_CRDS"].split() == [f"{crd}.{suffix}" for crd in scripts.ARC_CRDS]
     assert len(scripts.ARC_CRDS) == 7
     assert "--ignore-not-found" in text and "set -x" not in text
-    assert "ARC_KUBECONFIG" in text and "echo \"$ARC_KUBECONFIG" not in text
+    assert "ARC_KUBECONFIG" in text and 'echo "$ARC_KUBECONFIG' not in text
 
 
 @needs_sh
@@ -183,7 +190,10 @@ class TestCleanupRuns:
         prefix = f"--kubeconfig {path} --context kind-arc-dev"
         assert run.calls == [
             f"{prefix} --request-timeout=20s get --raw /version",
-            *(f"{prefix} delete customresourcedefinition {crd}.com --ignore-not-found --wait=true --timeout=20s" for crd in scripts.ARC_CRDS),
+            *(
+                f"{prefix} delete customresourcedefinition {crd}.com --ignore-not-found --wait=true --timeout=20s"
+                for crd in scripts.ARC_CRDS
+            ),
             *(f"{prefix} delete namespace {ns} --ignore-not-found --wait=true --timeout=180s" for ns in NAMESPACES),
         ]
         assert "arc-onboarding cleanup: crd connectedclusters.arc.azure.com: gone" in run.stderr
@@ -262,7 +272,9 @@ class TestGroupGuardRuns:
         listing = "Microsoft.Kubernetes/connectedClusters\tARC-Test\nmicrosoft.kubernetes/connectedclusters\tc2\n"
         run = sh(guard(("arc-test", "c2")), FAKE_LISTING=listing)
         assert run.code == 0, run.stderr
-        assert run.calls == [f"resource list --resource-group arc-test-rg --subscription {SUBSCRIPTION} --query [].[type, name] --output tsv"]
+        assert run.calls == [
+            f"resource list --resource-group arc-test-rg --subscription {SUBSCRIPTION} --query [].[type, name] --output tsv"
+        ]
         assert run.stdout == "arc-onboarding: resource group arc-test-rg holds nothing but this stack's resources\n"
 
     def test_an_empty_group_goes(self, sh) -> None:
@@ -285,7 +297,9 @@ class TestGroupGuardRuns:
         )
 
     def test_a_group_already_gone_is_fine(self, sh) -> None:
-        run = sh(guard(), FAKE_AZ_ERROR="ERROR: (ResourceGroupNotFound) Resource group 'arc-test-rg' could not be found.")
+        run = sh(
+            guard(), FAKE_AZ_ERROR="ERROR: (ResourceGroupNotFound) Resource group 'arc-test-rg' could not be found."
+        )
         assert run.code == 0 and "already gone" in run.stdout
 
     def test_a_listing_that_fails_keeps_the_group(self, sh) -> None:
@@ -319,7 +333,10 @@ class TestRegisterRuns:
         run = sh(register(INJECTION.format(pwned=pwned)))
         assert not pwned.exists()
         assert run.code == 2 and run.calls == []
-        assert run.stderr == "arc-onboarding: the subscription id (azure-native:subscriptionId) is not a GUID; nothing registered\n"
+        assert (
+            run.stderr
+            == "arc-onboarding: the subscription id (azure-native:subscriptionId) is not a GUID; nothing registered\n"
+        )
 
     @pytest.mark.parametrize("script", ["verify", "group_guard"])
     def test_finding_5_other_scripts_pass_it_to_az_as_one_argument(self, sh, tmp_path: Path, script: str) -> None:
@@ -344,7 +361,12 @@ def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, mon
 
     monkeypatch.setattr(PlanMocks, "call", injected)
     result = plan(
-        {"clusterName": "arc-test", "resourceGroup": "arc-test-rg", "location": "eastus", "kubeContext": "kind-arc-dev"},
+        {
+            "clusterName": "arc-test",
+            "resourceGroup": "arc-test-rg",
+            "location": "eastus",
+            "kubeContext": "kind-arc-dev",
+        },
         "--json",
     )
     assert result.code == 2 and result.stdout == ""
@@ -367,7 +389,9 @@ def test_client_config_problems_accept_guids_only() -> None:
     for bad in ("", "0000", f"{SUBSCRIPTION}\n", f" {SUBSCRIPTION}", f"{SUBSCRIPTION};id", None):
         problems = client_config_problems(SimpleNamespace(subscription_id=bad, tenant_id=SUBSCRIPTION))  # type: ignore[arg-type]
         assert [p.split(":")[1] for p in problems] == ["subscriptionId"], bad
-    assert [p.split(":")[1] for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))] == ["tenantId"]  # type: ignore[arg-type]
+    assert [
+        p.split(":")[1] for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))
+    ] == ["tenantId"]  # type: ignore[arg-type]
 
 
 # --- a new script text in state: an update of the Commands, never a replacement ------------------
@@ -393,7 +417,9 @@ def test_a_new_script_text_replaces_nothing_but_the_preflight_job(plan, monkeypa
     old = {r["urn"]: r for r in before.document["resources"]}
     new = {r["urn"]: r for r in after.document["resources"]}
     assert list(old) == list(new)
-    changed = {urn: sorted(k for k in new[urn]["inputs"] if new[urn]["inputs"][k] != old[urn]["inputs"].get(k)) for urn in new}
+    changed = {
+        urn: sorted(k for k in new[urn]["inputs"] if new[urn]["inputs"][k] != old[urn]["inputs"].get(k)) for urn in new
+    }
     changed = {urn: keys for urn, keys in changed.items() if keys}
     commands = {urn for urn, r in new.items() if r["type"] == "command:local:Command"}
     assert set(changed) == commands | {urn for urn, r in new.items() if r["type"] == "kubernetes:batch/v1:Job"}

@@ -33,16 +33,33 @@ GROUP = "azure-native:resources:ResourceGroup"
 
 PROXY_SCENARIOS: dict[str, dict[str, Any]] = {
     "none": BASE_CONFIG,
-    "urls-and-noproxy": {**BASE_CONFIG, "proxy": {"httpProxy": "http://proxy.corp:3128", "httpsProxy": "http://proxy.corp:3128", "noProxy": ["10.96.0.0/12", ".svc"]}},
-    "credentials": {**BASE_CONFIG, "proxy": {"httpProxy": CREDENTIALED, "httpsProxy": CREDENTIALED, "noProxy": [".svc"]}},
+    "urls-and-noproxy": {
+        **BASE_CONFIG,
+        "proxy": {
+            "httpProxy": "http://proxy.corp:3128",
+            "httpsProxy": "http://proxy.corp:3128",
+            "noProxy": ["10.96.0.0/12", ".svc"],
+        },
+    },
+    "credentials": {
+        **BASE_CONFIG,
+        "proxy": {"httpProxy": CREDENTIALED, "httpsProxy": CREDENTIALED, "noProxy": [".svc"]},
+    },
     "ca-only": {**BASE_CONFIG, "proxy": {"caCertFile": CA}},
-    "ca-and-urls": {**BASE_CONFIG, "proxy": {"httpsProxy": "https://proxy.corp:443", "noProxy": [".svc"], "caCertFile": CA}},
+    "ca-and-urls": {
+        **BASE_CONFIG,
+        "proxy": {"httpsProxy": "https://proxy.corp:443", "noProxy": [".svc"], "caCertFile": CA},
+    },
     "credentials-in-a-fleet-item": {
         "location": "westeurope",
         "resourceGroup": "arc-fleet-rg",
         "clusters": [
             {"clusterName": "store-1", "kubeContext": "kind-arc-dev"},
-            {"clusterName": "store-2", "kubeContext": "kind-other", "proxy": {"httpsProxy": f"http://edge:{FLEET_PASSWORD}@proxy.corp:3128", "caCertFile": CA}},
+            {
+                "clusterName": "store-2",
+                "kubeContext": "kind-other",
+                "proxy": {"httpsProxy": f"http://edge:{FLEET_PASSWORD}@proxy.corp:3128", "caCertFile": CA},
+            },
         ],
     },
 }
@@ -52,7 +69,10 @@ INVALID_SCENARIOS: dict[str, dict[str, Any]] = {
     "no-host": {**BASE_CONFIG, "proxy": {"httpsProxy": f"http://arcuser:{PASSWORD}@"}},
     "path": {**BASE_CONFIG, "proxy": {"httpProxy": f"http://arcuser:{PASSWORD}@proxy.corp:3128/x"}},
     "spaces": {**BASE_CONFIG, "proxy": {"httpProxy": f"http://arcuser:{PASSWORD} @proxy.corp:3128"}},
-    "fleet-item": {**PROXY_SCENARIOS["credentials-in-a-fleet-item"], "clusters": [{"clusterName": "s", "proxy": {"httpsProxy": f"socks5://edge:{FLEET_PASSWORD}@proxy.corp"}}]},
+    "fleet-item": {
+        **PROXY_SCENARIOS["credentials-in-a-fleet-item"],
+        "clusters": [{"clusterName": "s", "proxy": {"httpsProxy": f"socks5://edge:{FLEET_PASSWORD}@proxy.corp"}}],
+    },
 }
 
 

@@ -18,9 +18,16 @@ ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
 GOOD_NO_PROXY = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]
 
 
-def settings(overrides: dict[str, Any] | None = None, secret: list[str] = (), env: dict[str, str] = ENV, drop: tuple[str, ...] = ()) -> StackSettings:
+def settings(
+    overrides: dict[str, Any] | None = None,
+    secret: list[str] = (),
+    env: dict[str, str] = ENV,
+    drop: tuple[str, ...] = (),
+) -> StackSettings:
     values = {k: v for k, v in {**BASE_CONFIG, **(overrides or {})}.items() if k not in drop}
-    return load(engine_config(values), [f"arc-onboarding:{k}" for k in secret], ROOT, env, today=datetime.date(2026, 11, 25))
+    return load(
+        engine_config(values), [f"arc-onboarding:{k}" for k in secret], ROOT, env, today=datetime.date(2026, 11, 25)
+    )
 
 
 def problems(overrides: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
@@ -55,7 +62,9 @@ def test_unknown_location_is_a_warning_with_a_suggestion() -> None:
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    found = problems({"clusterName": "-bad-", "resourceGroup": "rg.", "distribution": "kindd", "agents": {"timeoutSeconds": 0}})
+    found = problems(
+        {"clusterName": "-bad-", "resourceGroup": "rg.", "distribution": "kindd", "agents": {"timeoutSeconds": 0}}
+    )
     assert [p.split(":")[1] for p in found] == ["clusterName", "resourceGroup", "distribution", "agents.timeoutSeconds"]
     assert "did you mean `kind`" in found[2]
 
@@ -143,7 +152,9 @@ def test_good_chart_versions(version: str) -> None:
     assert settings({"agents": {"chartVersion": version}}).clusters[0].agents.chart_version == version
 
 
-@pytest.mark.parametrize("chart", ["https://example.com/chart.tgz", "file:///charts/arc", "ftp://x/y", "oci://", "no/such/dir"])
+@pytest.mark.parametrize(
+    "chart", ["https://example.com/chart.tgz", "file:///charts/arc", "ftp://x/y", "oci://", "no/such/dir"]
+)
 def test_bad_chart_references(chart: str) -> None:
     assert [p.split(":")[1] for p in problems({"agents": {"chart": chart}})] == ["agents.chart"]
 
@@ -160,8 +171,12 @@ def test_distribution_must_be_known_but_infrastructure_may_pass_through() -> Non
 
 
 def test_cloud_must_agree_with_azure_native_environment() -> None:
-    assert settings({"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "usgovernment"})
-    (problem,) = problems({"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "public"})
+    assert settings(
+        {"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "usgovernment"}
+    )
+    (problem,) = problems(
+        {"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "public"}
+    )
     assert problem.startswith("arc-onboarding:cloud: is AzureUSGovernment but azure-native:environment is 'public'")
 
 
@@ -176,13 +191,45 @@ def test_tags_limits() -> None:
 
 class TestProxy:
     def test_urls_and_no_proxy(self) -> None:
-        proxy = settings({"proxy": {"httpProxy": "http://proxy.corp:3128", "httpsProxy": "https://proxy.corp:3129", "noProxy": ["10.0.0.0/8", ".svc", "kubernetes.default.svc", "*.corp.example", "192.168.1.1", "localhost:8080", "::1", "fd00::/8"]}}).clusters[0].proxy
+        proxy = (
+            settings(
+                {
+                    "proxy": {
+                        "httpProxy": "http://proxy.corp:3128",
+                        "httpsProxy": "https://proxy.corp:3129",
+                        "noProxy": [
+                            "10.0.0.0/8",
+                            ".svc",
+                            "kubernetes.default.svc",
+                            "*.corp.example",
+                            "192.168.1.1",
+                            "localhost:8080",
+                            "::1",
+                            "fd00::/8",
+                        ],
+                    }
+                }
+            )
+            .clusters[0]
+            .proxy
+        )
         assert proxy.enabled and not proxy.secret
         assert proxy.no_proxy[0] == "10.0.0.0/8"
 
     @pytest.mark.parametrize(
         "url",
-        ["proxy.corp:3128", "socks5://proxy:1080", "ftp://proxy:21", "http://user:pw@:3128", "http://proxy:99999", "http://proxy:abc", "http://proxy:0", "http://proxy:3128/path", "http:// proxy:3128", "http://"],
+        [
+            "proxy.corp:3128",
+            "socks5://proxy:1080",
+            "ftp://proxy:21",
+            "http://user:pw@:3128",
+            "http://proxy:99999",
+            "http://proxy:abc",
+            "http://proxy:0",
+            "http://proxy:3128/path",
+            "http:// proxy:3128",
+            "http://",
+        ],
     )
     def test_bad_urls_name_the_key_and_never_echo_the_value(self, url: str) -> None:
         (problem,) = problems({"proxy": {"httpsProxy": url}})
@@ -204,7 +251,9 @@ class TestProxy:
         s = settings({"proxy": {"noProxy": ["10.0.0.0/8"]}}, secret=["proxy"])
         assert s.clusters[0].proxy.secret
 
-    @pytest.mark.parametrize("entry", ["", " ", "10.0.0.0/33", "a,b", "has space", "bad_label-.com", "300.1.1.1/8", "host:99999"])
+    @pytest.mark.parametrize(
+        "entry", ["", " ", "10.0.0.0/33", "a,b", "has space", "bad_label-.com", "300.1.1.1/8", "host:99999"]
+    )
     def test_bad_no_proxy_entries(self, entry: str) -> None:
         (problem,) = problems({"proxy": {"noProxy": ["ok.example", entry]}})
         assert problem.startswith("arc-onboarding:proxy.noProxy[1]: ")
@@ -250,14 +299,24 @@ class TestKubeconfig:
             "kind": "Config",
             "current-context": "kind-arc-dev",
             "contexts": [{"name": "kind-arc-dev", "context": {"cluster": "kind-arc-dev", "user": "kind-arc-dev"}}],
-            "clusters": [{"name": "kind-arc-dev", "cluster": {"server": "https://127.0.0.1:6443", "certificate-authority-data": "RklYVFVSRS1DQS1EQVRB"}}],
+            "clusters": [
+                {
+                    "name": "kind-arc-dev",
+                    "cluster": {
+                        "server": "https://127.0.0.1:6443",
+                        "certificate-authority-data": "RklYVFVSRS1DQS1EQVRB",
+                    },
+                }
+            ],
             "users": [{"name": "kind-arc-dev", "user": {"token": "fixture-token-5f2c9a1e7b"}}],
         }
         assert "Rml4dHVyZUNsaWVudEtleURhdGE5OTk=" not in kube.content  # the other context's client key
 
     def test_context_naming_an_undefined_cluster_is_an_error(self, tmp_path: Path) -> None:
         broken = tmp_path / "config"
-        broken.write_text(KUBECONFIG.read_text().replace("cluster: kind-other, user: other", "cluster: gone, user: other"))
+        broken.write_text(
+            KUBECONFIG.read_text().replace("cluster: kind-other, user: other", "cluster: gone, user: other")
+        )
         (problem,) = problems({"kubeconfig": str(broken), "kubeContext": "kind-other"})
         assert problem.startswith("arc-onboarding:kubeContext: context 'kind-other' in ")
         assert "names a cluster or user the file does not define" in problem

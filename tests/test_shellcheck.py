@@ -50,7 +50,7 @@ def test_shellcheck_finds_what_it_should(tmp_path: Path) -> None:
     unquoted = tmp_path / "unquoted.sh"
     unquoted.write_text("# shellcheck shell=sh\nrm -f $1\n")
     bash_in_sh = tmp_path / "bashism.sh"
-    bash_in_sh.write_text("# shellcheck shell=sh\na=(1 2)\necho \"${a[@]}\"\n")
+    bash_in_sh.write_text('# shellcheck shell=sh\na=(1 2)\necho "${a[@]}"\n')
     result = shellcheck(unquoted, bash_in_sh)
     assert result.returncode == 1
     assert "SC2086" in result.stdout and "SC3030" in result.stdout
@@ -59,12 +59,7 @@ def test_shellcheck_finds_what_it_should(tmp_path: Path) -> None:
 def test_actionlint_runs_shellcheck_on_run_scripts(tmp_path: Path) -> None:
     workflow = tmp_path / "unquoted.yml"
     workflow.write_text(
-        "on: push\n"
-        "jobs:\n"
-        "  a:\n"
-        "    runs-on: ubuntu-latest\n"
-        "    steps:\n"
-        "      - run: rm -rf $TARGET/build\n"
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: rm -rf $TARGET/build\n"
     )
     result = actionlint(str(workflow))
     assert result.returncode == 1 and "SC2086" in result.stdout, result.stdout + result.stderr

@@ -100,10 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
-        "--diff", action="store_true", help="show each resource's inputs, options and dependencies (as `pulumi preview --diff`)"
+        "--diff",
+        action="store_true",
+        help="show each resource's inputs, options and dependencies (as `pulumi preview --diff`)",
     )
     parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto",
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
         help="colour the tree: auto (on a terminal, unless NO_COLOR is set), always or never",
     )
     parser.add_argument(
@@ -126,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlanInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    except Exception as error:  # noqa: BLE001 - the contract is one line, never a traceback
+    except Exception as error:
         problems = getattr(error, "problems", None)
         if problems:
             for problem in problems:
@@ -153,4 +157,3 @@ def tune_gc_for_one_run() -> None:
     collections are rare. Not for in-process reuse (tests call `main` directly)."""
     gc.freeze()
     gc.set_threshold(1_000_000, 100, 100_000)
-

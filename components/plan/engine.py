@@ -128,9 +128,7 @@ class PlanMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
         if args.token == "azure-native:authorization:getClientConfig":
-            self.mocked.add(
-                "azure-native:authorization:getClientConfig: placeholder subscription and tenant ids"
-            )
+            self.mocked.add("azure-native:authorization:getClientConfig: placeholder subscription and tenant ids")
             return {
                 "subscriptionId": PLACEHOLDER_SUBSCRIPTION,
                 "tenantId": PLACEHOLDER_TENANT,
@@ -193,7 +191,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def Invoke(self, request: Any) -> Any:
         try:
             return super().Invoke(request)
-        except Exception as error:  # noqa: BLE001 - any mock failure is the provider's answer
+        except Exception as error:
             # As the engine does: a failed invoke is an answer with a failure, which the SDK raises
             # as "invoke of TOKEN failed: …" in the program, not a crash of the monitor.
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0]

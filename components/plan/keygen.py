@@ -25,9 +25,11 @@ def _generate(bits: int) -> tuple[str, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -43,7 +45,7 @@ def _claim(bits: int) -> tuple[Future[tuple[str, str]], bool]:
 def _fill(future: Future[tuple[str, str]], bits: int) -> None:
     try:
         future.set_result(_generate(bits))
-    except BaseException as error:  # noqa: BLE001 - handed to whoever asks for the key
+    except BaseException as error:
         future.set_exception(error)
 
 

@@ -17,9 +17,7 @@ from .runner import ProgramRun, StackConfig
 def ordered(registrations: list[Registration]) -> list[Registration]:
     """Dependencies (and parents, providers) before dependents; ties by URN."""
     by_urn = {r.urn: r for r in registrations}
-    needs = {
-        r.urn: {u for u in [*r.dependencies, r.parent, r.provider] if u in by_urn} for r in registrations
-    }
+    needs = {r.urn: {u for u in [*r.dependencies, r.parent, r.provider] if u in by_urn} for r in registrations}
     dependents: dict[str, list[str]] = {urn: [] for urn in by_urn}
     for urn, before in needs.items():
         for other in before:
@@ -168,7 +166,9 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
             lines.extend(f"     {below}{line}" for line in _details(resource))
     lines.append("")
     for name, cluster in document["outputs"].get("clusters", {}).items():
-        lines.append(f"kube context for {name}: {cluster.get('kubeContext') or '(the file is missing: current-context at up time)'}")
+        lines.append(
+            f"kube context for {name}: {cluster.get('kubeContext') or '(the file is missing: current-context at up time)'}"
+        )
     for name, cluster in document["outputs"].get("clusters", {}).items():
         endpoints = cluster.get("requiredEndpoints")
         if isinstance(endpoints, list):
@@ -203,7 +203,11 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
             endpoint = template.for_region(cluster.location)
             required = endpoint.required(cluster.network_conditions)
             _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))
-            rows[(endpoint.host, endpoint.port)] = (endpoint, before or required, [*clusters, component_name(cluster.resource_group, cluster.cluster_name)])
+            rows[(endpoint.host, endpoint.port)] = (
+                endpoint,
+                before or required,
+                [*clusters, component_name(cluster.resource_group, cluster.cluster_name)],
+            )
     return sorted(rows.values(), key=lambda row: not row[1])
 
 
@@ -215,7 +219,10 @@ def endpoints_document(stack_config: StackConfig, settings: StackSettings, rows:
         "cloud": cloud,
         "documented": network.documented(cloud),
         "notes": list(network.NOTES[cloud]),
-        "clusters": [{"name": component_name(c.resource_group, c.cluster_name), "location": c.location} for c in settings.clusters],
+        "clusters": [
+            {"name": component_name(c.resource_group, c.cluster_name), "location": c.location}
+            for c in settings.clusters
+        ],
         "endpoints": [{**e.as_json(required=required), "clusters": clusters} for e, required, clusters in rows],
     }
 

@@ -56,7 +56,7 @@ class InlineExecutor(ThreadPoolExecutor):
             asyncio.set_event_loop(self.loop)
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 - the caller awaits it, as from a worker
+        except BaseException as error:
             future.set_exception(error)
         finally:
             if running is not None:
@@ -124,6 +124,7 @@ def run_program(
     executor = InlineExecutor()
     asyncio.get_event_loop().set_default_executor(executor)
     try:
+
         def run() -> None:
             runpy.run_path(str(program), run_name="__main__")
 

@@ -47,8 +47,8 @@ from .raw import SECURE_PLACEHOLDER, runtime_config
 __all__ = [
     "AUTO",
     "DISTRIBUTIONS",
-    "IN_CLUSTER",
     "INFRASTRUCTURES",
+    "IN_CLUSTER",
     "MIN_CHART_VERSION",
     "NODES_FILE_ENV",
     "SECURE_PLACEHOLDER",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from ..keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
+from components.keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
+
 from .model import AgentSettings
 from .raw import _INVALID, SECURE_PLACEHOLDER, _exists, _Report, _warn_plaintext
 
@@ -81,7 +83,9 @@ def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _R
             report.error("agents.chartVersion", "must be a semantic version such as 1.36.1")
             ok = False
         elif parsed < MIN_CHART_VERSION:
-            report.error("agents.chartVersion", "must be 1.14.0 or newer (older agents are not served on the v2 chart path)")
+            report.error(
+                "agents.chartVersion", "must be 1.14.0 or newer (older agents are not served on the v2 chart path)"
+            )
             ok = False
     chart = value["chart"]
     if isinstance(chart, str) and not _check_chart(chart, project_dir, report):

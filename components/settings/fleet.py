@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from .. import regions
-from ..schema import CLUSTER_FIELDS
+from components import regions
+from components.schema import CLUSTER_FIELDS
+
 from .model import ClusterSettings, GroupSettings
 from .raw import _INVALID, _Report
 
@@ -86,27 +88,46 @@ def _fleet_checks(
         scoped = items[index][1]
         key = (cluster.resource_group.lower(), cluster.cluster_name.lower())
         if key in names:
-            scoped.item_error("clusterName", f"{cluster.cluster_name!r} is already in group {cluster.resource_group!r} "
-                         f"(clusters[{names[key]}]); ARM names compare case-insensitively")
+            scoped.item_error(
+                "clusterName",
+                f"{cluster.cluster_name!r} is already in group {cluster.resource_group!r} "
+                f"(clusters[{names[key]}]); ARM names compare case-insensitively",
+            )
         names.setdefault(key, index)
         target = (cluster.kube.path, cluster.kube.context)
         if target in targets:
-            scoped.item_error("kubeContext", f"same kubeconfig file and context as clusters[{targets[target]}]: "
-                         "one cluster cannot be onboarded twice")
+            scoped.item_error(
+                "kubeContext",
+                f"same kubeconfig file and context as clusters[{targets[target]}]: "
+                "one cluster cannot be onboarded twice",
+            )
         targets.setdefault(target, index)
 
         group_key = cluster.resource_group.lower()
         if fleet is None:
-            group = GroupSettings(cluster.resource_group, cluster.location, cluster.create_resource_group,
-                                  cluster.tags, cluster.secret_keys & {"location", "tags"})
+            group = GroupSettings(
+                cluster.resource_group,
+                cluster.location,
+                cluster.create_resource_group,
+                cluster.tags,
+                cluster.secret_keys & {"location", "tags"},
+            )
         else:
             location = regions.normalize(fleet["location"]) if isinstance(fleet.get("location"), str) else ""
             given = fleet.get("tags")
             tags = given if isinstance(given, dict) else {}
-            group = GroupSettings(cluster.resource_group, location, cluster.create_resource_group,
-                                  tags, frozenset(secret_names & {"location", "tags"}))
+            group = GroupSettings(
+                cluster.resource_group,
+                location,
+                cluster.create_resource_group,
+                tags,
+                frozenset(secret_names & {"location", "tags"}),
+            )
         existing = groups.setdefault(group_key, group)
         if existing.create != group.create:
-            scoped.item_error("createResourceGroup", f"group {cluster.resource_group!r} is created by one item and "
-                         "adopted by another: set the same createResourceGroup for every item of a group")
+            scoped.item_error(
+                "createResourceGroup",
+                f"group {cluster.resource_group!r} is created by one item and "
+                "adopted by another: set the same createResourceGroup for every item of a group",
+            )
     return tuple(groups.values())

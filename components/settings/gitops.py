@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..schema import NAMESPACE
+from components.schema import NAMESPACE
+
 from .model import GitOpsSettings
 from .raw import _INVALID, SECURE_PLACEHOLDER, _Report, _split_url, _warn_plaintext
 

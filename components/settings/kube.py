@@ -6,13 +6,15 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
-from .. import detection
-from ..schema import NAMESPACE
+from components import detection
+from components.schema import NAMESPACE
+
 from .model import KubeTarget
 from .raw import _INVALID, _did_you_mean, _exists, _Report
 

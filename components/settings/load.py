@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from .. import network
-from ..clouds import Cloud
-from ..schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
+from components import network
+from components.clouds import Cloud
+from components.schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
+
 from .agents import _check_agents
 from .features import _check_features
 from .fleet import _fleet_checks, _fleet_items, _Item
@@ -40,9 +42,7 @@ def load(
 ) -> StackSettings:
     """Validate the engine's config map; raise ConfigError listing every problem."""
     report = _Report()
-    secret_names = {
-        k[len(NAMESPACE) + 1:] for k in secret_keys if k.startswith(f"{NAMESPACE}:")
-    }
+    secret_names = {k[len(NAMESPACE) + 1 :] for k in secret_keys if k.startswith(f"{NAMESPACE}:")}
     raw = _read_raw(config, report)
     cloud = _check_cloud(raw.get("cloud", default_of(SCHEMA["cloud"])), config.get("azure-native:environment"), report)
     defaults = {k: v for k, v in raw.items() if k in CLUSTER_FIELDS}
@@ -57,7 +57,9 @@ def load(
 
     clusters: list[ClusterSettings | None] = []
     for tree, scoped, secret in items:
-        clusters.append(_build_cluster(_with_defaults(tree, CLUSTER_FIELDS), secret, cloud, project_dir, environ, day, scoped))
+        clusters.append(
+            _build_cluster(_with_defaults(tree, CLUSTER_FIELDS), secret, cloud, project_dir, environ, day, scoped)
+        )
     built = [c for c in clusters if c is not None]
     groups = _fleet_checks(clusters, items, raw if fleet else None, secret_names, report)
     if report.errors:
@@ -101,9 +103,7 @@ def _build_cluster(
     infrastructure = _check_infrastructure(tree["infrastructure"], report)
     agents = _check_agents(tree["agents"], "agents" in secret, project_dir, report)
     proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
-    kube = _resolve_kube(
-        tree["kubeconfig"], tree["kubeContext"], "kubeContext" in secret, project_dir, environ, report
-    )
+    kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], "kubeContext" in secret, project_dir, environ, report)
     gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
     private_link = _check_private_link(tree["privateLink"], report)
     features = _check_features(tree["features"], private_link, "features" in secret, report)
@@ -122,11 +122,22 @@ def _build_cluster(
     if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
         report.warn(
             "preflight.enabled",
-            f"no endpoint list is documented for {cloud.name}, so there is nothing to check: the preflight "
-            "is skipped",
+            f"no endpoint list is documented for {cloud.name}, so there is nothing to check: the preflight is skipped",
         )
     flags = (create_group, tree["verify"], tree["protect"])
-    parts = (cluster_name, group, location, tags, distribution, infrastructure, agents, proxy, kube, features, preflight)
+    parts = (
+        cluster_name,
+        group,
+        location,
+        tags,
+        distribution,
+        infrastructure,
+        agents,
+        proxy,
+        kube,
+        features,
+        preflight,
+    )
     if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link):
         return None
     assert cluster_name and group and location and distribution and infrastructure

@@ -5,12 +5,12 @@ Every value here is validated and typed; nothing in this module reads or checks 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from .. import network
-from ..clouds import Cloud
-from ..schema import DEFAULT_PREFLIGHT_IMAGE
+from components import network
+from components.clouds import Cloud
+from components.schema import DEFAULT_PREFLIGHT_IMAGE
 
 
 class ConfigError(Exception):
@@ -144,4 +144,3 @@ class StackSettings:
     warnings: tuple[str, ...] = ()
     # Keys whose `secure:` values the offline plan could not decrypt.
     unvalidated: tuple[str, ...] = ()
-

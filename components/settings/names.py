@@ -5,20 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import regions
-from ..clouds import CLOUDS, Cloud
+from components import regions
+from components.clouds import CLOUDS, Cloud
+
 from .raw import _INVALID, _did_you_mean, _Report
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
-_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
+_TAG_NAME_FORBIDDEN = set("<>%&\\?/")
 
 
 def component_name(resource_group: str, cluster_name: str) -> str:
     """A cluster's logical name: ARM compares both names case-insensitively, and neither may
     contain '/'. It names the component, prefixes its children and identifies the cluster."""
     return f"{resource_group}/{cluster_name}".lower()
-
 
 
 def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
@@ -94,5 +94,3 @@ def _check_tags(value: Any, report: _Report) -> dict[str, str] | None:
             report.error(f"tags.{name}", "tag values are at most 256 characters")
             ok = False
     return dict(value) if ok else None
-
-

@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import network
-from ..clouds import Cloud
+from components import network
+from components.clouds import Cloud
+
 from .model import PreflightSettings, ProxySettings
 from .raw import (
     _GUID,
@@ -120,10 +121,14 @@ def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
     image = value["image"]
     if image != SECURE_PLACEHOLDER:
         if not image.strip() or any(c.isspace() for c in image):
-            report.error("preflight.image", "must be an image reference such as registry/repository:tag, without spaces")
+            report.error(
+                "preflight.image", "must be an image reference such as registry/repository:tag, without spaces"
+            )
             return None
         if "://" in image:
-            report.error("preflight.image", "must be an image reference such as registry/repository:tag, without a scheme")
+            report.error(
+                "preflight.image", "must be an image reference such as registry/repository:tag, without a scheme"
+            )
             return None
     return PreflightSettings(enabled=value["enabled"], image=image)
 
@@ -203,10 +208,7 @@ def _check_private_link(value: Any, report: _Report) -> Any:
     return scope
 
 
-
-def _read_ca(
-    file: str, project_dir: Path, today: datetime.date, secret: bool, report: _Report
-) -> str | None:
+def _read_ca(file: str, project_dir: Path, today: datetime.date, secret: bool, report: _Report) -> str | None:
     from cryptography import x509
 
     path = project_dir / file
@@ -227,8 +229,11 @@ def _read_ca(
         report.error(key, f"{shown}cannot be read ({error.strerror}); check the file and run again")
         return None
     except UnicodeDecodeError:
-        report.error(key, f"{shown}is not PEM text (binary, or not ASCII); convert a DER file with "
-                     "`openssl x509 -inform der -in CA.cer -out CA.pem`")
+        report.error(
+            key,
+            f"{shown}is not PEM text (binary, or not ASCII); convert a DER file with "
+            "`openssl x509 -inform der -in CA.cer -out CA.pem`",
+        )
         return None
     if "PRIVATE KEY" in text:
         report.error(key, f"{shown}holds a private key; give the CA certificate only")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from ..schema import NAMESPACE, SCHEMA, Key, default_of
+from components.schema import NAMESPACE, SCHEMA, Key, default_of
 
 # The offline plan stands this in for a `secure:` value it cannot decrypt. Such a value is secret
 # and left unvalidated; the plan lists where it stood.
@@ -42,7 +43,7 @@ class _Report:
     def item_error(self, path: str, message: str) -> None:
         self.errors.append(_one_line(f"{NAMESPACE}:{self.item}{path}: {message}"))
 
-    def scoped(self, where: Callable[[str], str], item: str) -> "_Report":
+    def scoped(self, where: Callable[[str], str], item: str) -> _Report:
         return _Report(self.errors, self.warnings, self.unvalidated, where, item)
 
 
@@ -182,7 +183,7 @@ def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Re
 def _read_raw(config: Mapping[str, Any], report: _Report) -> dict[str, Any]:
     """The namespace's keys that are set, type-checked; unknown and flat keys reported."""
     prefix = f"{NAMESPACE}:"
-    raw = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
     tree: dict[str, Any] = {}
     for name in sorted(raw):
         key = SCHEMA.get(name)
@@ -199,7 +200,6 @@ def _read_raw(config: Mapping[str, Any], report: _Report) -> dict[str, Any]:
         else:
             report.error(name, f"unknown key{_did_you_mean(name, SCHEMA)}")
     return tree
-
 
 
 def _with_defaults(tree: Mapping[str, Any], fields: Mapping[str, Key]) -> dict[str, Any]:
