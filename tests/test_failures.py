@@ -4,7 +4,6 @@ the next step, never a traceback and never a secret."""
 from __future__ import annotations
 
 import os
-import pathlib
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from components.plan.engine import PlanMocks
+from components.settings import proxy
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, KUBECONFIG, ROOT
 from tests.test_secrets import assert_no_secret
 
@@ -59,7 +59,7 @@ class TestFileReads:
         line = one_line(plan({**BASE_CONFIG, "kubeconfig": str(kubeconfig)}), 2)
         assert (
             line.startswith(f"arc-onboarding:kubeconfig: {kubeconfig} is not a kubeconfig (")
-            and " at line 2); " in line
+            and " at line 2, column " in line
         )
         assert line.endswith(NEXT_STEP)
 
@@ -81,14 +81,14 @@ class TestFileReads:
         assert line.startswith(f"arc-onboarding:kubeContext: {kubeconfig} has no current-context; set one: ")
 
     def test_ca_file_that_vanishes_after_the_check(self, plan, monkeypatch) -> None:
-        read_text = pathlib.Path.read_text
+        read_text = proxy.read_text
 
-        def vanished(self: Path, *args: Any, **kwargs: Any) -> str:
-            if self.name == "proxy-ca.pem":
+        def vanished(path: Path, *args: Any, **kwargs: Any) -> str:
+            if path.name == "proxy-ca.pem":
                 raise FileNotFoundError(2, "No such file or directory")
-            return read_text(self, *args, **kwargs)
+            return read_text(path, *args, **kwargs)
 
-        monkeypatch.setattr(pathlib.Path, "read_text", vanished)
+        monkeypatch.setattr(proxy, "read_text", vanished)
         line = one_line(plan({**BASE_CONFIG, "proxy": {"caCertFile": "tests/fixtures/proxy-ca.pem"}}), 2)
         assert line == (
             "arc-onboarding:proxy.caCertFile: tests/fixtures/proxy-ca.pem: cannot be read "

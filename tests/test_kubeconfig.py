@@ -211,16 +211,16 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(
         "contexts": [{"name": f"edge-{i}", "context": {"cluster": f"edge-{i}", "user": "fleet"}} for i in range(size)],
         "users": [{"name": "fleet", "user": {"token": "fleet-token"}}],
     }))  # fmt: skip
-    real_load = yaml.load
+    real_load = kube.load_yaml
 
-    def counted(stream: Any, Loader: Any) -> Any:
-        document = real_load(stream, Loader=Loader)
+    def counted(text: str) -> Any:
+        document = real_load(text)
         if isinstance(document, dict) and "contexts" in document:
             for section in ("contexts", "clusters", "users"):
                 document[section] = CountingList(document[section])
         return document
 
-    monkeypatch.setattr(kube.yaml, "load", counted)
+    monkeypatch.setattr(kube, "load_yaml", counted)
     monkeypatch.setattr(CountingList, "walks", 0)
     kube._read_kubeconfig.cache_clear()
     config = {

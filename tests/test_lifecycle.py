@@ -170,7 +170,13 @@ def test_cleanup_is_a_delete_only_step_with_a_secret_environment(plan) -> None:
 
 def test_cleanup_uses_the_clouds_crd_suffix(plan) -> None:
     config = {k: v for k, v in BASE_CONFIG.items() if k != "kubeContext"}
-    config = {**config, "kubeconfig": "in-cluster", "cloud": "AzureUSGovernment", "location": "usgovvirginia"}
+    config = {
+        **config,
+        "kubeconfig": "in-cluster",
+        "cloud": "AzureUSGovernment",
+        "location": "usgovvirginia",
+        "azure-native:environment": "usgovernment",
+    }
     cleanup = planned(plan, config)[CLEANUP]
     assert cleanup["inputs"]["environment"] == scripts.cleanup_environment(
         crd_suffix="us", namespaces=("azure-arc", "azure-arc-release")

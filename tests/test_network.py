@@ -276,7 +276,7 @@ class TestNoProxyWarnings:
     def test_us_government_endpoints_are_checked_too(self) -> None:
         (found,) = warnings(
             {"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".us"]},
-            cloud="AzureUSGovernment", location="usgovvirginia",
+            cloud="AzureUSGovernment", location="usgovvirginia", **{"azure-native:environment": "usgovernment"},
         )  # fmt: skip
         assert found.startswith(
             "arc-onboarding:proxy.noProxy[4]: '.us' sends usgovvirginia.dp.kubernetesconfiguration.azure.us, "
@@ -300,7 +300,17 @@ class TestPreflightSettings:
 
     def test_china_skips_the_preflight_with_a_warning(self) -> None:
         settings = load(
-            engine_config({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}), [], ROOT, ENV
+            engine_config(
+                {
+                    **BASE_CONFIG,
+                    "cloud": "AzureChinaCloud",
+                    "location": "chinaeast2",
+                    "azure-native:environment": "china",
+                }
+            ),
+            [],
+            ROOT,
+            ENV,
         )
         assert settings.warnings == (
             "arc-onboarding:preflight.enabled: no endpoint list is documented for AzureChinaCloud, so there is "
@@ -310,6 +320,7 @@ class TestPreflightSettings:
             **BASE_CONFIG,
             "cloud": "AzureChinaCloud",
             "location": "chinaeast2",
+            "azure-native:environment": "china",
             "preflight": {"enabled": False},
         }
         assert load(engine_config(disabled), [], ROOT, ENV).warnings == ()

@@ -142,7 +142,12 @@ class TestJobSpec:
     def test_region_and_cloud_change_the_endpoints(self, plan) -> None:
         west = container(resources(plan({**BASE_CONFIG, "location": "westeurope"}, "--json"))[JOB])
         assert west["args"] == [t.replace("eastus", "westeurope") for t in EASTUS_PROBES]
-        gov = {**BASE_CONFIG, "cloud": "AzureUSGovernment", "location": "usgovvirginia"}
+        gov = {
+            **BASE_CONFIG,
+            "cloud": "AzureUSGovernment",
+            "location": "usgovvirginia",
+            "azure-native:environment": "usgovernment",
+        }
         assert container(resources(plan(gov, "--json"))[JOB])["args"] == [
             "management.usgovcloudapi.net:443", "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
             "login.microsoftonline.us:443", "gbl.his.arc.azure.us:443", "usgv.his.arc.azure.us:443",
@@ -179,7 +184,10 @@ class TestOrdering:
         assert not any("preflight" in u for u in found[RELEASE]["dependencies"])
 
     def test_china_has_no_preflight(self, plan) -> None:
-        result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--json")
+        result = plan(
+            {**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2", "azure-native:environment": "china"},
+            "--json",
+        )
         found = resources(result)
         assert JOB not in found and NAMESPACE not in found
         assert any(
@@ -306,12 +314,24 @@ class TestEndpointsCommand:
         assert endpoints["dl.k8s.io"]["required"] is True
 
     def test_not_documented_cloud(self, plan) -> None:
-        result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints")
+        result = plan(
+            {**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2", "azure-native:environment": "china"},
+            "--endpoints",
+        )
         assert result.code == 0
         assert "# not documented: no endpoints to list" in result.stdout
         assert all(line.startswith("#") for line in result.stdout.splitlines())
         document = json.loads(
-            plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints", "--json").stdout
+            plan(
+                {
+                    **BASE_CONFIG,
+                    "cloud": "AzureChinaCloud",
+                    "location": "chinaeast2",
+                    "azure-native:environment": "china",
+                },
+                "--endpoints",
+                "--json",
+            ).stdout
         )
         assert document["documented"] is False and document["endpoints"] == []
 

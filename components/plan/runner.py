@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.settings import SECURE_PLACEHOLDER, YAML_LOADER
+from components.schema import NAMESPACE
+from components.settings import SECURE_PLACEHOLDER, ConfigError
+from components.settings.files import BadYaml, UnusableFile, load_yaml, read_text
 
 from .engine import PlanMocks, RecordingMonitor, Registration, plain
 
@@ -180,13 +181,21 @@ def _engine_string(value: Any) -> str:
 
 
 def _load_yaml(path: Path, what: str) -> Any:
+    """The file's document. A problem within a stack file's `config:` key is a config error naming
+    that key; any other, an input error with the line, column and what YAML expected there."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        return load_yaml(read_text(path))
     except OSError as error:
         raise PlanInputError(f"{path}: cannot read {what}: {error.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        reason = str(error).splitlines()[0]
-        raise PlanInputError(f"{path}: {what} is not valid YAML: {reason}") from None
+    except UnusableFile as error:
+        raise PlanInputError(f"{path}: cannot read {what}: {error}") from None
+    except UnicodeDecodeError:
+        raise PlanInputError(f"{path}: {what} is not valid YAML: not UTF-8 text") from None
+    except BadYaml as error:
+        if error.keys[:1] == ["config"] and len(error.keys) > 1:
+            key = error.keys[1] if ":" in error.keys[1] else f"{NAMESPACE}:{error.keys[1]}"
+            raise ConfigError([f"{key}: {path.name}: {error}"]) from None
+        raise PlanInputError(f"{path}: {what} is not valid YAML: {error}") from None
 
 
 def read_stack_config(project_dir: Path, stack: str | None, config_file: Path | None) -> StackConfig:

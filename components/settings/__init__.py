@@ -13,6 +13,7 @@ offline plan alike. `components/schema.py` declares the keys; each module here c
     proxy     proxy.*, privateLink.*, preflight.* (the network path)
     gitops    gitops.*
     features  features.*
+    files     user-named files read in bounded time and memory; YAML without duplicates, tags or bombs
     kube      kubeconfig, kubeContext (read, minify), distribution and infrastructure (detection)
     fleet     clusters: items over the defaults, rules across clusters
     load      the orchestration
@@ -25,7 +26,6 @@ from .kube import (
     IN_CLUSTER,
     INFRASTRUCTURES,
     NODES_FILE_ENV,
-    YAML_LOADER,
     minify_kubeconfig,
 )
 from .load import load
@@ -52,7 +52,6 @@ __all__ = [
     "MIN_CHART_VERSION",
     "NODES_FILE_ENV",
     "SECURE_PLACEHOLDER",
-    "YAML_LOADER",
     "AgentSettings",
     "ClusterSettings",
     "ConfigError",

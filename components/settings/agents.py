@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 from components.keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
 
+from .files import exists
 from .model import AgentSettings
-from .raw import _INVALID, SECURE_PLACEHOLDER, _exists, _Report, _warn_plaintext
+from .raw import _INVALID, SECURE_PLACEHOLDER, _Report, _warn_plaintext
 
 # The az CLI refuses older stable agents on the /v2/ chart path.
 MIN_CHART_VERSION = (1, 14, 0)
@@ -127,7 +128,7 @@ def _check_chart(chart: str, project_dir: Path, report: _Report) -> bool:
     if not chart.strip():
         report.error("agents.chart", "must not be empty")
         return False
-    if not _exists(project_dir / chart):
+    if not exists(project_dir / chart):
         report.error("agents.chart", "local chart path does not exist (relative to the project directory)")
         return False
     return True

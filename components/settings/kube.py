@@ -15,11 +15,10 @@ import yaml
 from components import detection
 from components.schema import NAMESPACE
 
+from .files import BadYaml, UnusableFile, exists, load_yaml, read_text
 from .model import KubeTarget
-from .raw import _INVALID, _did_you_mean, _exists, _Report
+from .raw import _INVALID, _did_you_mean, _Report
 
-# libyaml's parser when the wheel has it: kubeconfig and stack files can be large in fleets.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # libyaml's emitter, likewise: writing each cluster's minified kubeconfig was half of `load` for a
 # large fleet with the pure one. The two write printable-ASCII documents byte for byte alike, but
 # fold and quote escaped strings differently, so any other document goes to the pure one: the
@@ -116,7 +115,7 @@ _Index = Mapping[str, Mapping[Any, Mapping[str, Any]]]
 def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[Any, _Index]:
     """A fleet shares kubeconfig files: parse and index each once per change (`stamp`), not once
     per cluster, so that finding a fleet's contexts takes linear time, not quadratic."""
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+    document = load_yaml(read_text(path)) or {}
     return document, _index_kubeconfig(document)
 
 
@@ -166,7 +165,7 @@ def _resolve_kube(
     shown = str(path)
     source = "kubeContext" if context else "current-context"
     retry = f"point `{NAMESPACE}:kubeconfig` (or $KUBECONFIG) at the cluster's kubeconfig file"
-    if not _exists(path):
+    if not exists(path):
         report.warn(
             "kubeconfig",
             f"{shown} does not exist here; `pulumi up` needs it (the kubernetes provider will fail)",
@@ -178,15 +177,14 @@ def _resolve_kube(
     except OSError as error:
         report.error("kubeconfig", f"{shown} cannot be read ({error.strerror}); {retry}")
         return None
+    except UnusableFile as error:
+        report.error("kubeconfig", f"{shown} cannot be read ({error}); {retry}")
+        return None
     except UnicodeDecodeError:
         report.error("kubeconfig", f"{shown} is not a kubeconfig (not UTF-8 text); {retry}")
         return None
-    except yaml.YAMLError as error:
-        # Only the problem and its line: YAML's own message quotes the file, credentials included.
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        report.error("kubeconfig", f"{shown} is not a kubeconfig ({problem}{where}); {retry}")
+    except BadYaml as error:  # its text quotes nothing of the file, which holds credentials
+        report.error("kubeconfig", f"{shown} is not a kubeconfig ({error}); {retry}")
         return None
     contexts = document.get("contexts") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not isinstance(contexts, (list, type(None))):

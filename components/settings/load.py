@@ -44,7 +44,9 @@ def load(
     report = _Report()
     secret_names = {k[len(NAMESPACE) + 1 :] for k in secret_keys if k.startswith(f"{NAMESPACE}:")}
     raw = _read_raw(config, report)
-    cloud = _check_cloud(raw.get("cloud", default_of(SCHEMA["cloud"])), config.get("azure-native:environment"), report)
+    cloud = _check_cloud(
+        raw.get("cloud", default_of(SCHEMA["cloud"])), config.get("azure-native:environment"), environ, report
+    )
     defaults = {k: v for k, v in raw.items() if k in CLUSTER_FIELDS}
     day = today or datetime.date.today()
 

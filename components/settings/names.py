@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from components import regions
@@ -21,7 +22,7 @@ def component_name(resource_group: str, cluster_name: str) -> str:
     return f"{resource_group}/{cluster_name}".lower()
 
 
-def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
+def _check_cloud(name: Any, native_env: Any, environ: Mapping[str, str], report: _Report) -> Cloud | None:
     if name is _INVALID:
         return None
     cloud = CLOUDS.get(name)
@@ -33,6 +34,13 @@ def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
             "cloud",
             f"is {cloud.name} but azure-native:environment is {native_env!r}; "
             f"set azure-native:environment to {cloud.native_environment!r} or change cloud",
+        )
+    elif native_env is None and cloud.native_environment != "public" and not environ.get("ARM_ENVIRONMENT"):
+        # The provider's default is public Azure: it would send this cloud's resources there.
+        report.error(
+            "cloud",
+            f"is {cloud.name} but neither azure-native:environment nor ARM_ENVIRONMENT is set, so the provider "
+            f"would talk to public Azure; `pulumi config set azure-native:environment {cloud.native_environment}`",
         )
     return cloud
 

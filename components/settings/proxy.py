@@ -12,12 +12,12 @@ from typing import Any
 from components import network
 from components.clouds import Cloud
 
+from .files import UnusableFile, exists, read_text
 from .model import PreflightSettings, ProxySettings
 from .raw import (
     _GUID,
     _INVALID,
     SECURE_PLACEHOLDER,
-    _exists,
     _Report,
     _split_url,
     _warn_plaintext,
@@ -209,7 +209,10 @@ def _check_private_link(value: Any, report: _Report) -> Any:
 
 
 def _read_ca(file: str, project_dir: Path, today: datetime.date, secret: bool, report: _Report) -> str | None:
+    """The bundle's certificates, re-serialized as PEM: nothing else in the file (comments, a pasted
+    secret) reaches the chart."""
     from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
 
     path = project_dir / file
     key = "proxy.caCertFile"
@@ -217,16 +220,19 @@ def _read_ca(file: str, project_dir: Path, today: datetime.date, secret: bool, r
     if not file.strip():
         report.error(key, "must not be empty")
         return None
-    if not _exists(path):
+    if not exists(path):
         report.error(key, f"{shown}no such file (relative to the project directory)")
         return None
-    if not path.is_file():
+    if path.is_dir():
         report.error(key, f"{shown}is not a file (a directory?); give the PEM file's path")
         return None
     try:
-        text = path.read_text(encoding="ascii")
-    except OSError as error:  # it vanished or cannot be opened since the check above
+        text = read_text(path, encoding="ascii", limit=1024 * 1024)
+    except OSError as error:  # it cannot be opened (permissions), or vanished since the check above
         report.error(key, f"{shown}cannot be read ({error.strerror}); check the file and run again")
+        return None
+    except UnusableFile as error:
+        report.error(key, f"{shown}cannot be read ({error}); give the PEM file's path")
         return None
     except UnicodeDecodeError:
         report.error(
@@ -246,11 +252,11 @@ def _read_ca(file: str, project_dir: Path, today: datetime.date, secret: bool, r
     except ValueError:
         report.error(key, f"{shown}is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
         return None
-    for certificate in certificates:
+    for index, certificate in enumerate(certificates):
         if certificate.not_valid_after_utc.date() < today:
+            named = f"number {index + 1}" if secret else repr(certificate.subject.rfc4514_string())
             report.warn(
                 key,
-                f"{shown}certificate {certificate.subject.rfc4514_string()!r} expired on "
-                f"{certificate.not_valid_after_utc.date().isoformat()}",
+                f"{shown}certificate {named} expired on {certificate.not_valid_after_utc.date().isoformat()}",
             )
-    return text
+    return "".join(c.public_bytes(Encoding.PEM).decode("ascii") for c in certificates)

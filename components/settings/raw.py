@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -54,14 +53,6 @@ def _one_line(problem: str) -> str:
     """Key names and file paths come from the user: escape control characters so that a problem
     stays one printable line (a newline in a tag name must not forge a second problem)."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in problem)
-
-
-def _exists(path: Path) -> bool:
-    """Path.exists, except that a name the OS refuses (too long, a NUL byte) counts as missing."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -1,0 +1,188 @@
+"""Issue 10, hardening round two: one regression test (or more) per finding, named after it."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.settings import ConfigError, StackSettings, load
+from tests.conftest import BASE_CONFIG, BASE_STACK_YAML, FIXTURES, KUBECONFIG, ROOT, engine_config
+
+ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
+
+
+def settings(overrides: dict[str, Any], secret: tuple[str, ...] = (), env: dict[str, str] = ENV) -> StackSettings:
+    return load(
+        engine_config({**BASE_CONFIG, **overrides}),
+        [f"arc-onboarding:{k}" for k in secret],
+        ROOT,
+        env,
+        today=datetime.date(2026, 11, 25),
+    )
+
+
+def problems(overrides: dict[str, Any], secret: tuple[str, ...] = (), env: dict[str, str] = ENV) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        settings(overrides, secret, env)
+    return raised.value.problems
+
+
+# --- finding 3: only the certificates of the CA file are sent -----------------------------------
+
+
+def test_finding_03_only_the_parsed_certificates_reach_the_chart(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.pem"
+    certificate = (FIXTURES / "proxy-ca.pem").read_text()
+    bundle.write_text(f"# corporate bundle\nclient_secret = s3cr3t-in-the-bundle\n{certificate}\ntrailing note\n")
+    pem = settings({"proxy": {"caCertFile": str(bundle)}}).clusters[0].proxy.ca_cert_pem
+    assert pem is not None and "s3cr3t" not in pem and "note" not in pem and "#" not in pem
+    assert pem.startswith("-----BEGIN CERTIFICATE-----\n") and pem.endswith("-----END CERTIFICATE-----\n")
+    assert pem.split() == certificate.split()
+
+
+# --- finding 8: bounded input --------------------------------------------------------------------
+
+ALIAS_BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+
+
+def test_finding_08_a_yaml_alias_bomb_in_the_stack_file_is_a_config_error(plan) -> None:
+    started = time.monotonic()
+    result = plan(
+        None,
+        raw=BASE_STACK_YAML + "  arc-onboarding:tags:\n" + "".join(f"    {line}\n" for line in ALIAS_BOMB.splitlines()),
+    )
+    assert time.monotonic() - started < 10
+    assert result.code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("arc-onboarding:tags: Pulumi.test.yaml: expands to more than ")
+
+
+def test_finding_08_a_yaml_alias_bomb_in_the_kubeconfig_is_a_config_error(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        KUBECONFIG.read_text() + "extensions:\n" + "".join(f"  {x}\n" for x in ALIAS_BOMB.splitlines())
+    )
+    (problem,) = problems({"kubeconfig": str(kubeconfig)})
+    assert problem.startswith(f"arc-onboarding:kubeconfig: {kubeconfig} is not a kubeconfig (expands to more than")
+
+
+def test_finding_08_deep_nesting_is_a_config_error(plan) -> None:
+    deep = "[" * 500 + "]" * 500
+    result = plan(None, raw=BASE_STACK_YAML + f"  arc-onboarding:tags: {{a: {deep}}}\n")
+    assert result.code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("arc-onboarding:tags: Pulumi.test.yaml: nests deeper than 64 levels at line ")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_finding_08_a_device_as_kubeconfig_is_refused_unread(device: str) -> None:
+    started = time.monotonic()
+    (problem,) = problems({"kubeconfig": device})
+    assert time.monotonic() - started < 5
+    assert problem.startswith(f"arc-onboarding:kubeconfig: {device} cannot be read (not a regular file")
+
+
+def test_finding_08_a_fifo_as_ca_file_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    (problem,) = problems({"proxy": {"caCertFile": str(fifo)}})
+    assert problem.startswith("arc-onboarding:proxy.caCertFile: ") and "not a regular file" in problem
+
+
+def test_finding_08_a_huge_kubeconfig_is_refused(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "config"
+    with kubeconfig.open("wb") as file:
+        file.truncate(17 * 1024 * 1024)  # sparse: costs no disk
+    (problem,) = problems({"kubeconfig": str(kubeconfig)})
+    assert problem == (
+        f"arc-onboarding:kubeconfig: {kubeconfig} cannot be read (larger than 16 MiB); "
+        "point `arc-onboarding:kubeconfig` (or $KUBECONFIG) at the cluster's kubeconfig file"
+    )
+
+
+def test_finding_08_a_path_that_exists_but_cannot_be_read_is_not_missing(tmp_path: Path) -> None:
+    loop = tmp_path / "config"
+    loop.symlink_to(loop)  # exists as a name, cannot be opened (root reads through permissions)
+    (problem,) = problems({"kubeconfig": str(loop)})
+    assert "does not exist" not in problem
+    assert problem.startswith(f"arc-onboarding:kubeconfig: {loop} cannot be read (Too many levels of symbolic links)")
+    (problem,) = problems({"proxy": {"caCertFile": str(loop)}})
+    assert "no such file" not in problem and "cannot be read" in problem
+
+
+def test_finding_08_permission_denied_is_not_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(KUBECONFIG.read_text())
+    real_stat = Path.stat
+
+    def denied(self: Path, *args: Any, **kwargs: Any) -> os.stat_result:
+        if self == kubeconfig:
+            raise PermissionError(13, "Permission denied")
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", denied)
+    from components.settings import files
+
+    assert files.exists(kubeconfig)
+
+
+# --- finding 12: a sovereign cloud needs the provider's environment ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloud", "location"), [("AzureUSGovernment", "usgovvirginia"), ("AzureChinaCloud", "chinaeast2")]
+)
+def test_finding_12_sovereign_cloud_without_provider_environment(cloud: str, location: str) -> None:
+    (problem,) = problems({"cloud": cloud, "location": location})
+    assert problem.startswith(
+        f"arc-onboarding:cloud: is {cloud} but neither azure-native:environment nor ARM_ENVIRONMENT"
+    )
+    assert settings({"cloud": cloud, "location": location}, env={**ENV, "ARM_ENVIRONMENT": "usgovernment"})
+    environment = "usgovernment" if cloud == "AzureUSGovernment" else "china"
+    assert settings({"cloud": cloud, "location": location, "azure-native:environment": environment})
+    assert settings({"cloud": "AzureCloud"})  # public needs neither
+
+
+# --- findings 13 and 14: duplicate keys and syntax errors in a stack file ------------------------
+
+
+def test_finding_13_duplicate_keys_name_the_key_and_both_lines(plan) -> None:
+    result = plan(None, raw=BASE_STACK_YAML + "  arc-onboarding:location: westeurope\n")
+    assert result.code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "arc-onboarding:location: Pulumi.test.yaml: duplicate key `arc-onboarding:location` at lines 4 and 6"
+    )
+
+
+def test_finding_13_duplicate_keys_within_an_object(plan) -> None:
+    raw = BASE_STACK_YAML + "  arc-onboarding:proxy:\n    httpsProxy: http://a:3128\n    httpsProxy: http://b:3128\n"
+    result = plan(None, raw=raw)
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("arc-onboarding:proxy: Pulumi.test.yaml: duplicate key `httpsProxy` at lines 7 and 8")
+
+
+def test_finding_14_syntax_errors_give_line_column_and_what_was_expected(plan) -> None:
+    result = plan(None, raw=BASE_STACK_YAML + "  arc-onboarding:tags: [a, b\n")
+    assert result.code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and "the stack file is not valid YAML: did not find expected ',' or ']'" in line
+    assert "at line 7, column 1" in line
+
+
+def test_finding_02_yaml_tags_are_not_echoed(plan, tmp_path: Path) -> None:
+    result = plan(None, raw=BASE_STACK_YAML + "  arc-onboarding:gitops:\n    httpsPassword: !ghp_Sup3rS3cret\n")
+    assert result.code == 2 and "Sup3r" not in result.stderr
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        KUBECONFIG.read_text().replace("users:", "users:\n- name: x\n  user:\n    password: !Sup3rSecret", 1)
+    )
+    (problem,) = problems({"kubeconfig": str(kubeconfig)})
+    assert "Sup3r" not in problem and "a tag such as !name" in problem
