@@ -186,3 +186,57 @@ def test_finding_02_yaml_tags_are_not_echoed(plan, tmp_path: Path) -> None:
     )
     (problem,) = problems({"kubeconfig": str(kubeconfig)})
     assert "Sup3r" not in problem and "a tag such as !name" in problem
+
+
+# --- finding 1: proxy hosts curl can parse, nothing else ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["proxy.corp,example", *(f"proxy{c}corp" for c in "!'*()=+&$<\"{"), "a_b.corp", "-proxy.corp", "[fe80::1%25eth0]"],
+)
+def test_finding_01_proxy_host_must_be_ldh(host: str) -> None:
+    (problem,) = problems({"proxy": {"httpsProxy": f"http://user:Hunter2-pw@{host}:3128"}}, secret=("proxy",))
+    assert problem.startswith("arc-onboarding:proxy.httpsProxy: has an invalid host: expected a DNS name")
+    assert "Hunter2" not in problem and host not in problem
+
+
+@pytest.mark.parametrize(
+    "host", ["proxy.corp", "PROXY.Corp.", "10.1.2.3", "[2001:db8::1]", "bücher.example", "xn--bcher-kva.example"]
+)
+def test_finding_01_good_proxy_hosts(host: str) -> None:
+    proxy = settings({"proxy": {"httpsProxy": f"http://{host}:3128"}}).clusters[0].proxy
+    assert proxy.https_proxy == f"http://{host}:3128"
+
+
+# --- finding 2: no message quotes a value given as a secret ---------------------------------------
+
+
+def test_finding_02_secret_infrastructure_is_not_quoted() -> None:
+    (warning,) = settings({"infrastructure": "awz-s3cr3t"}, secret=("infrastructure",)).warnings
+    assert warning.startswith("arc-onboarding:infrastructure: the value is not one of") and "s3cr3t" not in warning
+    (warning,) = settings({"infrastructure": "awz-plain"}).warnings
+    assert "'awz-plain'" in warning
+
+
+def test_finding_02_secret_tag_names_are_not_echoed() -> None:
+    found = problems({"tags": {"s3cr3t/name": "x", "count": 7}}, secret=("tags",))
+    assert found and all(p.startswith("arc-onboarding:tags: ") for p in found)
+    assert not any("s3cr3t" in p or "count" in p for p in found)
+
+
+def test_finding_02_ca_subject_of_a_secret_proxy_is_not_quoted() -> None:
+    expired = {"proxy": {"caCertFile": "tests/fixtures/expired-ca.pem"}}
+    (shown,) = settings(expired).warnings
+    (hidden,) = settings(expired, secret=("proxy",)).warnings
+    assert "CN=" in shown and "CN=" not in hidden and "certificate number 1 expired on" in hidden
+
+
+# --- finding 16: numeric tag values get the quoting hint ------------------------------------------
+
+
+@pytest.mark.parametrize("value", [42, 4.5, True])
+def test_finding_16_numeric_tag_values_get_the_quoting_hint(value: Any) -> None:
+    (problem,) = problems({"tags": {"cost-center": value}})
+    assert problem.startswith("arc-onboarding:tags.cost-center: must be a string, not ")
+    assert "(quote it in the stack file" in problem

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -47,29 +48,28 @@ NODES_FILE_ENV = "ARC_ONBOARDING_NODES_FILE"
 IN_CLUSTER = "in-cluster"
 
 
-def _check_distribution(value: Any, report: _Report) -> str | None:
+def _check_distribution(value: Any, secret: bool, report: _Report) -> str | None:
     if value is _INVALID:
         return None
     if value not in DISTRIBUTIONS and value != AUTO:
-        report.error(
-            "distribution",
-            f"must be one of {', '.join(DISTRIBUTIONS)}, or {AUTO}{_did_you_mean(value, DISTRIBUTIONS)}",
-        )
+        hint = "" if secret else _did_you_mean(value, DISTRIBUTIONS)  # a close match would tell the secret
+        report.error("distribution", f"must be one of {', '.join(DISTRIBUTIONS)}, or {AUTO}{hint}")
         return None
     return value
 
 
-def _check_infrastructure(value: Any, report: _Report) -> str | None:
+def _check_infrastructure(value: Any, secret: bool, report: _Report) -> str | None:
     if value is _INVALID:
         return None
     if not value.strip() or "\n" in value:
         report.error("infrastructure", "must be a non-empty single-line string")
         return None
     if value not in INFRASTRUCTURES and value != AUTO:
+        shown = "the value" if secret else repr(value)
+        hint = "" if secret else _did_you_mean(value, INFRASTRUCTURES)
         report.warn(
             "infrastructure",
-            f"{value!r} is not one of {', '.join(INFRASTRUCTURES)}{_did_you_mean(value, INFRASTRUCTURES)}; "
-            "it is sent to ARM as given",
+            f"{shown} is not one of {', '.join(INFRASTRUCTURES)}{hint}; it is sent to ARM as given",
         )
     return value
 
@@ -128,10 +128,8 @@ def _index_kubeconfig(document: Any) -> _Index:
         by_name = index[section] = {}
         for entry in entries if isinstance(entries, list) else ():
             if isinstance(entry, dict):
-                try:
+                with contextlib.suppress(TypeError):  # an unhashable name
                     by_name.setdefault(entry.get("name"), entry)
-                except TypeError:  # unhashable
-                    pass
     return index
 
 

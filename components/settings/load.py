@@ -43,7 +43,7 @@ def load(
     """Validate the engine's config map; raise ConfigError listing every problem."""
     report = _Report()
     secret_names = {k[len(NAMESPACE) + 1 :] for k in secret_keys if k.startswith(f"{NAMESPACE}:")}
-    raw = _read_raw(config, report)
+    raw = _read_raw(config, report, secret_names)
     cloud = _check_cloud(
         raw.get("cloud", default_of(SCHEMA["cloud"])), config.get("azure-native:environment"), environ, report
     )
@@ -100,9 +100,9 @@ def _build_cluster(
     cluster_name = _check_cluster_name(tree["clusterName"], report)
     group = _check_group_name(tree["resourceGroup"], report)
     location = _check_location(tree["location"], cloud, "location" in secret, report)
-    tags = _check_tags(tree["tags"], report)
-    distribution = _check_distribution(tree["distribution"], report)
-    infrastructure = _check_infrastructure(tree["infrastructure"], report)
+    tags = _check_tags(tree["tags"], "tags" in secret, report)
+    distribution = _check_distribution(tree["distribution"], "distribution" in secret, report)
+    infrastructure = _check_infrastructure(tree["infrastructure"], "infrastructure" in secret, report)
     agents = _check_agents(tree["agents"], "agents" in secret, project_dir, report)
     proxy = _check_proxy(tree["proxy"], "proxy" in secret, project_dir, today, report)
     kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], "kubeContext" in secret, project_dir, environ, report)

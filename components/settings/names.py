@@ -87,7 +87,8 @@ def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Repo
     return location
 
 
-def _check_tags(value: Any, report: _Report) -> dict[str, str] | None:
+def _check_tags(value: Any, secret: bool, report: _Report) -> dict[str, str] | None:
+    """Tag names of a secret `tags` are never echoed (not even as a key path)."""
     if value is _INVALID:
         return None
     ok = True
@@ -95,10 +96,11 @@ def _check_tags(value: Any, report: _Report) -> dict[str, str] | None:
         report.error("tags", "ARM allows at most 50 tags on a resource")
         ok = False
     for name, tag in value.items():
+        path = "tags" if secret else f"tags.{name}"
         if not name.strip() or len(name) > 512 or _TAG_NAME_FORBIDDEN & set(name):
-            report.error(f"tags.{name}", "tag names are 1-512 characters without < > % & \\ ? /")
+            report.error(path, "tag names are 1-512 characters without < > % & \\ ? /")
             ok = False
         if len(tag) > 256:
-            report.error(f"tags.{name}", "tag values are at most 256 characters")
+            report.error(path, "tag values are at most 256 characters")
             ok = False
     return dict(value) if ok else None

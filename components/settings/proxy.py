@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import idna
+
 from components import network
 from components.clouds import Cloud
 
@@ -149,6 +151,14 @@ def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
     if not parts.hostname:
         report.error(path, "has no host: expected http(s)://[user:password@]host:port")
         return None
+    if not _valid_proxy_host(parts.netloc.rpartition("@")[2]):
+        # RFC 3986 allows `, ! ' * ( ) = + & $` in a host; curl refuses them, quoting the whole URL.
+        report.error(
+            path,
+            "has an invalid host: expected a DNS name (letters, digits and '-' between dots), "
+            "an IPv4 address or an [IPv6] address",
+        )
+        return None
     if port == 0:
         report.error(path, "has an invalid port (1-65535)")
         return None
@@ -156,6 +166,36 @@ def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
         report.error(path, "must be scheme://[user:password@]host[:port] with no path or query")
         return None
     return parts.username is not None or parts.password is not None
+
+
+_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _valid_proxy_host(host_port: str) -> bool:
+    """A host as curl parses it: an LDH name (a Unicode one as its IDNA form), an IPv4 address or a
+    bracketed IPv6 address without a zone. `host_port` is the netloc after any userinfo."""
+    if host_port.startswith("["):
+        literal = host_port[1:].partition("]")[0]
+        if "%" in literal:
+            return False
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return False
+        return True
+    host = host_port.rpartition(":")[0] if ":" in host_port else host_port
+    try:
+        ipaddress.IPv4Address(host)
+        return True
+    except ValueError:
+        pass
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return False
+    name = host.lower().removesuffix(".")
+    return 0 < len(name) <= 253 and all(_LDH_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def _check_no_proxy_entry(entry: str, path: str, secret: bool, report: _Report) -> bool:

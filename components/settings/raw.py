@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -65,8 +65,9 @@ def _did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean `{match}`?)" if match else ""
 
 
-def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> Any:
-    """Type-check a value (no defaults filled in); `encoded` values come straight from the engine."""
+def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool, secret: bool = False) -> Any:
+    """Type-check a value (no defaults filled in); `encoded` values come straight from the engine.
+    Under a `secret` key, map keys (tag names) are data: problems name the map, not the entry."""
     if value == SECURE_PLACEHOLDER:
         report.unvalidated.append(f"{NAMESPACE}:{path}")
         return value if key.type == "string" else None  # unset: the default applies
@@ -102,10 +103,10 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> 
                 )
                 return _INVALID
         if key.type == "array":
-            return _coerce_array(value, key, path, report)
+            return _coerce_array(value, key, path, report, secret)
         if key.type == "map":
-            return _coerce_map(value, path, report)
-        return _coerce_object(value, key.fields, path, report)
+            return _coerce_map(value, path, report, secret)
+        return _coerce_object(value, key.fields, path, report, secret)
     return _INVALID
 
 
@@ -123,7 +124,7 @@ def _json_type(value: Any) -> str:
     return "a string"
 
 
-def _coerce_array(value: Any, key: Key, path: str, report: _Report) -> Any:
+def _coerce_array(value: Any, key: Key, path: str, report: _Report, secret: bool) -> Any:
     if not isinstance(value, list):
         report.error(path, f"must be a list, not {_json_type(value)}")
         return _INVALID
@@ -131,7 +132,7 @@ def _coerce_array(value: Any, key: Key, path: str, report: _Report) -> Any:
     for index, item in enumerate(value):
         item_path = f"{path}[{index}]"
         if key.items == "object":
-            items.append(_coerce_object(item, key.fields, item_path, report))
+            items.append(_coerce_object(item, key.fields, item_path, report, secret))
         elif item == SECURE_PLACEHOLDER:
             report.unvalidated.append(f"{NAMESPACE}:{item_path}")
             items.append(item)
@@ -142,22 +143,25 @@ def _coerce_array(value: Any, key: Key, path: str, report: _Report) -> Any:
     return items
 
 
-def _coerce_map(value: Any, path: str, report: _Report) -> Any:
+def _coerce_map(value: Any, path: str, report: _Report, secret: bool) -> Any:
     if not isinstance(value, dict):
         report.error(path, f"must be a mapping of names to strings, not {_json_type(value)}")
         return _INVALID
     out: dict[str, str] = {}
     for name, item in value.items():
+        item_path = path if secret else f"{path}.{name}"
         if item == SECURE_PLACEHOLDER:
-            report.unvalidated.append(f"{NAMESPACE}:{path}.{name}")
+            report.unvalidated.append(f"{NAMESPACE}:{item_path}")
         elif not isinstance(item, str):
-            report.error(f"{path}.{name}", f"must be a string, not {_json_type(item)}")
+            # `pulumi config set --path` stores 42 and true as a number and a boolean.
+            hint = " (quote it in the stack file, e.g. '42')" if isinstance(item, (bool, int, float)) else ""
+            report.error(item_path, f"{'a value ' if secret else ''}must be a string, not {_json_type(item)}{hint}")
             continue
         out[name] = item
     return out
 
 
-def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Report) -> Any:
+def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Report, secret: bool) -> Any:
     if not isinstance(value, dict):
         report.error(path, f"must be a mapping, not {_json_type(value)}")
         return _INVALID
@@ -167,11 +171,11 @@ def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Re
             hint = " (a stack-wide key: set it at the top level)" if name in SCHEMA else ""
             report.error(f"{path}.{name}", f"unknown key{hint or _did_you_mean(name, fields)}")
         elif item is not None:
-            out[name] = _coerce(item, fields[name], f"{path}.{name}", report, encoded=False)
+            out[name] = _coerce(item, fields[name], f"{path}.{name}", report, encoded=False, secret=secret)
     return out
 
 
-def _read_raw(config: Mapping[str, Any], report: _Report) -> dict[str, Any]:
+def _read_raw(config: Mapping[str, Any], report: _Report, secret_names: Set[str] = frozenset()) -> dict[str, Any]:
     """The namespace's keys that are set, type-checked; unknown and flat keys reported."""
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
@@ -179,7 +183,7 @@ def _read_raw(config: Mapping[str, Any], report: _Report) -> dict[str, Any]:
     for name in sorted(raw):
         key = SCHEMA.get(name)
         if key is not None:
-            tree[name] = _coerce(raw[name], key, name, report, encoded=True)
+            tree[name] = _coerce(raw[name], key, name, report, encoded=True, secret=name in secret_names)
             continue
         head = re.split(r"[.\[]", name, maxsplit=1)[0]
         if head != name and head in SCHEMA:
