@@ -9,16 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from components.settings import ConfigError, StackSettings, load
+from components.settings import ConfigError, StackSettings, files, load
 from tests.conftest import BASE_CONFIG, BASE_STACK_YAML, FIXTURES, KUBECONFIG, ROOT, engine_config
 
 ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
 
 
-def settings(overrides: dict[str, Any], secret: tuple[str, ...] = (), env: dict[str, str] = ENV) -> StackSettings:
+def settings(
+    overrides: dict[str, Any],
+    secret: tuple[str, ...] = (),
+    env: dict[str, str] = ENV,
+    drop: tuple[str, ...] = (),
+    drop_context: bool = False,
+) -> StackSettings:
+    base = {k: v for k, v in BASE_CONFIG.items() if k not in drop and not (drop_context and k == "kubeContext")}
     return load(
-        engine_config({**BASE_CONFIG, **overrides}),
+        engine_config({**base, **overrides}),
         [f"arc-onboarding:{k}" for k in secret],
         ROOT,
         env,
@@ -26,9 +34,11 @@ def settings(overrides: dict[str, Any], secret: tuple[str, ...] = (), env: dict[
     )
 
 
-def problems(overrides: dict[str, Any], secret: tuple[str, ...] = (), env: dict[str, str] = ENV) -> list[str]:
+def problems(
+    overrides: dict[str, Any], secret: tuple[str, ...] = (), env: dict[str, str] = ENV, drop: tuple[str, ...] = ()
+) -> list[str]:
     with pytest.raises(ConfigError) as raised:
-        settings(overrides, secret, env)
+        settings(overrides, secret, env, drop)
     return raised.value.problems
 
 
@@ -128,8 +138,6 @@ def test_finding_08_permission_denied_is_not_missing(tmp_path: Path, monkeypatch
         return real_stat(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "stat", denied)
-    from components.settings import files
-
     assert files.exists(kubeconfig)
 
 
@@ -240,3 +248,44 @@ def test_finding_16_numeric_tag_values_get_the_quoting_hint(value: Any) -> None:
     (problem,) = problems({"tags": {"cost-center": value}})
     assert problem.startswith("arc-onboarding:tags.cost-center: must be a string, not ")
     assert "(quote it in the stack file" in problem
+
+
+# --- finding 18: KUBECONFIG lists, empty kubeconfigs, wrong namespaces, region spellings ---------
+
+
+def test_finding_18_kubeconfig_list_is_merged_as_kubectl_does(tmp_path: Path) -> None:
+    edge = FIXTURES / "kubeconfig-edge"
+    env = {"KUBECONFIG": f"{tmp_path / 'missing'}:{KUBECONFIG}::{edge}", "HOME": "/x"}
+    edge_contexts = [c["name"] for c in yaml.safe_load(edge.read_text())["contexts"]]
+    other = next(c for c in edge_contexts if c != "kind-arc-dev")
+    kube = settings({"kubeContext": other}, env=env).clusters[0].kube
+    assert kube.context == other and kube.path == f"{KUBECONFIG}:{edge}"
+    assert kube.content is not None and yaml.safe_load(kube.content)["contexts"][0]["name"] == other
+    # The first file's current-context wins, as with kubectl.
+    first = settings({}, env=env, drop_context=True).clusters[0].kube
+    assert first.context == yaml.safe_load(KUBECONFIG.read_text())["current-context"]
+
+
+def test_finding_18_an_empty_kubeconfig_says_it_is_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "config"
+    empty.write_text("\n# nothing yet\n")
+    (problem,) = problems({"kubeconfig": str(empty)})
+    assert problem.startswith(f"arc-onboarding:kubeconfig: {empty} is empty; ")
+
+
+def test_finding_18_a_wrong_project_namespace_suggests_ours() -> None:
+    found = problems({"arc:location": "westeurope"}, drop=("location",))
+    assert "arc-onboarding:location: is set as `arc:location`, which nothing reads" in found[0]
+    assert "(did you mean `arc-onboarding:location`?)" in found[0]
+    assert settings({"azure-native:location": "westus"})  # a provider's key is not ours
+
+
+@pytest.mark.parametrize(
+    ("given", "region"), [("uk-south", "uksouth"), ("west-europe", "westeurope"), ("east_us", "eastus")]
+)
+def test_finding_18_region_spellings_get_a_did_you_mean(given: str, region: str) -> None:
+    (problem,) = problems({"location": given})
+    assert (
+        problem.startswith("arc-onboarding:location: must be an Azure region name")
+        and f"(did you mean {region!r}?)" in problem
+    )

@@ -104,6 +104,8 @@ def _nodes_json(kube: KubeTarget, environ: Mapping[str, str]) -> str:
         return detection.read_nodes(None, None, environ)
     if kube.content is None:
         raise detection.NodesError(f"needs the cluster, but the kubeconfig {kube.path} does not exist here")
+    if os.pathsep in kube.path:  # $KUBECONFIG's list: kubectl merges it as this program did
+        return detection.read_nodes(None, kube.context, {**environ, "KUBECONFIG": kube.path})
     return detection.read_nodes(kube.path, kube.context, environ)
 
 
@@ -115,7 +117,7 @@ _Index = Mapping[str, Mapping[Any, Mapping[str, Any]]]
 def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[Any, _Index]:
     """A fleet shares kubeconfig files: parse and index each once per change (`stamp`), not once
     per cluster, so that finding a fleet's contexts takes linear time, not quadratic."""
-    document = load_yaml(read_text(path)) or {}
+    document = load_yaml(read_text(path))
     return document, _index_kubeconfig(document)
 
 
@@ -131,6 +133,47 @@ def _index_kubeconfig(document: Any) -> _Index:
                 with contextlib.suppress(TypeError):  # an unhashable name
                     by_name.setdefault(entry.get("name"), entry)
     return index
+
+
+_RETRY = f"point `{NAMESPACE}:kubeconfig` (or $KUBECONFIG) at the cluster's kubeconfig file"
+
+
+def _load_kubeconfig(path: Path, report: _Report) -> tuple[dict[str, Any], _Index] | None:
+    """One kubeconfig file's document and index, or None (reported)."""
+    try:
+        stat = path.stat()
+        document, index = _read_kubeconfig(path, (stat.st_mtime_ns, stat.st_size))
+    except OSError as error:
+        report.error("kubeconfig", f"{path} cannot be read ({error.strerror}); {_RETRY}")
+        return None
+    except UnusableFile as error:
+        report.error("kubeconfig", f"{path} cannot be read ({error}); {_RETRY}")
+        return None
+    except UnicodeDecodeError:
+        report.error("kubeconfig", f"{path} is not a kubeconfig (not UTF-8 text); {_RETRY}")
+        return None
+    except BadYaml as error:  # its text quotes nothing of the file, which holds credentials
+        report.error("kubeconfig", f"{path} is not a kubeconfig ({error}); {_RETRY}")
+        return None
+    if document is None:
+        report.error("kubeconfig", f"{path} is empty; {_RETRY}")
+        return None
+    contexts = document.get("contexts") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not isinstance(contexts, (list, type(None))):
+        report.error("kubeconfig", f"{path} is not a kubeconfig (no `contexts:` list); {_RETRY}")
+        return None
+    return document, index
+
+
+def _merge_kubeconfigs(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """$KUBECONFIG's files merged as kubectl merges them: the first file to set a value wins, for
+    current-context and for each named context, cluster and user (the index keeps a name's first)."""
+    merged: dict[str, Any] = {"apiVersion": documents[0].get("apiVersion", "v1")}
+    currents = [d.get("current-context") for d in documents]
+    merged["current-context"] = next((c for c in currents if c), None)
+    for section in ("contexts", "clusters", "users"):
+        merged[section] = [e for d in documents if isinstance(d.get(section), list) for e in d[section]]
+    return merged
 
 
 def _resolve_kube(
@@ -152,42 +195,34 @@ def _resolve_kube(
             return None
         return KubeTarget(path=IN_CLUSTER, content=None, context=None, context_source=IN_CLUSTER)
     if file is None:
-        listed = environ.get("KUBECONFIG", "").split(os.pathsep)[0]
-        path = Path(listed) if listed else Path(environ.get("HOME", "~")) / ".kube" / "config"
+        # kubectl's rule: $KUBECONFIG is a list; empty entries and missing files are skipped.
+        listed = [Path(p) for p in environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+        paths = listed or [Path(environ.get("HOME", "~")) / ".kube" / "config"]
     else:
         try:
-            path = project_dir / Path(file).expanduser()
+            paths = [project_dir / Path(file).expanduser()]
         except RuntimeError:  # `~user/...` for a user this machine does not know
             report.error("kubeconfig", f"{file}: cannot expand ~ (no such user's home); give the path")
             return None
-    shown = str(path)
+    shown = os.pathsep.join(str(p) for p in paths)
     source = "kubeContext" if context else "current-context"
-    retry = f"point `{NAMESPACE}:kubeconfig` (or $KUBECONFIG) at the cluster's kubeconfig file"
-    if not exists(path):
+    present = [p for p in paths if exists(p)]
+    if not present:
         report.warn(
             "kubeconfig",
             f"{shown} does not exist here; `pulumi up` needs it (the kubernetes provider will fail)",
         )
         return KubeTarget(path=shown, content=None, context=context, context_source=source)
-    try:
-        stat = path.stat()
-        document, index = _read_kubeconfig(path, (stat.st_mtime_ns, stat.st_size))
-    except OSError as error:
-        report.error("kubeconfig", f"{shown} cannot be read ({error.strerror}); {retry}")
+    shown = os.pathsep.join(str(p) for p in present)  # the files read, for messages and kubectl
+    loaded = [_load_kubeconfig(p, report) for p in present]
+    documents = [one for one in loaded if one is not None]
+    if len(documents) != len(loaded):
         return None
-    except UnusableFile as error:
-        report.error("kubeconfig", f"{shown} cannot be read ({error}); {retry}")
-        return None
-    except UnicodeDecodeError:
-        report.error("kubeconfig", f"{shown} is not a kubeconfig (not UTF-8 text); {retry}")
-        return None
-    except BadYaml as error:  # its text quotes nothing of the file, which holds credentials
-        report.error("kubeconfig", f"{shown} is not a kubeconfig ({error}); {retry}")
-        return None
-    contexts = document.get("contexts") if isinstance(document, dict) else None
-    if not isinstance(document, dict) or not isinstance(contexts, (list, type(None))):
-        report.error("kubeconfig", f"{shown} is not a kubeconfig (no `contexts:` list); {retry}")
-        return None
+    if len(documents) == 1:
+        document, index = documents[0]
+    else:
+        document = _merge_kubeconfigs([d for d, _ in documents])
+        index = _index_kubeconfig(document)
     current = document.get("current-context")
     chosen = context or (current if isinstance(current, str) else None)
     if not chosen:

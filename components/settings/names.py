@@ -74,7 +74,13 @@ def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Repo
         return None
     location = regions.normalize(value)
     if not re.fullmatch(r"[a-z0-9]+", location):
-        report.error("location", "must be an Azure region name such as eastus or 'East US'")
+        # `uk-south`, `west_europe`: the name without its separators is usually the region.
+        close = regions.suggestion(re.sub(r"[^a-z0-9]", "", location), cloud.name) if cloud and not secret else None
+        report.error(
+            "location",
+            "must be an Azure region name such as eastus or 'East US'"
+            + (f" (did you mean {close!r}?)" if close else ""),
+        )
         return None
     if cloud is not None and location not in regions.REGIONS_BY_CLOUD[cloud.name]:
         hint = regions.suggestion(location, cloud.name)

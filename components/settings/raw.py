@@ -48,6 +48,9 @@ class _Report:
 
 _INVALID = object()
 
+# Namespaces whose keys something else reads: this project and the providers it uses.
+_OTHER_READERS = frozenset({NAMESPACE, "azure-native", "azure", "kubernetes", "command", "tls", "pulumi"})
+
 
 def _one_line(problem: str) -> str:
     """Key names and file paths come from the user: escape control characters so that a problem
@@ -179,6 +182,14 @@ def _read_raw(config: Mapping[str, Any], report: _Report, secret_names: Set[str]
     """The namespace's keys that are set, type-checked; unknown and flat keys reported."""
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
+    for full in config:
+        namespace, colon, name = full.partition(":")
+        if colon and namespace not in _OTHER_READERS and re.split(r"[.\[]", name, maxsplit=1)[0] in SCHEMA:
+            report.error(
+                name,
+                f"is set as `{full}`, which nothing reads: keys of this program are `{NAMESPACE}:NAME` "
+                f"(did you mean `{NAMESPACE}:{name}`?)",
+            )
     tree: dict[str, Any] = {}
     for name in sorted(raw):
         key = SCHEMA.get(name)
