@@ -289,3 +289,35 @@ def test_finding_18_region_spellings_get_a_did_you_mean(given: str, region: str)
         problem.startswith("arc-onboarding:location: must be an Azure region name")
         and f"(did you mean {region!r}?)" in problem
     )
+
+
+# --- finding 15: a PEM private key pasted on one line ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode("ascii")
+
+
+@pytest.mark.parametrize("join", [" ", "", "\\n"])
+def test_finding_15_a_one_line_private_key_is_rewrapped(rsa_pem: str, join: str) -> None:
+    one_line = join.join(rsa_pem.strip().split("\n"))
+    agents = settings({"agents": {"privateKey": one_line}}, secret=("agents",)).clusters[0].agents
+    assert agents.private_key_pem == rsa_pem
+    assert (
+        settings({"agents": {"privateKey": rsa_pem}}, secret=("agents",)).clusters[0].agents.private_key_pem == rsa_pem
+    )
+
+
+def test_finding_15_an_ambiguous_one_line_key_is_refused_with_a_hint(rsa_pem: str) -> None:
+    body = " ".join(rsa_pem.strip().split("\n")[1:-1])
+    garbled = f"-----BEGIN RSA PRIVATE KEY----- Proc-Type: 4,ENCRYPTED {body} -----END RSA PRIVATE KEY-----"
+    (problem,) = problems({"agents": {"privateKey": garbled}}, secret=("agents",))
+    assert problem.startswith("arc-onboarding:agents.privateKey: is on one line") and "< key.pem" in problem
+    assert body[:20] not in problem

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from components.keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
+from components.schema import NAMESPACE
 
 from .files import exists
 from .model import AgentSettings
@@ -24,6 +25,17 @@ def _check_agent_key(value: Mapping[str, Any], stored_secret: bool, report: _Rep
     """An adopted key: (valid, its public half as base64 PKCS#1). Never echoes either key."""
     private, public = value["privateKey"], value["publicKeyCertificate"]
     derived = None
+    if isinstance(private, str) and private != SECURE_PLACEHOLDER and "\n" not in private.strip():
+        rewrapped = rewrap_one_line_pem(private)
+        if rewrapped is None:
+            report.error(
+                "agents.privateKey",
+                "is on one line (as CI variables often store it) and cannot be re-wrapped unambiguously; store "
+                f"the PEM with its line breaks: `pulumi config set --secret --path '{NAMESPACE}:agents.privateKey' "
+                "< key.pem`",
+            )
+            return False, None
+        private = value["privateKey"] = rewrapped
     if isinstance(private, str) and private != SECURE_PLACEHOLDER:
         if not stored_secret:
             _warn_plaintext(
@@ -64,6 +76,20 @@ def _check_agent_key(value: Mapping[str, Any], stored_secret: bool, report: _Rep
         )
         return False, None
     return True, derived or base64.b64encode(given).decode("ascii")
+
+
+_ONE_LINE_PEM = re.compile(r"-----BEGIN ([A-Z ]+)-----((?:[A-Za-z0-9+/=]|\s|\\n)+)-----END \1-----")
+
+
+def rewrap_one_line_pem(text: str) -> str | None:
+    """A PEM block pasted on one line (line breaks lost, or written as `\\n`) with its line breaks
+    back, or None when that is ambiguous: headers (an encrypted key), or anything but base64."""
+    match = _ONE_LINE_PEM.fullmatch(text.strip())
+    if match is None:
+        return None
+    body = "".join(match[2].replace("\\n", " ").split())
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "\n".join([f"-----BEGIN {match[1]}-----", *lines, f"-----END {match[1]}-----", ""])
 
 
 def parse_version(version: str) -> tuple[int, int, int] | None:
