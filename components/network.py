@@ -345,7 +345,7 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
 
     Columns: `host:port`, required (yes/no), websockets, clusters (comma-joined, or `all`), then
     `[needed when] purpose` (free text, last). `rows` holds each endpoint once, whether any cluster
-    requires it, and the clusters it serves.
+    requires it, and the clusters that need it (or, when none does, that it would serve).
     """
     lines = [f"# {title}", f"# cloud: {cloud}"]
     lines.extend(f"# {note}" for note in NOTES[cloud])

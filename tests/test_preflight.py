@@ -281,7 +281,7 @@ class TestEndpointsCommand:
         assert list(document) == ["project", "stack", "cloud", "documented", "notes", "clusters", "endpoints"]
         assert document["clusters"] == [{"name": "arc-test-rg/arc-test", "location": "eastus"}]
         required = [
-            {k: v for k, v in e.items() if k not in ("required", "clusters")}
+            {k: v for k, v in e.items() if k not in ("required", "clusters", "requiredBy")}
             for e in document["endpoints"]
             if e["required"]
         ]

@@ -188,26 +188,26 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
     return "\n".join(lines) + "\n"
 
 
-EndpointRow = tuple[network.Endpoint, bool, list[str]]
+# An endpoint, the clusters whose agents need it, and the clusters it serves (its region's).
+EndpointRow = tuple[network.Endpoint, list[str], list[str]]
 
 
 def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     """Every endpoint of the stack's cloud once per host and port, for all of its clusters' regions.
 
-    Each with whether some cluster's agents need it (the others serve features this program does
-    not configure) and the clusters it serves; required ones first, then the table's order.
+    Each with the clusters whose agents need it (a feature one member turns on is needed by that
+    member only; none: it serves features this program does not configure) and the clusters it
+    serves; required ones first, then the table's order.
     """
     rows: dict[tuple[str, int | None], EndpointRow] = {}
     for template in network.ENDPOINTS[settings.cloud.name]:
         for cluster in settings.clusters:
             endpoint = template.for_region(cluster.location)
-            required = endpoint.required(cluster.network_conditions)
-            _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))
-            rows[(endpoint.host, endpoint.port)] = (
-                endpoint,
-                before or required,
-                [*clusters, component_name(cluster.resource_group, cluster.cluster_name)],
-            )
+            name = component_name(cluster.resource_group, cluster.cluster_name)
+            _, needed_by, serves = rows.setdefault((endpoint.host, endpoint.port), (endpoint, [], []))
+            serves.append(name)
+            if endpoint.required(cluster.network_conditions):
+                needed_by.append(name)
     return sorted(rows.values(), key=lambda row: not row[1])
 
 
@@ -223,13 +223,21 @@ def endpoints_document(stack_config: StackConfig, settings: StackSettings, rows:
             {"name": component_name(c.resource_group, c.cluster_name), "location": c.location}
             for c in settings.clusters
         ],
-        "endpoints": [{**e.as_json(required=required), "clusters": clusters} for e, required, clusters in rows],
+        "endpoints": [
+            {**e.as_json(required=bool(needed_by)), "clusters": serves, "requiredBy": needed_by}
+            for e, needed_by, serves in rows
+        ],
     }
 
 
 def render_endpoints(document: dict[str, Any], rows: list[EndpointRow]) -> str:
+    """The firewall list; its clusters column: those that need the endpoint, or (when none does)
+    those it would serve; `all` when that is every cluster of the stack."""
     everyone = [c["name"] for c in document["clusters"]]
-    shown = [(e, required, ["all"] if clusters == everyone else clusters) for e, required, clusters in rows]
+    shown = []
+    for endpoint, needed_by, serves in rows:
+        clusters = needed_by or serves
+        shown.append((endpoint, bool(needed_by), ["all"] if clusters == everyone else clusters))
     title = f"Outbound endpoints of {document['project']} / stack {document['stack']}: " + ", ".join(
         f"{c['name']} ({c['location']})" for c in document["clusters"]
     )
