@@ -205,6 +205,13 @@ SCHEMA: dict[str, Key] = {
         default=True,
         stack_only=True,
     ),
+    "resourceGroupLocations": Key(
+        "map",
+        "A fleet's group locations, by group name: `{stores-rg: westeurope}`. A group not named here "
+        "is created in `location`.",
+        default={},
+        stack_only=True,
+    ),
     "agents": Key("object", "Arc agents' Helm release.", fields=AGENT_FIELDS),
     "gitops": Key(
         "object",

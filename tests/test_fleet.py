@@ -71,8 +71,11 @@ def test_fleet_example_stack(plan) -> None:
     releases = [r["urn"] for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release"]
     assert len({depth(resources, u) for u in releases}) == 1, "every cluster's chain has the same length"
     groups = {r["name"]: r["inputs"] for r in resources if r["type"] == "azure-native:resources:ResourceGroup"}
-    # Every created group is in the top-level location, even the one whose cluster is elsewhere.
-    assert {g["location"] for g in groups.values()} == {"westeurope"}
+    # Created groups are in the top-level location, unless resourceGroupLocations names them (finding 17).
+    assert {n: g["location"] for n, g in groups.items()} == {
+        "arc-fleet-stores-rg": "westeurope",
+        "arc-fleet-plants-rg": "northeurope",
+    }
     assert groups["arc-fleet-plants-rg"]["tags"] == {"fleet": "edge-eu", "owner": "platform-team"}
 
 

@@ -343,3 +343,42 @@ def test_finding_11_fleet_endpoints_name_the_clusters_that_need_them(plan) -> No
     assert endpoints["dl.k8s.io"]["requiredBy"] == ["rg/c2"]
     assert endpoints["dl.k8s.io"]["clusters"] == ["rg/c1", "rg/c2"]
     assert endpoints["management.azure.com"]["requiredBy"] == ["rg/c1", "rg/c2"]
+
+
+# --- finding 17: a fleet's groups and their locations ---------------------------------------------
+
+FLEET = {
+    "location": "westeurope",
+    "clusters": [
+        {"clusterName": "a", "resourceGroup": "stores-rg", "kubeContext": "kind-arc-dev"},
+        {"clusterName": "b", "resourceGroup": "plants-rg", "kubeContext": "kind-other", "location": "northeurope"},
+    ],
+}
+
+
+def fleet_settings(extra: dict[str, Any]) -> StackSettings:
+    return load(engine_config({**FLEET, **extra}), [], ROOT, ENV, today=datetime.date(2026, 11, 25))
+
+
+def test_finding_17_a_group_whose_clusters_are_all_elsewhere_is_warned() -> None:
+    fleet = fleet_settings({})
+    assert {g.name: g.location for g in fleet.groups} == {"stores-rg": "westeurope", "plants-rg": "westeurope"}
+    (warning,) = fleet.warnings
+    assert warning.startswith("arc-onboarding:resourceGroupLocations: group 'plants-rg' is created in `location`")
+    assert "resourceGroupLocations.plants-rg' northeurope`" in warning
+
+
+def test_finding_17_resource_group_locations_place_each_group() -> None:
+    fleet = fleet_settings({"resourceGroupLocations": {"Plants-RG": "North Europe"}})
+    assert {g.name: g.location for g in fleet.groups} == {"stores-rg": "westeurope", "plants-rg": "northeurope"}
+    assert fleet.warnings == ()
+
+
+def test_finding_17_resource_group_locations_must_name_a_group_of_a_fleet() -> None:
+    with pytest.raises(ConfigError) as raised:
+        fleet_settings({"resourceGroupLocations": {"other-rg": "eastus"}})
+    assert raised.value.problems == [
+        "arc-onboarding:resourceGroupLocations: names group 'other-rg', which no cluster of the fleet is in"
+    ]
+    (problem,) = problems({"resourceGroupLocations": {"arc-test-rg": "eastus"}})
+    assert problem.startswith("arc-onboarding:resourceGroupLocations: only applies to a fleet")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from components import regions
-from components.schema import CLUSTER_FIELDS
+from components.schema import CLUSTER_FIELDS, NAMESPACE
 
 from .model import ClusterSettings, GroupSettings
 from .raw import _INVALID, _Report
@@ -80,6 +80,8 @@ def _fleet_checks(
 ) -> tuple[GroupSettings, ...]:
     """Cross-cluster rules, and one group per group name."""
     groups: dict[str, GroupSettings] = {}
+    members: dict[str, list[ClusterSettings]] = {}
+    group_locations = _group_locations(fleet, report)
     names: dict[tuple[str, str], int] = {}
     targets: dict[tuple[str, str | None], int] = {}
     for index, cluster in enumerate(clusters):
@@ -116,13 +118,17 @@ def _fleet_checks(
             location = regions.normalize(fleet["location"]) if isinstance(fleet.get("location"), str) else ""
             given = fleet.get("tags")
             tags = given if isinstance(given, dict) else {}
+            secret = secret_names & {"location", "tags"}
+            if "resourceGroupLocations" in secret_names:
+                secret |= {"location"}
             group = GroupSettings(
                 cluster.resource_group,
-                location,
+                group_locations.get(group_key, location),
                 cluster.create_resource_group,
                 tags,
-                frozenset(secret_names & {"location", "tags"}),
+                frozenset(secret),
             )
+        members.setdefault(group_key, []).append(cluster)
         existing = groups.setdefault(group_key, group)
         if existing.create != group.create:
             scoped.item_error(
@@ -130,4 +136,40 @@ def _fleet_checks(
                 f"group {cluster.resource_group!r} is created by one item and "
                 "adopted by another: set the same createResourceGroup for every item of a group",
             )
+    if fleet is not None:
+        for name in group_locations.keys() - groups.keys():
+            report.error("resourceGroupLocations", f"names group {name!r}, which no cluster of the fleet is in")
+        for key, group in groups.items():
+            if key not in group_locations:
+                _warn_group_elsewhere(group, members[key], report)
     return tuple(groups.values())
+
+
+def _group_locations(fleet: Mapping[str, Any] | None, report: _Report) -> dict[str, str]:
+    """`resourceGroupLocations`, by group name folded to lower case (ARM compares names so)."""
+    given = fleet.get("resourceGroupLocations") if fleet is not None else None
+    if not isinstance(given, dict):
+        return {}
+    out: dict[str, str] = {}
+    for name, value in given.items():
+        location = regions.normalize(value)
+        if not re.fullmatch(r"[a-z0-9]+", location):
+            report.error("resourceGroupLocations", "must map group names to Azure region names such as eastus")
+        else:
+            out[name.lower()] = location
+    return out
+
+
+def _warn_group_elsewhere(group: GroupSettings, clusters: list[ClusterSettings], report: _Report) -> None:
+    """A created group whose clusters all sit in another region: likely meant to be with them."""
+    elsewhere = {c.location for c in clusters}
+    if not group.create or group.location in elsewhere or not group.location:
+        return
+    secret = group.is_secret("location") or any(c.is_secret("location") for c in clusters)
+    where = "another region" if secret else ", ".join(sorted(elsewhere))
+    region = "REGION" if secret or len(elsewhere) > 1 else next(iter(elsewhere))
+    report.warn(
+        "resourceGroupLocations",
+        f"group {group.name!r} is created in `location`, but all its clusters are in {where}; to create it "
+        f"there: `pulumi config set --path '{NAMESPACE}:resourceGroupLocations.{group.name}' {region}`",
+    )

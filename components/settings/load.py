@@ -51,6 +51,10 @@ def load(
     day = today or datetime.date.today()
 
     fleet = "clusters" in raw
+    if "resourceGroupLocations" in raw and not fleet:
+        report.error(
+            "resourceGroupLocations", "only applies to a fleet (`clusters`); one cluster's group is in `location`"
+        )
     items: list[_Item] = (
         _fleet_items(raw, defaults, secret_names, report)
         if fleet
