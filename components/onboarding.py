@@ -147,8 +147,7 @@ def resource_group(
     name = group.name.lower()
     if not group.create:
         return resources.ResourceGroup.get(
-            name,
-            pulumi.Output.concat("/subscriptions/", subscription_id, "/resourceGroups/", group.name),
+            name, pulumi.Output.from_input(subscription_id).apply(lambda s: group_id(s, group.name))
         )
     return resources.ResourceGroup(
         name,
@@ -164,6 +163,15 @@ def resource_group(
     )
 
 
+def group_id(subscription_id: str, name: str) -> str:
+    """A group's ARM id in the case ARM writes it for a group created as `name`: the subscription
+    GUID in lower case, the name as given. When a stack switches createResourceGroup from true to
+    false, the engine relinquishes the group it managed (keeps it, forgets it) only if this read's
+    id equals the stored id string exactly; any other string, even one ARM takes as the same group,
+    makes it a read-replacement, which deletes the group."""
+    return f"/subscriptions/{subscription_id.lower()}/resourceGroups/{name}"
+
+
 def clusters_of(group: GroupSettings, clusters: Sequence[ClusterSettings]) -> list[ClusterSettings]:
     return [c for c in clusters if c.resource_group.lower() == group.name.lower()]
 
@@ -175,7 +183,12 @@ def group_guard(
     subscription_id: pulumi.Input[str],
 ) -> command.local.Command:
     """A delete-only check between a created group and its clusters (which depend on it): destroy
-    deletes the clusters, runs it, and deletes the group only if nothing else is in it."""
+    deletes the clusters, runs it, and deletes the group only if nothing else is in it.
+
+    An adopted group keeps a disarmed guard: were the Command dropped from the program when a
+    stack switches createResourceGroup to false, the engine would delete it during that `up`, and
+    its delete step would check the group, which still holds resources, and fail the update. Kept
+    and disarmed, the switch is an update of its environment, and its deletion checks nothing."""
     return command.local.Command(
         f"{group.name.lower()}-delete-guard",
         delete=scripts.text("group_guard"),
@@ -183,6 +196,7 @@ def group_guard(
             resource_group=group.name,
             subscription=subscription_id,
             own_clusters=[c.cluster_name for c in clusters],
+            adopted=not group.create,
         ),
         interpreter=list(scripts.INTERPRETER),
         opts=pulumi.ResourceOptions(depends_on=[resource]),
@@ -207,10 +221,10 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         # A group is protected when any of its clusters asks for it.
         resource = resource_group(group, client.subscription_id, any(c.protect for c in members))
         groups[group.name.lower()] = resource
-        # An adopted group is only read, never deleted: nothing to guard.
-        guards[group.name.lower()] = (
-            [group_guard(group, resource, members, client.subscription_id)] if group.create else []
-        )
+        guard = group_guard(group, resource, members, client.subscription_id)
+        # A created group's clusters are deleted before its guard runs; an adopted group's guard
+        # is disarmed, and its clusters need not wait for it.
+        guards[group.name.lower()] = [guard] if group.create else []
     clusters: dict[str, ArcConnectedCluster] = {}
     for cluster in settings.clusters:
         group_key = cluster.resource_group.lower()

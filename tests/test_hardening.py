@@ -382,3 +382,49 @@ def test_finding_17_resource_group_locations_must_name_a_group_of_a_fleet() -> N
     ]
     (problem,) = problems({"resourceGroupLocations": {"arc-test-rg": "eastus"}})
     assert problem.startswith("arc-onboarding:resourceGroupLocations: only applies to a fleet")
+
+
+# --- finding 10: createResourceGroup true -> false neither blocks `up` nor deletes the group ------
+
+
+def test_finding_10_switching_to_adopted_updates_the_guard_instead_of_deleting_it(plan) -> None:
+    def guard_and_group(create: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        result = plan({**BASE_CONFIG, "createResourceGroup": create}, "--json")
+        assert result.code == 0, result.stderr
+        return (
+            result.resource("command:local:Command", "-delete-guard"),
+            result.resource("azure-native:resources:ResourceGroup"),
+        )
+
+    (created_guard, created_group), (adopted_guard, adopted_group) = guard_and_group(True), guard_and_group(False)
+    # Same URN both ways: the engine updates the Command (no delete step runs during `up`).
+    assert adopted_guard["urn"] == created_guard["urn"] and adopted_group["urn"] == created_group["urn"]
+    assert adopted_guard["inputs"]["delete"] == created_guard["inputs"]["delete"]
+    assert "ARC_GROUP_ADOPTED" not in created_guard["inputs"]["environment"]
+    assert adopted_guard["inputs"]["environment"]["ARC_GROUP_ADOPTED"] == "true"
+    assert (created_group["read"], adopted_group["read"]) == (False, True)
+
+
+def test_finding_10_the_read_id_is_the_created_groups_id_string() -> None:
+    import pulumi
+
+    from components.onboarding import group_id
+    from components.plan.engine import PLACEHOLDER_SUBSCRIPTION, PlanMocks
+
+    created, _ = PlanMocks().new_resource(
+        pulumi.runtime.MockResourceArgs(
+            typ="azure-native:resources:ResourceGroup",
+            name="arc-test-rg",
+            inputs={"resourceGroupName": "Arc-Test-RG", "location": "eastus"},
+            provider="",
+            resource_id="",
+            custom=True,
+        )
+    )
+    assert group_id(PLACEHOLDER_SUBSCRIPTION, "Arc-Test-RG") == created
+    # ARM writes the subscription GUID in lower case, whatever case the provider was given.
+    subscription = "AbCdEf01-2345-6789-ABCD-EF0123456789"
+    assert (
+        group_id(subscription, "Arc-Test-RG")
+        == "/subscriptions/abcdef01-2345-6789-abcd-ef0123456789/resourceGroups/Arc-Test-RG"
+    )

@@ -215,9 +215,11 @@ def test_group_guard_sits_between_the_group_and_its_clusters(plan) -> None:
     assert GUARD in resources[CLUSTER]["dependencies"]
 
 
-def test_an_adopted_group_has_no_guard_and_is_never_deleted(plan) -> None:
+def test_an_adopted_group_has_a_disarmed_guard_and_is_never_deleted(plan) -> None:
+    # Issue 10 finding 10: the guard stays (disarmed), so switching createResourceGroup to false
+    # updates it instead of deleting it, which would run its check during `up`.
     resources = planned(plan, {**BASE_CONFIG, "createResourceGroup": False})
-    assert GUARD not in resources
+    assert resources[GUARD]["inputs"]["environment"]["ARC_GROUP_ADOPTED"] == "true"
     assert resources[GROUP]["read"] is True
     assert resources[CLUSTER]["dependencies"] == sorted([
         GROUP, KEY, f"{PROJECT}command:local:Command::register-microsoft.kubernetes",

@@ -431,8 +431,8 @@ def test_a_read_is_shown_and_counted(plan) -> None:
     rows = tree_rows_of(result.stdout)
     group = next(row for row in rows if "azure-native:resources:ResourceGroup" in row)
     assert group.startswith(" >   ├─ ") and group.endswith("  read")
-    # The adopted group has no delete guard: 12 resources and the stack.
-    assert "Resources:\n    + 12 to create\n    > 1 to read\n" in result.stdout
+    # The adopted group keeps a disarmed delete guard (issue 10 finding 10): 13 resources and the stack.
+    assert "Resources:\n    + 13 to create\n    > 1 to read\n" in result.stdout
 
 
 def test_diff_shows_inputs_under_each_resource(plan) -> None:

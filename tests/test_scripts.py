@@ -280,6 +280,19 @@ class TestGroupGuardRuns:
     def test_an_empty_group_goes(self, sh) -> None:
         assert sh(guard(), FAKE_LISTING="").code == 0
 
+    def test_finding_10_a_disarmed_guard_checks_nothing(self, sh) -> None:
+        # An adopted group's guard: its deletion (a switch back, or destroy) never lists nor blocks.
+        text, _ = guard()
+        environment = scripts.group_guard_environment(
+            resource_group="arc-test-rg", subscription=SUBSCRIPTION, own_clusters=["arc-test"], adopted=True
+        )
+        run = sh((text, environment), FAKE_LISTING="Microsoft.Storage/storageAccounts\tteamdata01\n")
+        assert (run.code, run.calls) == (0, [])
+        assert (
+            run.stdout
+            == "arc-onboarding: resource group arc-test-rg is adopted, never deleted by this stack: nothing to guard\n"
+        )
+
     def test_anything_else_fails_the_destroy_naming_it(self, sh) -> None:
         listing = (
             "Microsoft.Kubernetes/connectedClusters\tarc-test\n"

@@ -73,15 +73,18 @@ def cleanup_environment(*, crd_suffix: str, namespaces: Sequence[str]) -> dict[s
 
 
 def group_guard_environment(
-    *, resource_group: str, subscription: Value, own_clusters: Sequence[str]
+    *, resource_group: str, subscription: Value, own_clusters: Sequence[str], adopted: bool = False
 ) -> dict[str, Value | str]:
+    """`adopted`: the guard is disarmed (the stack only reads the group); a created group's
+    environment has no such entry, so it stays what earlier versions stored."""
     if not own_clusters:
-        raise ValueError("a group the stack creates holds at least one of its clusters")
+        raise ValueError("a group of the stack holds at least one of its clusters")
     return {
         "ARC_RESOURCE_GROUP": resource_group,
         "ARC_SUBSCRIPTION": subscription,
         # Sorted: the stored environment does not change with the order of the clusters in the config.
         "ARC_OWN_CLUSTERS": "\n".join(sorted(own_clusters)),
+        **({"ARC_GROUP_ADOPTED": "true"} if adopted else {}),
     }
 
 

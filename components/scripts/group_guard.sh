@@ -6,10 +6,16 @@
 # while ARM finishes) and before the group is. Environment, stored at its last create or update
 # (components/scripts/__init__.py, group_guard_environment):
 #   ARC_RESOURCE_GROUP, ARC_SUBSCRIPTION; ARC_OWN_CLUSTERS: the stack's cluster names in the group,
-#   one per line.
+#   one per line; ARC_GROUP_ADOPTED=true while the stack only reads the group.
 # shellcheck shell=sh
 set -eu
 group=$ARC_RESOURCE_GROUP
+# Set while the stack adopts the group (createResourceGroup: false): then it is only read, never
+# deleted, and removing this Command (destroy, or a switch back) must not check or block anything.
+if [ "${ARC_GROUP_ADOPTED:-}" = true ]; then
+  echo "arc-onboarding: resource group $group is adopted, never deleted by this stack: nothing to guard"
+  exit 0
+fi
 subscription=$ARC_SUBSCRIPTION
 own=$(printf '%s\n' "$ARC_OWN_CLUSTERS" | tr '[:upper:]' '[:lower:]')
 errors=$(mktemp)
