@@ -152,10 +152,10 @@ def test_finding_12_sovereign_cloud_without_provider_environment(cloud: str, loc
     assert problem.startswith(
         f"arc-onboarding:cloud: is {cloud} but neither azure-native:environment nor ARM_ENVIRONMENT"
     )
-    assert settings({"cloud": cloud, "location": location}, env={**ENV, "ARM_ENVIRONMENT": "usgovernment"})
+    assert settings({"cloud": cloud, "location": location}, env={**ENV, "ARM_ENVIRONMENT": "usgovernment"}).clusters
     environment = "usgovernment" if cloud == "AzureUSGovernment" else "china"
-    assert settings({"cloud": cloud, "location": location, "azure-native:environment": environment})
-    assert settings({"cloud": "AzureCloud"})  # public needs neither
+    assert settings({"cloud": cloud, "location": location, "azure-native:environment": environment}).clusters
+    assert settings({"cloud": "AzureCloud"}).clusters  # public needs neither
 
 
 # --- findings 13 and 14: duplicate keys and syntax errors in a stack file ------------------------
@@ -277,7 +277,7 @@ def test_finding_18_a_wrong_project_namespace_suggests_ours() -> None:
     found = problems({"arc:location": "westeurope"}, drop=("location",))
     assert "arc-onboarding:location: is set as `arc:location`, which nothing reads" in found[0]
     assert "(did you mean `arc-onboarding:location`?)" in found[0]
-    assert settings({"azure-native:location": "westus"})  # a provider's key is not ours
+    assert settings({"azure-native:location": "westus"}).clusters  # a provider's key is not ours
 
 
 @pytest.mark.parametrize(
@@ -428,3 +428,89 @@ def test_finding_10_the_read_id_is_the_created_groups_id_string() -> None:
         group_id(subscription, "Arc-Test-RG")
         == "/subscriptions/abcdef01-2345-6789-abcd-ef0123456789/resourceGroups/Arc-Test-RG"
     )
+
+
+# --- finding 9: `auto` reads every cluster at once, under one deadline, and says so -----------------
+
+
+def slow_kubectl(tmp_path: Path, seconds: float, hang_context: str = "") -> str:
+    """A kubectl that answers the aks fixture after `seconds` (or never, for `hang_context`)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(
+        '#!/bin/sh\ncontext=\nwhile [ $# -gt 0 ]; do [ "$1" = --context ] && context=$2; shift; done\n'
+        f'[ "$context" = "{hang_context}" ] && exec sleep 600\n'
+        f'sleep {seconds}\ncat "{FIXTURES / "nodes" / "aks.json"}"\n'
+    )
+    kubectl.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.defpath}"
+
+
+def auto_fleet(size: int) -> dict[str, Any]:
+    kubeconfig = yaml.safe_load(KUBECONFIG.read_text())
+    context = kubeconfig["contexts"][0]
+    return {
+        "location": "eastus",
+        "resourceGroup": "rg",
+        "distribution": "auto",
+        "clusters": [
+            {"clusterName": f"c{i}", "kubeContext": context["name"] if i == 0 else f"ctx-{i}"} for i in range(size)
+        ],
+    }
+
+
+def fleet_kubeconfig(tmp_path: Path, size: int) -> Path:
+    document = yaml.safe_load(KUBECONFIG.read_text())
+    context = document["contexts"][0]
+    document["contexts"] += [{"name": f"ctx-{i}", "context": context["context"]} for i in range(1, size)]
+    path = tmp_path / "fleet-kubeconfig"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_finding_09_detections_run_concurrently(tmp_path: Path) -> None:
+    size = 8
+    env = {"KUBECONFIG": str(fleet_kubeconfig(tmp_path, size)), "HOME": "/x", "PATH": slow_kubectl(tmp_path, 1.5)}
+    started = time.monotonic()
+    fleet = load(engine_config(auto_fleet(size)), [], ROOT, env, today=datetime.date(2026, 11, 25))
+    elapsed = time.monotonic() - started
+    assert [c.distribution for c in fleet.clusters] == ["aks"] * size
+    assert elapsed < size * 1.5 / 2, f"{elapsed:.1f}s: one at a time?"
+
+
+def test_finding_09_one_deadline_and_progress_while_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from components.settings import kube
+
+    monkeypatch.setattr(kube, "DETECTION_DEADLINE", 4.0)
+    monkeypatch.setattr(kube, "_PROGRESS_AFTER", 0.5)
+    monkeypatch.setattr(kube, "_PROGRESS_EVERY", 1.0)
+    size = 3
+    env = {
+        "KUBECONFIG": str(fleet_kubeconfig(tmp_path, size)),
+        "HOME": "/x",
+        "PATH": slow_kubectl(tmp_path, 0.1, hang_context="ctx-2"),
+    }
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as raised:
+        load(engine_config(auto_fleet(size)), [], ROOT, env, today=datetime.date(2026, 11, 25))
+    assert time.monotonic() - started < 8
+    assert raised.value.problems == ["arc-onboarding:clusters[2].distribution: auto: no answer within 4s (kubectl)"]
+    progress = capsys.readouterr().err.splitlines()
+    assert progress and progress[0].startswith(
+        "arc-onboarding: `auto`: reading the nodes of 3 cluster(s) with kubectl: 2 done"
+    )
+
+
+def test_finding_09_the_plan_header_says_the_cluster_was_contacted(plan, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", slow_kubectl(tmp_path, 0))
+    result = plan({**BASE_CONFIG, "distribution": "auto"})
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "Offline plan of arc-onboarding / stack test (no cloud contacted; `auto` read the nodes of 1 cluster(s): "
+        "kind-arc-dev)"
+    )
+    offline = plan(BASE_CONFIG)
+    assert offline.stdout.splitlines()[0] == "Offline plan of arc-onboarding / stack test (no cloud contacted)"

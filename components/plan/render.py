@@ -45,6 +45,7 @@ def plan_document(stack_config: StackConfig, run: ProgramRun) -> dict[str, Any]:
         "warnings": run.warnings,
         "resources": [r.as_json() for r in ordered(run.registrations)],
         "outputs": run.outputs,
+        **({"contactedClusters": run.contacted} if run.contacted else {}),
     }
 
 
@@ -106,7 +107,7 @@ def tree_rows(resources: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str
             if before not in top:
                 continue
             mine, theirs = top[urn], top[before]
-            depth = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), None)
+            depth = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), None)
             if depth is not None:  # the two subtrees differ at this depth: order those siblings
                 needs[mine[depth]].add(theirs[depth])
 
@@ -156,7 +157,13 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
     rows += tree_rows(document["resources"])
     type_width = max(len(guide + r["type"]) for r, guide, _ in rows)
     name_width = max(len(r["name"]) for r, _, _ in rows)
-    title = f"Offline plan of {document['project']} / stack {document['stack']} (no cloud contacted)"
+    contacted = document.get("contactedClusters")
+    reach = (
+        f"no cloud contacted; `auto` read the nodes of {len(contacted)} cluster(s): {', '.join(contacted)}"
+        if contacted
+        else "no cloud contacted"
+    )
+    title = f"Offline plan of {document['project']} / stack {document['stack']} ({reach})"
     lines = [paint(_BOLD, title), "", f"     {'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
     for resource, guide, below in rows:
         symbol, verb, code = (">", "read", _CYAN) if resource["read"] else ("+", "create", _GREEN)

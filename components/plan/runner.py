@@ -25,7 +25,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.schema import NAMESPACE
-from components.settings import SECURE_PLACEHOLDER, ConfigError
+from components.settings import CONTACTED, SECURE_PLACEHOLDER, ConfigError
 from components.settings.files import BadYaml, UnusableFile, load_yaml, read_text
 
 from .engine import PlanMocks, RecordingMonitor, Registration, plain
@@ -77,6 +77,8 @@ class ProgramRun:
     mocked: list[str]
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Clusters (contexts) whose nodes `auto` read live: the plan is then not wholly offline.
+    contacted: list[str] = field(default_factory=list)
 
 
 class _Diagnostics(logging.Handler):
@@ -120,6 +122,7 @@ def run_program(
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
 
+    CONTACTED.clear()
     root = runtime_settings.get_root_resource()
     sys.path.insert(0, str(program.parent))
     executor = InlineExecutor()
@@ -142,6 +145,7 @@ def run_program(
         mocked=sorted(mock.mocked),
         warnings=diagnostics.warnings,
         errors=diagnostics.errors,
+        contacted=list(CONTACTED),
     )
 
 

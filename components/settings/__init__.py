@@ -22,6 +22,7 @@ offline plan alike. `components/schema.py` declares the keys; each module here c
 from .agents import MIN_CHART_VERSION, parse_version
 from .kube import (
     AUTO,
+    CONTACTED,
     DISTRIBUTIONS,
     IN_CLUSTER,
     INFRASTRUCTURES,
@@ -46,6 +47,7 @@ from .raw import SECURE_PLACEHOLDER, runtime_config
 
 __all__ = [
     "AUTO",
+    "CONTACTED",
     "DISTRIBUTIONS",
     "INFRASTRUCTURES",
     "IN_CLUSTER",

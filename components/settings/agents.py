@@ -25,17 +25,6 @@ def _check_agent_key(value: Mapping[str, Any], stored_secret: bool, report: _Rep
     """An adopted key: (valid, its public half as base64 PKCS#1). Never echoes either key."""
     private, public = value["privateKey"], value["publicKeyCertificate"]
     derived = None
-    if isinstance(private, str) and "-----BEGIN" in private and "\n" not in private.strip():
-        rewrapped = rewrap_one_line_pem(private)
-        if rewrapped is None:
-            report.error(
-                "agents.privateKey",
-                "is on one line (as CI variables often store it) and cannot be re-wrapped unambiguously; store "
-                f"the PEM with its line breaks: `pulumi config set --secret --path '{NAMESPACE}:agents.privateKey' "
-                "< key.pem`",
-            )
-            return False, None
-        private = value["privateKey"] = rewrapped
     if isinstance(private, str) and private != SECURE_PLACEHOLDER:
         if not stored_secret:
             _warn_plaintext(
@@ -101,6 +90,18 @@ def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _R
     if value is _INVALID:
         return None
     ok = all(v is not _INVALID for v in value.values())
+    private = value["privateKey"]
+    if isinstance(private, str) and "-----BEGIN" in private and "\n" not in private.strip():
+        private = rewrap_one_line_pem(private)
+        if private is None:
+            report.error(
+                "agents.privateKey",
+                "is on one line (as CI variables often store it) and cannot be re-wrapped unambiguously; store "
+                f"the PEM with its line breaks: `pulumi config set --secret --path '{NAMESPACE}:agents.privateKey' "
+                "< key.pem`",
+            )
+            return None
+        value = {**value, "privateKey": private}
     key_ok, public_key = _check_agent_key(value, stored_secret, report)
     ok = ok and key_ok
     version = value["chartVersion"]

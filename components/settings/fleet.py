@@ -139,9 +139,9 @@ def _fleet_checks(
     if fleet is not None:
         for name in group_locations.keys() - groups.keys():
             report.error("resourceGroupLocations", f"names group {name!r}, which no cluster of the fleet is in")
-        for key, group in groups.items():
-            if key not in group_locations:
-                _warn_group_elsewhere(group, members[key], report)
+        for folded, group in groups.items():
+            if folded not in group_locations:
+                _warn_group_elsewhere(group, members[folded], report)
     return tuple(groups.values())
 
 

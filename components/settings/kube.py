@@ -6,8 +6,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import queue
 import re
-from collections.abc import Mapping
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +59,7 @@ def _check_distribution(value: Any, secret: bool, report: _Report) -> str | None
         hint = "" if secret else _did_you_mean(value, DISTRIBUTIONS)  # a close match would tell the secret
         report.error("distribution", f"must be one of {', '.join(DISTRIBUTIONS)}, or {AUTO}{hint}")
         return None
-    return value
+    return str(value)
 
 
 def _check_infrastructure(value: Any, secret: bool, report: _Report) -> str | None:
@@ -71,26 +75,94 @@ def _check_infrastructure(value: Any, secret: bool, report: _Report) -> str | No
             "infrastructure",
             f"{shown} is not one of {', '.join(INFRASTRUCTURES)}{hint}; it is sent to ARM as given",
         )
-    return value
+    return str(value)
 
 
-def _detect(
-    distribution: str, infrastructure: str, kube: KubeTarget, environ: Mapping[str, str], report: _Report
-) -> tuple[str | None, str | None]:
-    """Resolve `auto` from the target's nodes, as the CLI's heuristics would; (None, None) if unreadable."""
-    if AUTO not in (distribution, infrastructure):
-        return distribution, infrastructure
-    key = "distribution" if distribution == AUTO else "infrastructure"
-    try:
-        nodes = detection.parse_nodes(_nodes_json(kube, environ))
-    except detection.NodesError as error:
-        # The failure is this cluster's, even when `auto` came from a fleet default: name the item.
-        report.item_error(key, f"{AUTO}: {error}")
-        return None, None
-    return (
-        detection.detect_distribution(nodes) if distribution == AUTO else distribution,
-        detection.detect_infrastructure(nodes, INFRASTRUCTURES) if infrastructure == AUTO else infrastructure,
-    )
+def _detect_all(targets: list[tuple[str, str, KubeTarget]], environ: Mapping[str, str]) -> list[Any]:
+    """Resolve each (distribution, infrastructure, target)'s `auto` from the target's nodes, as the
+    CLI's heuristics would: each a (distribution, infrastructure) pair, or the NodesError.
+
+    The reads run kubectl, and with it the kubeconfig's exec plugins (a login may hang): all of
+    them at once, under one deadline, with progress on stderr while they take time."""
+    live = [t for _, _, t in targets if not environ.get(NODES_FILE_ENV)]
+    CONTACTED.extend(t.context or t.path for t in live)
+    answers = _read_concurrently([functools.partial(_nodes_json, t, environ) for _, _, t in targets])
+    out: list[Any] = []
+    for (distribution, infrastructure, _), answer in zip(targets, answers, strict=True):
+        try:
+            if isinstance(answer, detection.NodesError):
+                raise answer
+            nodes = detection.parse_nodes(answer)
+        except detection.NodesError as error:
+            out.append(error)
+            continue
+        out.append(
+            (
+                detection.detect_distribution(nodes) if distribution == AUTO else distribution,
+                detection.detect_infrastructure(nodes, INFRASTRUCTURES) if infrastructure == AUTO else infrastructure,
+            )
+        )
+    return out
+
+
+# The targets `auto` read live in this process: the offline plan says so in its header.
+CONTACTED: list[str] = []
+# One deadline for all reads of a run; kubectl's own timeout (detection.PROCESS_TIMEOUT) is shorter.
+DETECTION_DEADLINE = 90.0
+DETECTION_WORKERS = 16
+# Quiet when the reads are quick; then a line every few seconds.
+_PROGRESS_AFTER, _PROGRESS_EVERY = 2.0, 5.0
+
+
+def _read_concurrently(reads: list[Callable[[], str]]) -> list[Any]:
+    """Each read's text or NodesError. Daemon threads: a read still hanging at the deadline (an exec
+    plugin waiting for a login) is abandoned, and does not keep the process alive."""
+    deadline = DETECTION_DEADLINE
+    answers: list[Any] = [None] * len(reads)
+    pending = queue.SimpleQueue[int]()
+    for index in range(len(reads)):
+        pending.put(index)
+    finished = threading.Condition()
+    done = 0
+
+    def work() -> None:
+        nonlocal done
+        while True:
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                answer: Any = reads[index]()
+            except detection.NodesError as error:
+                answer = error
+            with finished:
+                answers[index] = answer
+                done += 1
+                finished.notify()
+
+    for _ in range(min(DETECTION_WORKERS, len(reads))):
+        threading.Thread(target=work, name="arc-detect", daemon=True).start()
+    started = time.monotonic()
+    report_at = started + _PROGRESS_AFTER
+    with finished:
+        while done < len(reads):
+            now = time.monotonic()
+            if now >= started + deadline:
+                break
+            if now >= report_at:
+                print(
+                    f"{NAMESPACE}: `auto`: reading the nodes of {len(reads)} cluster(s) with kubectl: {done} done "
+                    f"after {now - started:.0f}s (deadline {deadline:.0f}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                report_at = now + _PROGRESS_EVERY
+            finished.wait(timeout=max(0.0, min(report_at, started + deadline) - now))
+        return [
+            answer if answer is not None else detection.NodesError(f"no answer within {deadline:.0f}s (kubectl)")
+            for answer in answers
+        ]
 
 
 def _nodes_json(kube: KubeTarget, environ: Mapping[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,7 +16,7 @@ from .agents import _check_agents
 from .features import _check_features
 from .fleet import _fleet_checks, _fleet_items, _Item
 from .gitops import _check_gitops
-from .kube import _check_distribution, _check_infrastructure, _detect, _resolve_kube
+from .kube import AUTO, _check_distribution, _check_infrastructure, _detect_all, _resolve_kube
 from .model import ClusterSettings, ConfigError, GitOpsSettings, StackSettings
 from .names import (
     _check_cloud,
@@ -66,6 +67,7 @@ def load(
         clusters.append(
             _build_cluster(_with_defaults(tree, CLUSTER_FIELDS), secret, cloud, project_dir, environ, day, scoped)
         )
+    _resolve_auto(clusters, [scoped for _, scoped, _ in items], environ)
     built = [c for c in clusters if c is not None]
     groups = _fleet_checks(clusters, items, raw if fleet else None, secret_names, report)
     if report.errors:
@@ -113,8 +115,6 @@ def _build_cluster(
     gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
     private_link = _check_private_link(tree["privateLink"], report)
     features = _check_features(tree["features"], private_link, "features" in secret, report)
-    if kube and distribution and infrastructure:
-        distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
     preflight = _check_preflight(tree["preflight"], report)
     create_group = tree["createResourceGroup"]
     if proxy and location and agents and cloud:
@@ -167,3 +167,26 @@ def _build_cluster(
         verify=tree["verify"],
         protect=tree["protect"],
     )
+
+
+def _resolve_auto(clusters: list[ClusterSettings | None], reports: list[_Report], environ: Mapping[str, str]) -> None:
+    """Replace `auto` by what each cluster's nodes say (all read at once), in place; a cluster
+    whose nodes cannot be read becomes None, its problem reported in the cluster's order."""
+    waiting = [i for i, c in enumerate(clusters) if c is not None and AUTO in (c.distribution, c.infrastructure)]
+    if not waiting:
+        return
+    targets = []
+    for i in waiting:
+        cluster = clusters[i]
+        assert cluster is not None
+        targets.append((cluster.distribution, cluster.infrastructure, cluster.kube))
+    for i, answer in zip(waiting, _detect_all(targets, environ), strict=True):
+        cluster = clusters[i]
+        assert cluster is not None
+        if isinstance(answer, Exception):
+            # The failure is this cluster's, even when `auto` came from a fleet default: name the item.
+            key = "distribution" if cluster.distribution == AUTO else "infrastructure"
+            reports[i].item_error(key, f"{AUTO}: {answer}")
+            clusters[i] = None
+        else:
+            clusters[i] = dataclasses.replace(cluster, distribution=answer[0], infrastructure=answer[1])

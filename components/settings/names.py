@@ -54,7 +54,7 @@ def _check_cluster_name(value: Any, report: _Report) -> str | None:
             "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
         )
         return None
-    return value
+    return str(value)
 
 
 def _check_group_name(value: Any, report: _Report) -> str | None:
@@ -66,7 +66,7 @@ def _check_group_name(value: Any, report: _Report) -> str | None:
             "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
         )
         return None
-    return value
+    return str(value)
 
 
 def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Report) -> str | None:
