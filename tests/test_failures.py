@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from components.plan.engine import PlanMocks
-from components.settings import proxy
+from components.settings import files, proxy
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, KUBECONFIG, ROOT
 from tests.test_secrets import assert_no_secret
 
@@ -81,7 +81,7 @@ class TestFileReads:
         assert line.startswith(f"arc-onboarding:kubeContext: {kubeconfig} has no current-context; set one: ")
 
     def test_ca_file_that_vanishes_after_the_check(self, plan, monkeypatch) -> None:
-        read_text = proxy.read_text
+        read_text = files.read_text
 
         def vanished(path: Path, *args: Any, **kwargs: Any) -> str:
             if path.name == "proxy-ca.pem":

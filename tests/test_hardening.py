@@ -514,3 +514,13 @@ def test_finding_09_the_plan_header_says_the_cluster_was_contacted(plan, tmp_pat
     )
     offline = plan(BASE_CONFIG)
     assert offline.stdout.splitlines()[0] == "Offline plan of arc-onboarding / stack test (no cloud contacted)"
+
+
+@pytest.mark.parametrize("depth", [100, 5000])
+def test_finding_08_deep_nesting_from_the_engine_is_a_config_error(depth: int) -> None:
+    # Under `pulumi up` the engine reads the stack file and passes objects as JSON text.
+    config = engine_config(BASE_CONFIG)
+    config["arc-onboarding:tags"] = '{"a": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(ConfigError) as raised:
+        load(config, [], ROOT, ENV)
+    assert raised.value.problems == ["arc-onboarding:tags: nests deeper than 64 levels"]

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.settings import ConfigError, kube, load, minify_kubeconfig
+from components.settings import ConfigError, files, kube, load, minify_kubeconfig
 from tests.conftest import BASE_CONFIG, FIXTURES, ROOT, engine_config
 
 KUBECONFIGS = [FIXTURES / "kubeconfig", FIXTURES / "kubeconfig-edge"]
@@ -211,7 +211,7 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(
         "contexts": [{"name": f"edge-{i}", "context": {"cluster": f"edge-{i}", "user": "fleet"}} for i in range(size)],
         "users": [{"name": "fleet", "user": {"token": "fleet-token"}}],
     }))  # fmt: skip
-    real_load = kube.load_yaml
+    real_load = files.load_yaml
 
     def counted(text: str) -> Any:
         document = real_load(text)

@@ -274,10 +274,8 @@ class TestNoProxyWarnings:
         )
 
     def test_us_government_endpoints_are_checked_too(self) -> None:
-        (found,) = warnings(
-            {"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".us"]},
-            cloud="AzureUSGovernment", location="usgovvirginia", **{"azure-native:environment": "usgovernment"},
-        )  # fmt: skip
+        gov = {"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "usgovernment"}
+        (found,) = warnings({"httpsProxy": "http://p:3128", "noProxy": [*GOOD_NO_PROXY, ".us"]}, (), **gov)
         assert found.startswith(
             "arc-onboarding:proxy.noProxy[4]: '.us' sends usgovvirginia.dp.kubernetesconfiguration.azure.us, "
         )

@@ -16,6 +16,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from components.schema import NAMESPACE, SCHEMA, Key, default_of
 
+from .files import MAX_DEPTH
+
 # The offline plan stands this in for a `secure:` value it cannot decrypt. Such a value is secret
 # and left unvalidated; the plan lists where it stood.
 SECURE_PLACEHOLDER = "[secure value, not decrypted offline]"
@@ -96,6 +98,8 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool, sec
         if encoded and isinstance(value, str):
             try:
                 value = json.loads(value)
+            except RecursionError:
+                value = None  # deeper than json's own limit: refused below
             except ValueError:
                 part = f"{path}[0]" if key.type == "array" else f"{path}.NAME"
                 shape = "a list" if key.type == "array" else "a mapping"
@@ -105,12 +109,28 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool, sec
                     f"`pulumi config set --path '{NAMESPACE}:{part}' VALUE`",
                 )
                 return _INVALID
+            if value is None or _depth(value) > MAX_DEPTH:
+                # The engine passes objects as JSON; the checks below walk them recursively.
+                report.error(path, f"nests deeper than {MAX_DEPTH} levels")
+                return _INVALID
         if key.type == "array":
             return _coerce_array(value, key, path, report, secret)
         if key.type == "map":
             return _coerce_map(value, path, report, secret)
         return _coerce_object(value, key.fields, path, report, secret)
     return _INVALID
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and mappings nest in a decoded JSON value (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _json_type(value: Any) -> str:
