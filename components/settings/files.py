@@ -37,14 +37,14 @@ class UnusableFile(ValueError):
 class BadYaml(ValueError):
     """A YAML document refused: `problem` names no value from it; `line` and `column` from 1."""
 
-    def __init__(self, problem: str, mark: Any = None) -> None:
+    def __init__(self, problem: str, mark: Any = None, *, show_mark: bool = True) -> None:
         self.problem = problem
         self.line = mark.line + 1 if mark is not None else None
         self.column = mark.column + 1 if mark is not None else None
         self.index: int | None = mark.index if mark is not None else None
         # The mapping keys leading to the problem, from the top (set when the document parsed).
         self.keys: list[str] = []
-        where = f" at line {self.line}, column {self.column}" if mark is not None else ""
+        where = f" at line {self.line}, column {self.column}" if mark is not None and show_mark else ""
         super().__init__(f"{problem}{where}")
 
 
@@ -102,6 +102,7 @@ class _Loader(_BASE_LOADER):
                     f"duplicate key `{shown}` at lines {first.start_mark.line + 1} and {key_node.start_mark.line + 1} "
                     "(YAML keeps only one of them): remove one",
                     key_node.start_mark,
+                    show_mark=False,
                 )
         return super().construct_mapping(node, deep=deep)
 
@@ -177,7 +178,10 @@ def load_yaml(text: str) -> Any:
         raise
     except yaml.MarkedYAMLError as error:
         context = f" ({error.context})" if error.context and "tag" not in error.context else ""
-        raise BadYaml(f"{_problem(error)}{context}", error.problem_mark or error.context_mark) from None
+        refused = BadYaml(f"{_problem(error)}{context}", error.problem_mark or error.context_mark)
+        if node is not None and refused.index is not None:
+            refused.keys = _keys_to(node, refused.index)
+        raise refused from None
     except yaml.YAMLError:
         raise BadYaml("invalid YAML") from None
     finally:
