@@ -169,8 +169,8 @@ def _nodes_json(kube: KubeTarget, environ: Mapping[str, str]) -> str:
     fixture = environ.get(NODES_FILE_ENV)
     if fixture:
         try:
-            return Path(fixture).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return read_text(Path(fixture))
+        except (OSError, UnicodeDecodeError, UnusableFile):
             raise detection.NodesError(f"the nodes file {fixture} ({NODES_FILE_ENV}) cannot be read") from None
     if kube.path == IN_CLUSTER:
         return detection.read_nodes(None, None, environ)
