@@ -323,28 +323,6 @@ def test_finding_15_an_ambiguous_one_line_key_is_refused_with_a_hint(rsa_pem: st
     assert body[:20] not in problem
 
 
-# --- finding 11: a fleet's endpoint list says which clusters need each endpoint -------------------
-
-
-def test_finding_11_fleet_endpoints_name_the_clusters_that_need_them(plan) -> None:
-    config = {
-        "location": "westeurope", "resourceGroup": "rg",
-        "clusters": [
-            {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
-            {"clusterName": "c2", "kubeContext": "kind-other", "agents": {"autoUpgrade": True}},
-        ],
-    }  # fmt: skip
-    text = plan(config, "--endpoints").stdout
-    rows = {line.split()[0]: line.split() for line in text.splitlines() if not line.startswith("#")}
-    assert rows["dl.k8s.io:443"][1:4] == ["yes", "no", "rg/c2"]
-    assert rows["management.azure.com:443"][1:4] == ["yes", "no", "all"]
-    document = plan(config, "--endpoints", "--json").document
-    endpoints = {e["host"]: e for e in document["endpoints"]}
-    assert endpoints["dl.k8s.io"]["requiredBy"] == ["rg/c2"]
-    assert endpoints["dl.k8s.io"]["clusters"] == ["rg/c1", "rg/c2"]
-    assert endpoints["management.azure.com"]["requiredBy"] == ["rg/c1", "rg/c2"]
-
-
 # --- finding 17: a fleet's groups and their locations ---------------------------------------------
 
 FLEET = {

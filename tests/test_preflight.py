@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -302,16 +302,29 @@ class TestEndpointsCommand:
         ]  # fmt: skip
         assert len(endpoints["management.azure.com"]["clusters"]) == 3
 
+    AUTO_UPGRADE_IN_ONE: ClassVar[dict[str, Any]] = {
+        "location": "westeurope", "resourceGroup": "rg",
+        "clusters": [
+            {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
+            {"clusterName": "c2", "kubeContext": "kind-other", "agents": {"autoUpgrade": True}},
+        ],
+    }  # fmt: skip
+
     def test_auto_upgrade_in_one_cluster_makes_dl_k8s_io_required(self, plan) -> None:
-        config = {
-            "location": "westeurope", "resourceGroup": "rg",
-            "clusters": [
-                {"clusterName": "c1", "kubeContext": "kind-arc-dev"},
-                {"clusterName": "c2", "kubeContext": "kind-other", "agents": {"autoUpgrade": True}},
-            ],
-        }  # fmt: skip
-        endpoints = {e["host"]: e for e in json.loads(plan(config, "--endpoints", "--json").stdout)["endpoints"]}
+        document = json.loads(plan(self.AUTO_UPGRADE_IN_ONE, "--endpoints", "--json").stdout)
+        endpoints = {e["host"]: e for e in document["endpoints"]}
         assert endpoints["dl.k8s.io"]["required"] is True
+
+    def test_finding_11_fleet_endpoints_name_the_clusters_that_need_them(self, plan) -> None:
+        text = plan(self.AUTO_UPGRADE_IN_ONE, "--endpoints").stdout
+        rows = {line.split()[0]: line.split() for line in text.splitlines() if not line.startswith("#")}
+        assert rows["dl.k8s.io:443"][1:4] == ["yes", "no", "rg/c2"]
+        assert rows["management.azure.com:443"][1:4] == ["yes", "no", "all"]
+        document = json.loads(plan(self.AUTO_UPGRADE_IN_ONE, "--endpoints", "--json").stdout)
+        endpoints = {e["host"]: e for e in document["endpoints"]}
+        assert endpoints["dl.k8s.io"]["requiredBy"] == ["rg/c2"]
+        assert endpoints["dl.k8s.io"]["clusters"] == ["rg/c1", "rg/c2"]
+        assert endpoints["management.azure.com"]["requiredBy"] == ["rg/c1", "rg/c2"]
 
     def test_not_documented_cloud(self, plan) -> None:
         result = plan(
