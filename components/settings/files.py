@@ -123,19 +123,22 @@ def _problem(error: yaml.MarkedYAMLError) -> str:
 
 def _check_bounds(root: Any) -> None:
     """Refuse a node graph that nests beyond MAX_DEPTH or expands beyond MAX_NODES. Linear in the
-    graph's size, not its expansion: an alias is the same node object, so each node's expanded size
-    is computed once (memoised); iterative, so depth costs no recursion."""
+    graph's size, not its expansion: an alias is the same node object, so each collection's expanded
+    size is computed once (memoised); iterative, so depth costs no recursion. Scalars count 1."""
     size: dict[int, int] = {}
     stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
     while stack:
         node, depth, done = stack.pop()
-        if id(node) in size:
+        if isinstance(node, yaml.ScalarNode) or id(node) in size:
             continue
-        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else (
-            node.value if isinstance(node, yaml.SequenceNode) else []
-        )  # fmt: skip
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair if not isinstance(n, yaml.ScalarNode)]
+            total = 1 + 2 * len(node.value) - len(children)  # itself and its scalars
+        else:
+            children = [n for n in node.value if not isinstance(n, yaml.ScalarNode)]
+            total = 1 + len(node.value) - len(children)
         if done:
-            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            size[id(node)] = total + sum(size[id(c)] for c in children)
             if size[id(node)] > MAX_NODES:
                 raise BadYaml(f"expands to more than {MAX_NODES} values (aliases of aliases?)", node.start_mark)
             continue
