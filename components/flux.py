@@ -6,7 +6,8 @@ agents are installed, and the configuration after the extension (Microsoft: the 
 exist before any fluxConfigurations); destroy runs the other way round, as the docs require.
 
 Proxy: nothing is passed. The extension documents no proxy setting; Flux on an Arc cluster behind
-a proxy relies on the agents having been installed with it (README, "GitOps with Flux").
+a proxy relies on the agents having been installed with it (docs/gitops.md, "Flux on the onboarded
+clusters").
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ Government list names hosts only (no purposes, no websockets note), and there is
 AzureChinaCloud at all. Nothing is filled in by analogy without saying so.
 
 The same data feeds the stack output `requiredEndpoints`, the offline plan, `python -m
-components.plan --endpoints`, the noProxy warnings, the preflight Job and the README's "Network
-requirements" section.
+components.plan --endpoints`, the noProxy warnings, the preflight Job and docs/network.md's "Network
+requirements" tables.
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ def bypassed_endpoints(entry: str, endpoints: Iterable[Endpoint]) -> list[Endpoi
 # --- Rendering -------------------------------------------------------------------------------------
 
 
-# A region to show in the README's tables, per cloud with a documented list.
+# A region to show in docs/network.md's tables, per cloud with a documented list.
 EXAMPLE_REGION = {"AzureCloud": "eastus", "AzureUSGovernment": "usgovvirginia"}
 
 
@@ -315,7 +315,7 @@ def _port(value: int | None) -> str:
 
 
 def readme_section() -> str:
-    """The README's "Network requirements" tables, one per cloud, from the data above."""
+    """docs/network.md's "Network requirements" tables, one per cloud, from the data above."""
     out: list[str] = []
     for cloud, endpoints in ENDPOINTS.items():
         if not endpoints:

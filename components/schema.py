@@ -1,7 +1,8 @@
 """The configuration schema: every key the program reads, its type, default and meaning.
 
-This table is the one place a key is declared. `components/settings/` validates against it, the README's
-config table and `Pulumi.yaml`'s declared defaults are checked against it by tests.
+This table is the one place a key is declared. `components/settings/` validates against it, the
+configuration reference (docs/configuration.md) and `Pulumi.yaml`'s declared defaults are checked
+against it by tests.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Key:
     required: bool = False
     fields: Mapping[str, Key] = field(default_factory=dict)
     items: KeyType | None = None
-    # Shown in the README when the default is computed rather than a literal.
+    # Shown in docs/configuration.md when the default is computed rather than a literal.
     default_doc: str | None = None
     # Stack-wide: not allowed inside `clusters` items.
     stack_only: bool = False
@@ -279,7 +280,7 @@ def _shown_default(key: Key) -> str:
 
 
 def config_table() -> str:
-    """The README's configuration table, generated so the docs cannot drift from the schema."""
+    """docs/configuration.md's configuration table, generated so the docs cannot drift from the schema."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for path, key in iter_keys():
         kind = (
