@@ -18,7 +18,7 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from . import keygen
 
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105  # the mask shown for a secret value, not a password
 UNKNOWN = "[unknown]"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_TENANT = "11111111-1111-1111-1111-111111111111"
@@ -127,7 +127,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        if args.token == "azure-native:authorization:getClientConfig":
+        if args.token == "azure-native:authorization:getClientConfig":  # noqa: S105  # a function token, not a password
             self.mocked.add("azure-native:authorization:getClientConfig: placeholder subscription and tenant ids")
             return {
                 "subscriptionId": PLACEHOLDER_SUBSCRIPTION,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -116,7 +117,7 @@ _Index = Mapping[str, Mapping[Any, Mapping[str, Any]]]
 def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[Any, _Index]:
     """A fleet shares kubeconfig files: parse and index each once per change (`stamp`), not once
     per cluster, so that finding a fleet's contexts takes linear time, not quadratic."""
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}  # noqa: S506  # a safe loader (YAML_LOADER)
     return document, _index_kubeconfig(document)
 
 
@@ -129,10 +130,8 @@ def _index_kubeconfig(document: Any) -> _Index:
         by_name = index[section] = {}
         for entry in entries if isinstance(entries, list) else ():
             if isinstance(entry, dict):
-                try:
+                with contextlib.suppress(TypeError):  # unhashable
                     by_name.setdefault(entry.get("name"), entry)
-                except TypeError:  # unhashable
-                    pass
     return index
 
 
