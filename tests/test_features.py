@@ -339,7 +339,8 @@ class TestAdoption:
 
     def test_mismatch_is_a_config_error(self, plan, agent_key) -> None:
         pem, _ = agent_key
-        other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+        # Small on purpose: any other key will do, and a 1024-bit one is quick to generate.
+        other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()  # noqa: S505
         other_b64 = base64.b64encode(
             other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
         ).decode()

@@ -69,7 +69,7 @@ def configuration_inputs(
                 "timeoutInSeconds": 600,
                 "wait": True,
             },
-        },  # fmt: skip
+        },
         "namespace": "cluster-config",
         "resourceGroupName": "arc-test-rg",
         "scope": "cluster",

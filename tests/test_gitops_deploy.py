@@ -106,9 +106,12 @@ def kubernetes_to_jsonschema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: kubernetes_to_jsonschema(value) for key, value in node.items()}
-    if "properties" in out and "additionalProperties" not in out:
-        if not out.get("x-kubernetes-preserve-unknown-fields"):
-            out["additionalProperties"] = False
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
     if out.get("x-kubernetes-int-or-string") and "anyOf" not in out:
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if out.get("x-kubernetes-list-type") == "set":
@@ -176,7 +179,7 @@ def test_every_stack_validates_against_the_crd(stack_validator) -> None:
 
 
 @pytest.mark.parametrize(
-    "mutation, expected",
+    ("mutation", "expected"),
     [
         (lambda d: d["spec"].update(destroyOnFinalise=False), "Additional properties"),
         (lambda d: d["spec"].pop("stack"), "'stack' is a required property"),

@@ -10,6 +10,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -179,7 +180,7 @@ def test_cleanup_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None
 
 @needs_sh
 class TestCleanupRuns:
-    ENV = {"ARC_KUBECONFIG": KUBECONFIG_TEXT, "ARC_KUBE_CONTEXT": "kind-arc-dev"}
+    ENV: ClassVar[dict[str, str]] = {"ARC_KUBECONFIG": KUBECONFIG_TEXT, "ARC_KUBE_CONTEXT": "kind-arc-dev"}
 
     def test_deletes_crds_then_namespaces_with_the_stored_kubeconfig(self, sh, tmp_path: Path) -> None:
         run = sh(cleanup(), **self.ENV)
@@ -262,7 +263,7 @@ def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> t
 
 
 def test_guard_needs_the_groups_clusters() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="holds at least one of its clusters"):
         guard(())
 
 
