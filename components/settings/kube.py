@@ -52,6 +52,7 @@ IN_CLUSTER = "in-cluster"
 def _check_distribution(value: Any, report: _Report) -> str | None:
     if value is _INVALID:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through, the default included
     if value not in DISTRIBUTIONS and value != AUTO:
         report.error(
             "distribution",
@@ -64,6 +65,7 @@ def _check_distribution(value: Any, report: _Report) -> str | None:
 def _check_infrastructure(value: Any, report: _Report) -> str | None:
     if value is _INVALID:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through, the default included
     if not value.strip() or "\n" in value:
         report.error("infrastructure", "must be a non-empty single-line string")
         return None
