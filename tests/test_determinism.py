@@ -51,7 +51,8 @@ def plan_in_a_process(stack_file: Path, hash_seed: str, home: Path) -> dict[str,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
 
 
 def test_two_processes_differ_only_in_the_generated_key(tmp_path: Path) -> None:

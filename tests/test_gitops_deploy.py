@@ -60,11 +60,12 @@ def stacks() -> list[tuple[Path, dict[str, Any]]]:
     return [(p, d) for p, d in all_documents() if d.get("kind") == "Stack"]
 
 
-def workflow(name: str) -> dict[str, Any]:
-    return yaml.safe_load((WORKFLOWS / name).read_text())
+def workflow(name: str) -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    return document
 
 
-def triggers(wf: dict[str, Any]) -> dict[str, Any]:
+def triggers(wf: dict[Any, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the key `on` as the boolean true.
     on = wf.get("on", wf.get(True))
     assert isinstance(on, dict), "`on:` must be a mapping of events"
@@ -72,7 +73,8 @@ def triggers(wf: dict[str, Any]) -> dict[str, Any]:
 
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    return job.get("steps", [])
+    found: list[dict[str, Any]] = job.get("steps", [])
+    return found
 
 
 def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
@@ -89,7 +91,8 @@ def stack_crd_schema() -> dict[str, Any]:
     assert crd["spec"]["group"] == "pulumi.com"
     (v1,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
     assert v1["served"] is True
-    return v1["schema"]["openAPIV3Schema"]
+    schema: dict[str, Any] = v1["schema"]["openAPIV3Schema"]
+    return schema
 
 
 def kubernetes_to_jsonschema(node: Any) -> Any:

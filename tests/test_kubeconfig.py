@@ -220,7 +220,7 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(
                 document[section] = CountingList(document[section])
         return document
 
-    monkeypatch.setattr(kube.yaml, "load", counted)
+    monkeypatch.setattr(yaml, "load", counted)  # the module kube reads with
     monkeypatch.setattr(CountingList, "walks", 0)
     kube._read_kubeconfig.cache_clear()
     config = {
