@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import kubernetesconfiguration as kc
@@ -33,7 +34,7 @@ FLUX_NAMESPACE = "flux-system"
 KUSTOMIZATION_NAME = "kustomization-1"
 
 
-def _connected_cluster_scope(cluster_name: pulumi.Input[str], resource_group_name: pulumi.Input[str]) -> dict:
+def _connected_cluster_scope(cluster_name: pulumi.Input[str], resource_group_name: pulumi.Input[str]) -> dict[str, Any]:
     """The four arguments that address a connected cluster from Microsoft.KubernetesConfiguration."""
     return {
         "cluster_name": cluster_name,

@@ -277,7 +277,7 @@ def bypasses(entry: str, endpoint: Endpoint) -> bool:
         port = int(raw_port) if raw_port.isdigit() else None
     if port is not None and endpoint.port is not None and port != endpoint.port:
         return False
-    subdomains_only = name.startswith(".") or name.startswith("*.")
+    subdomains_only = name.startswith((".", "*."))
     name = name.lstrip("*").lstrip(".")
     if not name:
         return False
@@ -361,7 +361,7 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
     widths = [max(len(header[i]), *(len(r[i]) for r in table)) for i in range(4)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths)) + "  " + cells[4]
+        return "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths, strict=True)) + "  " + cells[4]
 
     lines.append(line(header))
     lines.extend(line(r) for r in table)

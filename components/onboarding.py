@@ -76,12 +76,14 @@ def client_config_problems(client: authorization.GetClientConfigResult) -> list[
     anything, a secret pasted in the wrong place included.
     """
     hint = "(8-4-4-4-12 hexadecimal digits, as `az account show` prints it); nothing was changed"
+    # `object`, not the SDK's `str`: GetClientConfigResult lets an empty value (None) through unchecked.
+    values: tuple[tuple[str, str, object], ...] = (
+        ("subscriptionId", "subscription id", client.subscription_id),
+        ("tenantId", "tenant id", client.tenant_id),
+    )
     return [
         f"azure-native:{key}: the azure-native provider's {what} is not a GUID {hint}"
-        for key, what, value in (
-            ("subscriptionId", "subscription id", client.subscription_id),
-            ("tenantId", "tenant id", client.tenant_id),
-        )
+        for key, what, value in values
         if not (isinstance(value, str) and GUID.fullmatch(value))
     ]
 

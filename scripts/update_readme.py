@@ -34,7 +34,11 @@ def render(text: str, sections: Mapping[str, Callable[[], str]], name: str = "do
     for section, build in sections.items():
         pattern = re.compile(rf"(<!-- {section}:start -->\n).*?(\n<!-- {section}:end -->)", re.S)
         generated = build()
-        text, count = pattern.subn(lambda m, generated=generated: m.group(1) + generated + m.group(2), text)
+
+        def replace(m: re.Match[str], generated: str = generated) -> str:
+            return m.group(1) + generated + m.group(2)
+
+        text, count = pattern.subn(replace, text)
         if count != 1:
             raise SystemExit(f"{name}: section {section} not found once")
     return text

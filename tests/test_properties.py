@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ CA = "tests/fixtures/proxy-ca.pem"
 PROXY_KEYS = ("httpProxy", "httpsProxy", "noProxy", "isProxyEnabled", "proxyCert", "isCustomCert")
 
 
-def parse(config: dict[str, Any], secret: list[str] = ()) -> StackSettings:
+def parse(config: dict[str, Any], secret: Sequence[str] = ()) -> StackSettings:
     return load(engine_config(config), [f"{PREFIX}{k}" for k in secret], ROOT, ENV, today=TODAY)
 
 
@@ -204,7 +205,8 @@ def real_paths(config: dict[str, Any]) -> set[str]:
     """The keys a problem may name: every path of the input, and every key of the schema."""
     paths = set().union(*(input_paths(value, name) for name, value in config.items()))
     schema = {path for path, _ in iter_keys()} | set(SCHEMA)
-    items = config.get("clusters") if isinstance(config.get("clusters"), list) else []
+    clusters = config.get("clusters")
+    items = clusters if isinstance(clusters, list) else []
     for index in range(len(items)):
         item_keys = {path for path, _ in iter_keys(CLUSTER_FIELDS)} | set(CLUSTER_FIELDS)
         schema |= {f"clusters[{index}]"} | {f"clusters[{index}].{path}" for path in item_keys}

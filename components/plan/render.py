@@ -106,7 +106,7 @@ def tree_rows(resources: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str
             if before not in top:
                 continue
             mine, theirs = top[urn], top[before]
-            depth = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), None)
+            depth = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), None)
             if depth is not None:  # the two subtrees differ at this depth: order those siblings
                 needs[mine[depth]].add(theirs[depth])
 
