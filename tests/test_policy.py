@@ -24,7 +24,7 @@ from components.policy_args import (
     extension_args,
 )
 from components.policy_catalog import BUILTINS, docs_table, find
-from components.policy_schema import ASSIGNMENT_FIELDS, POLICY_FIELDS, POLICY_KEY
+from components.schema import ASSIGNMENT_FIELDS, POLICY_FIELDS, POLICY_KEY
 from components.schema import SCHEMA, config_table, default_of
 from tests.conftest import ROOT
 
