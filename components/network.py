@@ -245,19 +245,26 @@ _STORE = "pull the Gatekeeper artifacts of built-in policies (S7)"
 _TELEMETRY = f"{NOT_DOCUMENTED} (listed by S1 for the Azure Policy extension)"
 
 POLICY_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
+    # The two policy hosts' purposes are S7's words, the same for every cloud.
     "AzureCloud": (
-        # S1 host list; the two policy hosts' purposes in S7's words (the same for every cloud).
+        # azure-policy.md §3 (S1), public host 1.
         Endpoint("data.policy.core.windows.net", 443, "https", _DATA, False, POLICY),
+        # azure-policy.md §3 (S1), public host 2.
         Endpoint("store.policy.core.windows.net", 443, "https", _STORE, False, POLICY),
+        # azure-policy.md §3 (S1), public host 4 (host 3, login.windows.net, is in PUBLIC).
         Endpoint("dc.services.visualstudio.com", 443, "https", _TELEMETRY, False, POLICY),
     ),
     # S7 only (an AKS page): websockets not stated there, hence None.
     "AzureUSGovernment": (
+        # azure-policy.md §3 (S7), US Government host 1.
         Endpoint("data.policy.azure.us", 443, "https", _DATA, None, POLICY),
+        # azure-policy.md §3 (S7), US Government host 2.
         Endpoint("store.policy.azure.us", 443, "https", _STORE, None, POLICY),
     ),
     "AzureChinaCloud": (
+        # azure-policy.md §3 (S7), China host 1.
         Endpoint("data.policy.azure.cn", 443, "https", _DATA, None, POLICY),
+        # azure-policy.md §3 (S7), China host 2.
         Endpoint("store.policy.azure.cn", 443, "https", _STORE, None, POLICY),
     ),
 }

@@ -20,7 +20,8 @@ RESOURCES = (
 OFFLINE_PLAN = ("components.plan",)
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
-    "components.detection", "components.scripts",
+    "components.detection", "components.scripts", "components.policy", "components.policy_catalog",
+    "components.extensions",
 )  # fmt: skip
 
 
