@@ -201,7 +201,7 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     cloud = settings.cloud.name
     tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
     for template in network.listed(cloud, frozenset({network.POLICY})):
-        for cluster, table in zip(settings.clusters, tables):
+        for cluster, table in zip(settings.clusters, tables, strict=True):
             # The policy extension's endpoints serve only the clusters that install it.
             if template not in table:
                 continue
