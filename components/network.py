@@ -1,4 +1,4 @@
-"""Outbound network requirements of the Arc agents, as data (pure: no Pulumi, no I/O).
+"""Outbound network requirements of the Arc agents and the extensions the program installs, as data (pure).
 
 One table per cloud. Every entry cites its source in the comment above it; the references are
 `../shared/reference/agent-versions.md` §5 (the current Microsoft Learn table, include
@@ -25,6 +25,9 @@ NOT_DOCUMENTED = "not documented"
 
 LEARN_PAGE = "https://learn.microsoft.com/azure/azure-arc/kubernetes/network-requirements"
 
+# The NEEDED_WHEN key of the Azure Policy extension's endpoints (below).
+POLICY = "policy"
+
 # When an endpoint is needed. Cluster connect is on unless `features.clusterConnect` is false
 # (private link turns it off); Flux (`gitops`) is a cluster extension. Portal use and the edge
 # services are not configured by this program, so their endpoints are listed but never required.
@@ -37,19 +40,28 @@ NEEDED_WHEN: dict[str, str] = {
     "portal": "Azure portal management",
     "extensions": "cluster extensions (gitops)",
     "edgeServices": "IoT Operations, Key Vault secrets, cert-manager",
+    POLICY: "Azure Policy extension (policy.enabled)",
 }
 
 
 def conditions(
-    *, auto_upgrade: bool, cluster_connect: bool = True, azure_rbac: bool = False, extensions: bool = False
+    *,
+    auto_upgrade: bool,
+    cluster_connect: bool = True,
+    azure_rbac: bool = False,
+    extensions: bool = False,
+    policy: bool = False,
 ) -> frozenset[str]:
     """The NEEDED_WHEN keys that hold for a cluster configured this way."""
+    # The Azure Policy extension is a cluster extension too (linuxgeneva-microsoft.azurecr.io).
+    extensions = extensions or policy
     held = {"always"}
     held |= {"clusterConnect"} if cluster_connect else set()
     held |= {"autoUpgrade"} if auto_upgrade else set()
     held |= {"azureRbac"} if azure_rbac else set()
     held |= {"clusterConnectRbac"} if azure_rbac and cluster_connect else set()
     held |= {"extensions"} if extensions else set()
+    held |= {POLICY} if policy else set()
     return frozenset(held)
 
 
@@ -216,18 +228,73 @@ NOTES: dict[str, tuple[str, ...]] = {
 }
 
 
+# --- The Azure Policy extension (policy.enabled) ------------------------------------------------------
+
+# Tags S1-S11 are the sources of `../shared/reference/azure-policy.md`:
+# - S1 (Learn, "Azure Policy for Kubernetes") lists the public hosts: `data.policy.core.windows.net`,
+#   `store.policy.core.windows.net`, `login.windows.net`, `dc.services.visualstudio.com`.
+#   `login.windows.net` is already in PUBLIC (needed always), so it is not repeated here.
+# - S7 (the AKS egress page, the only page that names them) gives the US Government and China hosts
+#   and the purposes quoted below. No Arc page lists Policy endpoints for those clouds (S6).
+# - S5: the Arc gateway does not cover Policy: these hosts must still be allowed in the proxy, so a
+#   gateway mode must keep them in the cluster's required list (they carry no "covered" mark).
+
+_DATA = "pull the Kubernetes policies and report cluster compliance status to the policy service (S7)"
+_STORE = "pull the Gatekeeper artifacts of built-in policies (S7)"
+# S1 lists this host for the extension without saying what for.
+_TELEMETRY = f"{NOT_DOCUMENTED} (listed by S1 for the Azure Policy extension)"
+
+POLICY_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
+    # The two policy hosts' purposes are S7's words, the same for every cloud.
+    "AzureCloud": (
+        # azure-policy.md §3 (S1), public host 1.
+        Endpoint("data.policy.core.windows.net", 443, "https", _DATA, False, POLICY),
+        # azure-policy.md §3 (S1), public host 2.
+        Endpoint("store.policy.core.windows.net", 443, "https", _STORE, False, POLICY),
+        # azure-policy.md §3 (S1), public host 4 (host 3, login.windows.net, is in PUBLIC).
+        Endpoint("dc.services.visualstudio.com", 443, "https", _TELEMETRY, False, POLICY),
+    ),
+    # S7 only (an AKS page): websockets not stated there, hence None.
+    "AzureUSGovernment": (
+        # azure-policy.md §3 (S7), US Government host 1.
+        Endpoint("data.policy.azure.us", 443, "https", _DATA, None, POLICY),
+        # azure-policy.md §3 (S7), US Government host 2.
+        Endpoint("store.policy.azure.us", 443, "https", _STORE, None, POLICY),
+    ),
+    "AzureChinaCloud": (
+        # azure-policy.md §3 (S7), China host 1.
+        Endpoint("data.policy.azure.cn", 443, "https", _DATA, None, POLICY),
+        # azure-policy.md §3 (S7), China host 2.
+        Endpoint("store.policy.azure.cn", 443, "https", _STORE, None, POLICY),
+    ),
+}
+
+POLICY_NOTES: dict[str, str] = {
+    "AzureCloud": "Azure Policy hosts: Learn 'Azure Policy for Kubernetes' (S1); the Arc gateway does not cover "
+    "them, so the proxy must allow them (S5).",
+    "AzureUSGovernment": "Azure Policy hosts from the AKS egress page only (S7): no Arc page lists them (S6).",
+    "AzureChinaCloud": "Azure Policy hosts from the AKS egress page only (S7): no Arc page lists them (S6).",
+}
+
+
 def documented(cloud: str) -> bool:
+    """Whether the agents' endpoints are documented for the cloud (the extension's do not count)."""
     return bool(ENDPOINTS[cloud])
 
 
-def endpoints_for(cloud: str, region: str) -> tuple[Endpoint, ...]:
-    """Every endpoint of the cloud's table, for one region (a normalized name such as `eastus`)."""
-    return tuple(e.for_region(region) for e in ENDPOINTS[cloud])
+def listed(cloud: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
+    """The endpoints of a cluster's table: the agents', and the policy extension's where it is installed."""
+    return ENDPOINTS[cloud] + (POLICY_ENDPOINTS[cloud] if POLICY in held else ())
+
+
+def endpoints_for(cloud: str, region: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
+    """Every endpoint of a cluster's table, for one region (a normalized name such as `eastus`)."""
+    return tuple(e.for_region(region) for e in listed(cloud, held))
 
 
 def required_endpoints(cloud: str, region: str, held: frozenset[str]) -> tuple[Endpoint, ...]:
-    """What the agents of one cluster need: the stack output `requiredEndpoints`."""
-    return tuple(e for e in endpoints_for(cloud, region) if e.required(held))
+    """What one cluster needs (its agents and extensions): the stack output `requiredEndpoints`."""
+    return tuple(e for e in endpoints_for(cloud, region, held) if e.required(held))
 
 
 def probe_targets(endpoints: Iterable[Endpoint]) -> list[str]:
@@ -349,6 +416,8 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
     """
     lines = [f"# {title}", f"# cloud: {cloud}"]
     lines.extend(f"# {note}" for note in NOTES[cloud])
+    if any(e.needed == POLICY for e, _, _ in rows):
+        lines.append(f"# {POLICY_NOTES[cloud]}")
     if not rows:
         lines.append(f"# {NOT_DOCUMENTED}: no endpoints to list")
         return "\n".join(lines) + "\n"
@@ -366,3 +435,11 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
     lines.append(line(header))
     lines.extend(line(r) for r in table)
     return "\n".join(lines) + "\n"
+
+
+def policy_section() -> str:
+    """docs/policy.md's endpoint table, from POLICY_ENDPOINTS."""
+    rows = ["| cloud | host | port | purpose |", "|---|---|---|---|"]
+    for cloud, endpoints in POLICY_ENDPOINTS.items():
+        rows.extend(f"| `{cloud}` | `{e.host}` | {_port(e.port)} | {_markdown(e.purpose)} |" for e in endpoints)
+    return "\n".join(rows)

@@ -18,6 +18,7 @@ from pulumi_azure_native import authorization, resources
 from . import scripts
 from .agent_values import keep_secret
 from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs
+from .policy_args import RESOURCE_PROVIDER as POLICY_NAMESPACE
 from .settings import (
     ClusterSettings,
     ConfigError,
@@ -123,6 +124,11 @@ def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
     return PROVIDER_NAMESPACES + ((CUSTOM_LOCATIONS_NAMESPACE,) if custom_locations else ())
 
 
+def policy_namespaces(settings: StackSettings) -> tuple[str, ...]:
+    """Azure Policy's namespace, once per stack, when some cluster installs the extension."""
+    return (POLICY_NAMESPACE,) if any(c.policy.enabled for c in settings.clusters) else ()
+
+
 def register_providers(
     subscription_id: pulumi.Input[str], namespaces: tuple[str, ...] = PROVIDER_NAMESPACES
 ) -> list[command.local.Command]:
@@ -202,6 +208,10 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     registrations = (
         register_providers(client.subscription_id, provider_namespaces(settings)) if settings.register_providers else []
     )
+    # Only the policy extensions wait for this one (it is empty without policy).
+    policy_registrations = (
+        register_providers(client.subscription_id, policy_namespaces(settings)) if settings.register_providers else []
+    )
     groups: dict[str, resources.ResourceGroup] = {}
     guards: dict[str, list[command.local.Command]] = {}
     for group in settings.groups:
@@ -226,6 +236,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
                 subscription_id=client.subscription_id,
                 tenant_id=client.tenant_id,
                 depends_on=[*registrations, *guards[group_key]],
+                policy_depends_on=policy_registrations,
             ),
         )
     return clusters

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 NAMESPACE = "arc-onboarding"
 
-KeyType = Literal["string", "boolean", "integer", "array", "object", "map"]
+# `json`: any JSON value, passed through untouched (policy parameters; components/policy.py checks them).
+KeyType = Literal["string", "boolean", "integer", "array", "object", "map", "json"]
 
 DEFAULT_CHART = "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents"
 # Newest stable agent release (July 2026); agent version == chart version.
@@ -149,6 +150,68 @@ PREFLIGHT_FIELDS: dict[str, Key] = {
     ),
 }
 
+# Azure Policy (docs/policy.md); components/policy.py checks the values.
+ENFORCEMENT_MODES = ("Default", "DoNotEnforce")
+
+ASSIGNMENT_FIELDS: dict[str, Key] = {
+    "name": Key(
+        "string",
+        "ARM name of the assignment: 1-64 characters, none of `<>*%&:\\?.+/` or control characters, not "
+        "ending in a space; unique per cluster.",
+        required=True,
+    ),
+    "definition": Key(
+        "string",
+        "A Kubernetes built-in by display name or id (see docs/policy.md), or the full id of a custom "
+        "definition or initiative (`/subscriptions/<id>/providers/Microsoft.Authorization/policyDefinitions/<name>`, "
+        "or the management-group form).",
+        required=True,
+    ),
+    "parameters": Key(
+        "json",
+        "Parameter values by name, plain (`effect: Deny`); checked against the built-in's parameters.",
+        default={},
+    ),
+    "enforcement": Key(
+        "string",
+        "`Default` (enforced) or `DoNotEnforce` (evaluated and reported only).",
+        default="Default",
+    ),
+}
+
+POLICY_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "Install the Azure Policy extension (`microsoft.policyinsights`, named `azurepolicy`) once the "
+        "agents are in; assignments need it.",
+        default=False,
+    ),
+    "autoUpgradeMinorVersion": Key(
+        "boolean",
+        "Let Azure upgrade the extension's minor versions (Microsoft's default); `false` pins `policy.version`.",
+        default=True,
+    ),
+    "version": Key(
+        "string",
+        "The extension version to pin (e.g. `1.16.1`); only with `policy.autoUpgradeMinorVersion: false`.",
+    ),
+    "assignments": Key(
+        "array",
+        "Policy assignments scoped to the connected cluster, each `{name, definition, parameters, "
+        "enforcement}` (docs/policy.md describes the fields); needs `policy.enabled`.",
+        items="object",
+        fields=ASSIGNMENT_FIELDS,
+    ),
+}
+
+# Per cluster (not stack-wide): fleet items take it and merge it like `gitops`.
+POLICY_KEY = Key(
+    "object",
+    "Azure Policy on the connected cluster: the extension and assignments (docs/policy.md).",
+    fields=POLICY_FIELDS,
+    optional=True,
+)
+
 SCHEMA: dict[str, Key] = {
     "clusterName": Key(
         "string",
@@ -202,7 +265,8 @@ SCHEMA: dict[str, Key] = {
     "registerProviders": Key(
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
-        "Microsoft.ExtendedLocation when a cluster uses custom locations).",
+        "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.PolicyInsights "
+        "when one enables `policy`).",
         default=True,
         stack_only=True,
     ),
@@ -230,6 +294,7 @@ SCHEMA: dict[str, Key] = {
     ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
     "preflight": Key("object", "In-cluster network preflight.", fields=PREFLIGHT_FIELDS),
+    "policy": POLICY_KEY,
 }
 
 # A fleet: `clusters` items take every key that is not stack-wide; top-level keys are their defaults.

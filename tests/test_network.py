@@ -140,10 +140,13 @@ class TestEndpointLists:
     def test_every_entry_cites_its_source_in_a_comment(self) -> None:
         source = (ROOT / "components" / "network.py").read_text().splitlines()
         starts = [i for i, line in enumerate(source) if re.match(r"\s+Endpoint\(", line)]
-        assert len(starts) == len(network.PUBLIC) + len(network.US_GOVERNMENT)
+        policy = sum(len(endpoints) for endpoints in network.POLICY_ENDPOINTS.values())
+        assert len(starts) == len(network.PUBLIC) + len(network.US_GOVERNMENT) + policy
         for i in starts:
             comment = source[i - 1].strip()
-            assert comment.startswith("#") and re.search(r"(agent-versions|connectedk8s)\.md §\d", comment), source[i]
+            assert comment.startswith("#") and re.search(
+                r"(agent-versions|connectedk8s)\.md §\d|azure-policy\.md §3 \(S\d\)", comment
+            ), source[i]
 
     def test_as_json(self) -> None:
         (relay,) = [e for e in endpoints_for("AzureCloud", "eastus") if e.host == "*.servicebus.windows.net"]

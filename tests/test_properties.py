@@ -171,7 +171,7 @@ def shaped(key: Key) -> st.SearchStrategy[Any]:
         return JSON | st.lists(TEXT, max_size=3)
     if key.type == "map":
         return JSON | st.dictionaries(NAME, TEXT, max_size=3)
-    scalar = {"string": TEXT, "boolean": st.booleans(), "integer": st.integers()}[key.type]
+    scalar = {"string": TEXT, "boolean": st.booleans(), "integer": st.integers(), "json": JSON}[key.type]
     return JSON | scalar
 
 

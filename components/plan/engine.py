@@ -122,6 +122,18 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "status": "deployed",
             }
             return f"{args.name}-id", {**inputs, "status": status}
+        if args.typ == "azure-native:kubernetesconfiguration:Extension":
+            rid = (
+                f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+                f"/providers/Microsoft.Kubernetes/connectedClusters/{inputs['clusterName']}"
+                f"/providers/Microsoft.KubernetesConfiguration/extensions/{inputs['extensionName']}"
+            )
+            self.mocked.add("azure-native:kubernetesconfiguration:Extension: id from the config")
+            return rid, {**inputs, "name": inputs["extensionName"]}
+        if args.typ == "azure-native:authorization:PolicyAssignment":
+            rid = f"{inputs['scope']}/providers/Microsoft.Authorization/policyAssignments/{inputs['policyAssignmentName']}"
+            self.mocked.add("azure-native:authorization:PolicyAssignment: id from the config")
+            return rid, {**inputs, "name": inputs["policyAssignmentName"]}
         if args.typ == "command:local:Command":
             self.mocked.add("command:local:Command: not run; empty stdout")
             return f"{args.name}-id", {**inputs, "stdout": "", "stderr": ""}

@@ -198,8 +198,13 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     not configure) and the clusters it serves; required ones first, then the table's order.
     """
     rows: dict[tuple[str, int | None], EndpointRow] = {}
-    for template in network.ENDPOINTS[settings.cloud.name]:
-        for cluster in settings.clusters:
+    cloud = settings.cloud.name
+    tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
+    for template in network.listed(cloud, frozenset({network.POLICY})):
+        for cluster, table in zip(settings.clusters, tables, strict=True):
+            # The policy extension's endpoints serve only the clusters that install it.
+            if template not in table:
+                continue
             endpoint = template.for_region(cluster.location)
             required = endpoint.required(cluster.network_conditions)
             _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))

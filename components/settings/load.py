@@ -9,6 +9,7 @@ from typing import Any
 
 from components import network
 from components.clouds import Cloud
+from components.policy import PolicySettings
 from components.schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
 
 from .agents import _check_agents
@@ -24,6 +25,7 @@ from .names import (
     _check_location,
     _check_tags,
 )
+from .policy import _check_policy
 from .proxy import (
     _check_preflight,
     _check_private_link,
@@ -110,6 +112,7 @@ def _build_cluster(
     if kube and distribution and infrastructure:
         distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
     preflight = _check_preflight(tree["preflight"], report)
+    policy = _check_policy(tree["policy"], "policy" in secret, cloud, report)
     create_group = tree["createResourceGroup"]
     if proxy and location and agents and cloud:
         held = network.conditions(
@@ -117,6 +120,7 @@ def _build_cluster(
             cluster_connect=features.cluster_connect if features else True,
             azure_rbac=features.azure_rbac if features else False,
             extensions=isinstance(gitops, GitOpsSettings),
+            policy=isinstance(policy, PolicySettings) and policy.enabled,
         )
         _check_proxy_routes(proxy, cloud, location, held, report)
     if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
@@ -138,7 +142,7 @@ def _build_cluster(
         features,
         preflight,
     )
-    if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link):
+    if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link, policy):
         return None
     assert cluster_name and group and location and distribution and infrastructure
     assert tags is not None and agents and proxy and kube and features and preflight
@@ -160,4 +164,5 @@ def _build_cluster(
         features=features,
         verify=tree["verify"],
         protect=tree["protect"],
+        policy=policy,
     )

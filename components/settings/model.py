@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from components import network
 from components.clouds import Cloud
+from components.policy import DISABLED, PolicySettings
 from components.schema import DEFAULT_PREFLIGHT_IMAGE
 
 
@@ -106,6 +107,7 @@ class ClusterSettings:
     features: FeatureSettings = FeatureSettings()
     verify: bool = True
     protect: bool = False
+    policy: PolicySettings = DISABLED
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -118,6 +120,7 @@ class ClusterSettings:
             cluster_connect=self.features.cluster_connect,
             azure_rbac=self.features.azure_rbac,
             extensions=self.gitops is not None,
+            policy=self.policy.enabled,
         )
 
 
