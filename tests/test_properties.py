@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -201,14 +201,31 @@ def input_paths(value: Any, prefix: str) -> set[str]:
     return paths
 
 
+def object_item_paths(config: Any, schema: Mapping[str, Key], prefix: str = "") -> set[str]:
+    """The fields of each item of an array of objects (`policy.assignments[0].name`), even those the
+    input leaves out: a required field that is missing is named by its path."""
+    found: set[str] = set()
+    if not isinstance(config, dict):
+        return found
+    for name, key in schema.items():
+        value = config.get(name)
+        if key.type == "object":
+            found |= object_item_paths(value, key.fields, f"{prefix}{name}.")
+        elif key.type == "array" and key.items == "object" and isinstance(value, list):
+            for index in range(len(value)):
+                found |= {f"{prefix}{name}[{index}]"} | {f"{prefix}{name}[{index}].{field}" for field in key.fields}
+    return found
+
+
 def real_paths(config: dict[str, Any]) -> set[str]:
     """The keys a problem may name: every path of the input, and every key of the schema."""
     paths = set().union(*(input_paths(value, name) for name, value in config.items()))
-    schema = {path for path, _ in iter_keys()} | set(SCHEMA)
+    schema = {path for path, _ in iter_keys()} | set(SCHEMA) | object_item_paths(config, SCHEMA)
     clusters = config.get("clusters")
     items = clusters if isinstance(clusters, list) else []
-    for index in range(len(items)):
+    for index, item in enumerate(items):
         item_keys = {path for path, _ in iter_keys(CLUSTER_FIELDS)} | set(CLUSTER_FIELDS)
+        item_keys |= object_item_paths(item, CLUSTER_FIELDS)
         schema |= {f"clusters[{index}]"} | {f"clusters[{index}].{path}" for path in item_keys}
     return paths | schema
 
