@@ -75,8 +75,12 @@ def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
 def program_files(source: Path, dest: Path) -> None:
     """The program as committed (git ls-files), without tests, bench or docs; the project's
     virtualenv pointed at the interpreter running the tests (it has the pinned dependencies)."""
-    listed = subprocess.run(["git", "-C", str(source), "ls-files", "-co", "--exclude-standard"], capture_output=True, text=True, check=True)
-    for rel in listed.stdout.splitlines():
+    if (source / ".git").exists():
+        listed = subprocess.run(["git", "-C", str(source), "ls-files", "-co", "--exclude-standard"], capture_output=True, text=True, check=True)
+        files = listed.stdout.splitlines()
+    else:  # an exported tree (`git archive`)
+        files = [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()]
+    for rel in files:
         if rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy") or rel.startswith("Pulumi.") and rel != "Pulumi.yaml":
             continue
         if not (source / rel).is_file():

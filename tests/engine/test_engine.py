@@ -158,3 +158,330 @@ def test_second_up_changes_nothing(engine: Engine) -> None:
     engine.up("--expect-no-changes")
     changed = [c for c in engine.calls()[before:] if c["call"] in ("Create", "Update", "Delete")]
     assert not changed, f"the second up changed: {changed}"
+
+
+# 7 ------------------------------------------------------------------------------------------------
+PROXY_PASSWORD = "Pr0xyPassw0rd-engine"
+GIT_TOKEN = "GitT0ken-engine-5e1f"
+KUBE_TOKEN = "fixture-token-5f2c9a1e7b"  # tests/fixtures/kubeconfig's user token
+
+
+def set_proxy_as_users_do(engine: Engine) -> dict[str, Any]:
+    """The README's commands (`config set --path`, `--secret`); returns the same proxy as plain YAML."""
+    engine.run("config", "set", "--path", "arc-onboarding:proxy.httpProxy", "http://proxy.corp.example:3128")
+    engine.run("config", "set", "--secret", "--path", "arc-onboarding:proxy.httpsProxy", f"http://user:{PROXY_PASSWORD}@proxy.corp.example:3128")
+    no_proxy = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]
+    for i, entry in enumerate(no_proxy):
+        engine.run("config", "set", "--path", f"arc-onboarding:proxy.noProxy[{i}]", entry)
+    return {"httpProxy": "http://proxy.corp.example:3128", "httpsProxy": f"http://user:{PROXY_PASSWORD}@proxy.corp.example:3128", "noProxy": no_proxy}
+
+
+def release_in_cluster(engine: Engine, context: str = "kind-arc-dev") -> dict[str, Any]:
+    releases = engine.state("kubernetes")["releases"]
+    return releases[f"{context}|azure-arc-release/azure-arc"]
+
+
+def test_config_set_path_and_secret_reach_the_program_as_the_plan_assumes(engine: Engine, tmp_path: Path) -> None:
+    engine.init(dev_config())
+    proxy = set_proxy_as_users_do(engine)
+    stored = yaml.safe_load((engine.project / "Pulumi.dev.yaml").read_text())["config"]
+    assert "secure" in stored["arc-onboarding:proxy"]["httpsProxy"], "--secret --path must store ciphertext in the stack file"
+    engine.up()
+    sent = release_in_cluster(engine)["values"]["global"]
+    # The offline plan of the same config in plain text (it cannot decrypt `secure:` values).
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    stack_file = dict(yaml.safe_load((engine.project / "Pulumi.dev.yaml").read_text()))
+    stack_file["config"]["arc-onboarding:proxy"] = proxy
+    (engine.project / "Pulumi.plain.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
+    planned = next(r for r in offline_plan_of(engine, "plain")["resources"] if r["type"] == RELEASE_TYPE)["inputs"]["values"]["global"]
+    ignored = ("subscriptionId", "tenantId", "onboardingPrivateKey")
+    assert {k: v for k, v in sent.items() if k not in ignored} == {k: v for k, v in planned.items() if k not in ignored and k != "httpsProxy"} | {"httpsProxy": proxy["httpsProxy"]}
+    assert planned["httpsProxy"] == proxy["httpsProxy"]
+
+
+def offline_plan_of(engine: Engine, stack: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "components.plan", "--json", "--stack", stack], cwd=engine.project,
+                          env={**engine.env, "PYTHONPATH": str(engine.project)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+# 5 ------------------------------------------------------------------------------------------------
+def test_state_holds_secrets_only_as_ciphertext(engine: Engine) -> None:
+    config = dev_config()
+    config["arc-onboarding:gitops"] = {"url": "https://git.corp.example/platform/edge-config.git", "httpsUser": "git"}
+    engine.init(config)
+    set_proxy_as_users_do(engine)
+    engine.run("config", "set", "--secret", "--path", "arc-onboarding:gitops.httpsPassword", GIT_TOKEN)
+    engine.up()
+    shown = json.dumps(engine.export("--show-secrets"))
+    key = next(r for r in engine.export("--show-secrets")["deployment"]["resources"] if r["type"] == KEY_TYPE)
+    key_body = key["outputs"]["privateKeyPem"].splitlines()[5]
+    secrets = {"proxy password": PROXY_PASSWORD, "Git token": GIT_TOKEN, "kubeconfig token": KUBE_TOKEN, "private key": key_body}
+    for what, value in secrets.items():
+        assert value in shown or value in shown.replace("\\n", "\n"), f"--show-secrets must show the {what}"
+    plain = json.dumps(engine.export())
+    leaked = [what for what, value in secrets.items() if value in plain]
+    assert not leaked, f"plaintext in the state: {leaked}"
+    raw = "\n".join(p.read_text() for p in (engine.project.parent / "backend").rglob("*.json"))
+    assert not [what for what, value in secrets.items() if value in raw], "plaintext in the backend's files"
+
+
+# 6 ------------------------------------------------------------------------------------------------
+def deletes_in_order(events: list[dict[str, Any]]) -> list[str]:
+    return [e["resOutputsEvent"]["metadata"]["urn"] for e in events
+            if "resOutputsEvent" in e and e["resOutputsEvent"]["metadata"]["op"] == "delete"]
+
+
+def test_destroy_runs_in_the_documented_order(engine: Engine) -> None:
+    engine.init(dev_config())
+    engine.up()
+    _, events = engine.events("destroy", "--yes", "--skip-preview")
+    order = [urn.rsplit("::", 1)[-1] for urn in deletes_in_order(events)]
+    # README "Destroy": verify, the release, the cleanup, the connected cluster, the guard, the group.
+    documented = ["arc-dev-rg/arc-dev-verify", "arc-dev-rg/arc-dev-agents", "arc-dev-rg/arc-dev-cleanup",
+                  "arc-dev-rg/arc-dev-cluster", "arc-dev-rg-delete-guard", "arc-dev-rg"]
+    positions = [order.index(name) for name in documented]
+    assert positions == sorted(positions), f"destroy order {order}"
+    assert not engine.state("azure")["resources"], "ARM still holds resources"
+    crds = [k for k in engine.state("kubernetes")["objects"] if "|CustomResourceDefinition|" in k]
+    assert not crds, f"the cleanup left the agents' CRDs: {crds}"
+    kubectl = [c["argv"] for c in engine.calls("kubectl")]
+    assert any("kind-arc-dev" in argv for argv in kubectl), "the cleanup's kubectl did not use the stored context"
+
+
+def test_destroy_refuses_a_protected_cluster(engine: Engine) -> None:
+    config = dev_config()
+    config["arc-onboarding:protect"] = True
+    engine.init(config)
+    engine.up()
+    done = engine.run("destroy", "--yes", "--skip-preview", check=False)
+    assert done.returncode != 0
+    assert "protected" in done.stdout + done.stderr
+    clusters = [r for r in engine.state("azure")["resources"].values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters"]
+    assert clusters, "a protected cluster was deleted"
+
+
+def test_destroy_keeps_a_group_holding_a_foreign_resource(engine: Engine) -> None:
+    engine.init(dev_config())
+    engine.up()
+    azure = engine.state("azure")
+    group = next(r for r in azure["resources"].values() if r["type"] == "Microsoft.Resources/resourceGroups")
+    foreign = f"{group['id']}/providers/Microsoft.Storage/storageAccounts/teamdata01"
+    azure["resources"][foreign.lower()] = {"id": foreign, "name": "teamdata01", "type": "Microsoft.Storage/storageAccounts", "inputs": {}}
+    engine.write_state("azure", azure)
+    done = engine.run("destroy", "--yes", "--skip-preview", check=False)
+    assert done.returncode != 0
+    assert "Microsoft.Storage/storageAccounts/teamdata01" in done.stdout + done.stderr
+    assert group["id"].lower() in engine.state("azure")["resources"], "the group was deleted with a foreign resource in it"
+    assert foreign.lower() in engine.state("azure")["resources"]
+
+
+# 4 ------------------------------------------------------------------------------------------------
+def calls_since(engine: Engine, start: int, *names: str) -> list[dict[str, Any]]:
+    return [c for c in engine.calls()[start:] if c["call"] in names]
+
+
+def test_proxy_change_upgrades_the_release_in_place(engine: Engine) -> None:
+    engine.init(dev_config())
+    set_proxy_as_users_do(engine)
+    engine.up()
+    start = len(engine.calls())
+    engine.run("config", "set", "--path", "arc-onboarding:proxy.noProxy[4]", ".corp.example")
+    engine.up()
+    changed = calls_since(engine, start, "Create", "Update", "Delete")
+    updated = [c["subject"].rsplit("::", 1)[-1] for c in changed if c["call"] == "Update"]
+    assert "arc-dev-rg/arc-dev-agents" in updated, f"the release was not upgraded: {changed}"
+    assert not [c for c in changed if any(t in c["subject"] for t in CLUSTER_TYPES) or c["subject"].endswith("-agents") and c["call"] != "Update"], changed
+    assert ".corp.example" in release_in_cluster(engine)["values"]["global"]["noProxy"]
+    assert release_in_cluster(engine)["revision"] == 2
+
+
+def test_location_change_replaces_the_cluster_delete_first(engine: Engine) -> None:
+    engine.init(dev_config())
+    engine.up()
+    start = len(engine.calls())
+    engine.set_config({"location": "westeurope"})
+    engine.up()
+    cluster = [c for c in calls_since(engine, start, "Create", "Delete") if any(t in c["subject"] for t in CLUSTER_TYPES)]
+    assert [c["call"] for c in cluster] == ["Delete", "Create"], f"expected delete-before-replace, saw {cluster}"
+    arm_clusters = [r for r in engine.state("azure")["resources"].values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters"]
+    assert [c["location"] for c in arm_clusters] == ["westeurope"]
+    group = next(r for r in engine.state("azure")["resources"].values() if r["type"] == "Microsoft.Resources/resourceGroups")
+    assert group["location"] == "eastus", "a group keeps its region"
+
+
+def test_chart_version_with_auto_upgrade_does_not_diff(engine: Engine) -> None:
+    config = dev_config()
+    config["arc-onboarding:agents"] = {**config["arc-onboarding:agents"], "autoUpgrade": True}
+    engine.init(config)
+    engine.up()
+    # The agents upgrade themselves (autoUpdate): the live release moves to a newer chart.
+    kube = engine.state("kubernetes")
+    release = kube["releases"]["kind-arc-dev|azure-arc-release/azure-arc"]
+    release.update(version="1.37.0", revision=release["revision"] + 1)
+    engine.write_state("kubernetes", kube)
+    engine.set_config({"agents": {**config["arc-onboarding:agents"], "chartVersion": "1.38.0"}})
+    start = len(engine.calls())
+    engine.up("--expect-no-changes")
+    assert not calls_since(engine, start, "Create", "Update", "Delete")
+    assert release_in_cluster(engine)["version"] == "1.37.0", "the pin pulled the self-upgraded agents back"
+
+
+# 8 ------------------------------------------------------------------------------------------------
+def error_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip().startswith("error:")]
+
+
+def converged(engine: Engine) -> None:
+    """Nothing left to do, and nothing duplicated, orphaned or lost in the stand-ins."""
+    engine.up("--expect-no-changes")
+    arm = engine.state("azure")["resources"].values()
+    assert len([r for r in arm if r["type"].lower() == "microsoft.kubernetes/connectedclusters"]) == 1
+    assert len(engine.state("kubernetes")["releases"]) == 1
+    in_state = {r["id"].lower() for r in engine.resources().values() if r.get("id", "").startswith("/subscriptions/")}
+    assert {r["id"].lower() for r in arm} == in_state, "ARM and the state disagree (orphan or loss)"
+
+
+@pytest.mark.parametrize(
+    ("who", "call", "match", "names"),
+    [
+        ("azure-native", "Create", "ConnectedCluster", "arc-dev-cluster"),
+        ("kubernetes", "helm-install-fails", "azure-arc", "arc-dev-agents"),
+    ],
+    ids=["cluster-put", "agents-install"],
+)
+def test_a_failed_call_reports_one_error_and_the_next_up_converges(engine: Engine, who: str, call: str, match: str, names: str) -> None:
+    engine.init(dev_config())
+    engine.arm_fault(who, call, match, message="injected: the service answered 500 InternalServerError")
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    errors = [line for line in error_lines(done) if "update failed" not in line]
+    assert any(names in line or "InternalServerError" in line for line in errors), errors
+    assert names in done.stdout + done.stderr, "the failure does not name the resource"
+    engine.up()
+    converged(engine)
+
+
+def test_verify_timeout_fails_once_then_converges(engine: Engine) -> None:
+    config = dev_config()
+    config["arc-onboarding:agents"] = {**config["arc-onboarding:agents"], "timeoutSeconds": 3}
+    engine.init(config)
+    engine.arm_fault("az", "agents-connect", "arc-dev", times=3)
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    assert "is not Connected after 3 s" in done.stdout + done.stderr
+    assert "arc-dev-verify" in done.stdout + done.stderr
+    engine.write_state("faults", {})
+    engine.up()
+    converged(engine)
+
+
+def test_cleanup_failing_at_destroy_then_destroy_finishes(engine: Engine) -> None:
+    engine.init(dev_config())
+    engine.up()
+    engine.arm_fault("command", "Delete", "-cleanup", message="injected: cleanup interrupted")
+    done = engine.run("destroy", "--yes", "--skip-preview", check=False)
+    assert done.returncode != 0
+    assert "arc-dev-cleanup" in done.stdout + done.stderr
+    engine.run("destroy", "--yes", "--skip-preview")
+    assert not engine.state("azure")["resources"]
+    assert not engine.state("kubernetes").get("releases")
+    assert not engine.resources()
+
+
+def kill_during_cluster_create(engine: Engine) -> str:
+    """SIGKILL `pulumi up` while the connected cluster's PUT is in flight; returns its URN."""
+    engine.arm_fault("azure-native", "Create", "ConnectedCluster", hang=120)
+    process = engine.start("up", "--yes", "--skip-preview")
+    import time
+
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        started = [c for c in engine.calls("azure-native") if c["call"] == "Create" and "ConnectedCluster" in c["subject"]]
+        if started:
+            break
+        time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the cluster's create never started")
+    from .conftest import kill_group
+
+    kill_group(process)
+    # The PUT goes on without its caller (the stand-in finishes it once the engine is gone).
+    while time.time() < deadline and not [c for c in engine.calls("azure-native") if c["call"] == "Create:done"
+                                          and "ConnectedCluster" in c["subject"]]:
+        time.sleep(0.5)
+    return started[0]["subject"]
+
+
+def test_sigkill_mid_up_then_import_pending_creates_converges(engine: Engine) -> None:
+    engine.init(dev_config())
+    urn = kill_during_cluster_create(engine)
+    refused = engine.run("up", "--yes", "--skip-preview", check=False)
+    assert refused.returncode != 0 and "pending" in (refused.stdout + refused.stderr).lower()
+    cluster_id = next(r["id"] for r in engine.state("azure")["resources"].values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters")
+    engine.run("refresh", "--yes", "--skip-preview", "--import-pending-creates", urn, "--import-pending-creates", cluster_id)
+    engine.up()
+    converged(engine)
+
+
+def test_sigkill_mid_up_then_clear_pending_creates_meets_the_existing_resource(engine: Engine) -> None:
+    """Pulumi documents --clear-pending-creates as forgetting the create: the resource made by the
+    interrupted PUT is then unknown to the stack, and azure-native refuses to create it again."""
+    engine.init(dev_config())
+    kill_during_cluster_create(engine)
+    engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    assert "cannot create already existing resource" in done.stdout + done.stderr
+
+
+# 9 ------------------------------------------------------------------------------------------------
+PROGRAM_PATHS = ("__main__.py", "components", "Pulumi.yaml", "requirements.txt")
+
+
+def previous_program_commit() -> str:
+    """ARC_ENGINE_UPGRADE_FROM, else the newest first-parent ancestor whose program differs from HEAD's."""
+    chosen = os.environ.get("ARC_ENGINE_UPGRADE_FROM")
+    if chosen:
+        return chosen
+    log = subprocess.run(["git", "-C", str(ROOT), "log", "--first-parent", "--format=%H", "-n", "50", "HEAD~1"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    for commit in log:
+        if subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", commit, "HEAD", "--", *PROGRAM_PATHS]).returncode != 0:
+            return commit
+    return log[0]
+
+
+def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path) -> None:
+    from .conftest import make_engine, program_files
+
+    commit = previous_program_commit()
+    old = tmp_path / "old-source"
+    old.mkdir()
+    subprocess.run(f"git -C {ROOT} archive {commit} | tar -x -C {old}", shell=True, check=True)
+    engine = make_engine(tools, tmp_path / "run", source=old)
+    engine.init(dev_config())
+    engine.up()
+    # The same stack, now with the current program.
+    stack_file = (engine.project / "Pulumi.dev.yaml").read_text()
+    for path in PROGRAM_PATHS:
+        target = engine.project / path
+        if target.is_dir():
+            import shutil
+
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    program_files(ROOT, engine.project)
+    (engine.project / "Pulumi.dev.yaml").write_text(stack_file)
+    steps = json.loads(engine.run("preview", "--json").stdout)["steps"]
+    guarded = (*CLUSTER_TYPES, KEY_TYPE, GROUP_TYPE)
+    replaced = [(s["op"], s["urn"]) for s in steps
+                if s["op"] in ("replace", "create-replacement", "delete-replaced", "delete", "create")
+                and (s.get("newState") or s.get("oldState") or {}).get("type") in guarded]
+    assert not replaced, f"upgrading from {commit[:12]} would replace or recreate: {replaced}"
+    engine.up()
+    engine.up("--expect-no-changes")
