@@ -28,7 +28,7 @@ mkdir -p "$partial/bin"
 cd "$tools"
 version=$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)
 echo "engine: building the Pulumi CLI $version (GOFLAGS=$GOFLAGS; several minutes on 2 cores when cold)" >&2
-go build -trimpath \
+go build \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
   -o "$partial/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 # The Python language host runs programs through this script; it lives in the sdk/v3 module.

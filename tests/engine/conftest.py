@@ -32,9 +32,10 @@ BUILD_TIMEOUT = 45 * 60
 RUN_TIMEOUT = 600
 
 
-def _wrapper(path: Path, module: str) -> Path:
+def _wrapper(path: Path, module: str, *flags: str) -> Path:
     """An executable that runs a stand-in module with this interpreter (which has grpc and pulumi)."""
-    path.write_text(f'#!/bin/sh\nPYTHONPATH={HERE}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} -m standins.{module} "$@"\n')
+    args = "".join(f" {flag}" for flag in flags)
+    path.write_text(f'#!/bin/sh\nPYTHONPATH={HERE}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} -m standins.{module}{args} "$@"\n')
     path.chmod(0o755)
     return path
 
@@ -60,7 +61,7 @@ def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
         d.mkdir()
     (bin_dir / "pulumi").symlink_to(engine_bin / "pulumi")
     shutil.copy(engine_bin / "pulumi-language-python-exec", bin_dir / "pulumi-language-python-exec")
-    _wrapper(bin_dir / "pulumi-language-python", "language_host")
+    _wrapper(bin_dir / "pulumi-language-python", "language_host", f"-use-executor={bin_dir / 'pulumi-language-python-exec'}")
     _wrapper(bin_dir / "az", "fake_az")
     _wrapper(bin_dir / "kubectl", "fake_kubectl")
     env = {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"}
@@ -179,6 +180,9 @@ def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> En
         "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
         "KUBECONFIG": str(base / "kubeconfig"),
         "ARC_ENGINE_WORLD": str(world),
+        # The subscription and tenant the offline plan's getClientConfig mock answers, so both sides agree.
+        "ARC_ENGINE_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
+        "ARC_ENGINE_TENANT": "11111111-1111-1111-1111-111111111111",
         "LANG": "C.UTF-8",
     }
     engine = Engine(project, world, env)
@@ -191,7 +195,7 @@ def engine(tools: tuple[Path, Path], tmp_path: Path, request: pytest.FixtureRequ
     made = make_engine(tools, tmp_path)
     yield made
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        print("\n".join(made.log[-6:]))
+        print("\n".join(entry[:1500] for entry in made.log[-4:]))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

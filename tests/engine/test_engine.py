@@ -97,13 +97,20 @@ def compare_with_plan(engine: Engine) -> None:
             problems.append(f"{urn}: parent {parent} != {planned['parent']}")
         if sorted(state.get("dependencies") or []) != sorted(planned["dependencies"]):
             problems.append(f"{urn}: dependencies {sorted(state.get('dependencies') or [])} != {planned['dependencies']}")
-        provider = (state.get("provider") or "").rsplit("::", 1)[0] if "::default" not in (state.get("provider") or "") else None
-        if provider != ((planned["provider"] or "").rsplit("::", 1)[0] if planned["provider"] and "::default" not in planned["provider"] else None):
-            problems.append(f"{urn}: provider {state.get('provider')} != {planned['provider']}")
-        if state.get("custom", False) and not _same(planned["inputs"], state.get("inputs", {})):
-            keys = sorted(k for k in set(planned["inputs"]) | set(state.get("inputs", {}))
-                          if not _same(planned["inputs"].get(k), state.get("inputs", {}).get(k)))
-            problems.append(f"{urn}: inputs differ at {keys}: plan {[planned['inputs'].get(k) for k in keys]} engine {[state.get('inputs', {}).get(k) for k in keys]}")
+        provider, expected = state.get("provider") or None, planned["provider"]
+        if provider and "::default_" in provider:
+            provider = None  # the package's default provider, which the plan shows as none
+        # The engine's reference is URN::ID (the ID unknown in a preview); the plan's is the URN.
+        if provider != expected and (provider or "").rsplit("::", 1)[0] != expected:
+            problems.append(f"{urn}: provider {provider} != {expected}")
+        inputs = dict(state.get("inputs") or {})
+        if state.get("type", "").startswith("pulumi:providers:"):
+            # Added by the engine to every provider's inputs, not by the program.
+            inputs.pop("version", None)
+            inputs.pop("__internal", None)
+        if state.get("custom", False) and not _same(planned["inputs"], inputs):
+            keys = sorted(k for k in set(planned["inputs"]) | set(inputs) if not _same(planned["inputs"].get(k), inputs.get(k)))
+            problems.append(f"{urn}: inputs differ at {keys}: plan {[planned['inputs'].get(k) for k in keys]} engine {[inputs.get(k) for k in keys]}")
     assert not problems, "\n".join(problems)
 
 

@@ -121,12 +121,14 @@ class Host(language_pb2_grpc.LanguageRuntimeServicer):
 
 
 def main() -> None:
+    # The real host's flags: -version, -use-executor PATH (else the exec script beside the host).
     argv = [a for a in sys.argv[1:] if not a.startswith("-")]
-    if "--version" in sys.argv[1:]:
+    if "--version" in sys.argv[1:] or "-version" in sys.argv[1:]:
         print(VERSION)
         return
-    executor = str(Path(sys.argv[0]).resolve().parent / "pulumi-language-python-exec")
-    executor = os.environ.get("ARC_ENGINE_PYTHON_EXEC", executor)
+    executor = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.lstrip("-").startswith("use-executor=")), "")
+    if not executor or not Path(executor).is_file():
+        sys.exit(f"missing executor {executor or 'pulumi-language-python-exec'}")
     host = Host(executor, argv[0] if argv else "")
     rpc.serve(lambda server: language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server))
 
