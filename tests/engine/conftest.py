@@ -29,7 +29,7 @@ PASSPHRASE = "engine-tests-only"
 STANDIN_PROVIDERS = {"azure-native": ("azure_native", "3.29.0"), "kubernetes": ("kubernetes", "4.34.2"),
                      "tls": ("tls", "5.6.2"), "command": ("command", "1.2.1")}
 BUILD_TIMEOUT = 45 * 60
-RUN_TIMEOUT = 600
+RUN_TIMEOUT = 300
 
 
 def _wrapper(path: Path, module: str, *flags: str) -> Path:

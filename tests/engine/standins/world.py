@@ -28,7 +28,8 @@ def world() -> Path:
 def locked(name: str) -> Iterator[dict[str, Any]]:
     """Read-modify-write of `<world>/<name>.json` under an exclusive lock."""
     path = world() / f"{name}.json"
-    with open(world() / ".lock", "a+") as lock:
+    # One lock per file: a stand-in may take another file's lock while holding one (never in a cycle).
+    with open(world() / f".{name}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
         yield data
@@ -45,7 +46,7 @@ def read(name: str) -> dict[str, Any]:
 def record(who: str, call: str, **details: Any) -> None:
     """Append one line to the ordered call log."""
     entry = {"t": time.time(), "who": who, "call": call, **details}
-    with open(world() / ".lock", "a+") as lock:
+    with open(world() / ".calls.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with open(world() / "calls.jsonl", "a") as log:
             log.write(json.dumps(entry, sort_keys=True) + "\n")
