@@ -103,8 +103,8 @@ class Engine:
     stack: str = "dev"
     log: list[str] = field(default_factory=list)
 
-    def run(self, *args: str, check: bool = True, timeout: int = RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(["pulumi", *args], cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout)
+    def run(self, *args: str, check: bool = True, timeout: int = RUN_TIMEOUT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(["pulumi", *args], cwd=self.project, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout)
         self.log.append(f"$ pulumi {' '.join(args)} -> {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         if check and done.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}")
@@ -128,12 +128,13 @@ class Engine:
         stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def up(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("up", "--yes", "--skip-preview", *args, check=check)
+        return self.run("up", "--yes", "--skip-preview", "--suppress-outputs", "--diff", *args, check=check)
 
     def events(self, *args: str, check: bool = True) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
         """Run with --event-log; the engine's events in order."""
         path = self.world / f"events-{len(self.log)}.jsonl"
-        done = self.run(*args, "--event-log", str(path), check=check)
+        # --event-log exists only with PULUMI_DEBUG_COMMANDS (pkg/cmd/pulumi/operations/*.go).
+        done = self.run(*args, "--event-log", str(path), check=check, env={"PULUMI_DEBUG_COMMANDS": "true"})
         lines = path.read_text().splitlines() if path.exists() else []
         return done, [json.loads(line) for line in lines if line.strip()]
 
