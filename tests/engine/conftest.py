@@ -128,7 +128,7 @@ class Engine:
         stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def up(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("up", "--yes", "--skip-preview", "--suppress-outputs", "--diff", *args, check=check)
+        return self.run("up", "--yes", "--skip-preview", "--suppress-outputs", *args, check=check)
 
     def events(self, *args: str, check: bool = True) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
         """Run with --event-log; the engine's events in order."""

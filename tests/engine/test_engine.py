@@ -351,8 +351,25 @@ def test_chart_version_with_auto_upgrade_does_not_diff(engine: Engine) -> None:
 
 
 # 8 ------------------------------------------------------------------------------------------------
-def error_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip().startswith("error:")]
+def resource_errors(done: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """The CLI's "Diagnostics:" section: per resource ("type (name)"), its text, for those with an error."""
+    blocks: dict[str, list[str]] = {}
+    current = None
+    in_diagnostics = False
+    for line in done.stdout.splitlines():
+        if line.startswith("Diagnostics:"):
+            in_diagnostics = True
+            continue
+        if in_diagnostics and line and not line.startswith(" "):
+            in_diagnostics = False
+        if not in_diagnostics:
+            continue
+        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+            current = line.strip().rstrip(":")
+            blocks[current] = []
+        elif current:
+            blocks[current].append(line.strip())
+    return {name: "\n".join(text) for name, text in blocks.items() if any(t.startswith("error:") for t in text)}
 
 
 def converged(engine: Engine) -> None:
@@ -378,9 +395,10 @@ def test_a_failed_call_reports_one_error_and_the_next_up_converges(engine: Engin
     engine.arm_fault(who, call, match, message="injected: the service answered 500 InternalServerError")
     done = engine.up(check=False)
     assert done.returncode != 0
-    errors = [line for line in error_lines(done) if "update failed" not in line]
-    assert any(names in line or "InternalServerError" in line for line in errors), errors
-    assert names in done.stdout + done.stderr, "the failure does not name the resource"
+    errors = resource_errors(done)
+    failed = [name for name in errors if not name.startswith("pulumi:pulumi:Stack")]
+    assert len(failed) == 1 and names in failed[0], f"expected one error, on {names}: {errors}\n{done.stdout[-3000:]}"
+    assert "InternalServerError" in errors[failed[0]]
     engine.up()
     converged(engine)
 
