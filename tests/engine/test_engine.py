@@ -448,6 +448,8 @@ def kill_during_cluster_create(engine: Engine) -> str:
     from .conftest import kill_group
 
     kill_group(process)
+    # A killed CLI leaves its lock; the CLI's own remedy for a file backend.
+    engine.run("cancel", "--yes")
     # The PUT goes on without its caller (the stand-in finishes it once the engine is gone).
     while time.time() < deadline and not [c for c in engine.calls("azure-native") if c["call"] == "Create:done"
                                           and "ConnectedCluster" in c["subject"]]:
@@ -455,26 +457,45 @@ def kill_during_cluster_create(engine: Engine) -> str:
     return started[0]["subject"]
 
 
-def test_sigkill_mid_up_then_import_pending_creates_converges(engine: Engine) -> None:
+def cluster_in_arm(engine: Engine) -> str:
+    return next(r["id"] for r in engine.state("azure")["resources"].values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters")
+
+
+def test_sigkill_mid_up_leaves_a_pending_create_that_up_alone_does_not_resolve(engine: Engine) -> None:
     engine.init(dev_config())
     urn = kill_during_cluster_create(engine)
-    refused = engine.run("up", "--yes", "--skip-preview", check=False)
-    assert refused.returncode != 0 and "pending" in (refused.stdout + refused.stderr).lower()
-    cluster_id = next(r["id"] for r in engine.state("azure")["resources"].values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters")
-    engine.run("refresh", "--yes", "--skip-preview", "--import-pending-creates", urn, "--import-pending-creates", cluster_id)
+    pending = engine.export()["deployment"].get("pending_operations") or []
+    assert [(op["type"], op["resource"]["urn"]) for op in pending] == [("creating", urn)]
+    # The PUT finished in Azure; the state does not know: up (refresh first, as the project sets)
+    # creates again, and azure-native refuses; the pending create stays for the user to resolve.
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    assert resource_errors(done).keys() >= {"azure-native:kubernetes:ConnectedCluster (arc-dev-rg/arc-dev-cluster)"}
+    assert "cannot create already existing resource" in done.stdout
+    assert [op["type"] for op in engine.export()["deployment"].get("pending_operations") or []] == ["creating"]
+
+
+def test_sigkill_mid_up_then_clear_pending_creates_and_import_converges(engine: Engine) -> None:
+    """The route that converges on this engine: drop the pending create, import what the
+    interrupted PUT made under the same URN (parent and all), then up."""
+    engine.init(dev_config())
+    urn = kill_during_cluster_create(engine)
+    engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    parent = "urn:pulumi:dev::arc-onboarding::arc-onboarding:index:ArcConnectedCluster::arc-dev-rg/arc-dev"
+    engine.run("import", "azure-native:kubernetes:ConnectedCluster", "arc-dev-rg/arc-dev-cluster", cluster_in_arm(engine),
+               "--parent", f"parent={parent}", "--yes", "--skip-preview", "--generate-code=false")
     engine.up()
     converged(engine)
 
 
-def test_sigkill_mid_up_then_clear_pending_creates_meets_the_existing_resource(engine: Engine) -> None:
-    """Pulumi documents --clear-pending-creates as forgetting the create: the resource made by the
-    interrupted PUT is then unknown to the stack, and azure-native refuses to create it again."""
+@pytest.mark.xfail(strict=True, reason="pulumi v3.274.0 drops a pending create turned into an import by "
+                   "`refresh --import-pending-creates` (pkg/backend/snapshot.go carries only pending CREATEs forward "
+                   "and nothing in pkg/resource/deploy processes an `importing` operation); strict: passes once fixed")
+def test_sigkill_mid_up_then_import_pending_creates_keeps_the_resource(engine: Engine) -> None:
     engine.init(dev_config())
-    kill_during_cluster_create(engine)
-    engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
-    done = engine.up(check=False)
-    assert done.returncode != 0
-    assert "cannot create already existing resource" in done.stdout + done.stderr
+    urn = kill_during_cluster_create(engine)
+    engine.run("refresh", "--yes", "--skip-preview", "--import-pending-creates", urn, "--import-pending-creates", cluster_in_arm(engine))
+    assert urn in engine.resources(), "the imported pending create is not in the state"
 
 
 # 9 ------------------------------------------------------------------------------------------------
