@@ -548,3 +548,24 @@ def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path
     assert not replaced, f"upgrading from {commit[:12]} would replace or recreate: {replaced}"
     engine.up()
     engine.up("--expect-no-changes")
+
+
+# 2, 3, 6 on the fleet -----------------------------------------------------------------------------
+def test_fleet_up_second_up_and_destroy(engine: Engine) -> None:
+    """Three clusters in two groups behind a proxy, with GitOps: created in order, each verified,
+    nothing to do the second time, and destroy leaves nothing in ARM or the clusters."""
+    engine.init(fleet_config(engine))
+    engine.up()
+    created_in_dependency_order(engine)
+    arm = engine.state("azure")["resources"].values()
+    assert sorted(r["name"] for r in arm if r["type"].lower() == "microsoft.kubernetes/connectedclusters") == ["plant-07", "store-0101", "store-0102"]
+    assert len([r for r in arm if r["type"] == "Microsoft.KubernetesConfiguration/fluxConfigurations"]) == 3
+    assert sorted(k.split("|")[0] for k in engine.state("kubernetes")["releases"]) == ["plant-07", "store-0101", "store-0102"]
+    verified = {c["argv"][c["argv"].index("--name") + 1] for c in engine.calls("az") if c["argv"][:2] == ["resource", "show"]}
+    assert verified == {"plant-07", "store-0101", "store-0102"}
+    start = len(engine.calls())
+    engine.up("--expect-no-changes")
+    assert not calls_since(engine, start, "Create", "Update", "Delete")
+    engine.run("destroy", "--yes", "--skip-preview")
+    assert not engine.state("azure")["resources"]
+    assert not engine.state("kubernetes").get("releases")
