@@ -15,9 +15,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -44,7 +45,7 @@ def _wrapper(path: Path, module: str, *flags: str) -> Path:
 def engine_bin() -> Path:
     if shutil.which("go") is None:
         pytest.skip("engine tests need Go on PATH to build the Pulumi CLI (tests/engine/build.sh); `go` not found")
-    done = subprocess.run(["bash", str(HERE / "build.sh")], capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    done = subprocess.run(["bash", str(HERE / "build.sh")], check=False, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     sys.stderr.write(done.stderr)
     if done.returncode != 0:
         pytest.fail(f"tests/engine/build.sh failed:\n{done.stderr[-4000:]}")
@@ -68,7 +69,7 @@ def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
     for name, (module, version) in STANDIN_PROVIDERS.items():
         binary = _wrapper(wrappers / f"pulumi-resource-{name}", module)
         done = subprocess.run([str(bin_dir / "pulumi"), "plugin", "install", "resource", name, version, "--file", str(binary)],
-                              capture_output=True, text=True, env=env, timeout=120)
+                              check=False, capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 0, done.stderr
     return bin_dir, home
 
@@ -104,7 +105,7 @@ class Engine:
     log: list[str] = field(default_factory=list)
 
     def run(self, *args: str, check: bool = True, timeout: int = RUN_TIMEOUT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(["pulumi", *args], cwd=self.project, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(["pulumi", *args], cwd=self.project, env={**self.env, **(env or {})}, check=False, capture_output=True, text=True, timeout=timeout)
         self.log.append(f"$ pulumi {' '.join(args)} -> {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         if check and done.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}")

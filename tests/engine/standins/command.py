@@ -35,7 +35,7 @@ def run(script: str | None, state: dict[str, Any], previous: dict[str, Any] | No
         env["PULUMI_COMMAND_STDOUT"] = previous.get("stdout", "")
         env["PULUMI_COMMAND_STDERR"] = previous.get("stderr", "")
     interpreter = state.get("interpreter") or ["/bin/sh", "-c"]
-    done = subprocess.run([*interpreter, script], env=env, cwd=state.get("dir") or None, capture_output=True, text=True)
+    done = subprocess.run([*interpreter, script], env=env, cwd=state.get("dir") or None, capture_output=True, text=True, check=False)
     stdout, stderr = done.stdout.removesuffix("\n"), done.stderr.removesuffix("\n")
     if done.returncode != 0:
         raise ProviderError(f"exit status {done.returncode}: running {script!r}:\n{stdout}\n{stderr}".rstrip())

@@ -62,36 +62,36 @@ class Host(language_pb2_grpc.LanguageRuntimeServicer):
         self.executor = executor
         self.engine_address = engine_address
 
-    def Handshake(self, request, context):  # noqa: N802 - gRPC method names
+    def Handshake(self, request, context):
         self.engine_address = request.engine_address
         return language_pb2.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request, context):  # noqa: N802
+    def GetPluginInfo(self, request, context):
         return plugin_pb2.PluginInfo(version=VERSION)
 
-    def GetRequiredPlugins(self, request, context):  # noqa: N802
+    def GetRequiredPlugins(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, "method GetRequiredPlugins not implemented")
 
-    def GetRequiredPackages(self, request, context):  # noqa: N802
+    def GetRequiredPackages(self, request, context):
         return language_pb2.GetRequiredPackagesResponse(packages=_packages(_python(request.info)))
 
-    def InstallDependencies(self, request, context):  # noqa: N802
+    def InstallDependencies(self, request, context):
         # The tests point the project at an existing virtualenv; nothing to install.
         return iter(())
 
-    def GetProgramDependencies(self, request, context):  # noqa: N802
+    def GetProgramDependencies(self, request, context):
         return language_pb2.GetProgramDependenciesResponse()
 
-    def About(self, request, context):  # noqa: N802
+    def About(self, request, context):
         return language_pb2.AboutResponse(executable=_python(request.info), version=sys.version.split()[0])
 
-    def RuntimeOptionsPrompts(self, request, context):  # noqa: N802
+    def RuntimeOptionsPrompts(self, request, context):
         return language_pb2.RuntimeOptionsResponse()
 
-    def Cancel(self, request, context):  # noqa: N802
+    def Cancel(self, request, context):
         return empty_pb2.Empty()
 
-    def Run(self, request, context):  # noqa: N802
+    def Run(self, request, context):
         args = []
         for key, value in (
             ("monitor", request.monitor_address),
@@ -112,7 +112,7 @@ class Host(language_pb2_grpc.LanguageRuntimeServicer):
         if request.config:
             env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
-        code = subprocess.run([_python(request.info), "-u", self.executor, *args], env=env, cwd=request.pwd or None).returncode
+        code = subprocess.run([_python(request.info), "-u", self.executor, *args], env=env, cwd=request.pwd or None, check=False).returncode
         if code == 0:
             return language_pb2.RunResponse()
         if code == BAIL_EXIT_CODE:

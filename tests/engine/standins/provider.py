@@ -12,8 +12,9 @@ Protocol choices, as the engine documents them (pulumi/pulumi proto/pulumi/provi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
@@ -138,16 +139,16 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         context.abort(grpc.StatusCode.UNKNOWN, str(error))
 
     # --- plugin and provider configuration -------------------------------------------------------
-    def GetPluginInfo(self, request, context):  # noqa: N802 - gRPC method names
+    def GetPluginInfo(self, request, context):
         return plugin_pb2.PluginInfo(version=self.plugin.version)
 
-    def GetSchema(self, request, context):  # noqa: N802
+    def GetSchema(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name} has no schema")
 
-    def CheckConfig(self, request, context):  # noqa: N802
+    def CheckConfig(self, request, context):
         return provider_pb2.CheckResponse(inputs=request.news)
 
-    def DiffConfig(self, request, context):  # noqa: N802
+    def DiffConfig(self, request, context):
         olds, news = rpc.to_dict(request.old_inputs or request.olds), rpc.to_dict(request.news)
         replaces = self.plugin.config_replaces(olds, news)
         changed = [k for k in sorted(set(olds) | set(news)) if olds.get(k) != news.get(k)]
@@ -157,21 +158,21 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             replaces=replaces,
         )
 
-    def Configure(self, request, context):  # noqa: N802
+    def Configure(self, request, context):
         world.record(self.plugin.name, "Configure", subject=request.urn or "default")
         self.plugin.config = rpc.to_dict(request.args)
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False, acceptResources=False)
 
-    def Cancel(self, request, context):  # noqa: N802
+    def Cancel(self, request, context):
         return empty_pb2.Empty()
 
     # --- resources ---------------------------------------------------------------------------
-    def Check(self, request, context):  # noqa: N802
+    def Check(self, request, context):
         kind = self._kind(request.urn, context)
         news = kind.check(rpc.to_dict(request.news))
         return provider_pb2.CheckResponse(inputs=rpc.to_struct(news))
 
-    def Diff(self, request, context):  # noqa: N802
+    def Diff(self, request, context):
         kind = self._kind(request.urn, context)
         old_inputs, olds, news = rpc.to_dict(request.old_inputs), rpc.to_dict(request.olds), rpc.to_dict(request.news)
         for key in request.ignoreChanges:
@@ -196,7 +197,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             hasDetailedDiff=True,
         )
 
-    def Create(self, request, context):  # noqa: N802
+    def Create(self, request, context):
         kind = self._kind(request.urn, context)
         inputs = rpc.to_dict(request.properties)
         self._enter("Create", request.urn, context)
@@ -207,7 +208,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         world.record(self.plugin.name, "Create:done", subject=request.urn, id=id_)
         return provider_pb2.CreateResponse(id=id_, properties=rpc.to_struct(outputs))
 
-    def Read(self, request, context):  # noqa: N802
+    def Read(self, request, context):
         kind = self._kind(request.urn, context)
         self._enter("Read", request.urn, context, id=request.id)
         id_, outputs, inputs = kind.read(request.id, rpc.to_dict(request.properties), rpc.to_dict(request.inputs))
@@ -215,7 +216,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.ReadResponse(id="")
         return provider_pb2.ReadResponse(id=id_, properties=rpc.to_struct(outputs), inputs=rpc.to_struct(inputs))
 
-    def Update(self, request, context):  # noqa: N802
+    def Update(self, request, context):
         kind = self._kind(request.urn, context)
         self._enter("Update", request.urn, context, id=request.id)
         try:
@@ -225,7 +226,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         world.record(self.plugin.name, "Update:done", subject=request.urn, id=request.id)
         return provider_pb2.UpdateResponse(properties=rpc.to_struct(outputs))
 
-    def Delete(self, request, context):  # noqa: N802
+    def Delete(self, request, context):
         kind = self._kind(request.urn, context)
         self._enter("Delete", request.urn, context, id=request.id)
         try:
@@ -235,7 +236,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         world.record(self.plugin.name, "Delete:done", subject=request.urn, id=request.id)
         return empty_pb2.Empty()
 
-    def Invoke(self, request, context):  # noqa: N802
+    def Invoke(self, request, context):
         function = self.plugin.invokes.get(request.tok)
         if function is None:
             context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no function {request.tok}")

@@ -9,8 +9,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
-from typing import Any, Callable
+from typing import Any
 
 import grpc
 from google.protobuf import json_format, struct_pb2

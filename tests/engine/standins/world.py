@@ -14,8 +14,9 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 WORLD_ENV = "ARC_ENGINE_WORLD"
 
