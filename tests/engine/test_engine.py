@@ -569,3 +569,22 @@ def test_fleet_up_second_up_and_destroy(engine: Engine) -> None:
     engine.run("destroy", "--yes", "--skip-preview")
     assert not engine.state("azure")["resources"]
     assert not engine.state("kubernetes").get("releases")
+
+
+def test_failing_preflight_job_stops_the_agents_then_is_replaced(engine: Engine) -> None:
+    """The preflight's claim (components/preflight.py): a failed Job fails `up` with its Pod's
+    termination message before the agents are installed, and the next run replaces it."""
+    engine.init(dev_config())
+    engine.arm_fault("kubernetes", "job-fails", "arc-preflight", message="unreachable: management.azure.com:443 (timeout)")
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    errors = resource_errors(done)
+    failed = [name for name in errors if not name.startswith("pulumi:pulumi:Stack")]
+    assert len(failed) == 1 and "arc-dev-preflight" in failed[0], errors
+    assert "management.azure.com:443 (timeout)" in errors[failed[0]]
+    assert not [c for c in engine.calls("kubernetes") if c["call"] == "Create" and RELEASE_TYPE in c["subject"]], "agents installed after a failed preflight"
+    start = len(engine.calls())
+    engine.up()
+    job = [c["call"] for c in calls_since(engine, start, "Create", "Delete") if JOB_TYPE in c["subject"]]
+    assert job == ["Delete", "Create"], f"the failed Job was not replaced (delete first): {job}"
+    converged(engine)

@@ -129,6 +129,17 @@ class Secret(ObjectKind):
 class Job(ObjectKind):
     token, kind = "kubernetes:batch/v1:Job", "Job"
 
+    def diff(self, old_inputs, olds, news) -> Diff:
+        """With the `pulumi.com/replaceUnready: "true"` annotation, a Job that did not complete is
+        replaced (pulumi-kubernetes docs, "Managing resources with Server-Side Apply"/annotations:
+        replaceUnready; provider.go Diff checks readiness of the live object)."""
+        diff = super().diff(old_inputs, olds, news)
+        annotations = news.get("metadata", {}).get("annotations") or {}
+        complete = any(c.get("type") == "Complete" and c.get("status") == "True" for c in (olds.get("status") or {}).get("conditions", []))
+        if annotations.get("pulumi.com/replaceUnready") == "true" and not complete:
+            return Diff(changed=sorted({*diff.changed, "spec"}), replaces=sorted({*diff.replaces, "spec"}))
+        return diff
+
     def create(self, name, inputs):
         id_, live = super().create(name, inputs)
         fault = world.take_fault("kubernetes", "job-fails", id_)

@@ -106,7 +106,9 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         token = _type_of(urn)
         kind = self.plugin.kinds.get(token)
         if kind is None:
+            # abort raises: a type the stand-in does not model fails the step, naming it.
             context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no rules for {token}")
+            raise AssertionError("unreachable")
         return kind
 
     def _enter(self, call: str, subject: str, context: grpc.ServicerContext, **details: Any) -> None:
