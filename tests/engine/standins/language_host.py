@@ -61,6 +61,13 @@ class Host(language_pb2_grpc.LanguageRuntimeServicer):
     def __init__(self, executor: str, engine_address: str) -> None:
         self.executor = executor
         self.engine_address = engine_address
+        self.programs: list[subprocess.Popen[bytes]] = []
+
+    def end_programs(self) -> None:
+        """The engine is gone (killed): its programs would wait on a dead monitor forever."""
+        for program in self.programs:
+            if program.poll() is None:
+                program.kill()
 
     def Handshake(self, request, context):
         self.engine_address = request.engine_address
@@ -112,7 +119,9 @@ class Host(language_pb2_grpc.LanguageRuntimeServicer):
         if request.config:
             env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
-        code = subprocess.run([_python(request.info), "-u", self.executor, *args], env=env, cwd=request.pwd or None, check=False).returncode
+        program = subprocess.Popen([_python(request.info), "-u", self.executor, *args], env=env, cwd=request.pwd or None)
+        self.programs.append(program)
+        code = program.wait()
         if code == 0:
             return language_pb2.RunResponse()
         if code == BAIL_EXIT_CODE:
@@ -130,7 +139,7 @@ def main() -> None:
     if not executor or not Path(executor).is_file():
         sys.exit(f"missing executor {executor or 'pulumi-language-python-exec'}")
     host = Host(executor, argv[0] if argv else "")
-    rpc.serve(lambda server: language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server))
+    rpc.serve(lambda server: language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server), on_orphaned=host.end_programs)
 
 
 if __name__ == "__main__":

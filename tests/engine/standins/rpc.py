@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -54,7 +53,7 @@ def has_unknown(value: Any) -> bool:
     return False
 
 
-def serve(register: Callable[[grpc.Server], None]) -> None:
+def serve(register: Callable[[grpc.Server], None], on_orphaned: Callable[[], None] = lambda: None) -> None:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     register(server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -69,6 +68,9 @@ def serve(register: Callable[[grpc.Server], None]) -> None:
         if os.getppid() != parent:
             # A call in flight (a cloud operation already started) still finishes, as it would in Azure.
             time.sleep(3)
+            on_orphaned()
             break
-    server.stop(grace=2)
-    sys.exit(0)
+    server.stop(grace=2).wait()
+    # Not sys.exit: a call still blocked (the language host's Run of a program whose engine died)
+    # would keep a non-daemon worker thread, and the process, alive.
+    os._exit(0)
