@@ -198,8 +198,14 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     not configure) and the clusters it serves; required ones first, then the table's order.
     """
     rows: dict[tuple[str, int | None], EndpointRow] = {}
-    for template in network.ENDPOINTS[settings.cloud.name]:
+    cloud_table = network.ENDPOINTS[settings.cloud.name]
+    gateway = any(network.GATEWAY_MODE in c.network_conditions for c in settings.clusters)
+    for template in (*cloud_table, *(network.GATEWAY if gateway else ())):
         for cluster in settings.clusters:
+            # A cluster in gateway mode needs the gateway's list, the others their cloud's table.
+            own = network.GATEWAY if network.GATEWAY_MODE in cluster.network_conditions else cloud_table
+            if template not in own:
+                continue
             endpoint = template.for_region(cluster.location)
             required = endpoint.required(cluster.network_conditions)
             _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))
