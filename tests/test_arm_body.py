@@ -113,8 +113,25 @@ class TestAgainstTheSwagger:
                 "privateLink": {"scopeResourceId": GATEWAY_ID.replace("gateways/arc-gw", "privateLinkScopes/s")},
             },
             {**BASE_CONFIG, "oidcIssuer": {"enabled": True}, "azureHybridBenefit": "NotApplicable"},
+            {**BASE_CONFIG, "gateway": {"resourceId": GATEWAY_ID}},
+            {**BASE_CONFIG, "oidcIssuer": {"enabled": True}, "workloadIdentity": {"enabled": False}},
+            {**BASE_CONFIG, "azureHybridBenefit": "False"},
+            {**BASE_CONFIG, "distributionVersion": "4.16"},
+            {**BASE_CONFIG, "proxy": {"noProxy": ["Arc"]}},
+            {**BASE_CONFIG, "features": {"customLocations": True}},
         ],
-        ids=["base", "every-new-key", "private-link", "oidc-only"],
+        ids=[
+            "base",
+            "every-new-key",
+            "private-link",
+            "oidc-only",
+            "gateway",
+            "oidc-without-wi",
+            "ahb",
+            "distribution-version",
+            "no-proxy-only",
+            "custom-locations",
+        ],
     )
     def test_the_plan_body_is_valid(self, plan, config: dict[str, Any]) -> None:
         cluster = cluster_of(plan(config, "--json"))
@@ -140,6 +157,26 @@ class TestAgainstTheSwagger:
             broken = copy.deepcopy(body)
             broken[path[0]] = {**broken.get(path[0], {}), path[-1]: value} if len(path) == 2 else value
             assert any(expected in v for v in violations(broken)), (path, violations(broken))
+
+    @pytest.mark.parametrize(
+        ("config", "expected"),
+        [
+            ({"gateway": {"resourceId": GATEWAY_ID}}, {"gateway": {"enabled": True}}),
+            ({"oidcIssuer": {"enabled": True}}, {"oidcIssuerProfile": {"enabled": True},
+                                                 "securityProfile": {"workloadIdentity": {"enabled": False}}}),
+            ({"azureHybridBenefit": "False"}, {"azureHybridBenefit": "False"}),
+            ({"distributionVersion": "4.16"}, {"distributionVersion": "4.16"}),
+            ({"proxy": {"noProxy": ["Arc"]}}, {"arcAgentryConfigurations": [{"feature": "proxy", "settings": {}}]}),
+            ({"features": {"customLocations": True}}, {}),
+        ],
+        ids=["gateway", "oidc", "ahb", "distribution-version", "proxy", "custom-locations"],
+    )  # fmt: skip
+    def test_each_key_changes_only_its_properties(self, plan, config: dict[str, Any], expected: dict[str, Any]) -> None:
+        base = cluster_of(plan(BASE_CONFIG, "--json"))["inputs"]["properties"]
+        changed = cluster_of(plan({**BASE_CONFIG, **config}, "--json"))["inputs"]["properties"]
+        for properties in (base, changed):
+            properties.pop("agentPublicKeyCertificate")
+        assert {k: v for k, v in changed.items() if base.get(k) != v} == expected
 
     def test_every_new_key_reaches_the_body(self, plan) -> None:
         properties = cluster_of(plan(EVERY_KEY, "--json"))["inputs"]["properties"]

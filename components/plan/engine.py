@@ -162,7 +162,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             return f"{args.name}-id", {**inputs, "stdout": "", "stderr": ""}
         return f"{args.name}-id", inputs
 
-    def _generic_resource(self, inputs: dict[str, Any]) -> tuple[str, dict]:
+    def _generic_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """A generic resource as ARM answers a PUT: its id from the path parameters, its name, and
         the read-only properties a connected cluster gets on create."""
         rid = generic_resource_id(inputs)
