@@ -186,7 +186,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             distribution_version=keep_secret(secret("distributionVersion"))(settings.distribution_version)
             if settings.distribution_version is not None
             else None,
-            proxy=settings.proxy.enabled,
+            # The CLI's proxy feature holds https_proxy, http_proxy, no_proxy and proxy_cert
+            # (connectedk8s.md §8): a CA alone configures it too.
+            proxy=settings.proxy.enabled or settings.proxy.ca_cert_pem is not None,
         )
         return resources.Resource(
             f"{self._prefix}-cluster",

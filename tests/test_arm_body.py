@@ -194,6 +194,12 @@ class TestAgainstTheSwagger:
             "securityProfile": {"workloadIdentity": {"enabled": True}},
         }
 
+    def test_a_ca_alone_configures_the_proxy_feature(self, plan) -> None:
+        config = {**BASE_CONFIG, "proxy": {"caCertFile": "tests/fixtures/proxy-ca.pem"}}
+        properties = cluster_of(plan(config, "--json"))["inputs"]["properties"]
+        assert properties["arcAgentryConfigurations"] == [{"feature": "proxy", "settings": {}}]
+        assert "BEGIN CERTIFICATE" not in json.dumps(properties)
+
     def test_proxy_credentials_never_reach_arm(self, plan) -> None:
         config = {**BASE_CONFIG, "proxy": {"httpsProxy": "http://arcuser:S3cr3t-pw@proxy.example.com:3128"}}
         cluster = cluster_of(plan(config, "--json"))
