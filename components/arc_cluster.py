@@ -145,6 +145,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     def _secret_if(self, key: str) -> Callable[[Any], Any]:
         return keep_secret(self._args.settings.is_secret(key))
 
+    def _secret_if_set(self, key: str, value: str | None) -> Any:
+        """An optional value, secret when its key is; None stays None (the property is not sent)."""
+        return None if value is None else self._secret_if(key)(value)
+
     def _child(self, **options: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **options)
 
@@ -165,27 +169,19 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         """The ARM `Microsoft.Kubernetes/connectedClusters` resource, at the stable API 2026-05-01
         through azure-native's generic resource (components/arm_body.py says why)."""
         settings = self._args.settings
-        secret = settings.is_secret
+        optional = self._secret_if_set
         body = arm_body.ClusterBody(
             public_key=public_key,
             distribution=self._distribution,
             infrastructure=self._infrastructure,
             auto_upgrade=settings.agents.auto_upgrade,
-            private_link_scope_id=keep_secret(secret("privateLink"))(settings.private_link_scope_id)
-            if settings.private_link_scope_id is not None
-            else None,
+            private_link_scope_id=optional("privateLink", settings.private_link_scope_id),
             gateway=settings.gateway_resource_id is not None,
             oidc_issuer=settings.oidc.enabled,
-            self_hosted_issuer_url=keep_secret(secret("oidcIssuer"))(settings.oidc.self_hosted_issuer_url)
-            if settings.oidc.self_hosted_issuer_url is not None
-            else None,
+            self_hosted_issuer_url=optional("oidcIssuer", settings.oidc.self_hosted_issuer_url),
             workload_identity=settings.oidc.workload_identity,
-            azure_hybrid_benefit=keep_secret(secret("azureHybridBenefit"))(settings.azure_hybrid_benefit)
-            if settings.azure_hybrid_benefit is not None
-            else None,
-            distribution_version=keep_secret(secret("distributionVersion"))(settings.distribution_version)
-            if settings.distribution_version is not None
-            else None,
+            azure_hybrid_benefit=optional("azureHybridBenefit", settings.azure_hybrid_benefit),
+            distribution_version=optional("distributionVersion", settings.distribution_version),
             # The CLI's proxy feature holds https_proxy, http_proxy, no_proxy and proxy_cert
             # (connectedk8s.md §8): a CA alone configures it too.
             proxy=settings.proxy.enabled or settings.proxy.ca_cert_pem is not None,
@@ -232,7 +228,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             resource_name_=arm_body.GATEWAY_SETTINGS_NAME,
             resource_group_name=self._args.resource_group_name,
             properties=arm_body.gateway_settings_properties(
-                keep_secret(settings.is_secret("gateway"))(settings.gateway_resource_id)
+                self._secret_if_set("gateway", settings.gateway_resource_id)
             ),
             opts=self._child(depends_on=[self.connected_cluster]),
         )
