@@ -16,9 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 plan: $(VENV)/.installed
 	$(PY) -m components.plan
 
-# TODO(integrator, after the lint fix-up of components/ and tests/): make `test` run lint first:
-#   test: lock-check lint pytest
-test: lock-check pytest
+test: lock-check lint pytest
 
 pytest: $(VENV)/.installed
 	$(PY) -m pytest -q

@@ -20,6 +20,7 @@ from pulumi_azure_native import resources
 
 from . import arm_body, network, scripts
 from .agent_values import agent_values, keep_secret
+from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import KeyFormatError, pkcs1_public_key_b64
@@ -82,6 +83,8 @@ class ArcConnectedClusterArgs:
     tenant_id: pulumi.Input[str]
     # The connected cluster waits for these (the provider registrations, its group's delete guard).
     depends_on: Sequence[pulumi.Resource] = ()
+    # The Azure Policy extension waits for these too (the Microsoft.PolicyInsights registration).
+    policy_depends_on: Sequence[pulumi.Resource] = ()
 
 
 class ArcConnectedCluster(pulumi.ComponentResource):
@@ -100,6 +103,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
+    policy: ArcPolicy | None
     data_plane_endpoint: pulumi.Input[str]
     required_endpoints: pulumi.Input[list[dict[str, object]]]
     preflight: Preflight | None
@@ -133,6 +137,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.verify = self._verify()
         self.oidc_issuer_url = self._oidc_issuer_url()
         self.gitops = self._gitops()
+        self.policy = self._policy()
 
         self.cluster_id = self.connected_cluster.id
         self.cluster_name = self.connected_cluster.name
@@ -409,6 +414,25 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 resource_group_name=self._args.resource_group_name,
                 secret=settings.is_secret("gitops"),
                 depends_on=[self.release, *([self.verify] if self.verify else [])],
+            ),
+            opts=self._child(),
+        )
+
+    def _policy(self) -> ArcPolicy | None:
+        """Azure Policy, once the agents are in (and, with verify, connected), as for Flux."""
+        settings = self._args.settings
+        if not settings.policy.enabled:
+            return None
+        return ArcPolicy(
+            f"{self._prefix}-policy",
+            ArcPolicyArgs(
+                settings=settings.policy,
+                cluster_name=self.connected_cluster.name,
+                cluster_id=self.connected_cluster.id,
+                resource_group_name=self._args.resource_group_name,
+                secret=settings.is_secret("policy"),
+                protect=settings.protect,
+                depends_on=[self.release, *([self.verify] if self.verify else []), *self._args.policy_depends_on],
             ),
             opts=self._child(),
         )

@@ -1,4 +1,4 @@
-"""Outbound network requirements of the Arc agents, as data (pure: no Pulumi, no I/O).
+"""Outbound network requirements of the Arc agents and the extensions the program installs, as data (pure).
 
 One table per cloud, as Microsoft Learn's "Azure Arc-enabled Kubernetes network requirements" page
 publishes it (one tab per cloud), and the Arc gateway's shorter list. Every entry cites its source in
@@ -11,8 +11,8 @@ What the sources do not say is `None` here and "not documented" wherever it is s
 filled in by analogy without saying so.
 
 The same data feeds the stack output `requiredEndpoints`, the offline plan, `python -m
-components.plan --endpoints`, the noProxy warnings, the preflight Job and the README's "Network
-requirements" section.
+components.plan --endpoints`, the noProxy warnings, the preflight Job and docs/network.md's "Network
+requirements" tables.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from dataclasses import dataclass
 NOT_DOCUMENTED = "not documented"
 
 LEARN_PAGE = "https://learn.microsoft.com/azure/azure-arc/kubernetes/network-requirements"
+
+# The NEEDED_WHEN key of the Azure Policy extension's endpoints (below).
+POLICY = "policy"
 
 # When an endpoint is needed. Cluster connect is on unless `features.clusterConnect` is false
 # (private link turns it off); Flux (`gitops`) is a cluster extension. Portal use and the edge
@@ -38,6 +41,7 @@ NEEDED_WHEN: dict[str, str] = {
     "extensions": "cluster extensions (gitops)",
     "edgeServices": "IoT Operations, Key Vault secrets, cert-manager",
     "registryMirrors": "public images through Azure China's registry proxies",
+    POLICY: "Azure Policy extension (policy.enabled)",
 }
 
 
@@ -52,8 +56,11 @@ def conditions(
     azure_rbac: bool = False,
     extensions: bool = False,
     gateway: bool = False,
+    policy: bool = False,
 ) -> frozenset[str]:
     """The NEEDED_WHEN keys that hold for a cluster configured this way."""
+    # The Azure Policy extension is a cluster extension too (linuxgeneva-microsoft.azurecr.io).
+    extensions = extensions or policy
     held = {"always"}
     held |= {GATEWAY_MODE} if gateway else set()
     held |= {"clusterConnect"} if cluster_connect else set()
@@ -61,6 +68,7 @@ def conditions(
     held |= {"azureRbac"} if azure_rbac else set()
     held |= {"clusterConnectRbac"} if azure_rbac and cluster_connect else set()
     held |= {"extensions"} if extensions else set()
+    held |= {POLICY} if policy else set()
     return frozenset(held)
 
 
@@ -328,25 +336,75 @@ GATEWAY_NOTE = (
 )
 
 
+# --- The Azure Policy extension (policy.enabled) ------------------------------------------------------
+
+# Tags S1-S11 are the sources of `../shared/reference/azure-policy.md`:
+# - S1 (Learn, "Azure Policy for Kubernetes") lists the public hosts: `data.policy.core.windows.net`,
+#   `store.policy.core.windows.net`, `login.windows.net`, `dc.services.visualstudio.com`.
+#   `login.windows.net` is already in PUBLIC (needed always), so it is not repeated here.
+# - S7 (the AKS egress page, the only page that names them) gives the US Government and China hosts
+#   and the purposes quoted below. No Arc page lists Policy endpoints for those clouds (S6).
+# - S5: the Arc gateway does not cover Policy: these hosts must still be allowed in the proxy, so a
+#   gateway mode must keep them in the cluster's required list (they carry no "covered" mark).
+
+_DATA = "pull the Kubernetes policies and report cluster compliance status to the policy service (S7)"
+_STORE = "pull the Gatekeeper artifacts of built-in policies (S7)"
+# S1 lists this host for the extension without saying what for.
+_TELEMETRY = f"{NOT_DOCUMENTED} (listed by S1 for the Azure Policy extension)"
+
+POLICY_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
+    # The two policy hosts' purposes are S7's words, the same for every cloud.
+    "AzureCloud": (
+        # azure-policy.md §3 (S1), public host 1.
+        Endpoint("data.policy.core.windows.net", 443, "https", _DATA, False, POLICY),
+        # azure-policy.md §3 (S1), public host 2.
+        Endpoint("store.policy.core.windows.net", 443, "https", _STORE, False, POLICY),
+        # azure-policy.md §3 (S1), public host 4 (host 3, login.windows.net, is in PUBLIC).
+        Endpoint("dc.services.visualstudio.com", 443, "https", _TELEMETRY, False, POLICY),
+    ),
+    # S7 only (an AKS page): websockets not stated there, hence None.
+    "AzureUSGovernment": (
+        # azure-policy.md §3 (S7), US Government host 1.
+        Endpoint("data.policy.azure.us", 443, "https", _DATA, None, POLICY),
+        # azure-policy.md §3 (S7), US Government host 2.
+        Endpoint("store.policy.azure.us", 443, "https", _STORE, None, POLICY),
+    ),
+    "AzureChinaCloud": (
+        # azure-policy.md §3 (S7), China host 1.
+        Endpoint("data.policy.azure.cn", 443, "https", _DATA, None, POLICY),
+        # azure-policy.md §3 (S7), China host 2.
+        Endpoint("store.policy.azure.cn", 443, "https", _STORE, None, POLICY),
+    ),
+}
+
+POLICY_NOTES: dict[str, str] = {
+    "AzureCloud": "Azure Policy hosts: Learn 'Azure Policy for Kubernetes' (S1); the Arc gateway does not cover "
+    "them, so the proxy must allow them (S5).",
+    "AzureUSGovernment": "Azure Policy hosts from the AKS egress page only (S7): no Arc page lists them (S6).",
+    "AzureChinaCloud": "Azure Policy hosts from the AKS egress page only (S7): no Arc page lists them (S6).",
+}
+
+
 def documented(cloud: str) -> bool:
+    """Whether the agents' endpoints are documented for the cloud (the extension's do not count)."""
     return bool(ENDPOINTS[cloud])
 
 
-def endpoints_for(cloud: str, region: str) -> tuple[Endpoint, ...]:
-    """Every endpoint of the cloud's table, for one region (a normalized name such as `eastus`)."""
-    return tuple(e.for_region(region) for e in ENDPOINTS[cloud])
+def listed(cloud: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
+    """The endpoints of a cluster's table: the agents' (the gateway's list in gateway mode, else the
+    cloud's), and the policy extension's where it is installed (the gateway does not cover those)."""
+    agents = GATEWAY if GATEWAY_MODE in held else ENDPOINTS[cloud]
+    return agents + (POLICY_ENDPOINTS[cloud] if POLICY in held else ())
 
 
-def endpoints_of(cloud: str, region: str, held: frozenset[str]) -> tuple[Endpoint, ...]:
-    """The table a cluster's endpoints come from: the gateway's list in gateway mode, else its cloud's."""
-    if GATEWAY_MODE in held:
-        return tuple(e.for_region(region) for e in GATEWAY)
-    return endpoints_for(cloud, region)
+def endpoints_for(cloud: str, region: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
+    """Every endpoint of a cluster's table, for one region (a normalized name such as `eastus`)."""
+    return tuple(e.for_region(region) for e in listed(cloud, held))
 
 
 def required_endpoints(cloud: str, region: str, held: frozenset[str]) -> tuple[Endpoint, ...]:
-    """What the agents of one cluster need: the stack output `requiredEndpoints`."""
-    return tuple(e for e in endpoints_of(cloud, region, held) if e.required(held))
+    """What one cluster needs (its agents and extensions): the stack output `requiredEndpoints`."""
+    return tuple(e for e in endpoints_for(cloud, region, held) if e.required(held))
 
 
 def probe_targets(endpoints: Iterable[Endpoint]) -> list[str]:
@@ -396,7 +454,7 @@ def bypasses(entry: str, endpoint: Endpoint) -> bool:
         port = int(raw_port) if raw_port.isdigit() else None
     if port is not None and endpoint.port is not None and port != endpoint.port:
         return False
-    subdomains_only = name.startswith(".") or name.startswith("*.")
+    subdomains_only = name.startswith((".", "*."))
     name = name.lstrip("*").lstrip(".")
     if not name:
         return False
@@ -416,7 +474,7 @@ def bypassed_endpoints(entry: str, endpoints: Iterable[Endpoint]) -> list[Endpoi
 # --- Rendering -------------------------------------------------------------------------------------
 
 
-# A region to show in the README's tables, per cloud with a documented list.
+# A region to show in docs/network.md's tables, per cloud with a documented list.
 EXAMPLE_REGION = {"AzureCloud": "eastus", "AzureUSGovernment": "usgovvirginia", "AzureChinaCloud": "chinanorth3"}
 
 
@@ -434,7 +492,7 @@ def _port(value: int | None) -> str:
 
 
 def readme_section() -> str:
-    """The README's "Network requirements" tables, one per cloud and the gateway's, from the data above."""
+    """docs/network.md's "Network requirements" tables, one per cloud and the gateway's, from the data above."""
     out: list[str] = []
     tables = [*ENDPOINTS.items(), ("AzureCloud, gateway mode", GATEWAY)]
     for cloud, endpoints in tables:
@@ -464,6 +522,8 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
     """
     lines = [f"# {title}", f"# cloud: {cloud}"]
     lines.extend(f"# {note}" for note in NOTES[cloud])
+    if any(e.needed == POLICY for e, _, _ in rows):
+        lines.append(f"# {POLICY_NOTES[cloud]}")
     if not rows:
         lines.append(f"# {NOT_DOCUMENTED}: no endpoints to list")
         return "\n".join(lines) + "\n"
@@ -476,8 +536,16 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
     widths = [max(len(header[i]), *(len(r[i]) for r in table)) for i in range(4)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths)) + "  " + cells[4]
+        return "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths, strict=True)) + "  " + cells[4]
 
     lines.append(line(header))
     lines.extend(line(r) for r in table)
     return "\n".join(lines) + "\n"
+
+
+def policy_section() -> str:
+    """docs/policy.md's endpoint table, from POLICY_ENDPOINTS."""
+    rows = ["| cloud | host | port | purpose |", "|---|---|---|---|"]
+    for cloud, endpoints in POLICY_ENDPOINTS.items():
+        rows.extend(f"| `{cloud}` | `{e.host}` | {_port(e.port)} | {_markdown(e.purpose)} |" for e in endpoints)
+    return "\n".join(rows)

@@ -1,7 +1,8 @@
 """The configuration schema: every key the program reads, its type, default and meaning.
 
-This table is the one place a key is declared. `components/settings/` validates against it, the README's
-config table and `Pulumi.yaml`'s declared defaults are checked against it by tests.
+This table is the one place a key is declared. `components/settings/` validates against it, the
+configuration reference (docs/configuration.md) and `Pulumi.yaml`'s declared defaults are checked
+against it by tests.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any, Literal
 
 NAMESPACE = "arc-onboarding"
 
-KeyType = Literal["string", "boolean", "integer", "array", "object", "map"]
+# `json`: any JSON value, passed through untouched (policy parameters; components/policy.py checks them).
+KeyType = Literal["string", "boolean", "integer", "array", "object", "map", "json"]
 
 DEFAULT_CHART = "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents"
 # Newest stable agent release (July 2026); agent version == chart version.
@@ -34,7 +36,7 @@ class Key:
     required: bool = False
     fields: Mapping[str, Key] = field(default_factory=dict)
     items: KeyType | None = None
-    # Shown in the README when the default is computed rather than a literal.
+    # Shown in docs/configuration.md when the default is computed rather than a literal.
     default_doc: str | None = None
     # Stack-wide: not allowed inside `clusters` items.
     stack_only: bool = False
@@ -192,6 +194,68 @@ PREFLIGHT_FIELDS: dict[str, Key] = {
     ),
 }
 
+# Azure Policy (docs/policy.md); components/policy.py checks the values.
+ENFORCEMENT_MODES = ("Default", "DoNotEnforce")
+
+ASSIGNMENT_FIELDS: dict[str, Key] = {
+    "name": Key(
+        "string",
+        "ARM name of the assignment: 1-64 characters, none of `<>*%&:\\?.+/` or control characters, not "
+        "ending in a space; unique per cluster.",
+        required=True,
+    ),
+    "definition": Key(
+        "string",
+        "A Kubernetes built-in by display name or id (see docs/policy.md), or the full id of a custom "
+        "definition or initiative (`/subscriptions/<id>/providers/Microsoft.Authorization/policyDefinitions/<name>`, "
+        "or the management-group form).",
+        required=True,
+    ),
+    "parameters": Key(
+        "json",
+        "Parameter values by name, plain (`effect: Deny`); checked against the built-in's parameters.",
+        default={},
+    ),
+    "enforcement": Key(
+        "string",
+        "`Default` (enforced) or `DoNotEnforce` (evaluated and reported only).",
+        default="Default",
+    ),
+}
+
+POLICY_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "Install the Azure Policy extension (`microsoft.policyinsights`, named `azurepolicy`) once the "
+        "agents are in; assignments need it.",
+        default=False,
+    ),
+    "autoUpgradeMinorVersion": Key(
+        "boolean",
+        "Let Azure upgrade the extension's minor versions (Microsoft's default); `false` pins `policy.version`.",
+        default=True,
+    ),
+    "version": Key(
+        "string",
+        "The extension version to pin (e.g. `1.16.1`); only with `policy.autoUpgradeMinorVersion: false`.",
+    ),
+    "assignments": Key(
+        "array",
+        "Policy assignments scoped to the connected cluster, each `{name, definition, parameters, "
+        "enforcement}` (docs/policy.md describes the fields); needs `policy.enabled`.",
+        items="object",
+        fields=ASSIGNMENT_FIELDS,
+    ),
+}
+
+# Per cluster (not stack-wide): fleet items take it and merge it like `gitops`.
+POLICY_KEY = Key(
+    "object",
+    "Azure Policy on the connected cluster: the extension and assignments (docs/policy.md).",
+    fields=POLICY_FIELDS,
+    optional=True,
+)
+
 SCHEMA: dict[str, Key] = {
     "clusterName": Key(
         "string",
@@ -246,7 +310,7 @@ SCHEMA: dict[str, Key] = {
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
         "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.HybridCompute when "
-        "one uses a gateway).",
+        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`).",
         default=True,
         stack_only=True,
     ),
@@ -286,6 +350,7 @@ SCHEMA: dict[str, Key] = {
     ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
     "preflight": Key("object", "In-cluster network preflight.", fields=PREFLIGHT_FIELDS),
+    "policy": POLICY_KEY,
 }
 
 # A fleet: `clusters` items take every key that is not stack-wide; top-level keys are their defaults.
@@ -336,7 +401,7 @@ def _shown_default(key: Key) -> str:
 
 
 def config_table() -> str:
-    """The README's configuration table, generated so the docs cannot drift from the schema."""
+    """docs/configuration.md's configuration table, generated so the docs cannot drift from the schema."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for path, key in iter_keys():
         kind = (

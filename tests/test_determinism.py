@@ -57,7 +57,8 @@ def plan_in_a_process(stack_file: Path, hash_seed: str, home: Path) -> dict[str,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
 
 
 def test_two_processes_differ_only_in_the_generated_key(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_two_processes_differ_only_in_the_generated_key(tmp_path: Path) -> None:
         [key_holder(r)[KEY_DERIVED] for r in doc["resources"] if KEY_DERIVED in key_holder(r)]
         for doc in (first, second)
     ]
-    assert all(a != b for a, b in zip(*certificates))
+    assert all(a != b for a, b in zip(*certificates, strict=True))
     # One key per size per run, even though the three clusters register it concurrently.
     assert all(len(set(run)) == 1 for run in certificates)
     assert mask_key_derived(first) == mask_key_derived(second)
@@ -83,7 +84,7 @@ def test_key_order_of_the_stack_file_does_not_matter(plan, tmp_path: Path) -> No
     document = yaml.safe_load(FLEET_EXAMPLE.read_text())
     permuted = tmp_path / "Pulumi.fleet-example.yaml"  # same stack name
     permuted.write_text(yaml.safe_dump(reversed_mappings(document), sort_keys=False))
-    assert list(yaml.safe_load(permuted.read_text())["config"])[0] == "arc-onboarding:clusters"
+    assert next(iter(yaml.safe_load(permuted.read_text())["config"])) == "arc-onboarding:clusters"
     original = plan(None, "--config-file", str(FLEET_EXAMPLE), "--json")
     reordered = plan(None, "--config-file", str(permuted), "--json")
     assert original.code == reordered.code == 0

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components import scripts
 from components.settings import NODES_FILE_ENV
-from tests.conftest import BASE_CONFIG, FIXTURES
+from tests.conftest import BASE_CONFIG, FIXTURES, PlanResult
 from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
 
 CLUSTER_TYPE = "azure-native:resources:Resource"  # the connected cluster, at the stable API (arm_body.py)
@@ -25,7 +25,7 @@ REGISTER_EXT = f"{PROJECT}command:local:Command::register-microsoft.extendedloca
 GROUP_GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
 
 
-def registrations(result) -> list[dict]:
+def registrations(result: PlanResult) -> list[dict[str, Any]]:
     return [
         r
         for r in result.document["resources"]
@@ -46,16 +46,18 @@ def ok(result) -> Any:
     return result
 
 
-def cluster_inputs(result) -> dict[str, Any]:
+def cluster_inputs(result: PlanResult) -> dict[str, Any]:
     """The connected cluster's ARM `properties` as the plan sends them."""
-    return ok(result).resource(CLUSTER_TYPE, "-cluster")["inputs"]["properties"]
+    properties: dict[str, Any] = ok(result).resource(CLUSTER_TYPE, "-cluster")["inputs"]["properties"]
+    return properties
 
 
-def system_values(result) -> dict[str, Any]:
-    return ok(result).resource(RELEASE_TYPE)["inputs"]["values"]["systemDefaultValues"]
+def system_values(result: PlanResult) -> dict[str, Any]:
+    values: dict[str, Any] = ok(result).resource(RELEASE_TYPE)["inputs"]["values"]["systemDefaultValues"]
+    return values
 
 
-def invalid(result) -> list[str]:
+def invalid(result: PlanResult) -> list[str]:
     """The problem lines of a refused plan (exit 2, nothing on stdout)."""
     assert result.code == 2, result.stdout or result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
@@ -306,11 +308,11 @@ class TestAdoption:
     def test_the_given_key_replaces_the_generated_one(self, plan, agent_key) -> None:
         pem, public = agent_key
         config = {**BASE_CONFIG, "agents": {"privateKey": pem}}
-        for args in ((), ("--json",)):
-            result = ok(plan(config, *args))
+        results = [ok(plan(config, *args)) for args in ((), ("--json",))]
+        for result in results:
             text = result.stdout + result.stderr
             assert "PRIVATE KEY" not in text and pem.splitlines()[1] not in text
-        doc = result.document
+        doc = results[-1].document
         assert not [r for r in doc["resources"] if r["type"] == KEY_TYPE]
         cluster = next(r for r in doc["resources"] if r["type"] == CLUSTER_TYPE)
         assert cluster["inputs"]["properties"]["agentPublicKeyCertificate"] == public
@@ -336,7 +338,8 @@ class TestAdoption:
 
     def test_mismatch_is_a_config_error(self, plan, agent_key) -> None:
         pem, _ = agent_key
-        other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+        # Small on purpose: any other key will do, and a 1024-bit one is quick to generate.
+        other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()  # noqa: S505
         other_b64 = base64.b64encode(
             other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
         ).decode()

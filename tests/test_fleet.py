@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_CONFIG, ROOT
+from tests.conftest import BASE_CONFIG, ROOT, PlanResult
 
 FLEET_DEFAULTS: dict[str, Any] = {
     "location": "westeurope",
@@ -29,7 +29,7 @@ ITEMS: list[dict[str, Any]] = [
 ]
 
 
-def fleet(items: list[dict[str, Any]] = ITEMS, **defaults: Any) -> dict[str, Any]:
+def fleet(items: list[Any] = ITEMS, **defaults: Any) -> dict[str, Any]:
     return {**FLEET_DEFAULTS, **defaults, "clusters": items}
 
 
@@ -137,7 +137,7 @@ def test_single_cluster_moved_into_a_one_item_list_keeps_every_urn(plan) -> None
 
 
 def problems(plan, config: dict[str, Any]) -> list[str]:
-    result = plan(config, "--json")
+    result: PlanResult = plan(config, "--json")
     assert result.code == 2 and result.stdout == "", result.stderr
     return result.stderr.strip().splitlines()
 

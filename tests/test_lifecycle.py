@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -150,10 +151,10 @@ def test_destroy_order(plan) -> None:
     """Destroy deletes dependents first: verify, release, cleanup, cluster, guard, group."""
     resources = planned(plan, BASE_CONFIG)
     chain = [VERIFY, RELEASE, CLEANUP, CLUSTER, GUARD, GROUP]
-    for later, earlier in zip(chain, chain[1:]):
+    for later, earlier in itertools.pairwise(chain):
         assert earlier in resources[later]["dependencies"], (later, earlier)
     # ...and nothing runs the other way round.
-    for earlier, later in zip(chain, chain[1:]):
+    for earlier, later in itertools.pairwise(chain):
         assert not depends_on(resources, later, earlier)
 
 

@@ -140,6 +140,15 @@ class TestEndpointLists:
         no_connect = network.conditions(auto_upgrade=False, cluster_connect=False, gateway=True)
         assert "eastus.obo.arc.azure.com:8084" not in targets(required_endpoints("AzureCloud", "eastus", no_connect))
 
+    def test_gateway_mode_keeps_the_policy_endpoints(self) -> None:
+        """The Arc gateway does not cover Azure Policy's hosts (azure-policy.md S5): they join its list."""
+        gateway = network.conditions(auto_upgrade=False, gateway=True)
+        both = network.conditions(auto_upgrade=False, gateway=True, policy=True)
+        assert required_endpoints("AzureCloud", "eastus", both) == (
+            required_endpoints("AzureCloud", "eastus", gateway) + network.POLICY_ENDPOINTS["AzureCloud"]
+        )
+        assert network.listed("AzureCloud", both) == network.GATEWAY + network.POLICY_ENDPOINTS["AzureCloud"]
+
     def test_features_change_what_is_required(self) -> None:
         base = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))))
         rbac = set(
@@ -172,10 +181,14 @@ class TestEndpointLists:
         source = (ROOT / "components" / "network.py").read_text().splitlines()
         starts = [i for i, line in enumerate(source) if re.match(r"\s+Endpoint\(", line)]
         tables = (network.PUBLIC, network.US_GOVERNMENT, network.CHINA, network.GATEWAY)
-        assert len(starts) == sum(map(len, tables))
+        policy = sum(len(endpoints) for endpoints in network.POLICY_ENDPOINTS.values())
+        assert len(starts) == sum(map(len, tables)) + policy
         for i in starts:
             comment = source[i - 1].strip()
-            cited = re.search(r"(agent-versions|connectedk8s)\.md §\d|Learn azure-(government|china), row \d", comment)
+            cited = re.search(
+                r"(agent-versions|connectedk8s)\.md §\d|Learn azure-(government|china), row \d|azure-policy\.md §3 \(S\d\)",
+                comment,
+            )
             assert comment.startswith("#") and cited, source[i]
 
     def test_as_json(self) -> None:

@@ -51,6 +51,7 @@ def resources(result) -> dict[str, dict[str, Any]]:
 
 
 def container(job: dict[str, Any]) -> dict[str, Any]:
+    only: dict[str, Any]
     (only,) = job["inputs"]["spec"]["template"]["spec"]["containers"]
     return only
 

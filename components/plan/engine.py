@@ -19,7 +19,7 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from . import keygen
 
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105  # the mask shown for a secret value, not a password
 UNKNOWN = "[unknown]"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_TENANT = "11111111-1111-1111-1111-111111111111"
@@ -131,7 +131,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         PlanMocks._keys[bits] = keygen.key(bits)
         return PlanMocks._keys[bits]
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         if args.typ == "tls:index/privateKey:PrivateKey":
             bits = int(inputs.get("rsaBits", 2048))
@@ -140,7 +140,8 @@ class PlanMocks(pulumi.runtime.Mocks):
             secret_private = {rpc._special_sig_key: rpc._special_secret_sig, "value": private}
             return f"{args.name}-id", {**inputs, "privateKeyPem": secret_private, "publicKeyPem": public}
         if args.typ == "azure-native:resources:ResourceGroup":
-            name = inputs.get("resourceGroupName") or args.resource_id.rsplit("/", 1)[-1]
+            # Unnamed and not read by id: the logical name stands in for the provider's autoname.
+            name = inputs.get("resourceGroupName") or (args.resource_id or args.name).rsplit("/", 1)[-1]
             rid = args.resource_id or f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{name}"
             self.mocked.add("azure-native:resources:ResourceGroup: id and name from the config")
             return rid, {**inputs, "name": name, "id": rid}
@@ -157,6 +158,18 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "status": "deployed",
             }
             return f"{args.name}-id", {**inputs, "status": status}
+        if args.typ == "azure-native:kubernetesconfiguration:Extension":
+            rid = (
+                f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+                f"/providers/Microsoft.Kubernetes/connectedClusters/{inputs['clusterName']}"
+                f"/providers/Microsoft.KubernetesConfiguration/extensions/{inputs['extensionName']}"
+            )
+            self.mocked.add("azure-native:kubernetesconfiguration:Extension: id from the config")
+            return rid, {**inputs, "name": inputs["extensionName"]}
+        if args.typ == "azure-native:authorization:PolicyAssignment":
+            rid = f"{inputs['scope']}/providers/Microsoft.Authorization/policyAssignments/{inputs['policyAssignmentName']}"
+            self.mocked.add("azure-native:authorization:PolicyAssignment: id from the config")
+            return rid, {**inputs, "name": inputs["policyAssignmentName"]}
         if args.typ == "command:local:Command":
             self.mocked.add("command:local:Command: not run; empty stdout")
             return f"{args.name}-id", {**inputs, "stdout": "", "stderr": ""}
@@ -177,8 +190,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         outputs["properties"] = properties
         return rid, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        if args.token == "azure-native:authorization:getClientConfig":
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "azure-native:authorization:getClientConfig":  # noqa: S105  # a function token, not a password
             self.mocked.add("azure-native:authorization:getClientConfig: placeholder subscription and tenant ids")
             return {
                 "subscriptionId": PLACEHOLDER_SUBSCRIPTION,

@@ -9,6 +9,7 @@ from typing import Any
 
 from components import network
 from components.clouds import Cloud
+from components.policy import PolicySettings
 from components.schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
 
 from .agents import _check_agents
@@ -25,6 +26,7 @@ from .names import (
     _check_location,
     _check_tags,
 )
+from .policy import _check_policy
 from .proxy import (
     _check_gateway,
     _check_preflight,
@@ -119,6 +121,7 @@ def _build_cluster(
     if proxy and cloud:
         proxy = expand_arc_keyword(proxy, cloud)
     preflight = _check_preflight(tree["preflight"], report)
+    policy = _check_policy(tree["policy"], "policy" in secret, cloud, report)
     create_group = tree["createResourceGroup"]
     if proxy and location and agents and cloud:
         held = network.conditions(
@@ -127,6 +130,7 @@ def _build_cluster(
             azure_rbac=features.azure_rbac if features else False,
             extensions=isinstance(gitops, GitOpsSettings),
             gateway=isinstance(gateway, str),
+            policy=isinstance(policy, PolicySettings) and policy.enabled,
         )
         _check_proxy_routes(proxy, cloud, location, held, report)
     if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
@@ -149,7 +153,7 @@ def _build_cluster(
         preflight,
         oidc,
     )
-    optional = (gitops, private_link, gateway, hybrid_benefit, distribution_version)
+    optional = (gitops, private_link, gateway, hybrid_benefit, distribution_version, policy)
     if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, *optional):
         return None
     assert cluster_name and group and location and distribution and infrastructure
@@ -176,4 +180,5 @@ def _build_cluster(
         features=features,
         verify=tree["verify"],
         protect=tree["protect"],
+        policy=policy,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from components import network
 from components.clouds import Cloud
+from components.policy import DISABLED, PolicySettings
 from components.schema import DEFAULT_PREFLIGHT_IMAGE
 
 
@@ -122,6 +123,7 @@ class ClusterSettings:
     features: FeatureSettings = FeatureSettings()
     verify: bool = True
     protect: bool = False
+    policy: PolicySettings = DISABLED
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -135,6 +137,7 @@ class ClusterSettings:
             azure_rbac=self.features.azure_rbac,
             extensions=self.gitops is not None,
             gateway=self.gateway_resource_id is not None,
+            policy=self.policy.enabled,
         )
 
 
