@@ -1,14 +1,14 @@
 """Outbound network requirements of the Arc agents and the extensions the program installs, as data (pure).
 
-One table per cloud. Every entry cites its source in the comment above it; the references are
-`../shared/reference/agent-versions.md` §5 (the current Microsoft Learn table, include
-`network-requirements-azure-cloud.md` at commit 4bf41d8, ms.date 06/11/2026) and
-`../shared/reference/connectedk8s.md` §9 (the same table, plus the US Government host list). The 2021
-article's table (`connect-cluster-article.md`) is outdated and not used.
+One table per cloud, as Microsoft Learn's "Azure Arc-enabled Kubernetes network requirements" page
+publishes it (one tab per cloud), and the Arc gateway's shorter list. Every entry cites its source in
+the comment above it: `../shared/reference/agent-versions.md` §5 for the public cloud (include
+`network-requirements-azure-cloud.md` at commit 4bf41d8, ms.date 06/11/2026) and the gateway, and the
+Learn includes for US Government and China named above their tables. The 2021 article's table
+(`connect-cluster-article.md`) is outdated and not used.
 
-What the references do not say is `None` here and "not documented" wherever it is shown: the US
-Government list names hosts only (no purposes, no websockets note), and there is no list for
-AzureChinaCloud at all. Nothing is filled in by analogy without saying so.
+What the sources do not say is `None` here and "not documented" wherever it is shown. Nothing is
+filled in by analogy without saying so.
 
 The same data feeds the stack output `requiredEndpoints`, the offline plan, `python -m
 components.plan --endpoints`, the noProxy warnings, the preflight Job and docs/network.md's "Network
@@ -40,8 +40,13 @@ NEEDED_WHEN: dict[str, str] = {
     "portal": "Azure portal management",
     "extensions": "cluster extensions (gitops)",
     "edgeServices": "IoT Operations, Key Vault secrets, cert-manager",
+    "registryMirrors": "public images through Azure China's registry proxies",
     POLICY: "Azure Policy extension (policy.enabled)",
 }
+
+
+# Not a NEEDED_WHEN key: held, it selects the gateway's list instead of the cloud's table.
+GATEWAY_MODE = "gateway"
 
 
 def conditions(
@@ -50,12 +55,14 @@ def conditions(
     cluster_connect: bool = True,
     azure_rbac: bool = False,
     extensions: bool = False,
+    gateway: bool = False,
     policy: bool = False,
 ) -> frozenset[str]:
     """The NEEDED_WHEN keys that hold for a cluster configured this way."""
     # The Azure Policy extension is a cluster extension too (linuxgeneva-microsoft.azurecr.io).
     extensions = extensions or policy
     held = {"always"}
+    held |= {GATEWAY_MODE} if gateway else set()
     held |= {"clusterConnect"} if cluster_connect else set()
     held |= {"autoUpgrade"} if auto_upgrade else set()
     held |= {"azureRbac"} if azure_rbac else set()
@@ -169,42 +176,136 @@ PUBLIC: tuple[Endpoint, ...] = (
 )  # fmt: skip
 
 
-def _gov(counterpart: str) -> str:
-    return f"{NOT_DOCUMENTED} (the US Government list names hosts only; public-cloud counterpart: {counterpart})"
-
-
-# connectedk8s.md §9 names these hosts (Learn include `network-requirements-azure-government.md`) and
-# nothing else: no purposes, no websockets note (so `websockets` is None throughout). The port is 443 by the general rules of
-# agent-versions.md §5 ("443 unless stated") except where the list states one. `needed` follows the
-# public counterpart, which each purpose names.
+# Learn include `network-requirements-azure-government.md` (MicrosoftDocs/azure-management-docs @
+# 24f6d374, ms.date 06/11/2026), the page's "Azure Government" tab: "outbound URLs on https://:443";
+# websockets for *.servicebus.usgovcloudapi.net. Each entry: the table's row, host by host.
+_GOV_LEARN = f"{LEARN_PAGE}?tabs=azure-government"
 US_GOVERNMENT: tuple[Endpoint, ...] = (
-    # connectedk8s.md §9, US Government list, host 1.
-    Endpoint("management.usgovcloudapi.net", 443, "https", _gov("management.azure.com"), None, "always"),
-    # connectedk8s.md §9, US Government list, host 2 (`<region>` as listed).
+    # Learn azure-government, row 1.
+    Endpoint("management.usgovcloudapi.net", 443, "https",
+             "Azure Resource Manager: the agent connects to Azure and registers the cluster", False, "always"),
+    # Learn azure-government, row 2.
     Endpoint("{region}.dp.kubernetesconfiguration.azure.us", 443, "https",
-             _gov("<region>.dp.kubernetesconfiguration.azure.com"), None, "always"),
-    # connectedk8s.md §9, US Government list, host 3.
-    Endpoint("login.microsoftonline.us", 443, "https", _gov("login.microsoftonline.com"), None, "always"),
-    # connectedk8s.md §9, US Government list, host 4.
-    Endpoint("gbl.his.arc.azure.us", 443, "https", _gov("gbl.his.arc.azure.com"), None, "always"),
-    # connectedk8s.md §9, US Government list, host 5.
-    Endpoint("usgv.his.arc.azure.us", 443, "https", _gov("*.his.arc.azure.com"), None, "always"),
-    # connectedk8s.md §9, US Government list, host 6.
-    Endpoint("guestnotificationservice.azure.us", 443, "https", _gov("guestnotificationservice.azure.com"),
-             None, "clusterConnect"),
-    # connectedk8s.md §9, US Government list, host 7: websockets not stated for this cloud.
-    Endpoint("*.servicebus.usgovcloudapi.net", 443, "https", _gov("*.servicebus.windows.net, which needs websockets"),
-             None, "clusterConnect"),
-    # connectedk8s.md §9, US Government list, host 8: port 8084 as listed; only usgovvirginia is named.
-    Endpoint("usgovvirginia.obo.arc.azure.us", 8084, "https", _gov("<region>.obo.arc.azure.com"),
-             None, "clusterConnectRbac"),
+             "Arc data plane: the agent pushes status and fetches configuration", False, "always"),
+    # Learn azure-government, row 3, host 1.
+    Endpoint("login.microsoftonline.us", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # Learn azure-government, row 3, host 2: the regional login host.
+    Endpoint("{region}.login.microsoftonline.us", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # Learn azure-government, row 4, host 1: public MCR (the CLI's `get_mcr_path` uses it there too).
+    Endpoint("mcr.microsoft.com", 443, "https", f"Microsoft Container Registry: {_IMAGES}", False, "always"),
+    # Learn azure-government, row 4, host 2.
+    Endpoint("*.data.mcr.microsoft.com", 443, "https", f"MCR data endpoints: {_IMAGES}", False, "always"),
+    # Learn azure-government, row 5.
+    Endpoint("gbl.his.arc.azure.us", 443, "https",
+             "Hybrid Identity Service: discover the regional endpoint for managed identity certificates",
+             False, "always"),
+    # Learn azure-government, row 6.
+    Endpoint("usgv.his.arc.azure.us", 443, "https",
+             "Hybrid Identity Service: pull the system-assigned managed identity certificates", False, "always"),
+    # Learn azure-government, row 7, host 1.
+    Endpoint("guestnotificationservice.azure.us", 443, "https", _CONNECT, False, "clusterConnect"),
+    # Learn azure-government, row 7, host 2.
+    Endpoint("*.guestnotificationservice.azure.us", 443, "https", _CONNECT, False, "clusterConnect"),
+    # Learn azure-government, row 7, host 3.
+    Endpoint("sts.windows.net", 443, "https", _CONNECT, False, "clusterConnect"),
+    # Learn azure-government, row 8: websockets, as the page's note says.
+    Endpoint("*.servicebus.usgovcloudapi.net", 443, "https", f"{_CONNECT} (Azure Relay)", True, "clusterConnect"),
+    # Learn azure-government, row 9.
+    Endpoint("graph.microsoft.com", 443, "https", "needed when Azure RBAC is configured", False, "azureRbac"),
+    # Learn azure-government, row 10: port 8084; usgovvirginia only, "when Cluster Connect is configured".
+    Endpoint("usgovvirginia.obo.arc.azure.us", 8084, "https", "needed when Cluster Connect is configured",
+             False, "clusterConnect"),
+)  # fmt: skip
+
+# Learn include `network-requirements-azure-china.md` (MicrosoftDocs/azure-management-docs @ 96fc0f18,
+# ms.date 02/18/2025), the page's "Microsoft Azure operated by 21Vianet" tab: "outbound URLs on
+# https://:443"; websockets for *.servicebus.chinacloudapi.cn. Each entry: the table's row.
+_CHINA_LEARN = f"{LEARN_PAGE}?tabs=azure-china"
+_CHINA_MIRROR = "container registry proxy servers for Azure China VMs (not used by the agents)"
+CHINA: tuple[Endpoint, ...] = (
+    # Learn azure-china, row 1.
+    Endpoint("management.chinacloudapi.cn", 443, "https",
+             "Azure Resource Manager: the agent connects to Azure and registers the cluster", False, "always"),
+    # Learn azure-china, row 2.
+    Endpoint("{region}.dp.kubernetesconfiguration.azure.cn", 443, "https",
+             "Arc data plane: the agent pushes status and fetches configuration", False, "always"),
+    # Learn azure-china, row 3, host 1.
+    Endpoint("login.chinacloudapi.cn", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # Learn azure-china, row 3, host 2.
+    Endpoint("{region}.login.chinacloudapi.cn", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # Learn azure-china, row 3, host 3.
+    Endpoint("login.partner.microsoftonline.cn", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # Learn azure-china, row 4: the agents' images come from the MCR mirror in China.
+    Endpoint("mcr.azk8s.cn", 443, "https", f"container registry: {_IMAGES}", False, "always"),
+    # Learn azure-china, row 5.
+    Endpoint("gbl.his.arc.azure.cn", 443, "https",
+             "Hybrid Identity Service: discover the regional endpoint for managed identity certificates",
+             False, "always"),
+    # Learn azure-china, row 6.
+    Endpoint("*.his.arc.azure.cn", 443, "https",
+             "Hybrid Identity Service: pull the system-assigned managed identity certificates", False, "always"),
+    # Learn azure-china, row 7, host 1.
+    Endpoint("guestnotificationservice.azure.cn", 443, "https", _CONNECT, False, "clusterConnect"),
+    # Learn azure-china, row 7, host 2.
+    Endpoint("*.guestnotificationservice.azure.cn", 443, "https", _CONNECT, False, "clusterConnect"),
+    # Learn azure-china, row 7, host 3.
+    Endpoint("sts.chinacloudapi.cn", 443, "https", _CONNECT, False, "clusterConnect"),
+    # Learn azure-china, row 8: websockets, as the page's note says.
+    Endpoint("*.servicebus.chinacloudapi.cn", 443, "https", f"{_CONNECT} (Azure Relay)", True, "clusterConnect"),
+    # Learn azure-china, row 9.
+    Endpoint("graph.chinacloudapi.cn", 443, "https", "needed when Azure RBAC is configured", False, "azureRbac"),
+    # Learn azure-china, row 10.
+    Endpoint("*.arc.azure.cn", 443, "https", "manage connected clusters in the Azure portal", False, "portal"),
+    # Learn azure-china, row 11: port 8084, "when Cluster Connect is configured".
+    Endpoint("{region}.obo.arc.azure.cn", 8084, "https", "needed when Cluster Connect is configured",
+             False, "clusterConnect"),
+    # Learn azure-china, row 12, host 1 (host 5 is listed as `dockerhub.azk8s.cn/<repo>/<image>:<version>`).
+    Endpoint("quay.azk8s.cn", 443, "https", _CHINA_MIRROR, False, "registryMirrors"),
+    # Learn azure-china, row 12, host 2.
+    Endpoint("registryk8s.azk8s.cn", 443, "https", _CHINA_MIRROR, False, "registryMirrors"),
+    # Learn azure-china, row 12, host 3.
+    Endpoint("k8sgcr.azk8s.cn", 443, "https", _CHINA_MIRROR, False, "registryMirrors"),
+    # Learn azure-china, row 12, host 4.
+    Endpoint("usgcr.azk8s.cn", 443, "https", _CHINA_MIRROR, False, "registryMirrors"),
+    # Learn azure-china, row 12, host 5.
+    Endpoint("dockerhub.azk8s.cn", 443, "https", _CHINA_MIRROR, False, "registryMirrors"),
+)  # fmt: skip
+
+# Gateway mode (AzureCloud only): Learn "Simplify network configuration requirements with Azure Arc
+# gateway" (arc-gateway-simplify-networking.md @ f15d7560; agent-versions.md §5) lists what the agents
+# still reach themselves; everything else goes through the gateway. Ports as in the full table.
+_GATEWAY_VIA = "reached directly in gateway mode (Learn, Azure Arc gateway)"
+GATEWAY: tuple[Endpoint, ...] = (
+    # agent-versions.md §5 gateway list, row 1: `<prefix>.gw.arc.azure.com`, the prefix known in Azure only.
+    Endpoint("*.gw.arc.azure.com", 443, "https", "the Azure Arc gateway (its URL: `az arcgateway show`)",
+             False, "always"),
+    # agent-versions.md §5 gateway list, row 2.
+    Endpoint("management.azure.com", 443, "https", f"Azure Resource Manager, {_GATEWAY_VIA}", False, "always"),
+    # agent-versions.md §5 gateway list, row 3.
+    Endpoint("{region}.obo.arc.azure.com", 8084, "https", f"Cluster Connect, {_GATEWAY_VIA}", False,
+             "clusterConnect"),
+    # agent-versions.md §5 gateway list, row 4, host 1.
+    Endpoint("login.microsoftonline.com", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # agent-versions.md §5 gateway list, row 4, host 2.
+    Endpoint("{region}.login.microsoft.com", 443, "https", f"Microsoft Entra ID {_TOKENS}", False, "always"),
+    # agent-versions.md §5 gateway list, row 5, host 1.
+    Endpoint("gbl.his.arc.azure.com", 443, "https",
+             "Hybrid Identity Service: discover the regional endpoint for managed identity certificates",
+             False, "always"),
+    # Listed as `<region>.his.arc.azure.com` with short region names (e.g. `eus`) whose mapping no
+    # source gives: the wildcard covers every one. agent-versions.md §5 gateway list, row 5, host 2.
+    Endpoint("*.his.arc.azure.com", 443, "https",
+             "Hybrid Identity Service: pull the managed identity certificates (short region names)", False, "always"),
+    # agent-versions.md §5 gateway list, row 6, host 1.
+    Endpoint("mcr.microsoft.com", 443, "https", f"Microsoft Container Registry: {_IMAGES}", False, "always"),
+    # agent-versions.md §5 gateway list, row 6, host 2.
+    Endpoint("*.data.mcr.microsoft.com", 443, "https", f"MCR data endpoints: {_IMAGES}", False, "always"),
 )  # fmt: skip
 
 ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
     "AzureCloud": PUBLIC,
     "AzureUSGovernment": US_GOVERNMENT,
-    # connectedk8s.md §9 says only "China: `.cn` equivalents, with `mcr.azk8s.cn` for images": no list.
-    "AzureChinaCloud": (),
+    "AzureChinaCloud": CHINA,
 }
 
 NOTES: dict[str, tuple[str, ...]] = {
@@ -213,19 +314,26 @@ NOTES: dict[str, tuple[str, ...]] = {
         "HTTPS uses publicly signed certificates.",
         "Websockets must pass the firewall and the proxy for *.servicebus.windows.net. Its hosts for a region: "
         "GET https://guestnotificationservice.azure.com/urls/allowlist?api-version=2020-01-01&location=<region>",
-        "With the Azure Arc gateway (not configured by this program) the list is shorter; see Learn "
+        "With the Azure Arc gateway (gateway.resourceId) the agents need only the gateway's list; see Learn "
         "'Simplify network configuration requirements with Azure Arc gateway'.",
     ),
     "AzureUSGovernment": (
-        f"Source: {LEARN_PAGE}?tabs=azure-government, as listed in connectedk8s.md §9: hosts only.",
-        "Not documented for this cloud: purposes, websockets, a container registry for the agents' images, "
-        "dl.k8s.io, Microsoft Graph, and the Cluster Connect host of regions other than usgovvirginia.",
+        f"Source: {_GOV_LEARN} (ms.date 06/11/2026): outbound HTTPS on 443 unless stated.",
+        "Websockets must pass the firewall and the proxy for *.servicebus.usgovcloudapi.net. Its hosts for a "
+        "region: GET https://guestnotificationservice.azure.us/urls/allowlist?api-version=2020-01-01&location=<region>",
+        "The Cluster Connect host is listed for usgovvirginia only; dl.k8s.io (automatic upgrades) is not listed.",
     ),
     "AzureChinaCloud": (
-        f"{NOT_DOCUMENTED}: the references have no endpoint list for Azure operated by 21Vianet; see "
-        f"{LEARN_PAGE} (its 21Vianet tab).",
+        f"Source: {_CHINA_LEARN} (ms.date 02/18/2025): outbound HTTPS on 443 unless stated.",
+        "Websockets must pass the firewall and the proxy for *.servicebus.chinacloudapi.cn.",
+        "dl.k8s.io (automatic upgrades) and an extensions registry are not listed for this cloud.",
     ),
 }
+
+GATEWAY_NOTE = (
+    "Gateway mode: the list of Learn 'Simplify network configuration requirements with Azure Arc gateway'; "
+    "the gateway carries everything else. It does not work with TLS-terminating proxies."
+)
 
 
 # --- The Azure Policy extension (policy.enabled) ------------------------------------------------------
@@ -283,8 +391,10 @@ def documented(cloud: str) -> bool:
 
 
 def listed(cloud: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
-    """The endpoints of a cluster's table: the agents', and the policy extension's where it is installed."""
-    return ENDPOINTS[cloud] + (POLICY_ENDPOINTS[cloud] if POLICY in held else ())
+    """The endpoints of a cluster's table: the agents' (the gateway's list in gateway mode, else the
+    cloud's), and the policy extension's where it is installed (the gateway does not cover those)."""
+    agents = GATEWAY if GATEWAY_MODE in held else ENDPOINTS[cloud]
+    return agents + (POLICY_ENDPOINTS[cloud] if POLICY in held else ())
 
 
 def endpoints_for(cloud: str, region: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
@@ -365,7 +475,7 @@ def bypassed_endpoints(entry: str, endpoints: Iterable[Endpoint]) -> list[Endpoi
 
 
 # A region to show in docs/network.md's tables, per cloud with a documented list.
-EXAMPLE_REGION = {"AzureCloud": "eastus", "AzureUSGovernment": "usgovvirginia"}
+EXAMPLE_REGION = {"AzureCloud": "eastus", "AzureUSGovernment": "usgovvirginia", "AzureChinaCloud": "chinanorth3"}
 
 
 def _markdown(text: str) -> str:
@@ -382,16 +492,12 @@ def _port(value: int | None) -> str:
 
 
 def readme_section() -> str:
-    """docs/network.md's "Network requirements" tables, one per cloud, from the data above."""
+    """docs/network.md's "Network requirements" tables, one per cloud and the gateway's, from the data above."""
     out: list[str] = []
-    for cloud, endpoints in ENDPOINTS.items():
-        if not endpoints:
-            out.append(f"**{cloud}**")
-            out.append("")
-            out.extend(f"- {_markdown(note)}" for note in NOTES[cloud])
-            out.append("")
-            continue
-        out.append(f"**{cloud}** (`<region>`: the cluster's `location`, e.g. `{EXAMPLE_REGION[cloud]}`)")
+    tables = [*ENDPOINTS.items(), ("AzureCloud, gateway mode", GATEWAY)]
+    for cloud, endpoints in tables:
+        example = EXAMPLE_REGION[cloud.split(",")[0]]
+        out.append(f"**{cloud}** (`<region>`: the cluster's `location`, e.g. `{example}`)")
         out.append("")
         out.append("| host | port | websockets | needed | purpose |")
         out.append("|---|---|---|---|---|")
@@ -402,7 +508,7 @@ def readme_section() -> str:
                 f"| {_markdown(e.purpose)} |"
             )
         out.append("")
-        out.extend(f"- {_markdown(note)}" for note in NOTES[cloud])
+        out.extend(f"- {_markdown(note)}" for note in NOTES.get(cloud, (GATEWAY_NOTE,)))
         out.append("")
     return "\n".join(out).rstrip("\n")
 

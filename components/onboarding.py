@@ -34,6 +34,9 @@ from .settings import (
 PROVIDER_NAMESPACES = ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")
 # Custom locations' resource provider: `az connectedk8s` checks it before enabling them.
 CUSTOM_LOCATIONS_NAMESPACE = "Microsoft.ExtendedLocation"
+# The Arc gateway's resource provider: `az connectedk8s connect --gateway-resource-id` requires it
+# registered (connectedk8s `_utils.py` check_provider_registrations; connectedk8s.md §6).
+GATEWAY_NAMESPACE = "Microsoft.HybridCompute"
 DELETE_UNREACHABLE_ENV = "PULUMI_K8S_DELETE_UNREACHABLE"
 
 
@@ -119,9 +122,15 @@ def environment_warnings(environ: Mapping[str, str]) -> list[str]:
 
 
 def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
-    """What this stack registers: the agents' namespaces, plus custom locations' once if any cluster uses them."""
-    custom_locations = any(c.features.custom_locations_oid for c in settings.clusters)
-    return PROVIDER_NAMESPACES + ((CUSTOM_LOCATIONS_NAMESPACE,) if custom_locations else ())
+    """What this stack registers: the agents' namespaces, plus custom locations' and the gateway's
+    once each if any cluster uses them."""
+    custom_locations = any(c.features.custom_locations or c.features.custom_locations_oid for c in settings.clusters)
+    gateway = any(c.gateway_resource_id is not None for c in settings.clusters)
+    return (
+        PROVIDER_NAMESPACES
+        + ((CUSTOM_LOCATIONS_NAMESPACE,) if custom_locations else ())
+        + ((GATEWAY_NAMESPACE,) if gateway else ())
+    )
 
 
 def policy_namespaces(settings: StackSettings) -> tuple[str, ...]:

@@ -84,7 +84,9 @@ PROXY_FIELDS: dict[str, Key] = {
     "httpsProxy": Key("string", "`http(s)://[user:password@]host:port` for HTTPS."),
     "noProxy": Key(
         "array",
-        "Hosts, `.domain` suffixes, IPs and CIDRs reached directly.",
+        "Hosts, `.domain` suffixes, IPs and CIDRs reached directly; `Arc` stands for the Arc private link "
+        "suffixes (`.his.arc.azure.<suffix>`, `.dp.kubernetesconfiguration.azure.<suffix>`, "
+        "`.guestconfiguration.azure.<suffix>`), as the CLI's `--proxy-skip-range`.",
         items="string",
     ),
     "caCertFile": Key(
@@ -122,16 +124,58 @@ FEATURE_FIELDS: dict[str, Key] = {
         "Cluster-connect agent (`az connectedk8s proxy`); impossible with private link.",
         default_doc="`true`; `false` with private link",
     ),
+    "customLocations": Key(
+        "boolean",
+        "Custom locations on, as `az connectedk8s connect` turns them on: the Custom Locations RP's "
+        "object id is looked up where Pulumi runs (`az ad sp show`, as the CLI's Graph lookup; needs "
+        "Application.Read.All) unless `features.customLocationsOid` gives it (needs cluster-connect; "
+        "registers Microsoft.ExtendedLocation).",
+        default=False,
+    ),
     "customLocationsOid": Key(
         "string",
         "Object id of the Custom Locations RP's service principal: turns custom locations on "
-        "(needs cluster-connect; registers Microsoft.ExtendedLocation).",
+        "without a lookup (needs cluster-connect; registers Microsoft.ExtendedLocation).",
     ),
     "azureRbac": Key("boolean", "Azure RBAC for the cluster (the guard agent).", default=False),
     "azureRbacSkipList": Key(
         "array",
         "Users, emails or object ids that skip the Azure RBAC check (with `features.azureRbac`).",
         items="string",
+    ),
+}
+
+GATEWAY_FIELDS: dict[str, Key] = {
+    "resourceId": Key(
+        "string",
+        "ARM id of an existing `Microsoft.HybridCompute/gateways` (Azure Arc gateway, AzureCloud only): "
+        "`gateway.enabled` on the connected cluster and the gateway's id in "
+        "`Microsoft.HybridCompute/settings/default` at its scope, as `--gateway-resource-id` "
+        "(registers Microsoft.HybridCompute). The required endpoints become the gateway's list. "
+        "Removing it disables the gateway, as `--disable-gateway`.",
+    ),
+}
+
+OIDC_ISSUER_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "The cluster's OIDC issuer, as `--enable-oidc-issuer`. Azure cannot turn it off again (the CLI "
+        "refuses to): setting this back to false stops sending `oidcIssuerProfile`, it does not turn "
+        "the issuer off. Its URL is the stack output `oidcIssuerUrl`, read after the verify step.",
+        default=False,
+    ),
+    "selfHostedIssuerUrl": Key(
+        "string",
+        "An issuer of your own (`https://`), as `--self-hosted-issuer`; required for aks, eks and gke distributions.",
+    ),
+}
+
+WORKLOAD_IDENTITY_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "The workload identity webhook, as `--enable-workload-identity` (needs `oidcIssuer.enabled`); "
+        "false after true is `--disable-workload-identity`.",
+        default=False,
     ),
 }
 
@@ -265,10 +309,19 @@ SCHEMA: dict[str, Key] = {
     "registerProviders": Key(
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
-        "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.PolicyInsights "
-        "when one enables `policy`).",
+        "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.HybridCompute when "
+        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`).",
         default=True,
         stack_only=True,
+    ),
+    "distributionVersion": Key(
+        "string",
+        "Version of the Kubernetes distribution, a free string sent to ARM as `--distribution-version`.",
+    ),
+    "azureHybridBenefit": Key(
+        "string",
+        "`True`, `False` or `NotApplicable`, as `--azure-hybrid-benefit` (`True` confirms you hold the licence).",
+        default_doc="`NotApplicable`",
     ),
     "agents": Key("object", "Arc agents' Helm release.", fields=AGENT_FIELDS),
     "gitops": Key(
@@ -278,6 +331,9 @@ SCHEMA: dict[str, Key] = {
         optional=True,
     ),
     "privateLink": Key("object", "Arc private link.", fields=PRIVATE_LINK_FIELDS),
+    "gateway": Key("object", "Azure Arc gateway.", fields=GATEWAY_FIELDS),
+    "oidcIssuer": Key("object", "The connected cluster's OIDC issuer.", fields=OIDC_ISSUER_FIELDS),
+    "workloadIdentity": Key("object", "Workload identity federation.", fields=WORKLOAD_IDENTITY_FIELDS),
     "features": Key("object", "Agent features, as `az connectedk8s enable-features`.", fields=FEATURE_FIELDS),
     # Lifecycle: what `pulumi up` checks and what `pulumi destroy` may delete.
     "verify": Key(

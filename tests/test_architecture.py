@@ -21,7 +21,7 @@ OFFLINE_PLAN = ("components.plan",)
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
     "components.detection", "components.scripts", "components.policy", "components.policy_catalog",
-    "components.extensions",
+    "components.extensions", "components.arm_body", "components.agent_releases",
 )  # fmt: skip
 
 

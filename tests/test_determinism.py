@@ -29,11 +29,17 @@ def reversed_mappings(value: Any) -> Any:
     return value
 
 
+def key_holder(resource: dict[str, Any]) -> dict[str, Any]:
+    """Where the key-derived value sits: the connected cluster's ARM `properties` (generic resource)."""
+    properties = resource["inputs"].get("properties")
+    return properties if isinstance(properties, dict) else {}
+
+
 def mask_key_derived(document: dict[str, Any]) -> dict[str, Any]:
     masked = copy.deepcopy(document)
     for resource in masked["resources"]:
-        if KEY_DERIVED in resource["inputs"]:
-            resource["inputs"][KEY_DERIVED] = "[masked]"
+        if KEY_DERIVED in key_holder(resource):
+            key_holder(resource)[KEY_DERIVED] = "[masked]"
         annotations = resource["inputs"].get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {})
         if DIGEST in annotations:
             annotations[DIGEST] = "[masked]"
@@ -59,12 +65,13 @@ def test_two_processes_differ_only_in_the_generated_key(tmp_path: Path) -> None:
     first = plan_in_a_process(FLEET_EXAMPLE, "1", tmp_path)
     second = plan_in_a_process(FLEET_EXAMPLE, "4242", tmp_path)
     # Each process generates its own RSA key: the value derived from it differs, nothing else.
-    keys = {sum(KEY_DERIVED in r["inputs"] for r in doc["resources"]) for doc in (first, second)}
+    keys = {sum(KEY_DERIVED in key_holder(r) for r in doc["resources"]) for doc in (first, second)}
     assert keys == {3}
     digests = [[json.dumps(r["inputs"]).count(DIGEST) for r in doc["resources"]] for doc in (first, second)]
     assert sum(digests[0]) == sum(digests[1]) == 3
     certificates = [
-        [r["inputs"][KEY_DERIVED] for r in doc["resources"] if KEY_DERIVED in r["inputs"]] for doc in (first, second)
+        [key_holder(r)[KEY_DERIVED] for r in doc["resources"] if KEY_DERIVED in key_holder(r)]
+        for doc in (first, second)
     ]
     assert all(a != b for a, b in zip(*certificates, strict=True))
     # One key per size per run, even though the three clusters register it concurrently.

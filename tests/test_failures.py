@@ -146,8 +146,7 @@ class TestProgramFailures:
         monkeypatch.setattr("components.arc_cluster.agent_public_key", unguarded)
         line = one_line(plan(BASE_CONFIG, "--json"), 1)
         assert (
-            line
-            == "error: azure-native:kubernetes:ConnectedCluster arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
+            line == "error: azure-native:resources:Resource arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
         )
 
     def test_invoke_failure_names_the_invoke_and_what_to_check(self, plan, monkeypatch) -> None:
@@ -163,7 +162,7 @@ class TestProgramFailures:
         new_resource = PlanMocks.new_resource
 
         def refuse(self: PlanMocks, args: Any) -> tuple[str | None, dict[str, Any]]:
-            if args.typ == "azure-native:kubernetes:ConnectedCluster":
+            if args.typ == "azure-native:resources:Resource":
                 raise ValueError("AuthorizationFailed")
             return new_resource(self, args)
 

@@ -17,7 +17,7 @@ from components.settings import NODES_FILE_ENV
 from tests.conftest import BASE_CONFIG, FIXTURES, PlanResult
 from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
 
-CLUSTER_TYPE = "azure-native:kubernetes:ConnectedCluster"
+CLUSTER_TYPE = "azure-native:resources:Resource"  # the connected cluster, at the stable API (arm_body.py)
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 KEY_TYPE = "tls:index/privateKey:PrivateKey"
 REGISTER_EXT = f"{PROJECT}command:local:Command::register-microsoft.extendedlocation"
@@ -47,8 +47,9 @@ def ok(result) -> Any:
 
 
 def cluster_inputs(result: PlanResult) -> dict[str, Any]:
-    inputs: dict[str, Any] = ok(result).resource(CLUSTER_TYPE)["inputs"]
-    return inputs
+    """The connected cluster's ARM `properties` as the plan sends them."""
+    properties: dict[str, Any] = ok(result).resource(CLUSTER_TYPE, "-cluster")["inputs"]["properties"]
+    return properties
 
 
 def system_values(result: PlanResult) -> dict[str, Any]:
@@ -75,15 +76,11 @@ class TestPrivateLink:
         assert inputs == {
             "arcAgentProfile": {"agentAutoUpgrade": "Disabled"},
             "azureHybridBenefit": "NotApplicable",
-            "clusterName": "arc-test",
             "distribution": "generic",
-            "identity": {"type": "SystemAssigned"},
+            "gateway": {"enabled": False},
             "infrastructure": "generic",
-            "location": "eastus",
             "privateLinkScopeResourceId": SCOPE,
             "privateLinkState": "Enabled",
-            "resourceGroupName": "arc-test-rg",
-            "tags": {},
         }
         assert system_values(result) == {
             "azureArcAgents": {"autoUpdate": "false"},
@@ -262,8 +259,8 @@ class TestFeatures:
             values = result.resource(RELEASE_TYPE, f"/{name}-agents")["inputs"]["values"]["systemDefaultValues"]
             assert ("customLocations" in values) is custom_locations
             assert values["clusterconnect-agent"] == {"enabled": connect}
-        assert result.resource(CLUSTER_TYPE, "/c3-cluster")["inputs"]["privateLinkState"] == "Enabled"
-        assert result.resource(CLUSTER_TYPE, "/c1-cluster")["inputs"]["privateLinkState"] == "Disabled"
+        assert result.resource(CLUSTER_TYPE, "/c3-cluster")["inputs"]["properties"]["privateLinkState"] == "Enabled"
+        assert result.resource(CLUSTER_TYPE, "/c1-cluster")["inputs"]["properties"]["privateLinkState"] == "Disabled"
 
     def test_fleet_errors_name_the_item(self, plan) -> None:
         config = {
@@ -318,7 +315,7 @@ class TestAdoption:
         doc = results[-1].document
         assert not [r for r in doc["resources"] if r["type"] == KEY_TYPE]
         cluster = next(r for r in doc["resources"] if r["type"] == CLUSTER_TYPE)
-        assert cluster["inputs"]["agentPublicKeyCertificate"] == public
+        assert cluster["inputs"]["properties"]["agentPublicKeyCertificate"] == public
         assert cluster["dependencies"] == sorted([GROUP, GROUP_GUARD, REGISTER_K8S, REGISTER_CFG])
         release = next(r for r in doc["resources"] if r["type"] == RELEASE_TYPE)
         assert release["inputs"]["values"]["global"]["onboardingPrivateKey"] == "[secret]"
@@ -454,7 +451,7 @@ class TestDetection:
     def test_nodes_file(self, plan, fixture: str, distribution: str, infrastructure: str) -> None:
         config = {**BASE_CONFIG, "distribution": "auto", "infrastructure": "auto"}
         result = ok(plan(config, "--nodes-file", str(NODES / fixture), "--json"))
-        inputs = result.resource(CLUSTER_TYPE)["inputs"]
+        inputs = result.resource(CLUSTER_TYPE)["inputs"]["properties"]
         assert (inputs["distribution"], inputs["infrastructure"]) == (distribution, infrastructure)
         values = result.resource(RELEASE_TYPE)["inputs"]["values"]["global"]
         assert (values["kubernetesDistro"], values["kubernetesInfra"]) == (distribution, infrastructure)
@@ -531,7 +528,7 @@ class TestDetection:
         }
         result = ok(plan(config, "--json"))
         detected = {
-            r["name"]: (r["inputs"]["distribution"], r["inputs"]["infrastructure"])
+            r["name"]: (r["inputs"]["properties"]["distribution"], r["inputs"]["properties"]["infrastructure"])
             for r in result.document["resources"] if r["type"] == CLUSTER_TYPE
         }  # fmt: skip
         assert detected == {
@@ -574,13 +571,8 @@ class TestClouds:
         config = {**BASE_CONFIG, "cloud": cloud, "location": location, "azure-native:environment": environment}
         result = ok(plan(config, "--json"))
         assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["dataPlaneEndpoint"] == endpoint
-        # No endpoint list is documented for AzureChinaCloud, so its preflight is skipped (warned).
-        expected = (
-            ["arc-onboarding:preflight.enabled: no endpoint list is documented for AzureChinaCloud, so there "
-             "is nothing to check: the preflight is skipped"]
-            if cloud == "AzureChinaCloud" else []
-        )  # fmt: skip
-        assert result.document["warnings"] == expected
+        # Every cloud has Learn's endpoint list now, so the preflight runs in each (no warning).
+        assert result.document["warnings"] == []
 
     def test_mismatch_names_both(self, plan) -> None:
         config = {

@@ -11,6 +11,7 @@ import pytest
 from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.policy import DISABLED
 from tests.conftest import BASE_CONFIG, BASE_STACK_YAML
+from tests.test_arm_body import GATEWAY_ID
 from tests.test_fleet import FLEET_DEFAULTS, ITEMS, fleet
 from tests.test_lifecycle import depends_on
 from tests.test_plan import (
@@ -230,7 +231,11 @@ def test_policyinsights_is_registered_once_per_stack_and_only_the_extensions_wai
     waiting = sorted(r["name"] for r in resources if register in r["dependencies"])
     assert waiting == ["rg-a/c1-policy-extension", "rg-a/c2-policy-extension"]
     # The connected clusters wait for the agents' registrations only.
-    clusters = [r for r in resources if r["type"] == "azure-native:kubernetes:ConnectedCluster"]
+    clusters = [
+        r
+        for r in resources
+        if r["type"] == "azure-native:resources:Resource" and r["inputs"]["resourceType"] == "connectedClusters"
+    ]
     assert len(clusters) == 3 and all(register not in r["dependencies"] for r in clusters)
 
 
@@ -283,11 +288,14 @@ def test_endpoints_list_names_the_policy_clusters(plan) -> None:
     assert "policy" not in plain.stdout.lower()
 
 
+BYPASS_POLICY = {"httpsProxy": "http://proxy.corp:3128", "noProxy": [".svc", ".svc.cluster.local", "10.0.0.0/16",
+                 "kubernetes.default.svc", ".policy.core.windows.net"]}  # fmt: skip
+
+
 def test_policy_hosts_must_go_through_the_proxy(plan) -> None:
     """The Arc gateway does not cover them (S5): a noProxy entry that bypasses them is a warning, as for
-    the agents' hosts. (Gateway mode is not on main yet; this is the policy side of that rule.)"""
-    proxy = {"httpsProxy": "http://proxy.corp:3128", "noProxy": [".svc", ".svc.cluster.local", "10.0.0.0/16",
-             "kubernetes.default.svc", ".policy.core.windows.net"]}  # fmt: skip
+    the agents' hosts (gateway mode: the next test)."""
+    proxy = BYPASS_POLICY
     result = plan({**BASE_CONFIG, "proxy": proxy, "policy": {"enabled": True}}, "--json")
     assert result.code == 0, result.stderr
     bypass = [w for w in result.document["warnings"] if "policy.core.windows.net" in w]
@@ -296,7 +304,27 @@ def test_policy_hosts_must_go_through_the_proxy(plan) -> None:
     assert not [w for w in quiet.document["warnings"] if "policy.core.windows.net" in w]
 
 
-def test_china_lists_the_policy_hosts_though_the_agents_are_not_documented(plan) -> None:
+def test_gateway_mode_keeps_the_policy_hosts_required_through_the_proxy(plan) -> None:
+    """Issue 14: in gateway mode the policy hosts stay required through the proxy (the gateway does not
+    cover them, S5): the cluster's list is the gateway's plus theirs, everywhere the list is used."""
+    config = {**BASE_CONFIG, "gateway": {"resourceId": GATEWAY_ID}, "policy": {"enabled": True}}
+    gateway_only = {**BASE_CONFIG, "gateway": {"resourceId": GATEWAY_ID}}
+    result = plan({**config, "proxy": BYPASS_POLICY}, "--json")
+    assert result.code == 0, result.stderr
+    hosts = required_hosts(result, "arc-test-rg/arc-test")
+    assert hosts == [*required_hosts(plan(gateway_only, "--json"), "arc-test-rg/arc-test"), *POLICY_HOSTS]
+    assert hosts[0] == "*.gw.arc.azure.com" and "*.servicebus.windows.net" not in hosts
+    # A noProxy entry that sends them around the proxy warns, as without the gateway.
+    bypass = [w for w in result.document["warnings"] if "policy.core.windows.net" in w]
+    assert len(bypass) == 1 and "data.policy.core.windows.net" in bypass[0], result.document["warnings"]
+    # The preflight checks them, and `--endpoints` lists exactly the gateway's and the policy hosts.
+    job = result.resource("kubernetes:batch/v1:Job")
+    assert all(f"{h}:443" in job["inputs"]["spec"]["template"]["spec"]["containers"][0]["args"] for h in POLICY_HOSTS)
+    rows = plan(config, "--endpoints", "--json").document["endpoints"]
+    assert sorted(r["host"] for r in rows) == sorted(hosts) and all(r["required"] for r in rows)
+
+
+def test_china_adds_the_policy_hosts_to_the_agents(plan) -> None:
     config = {
         **BASE_CONFIG,
         "location": "chinaeast2",
@@ -306,10 +334,13 @@ def test_china_lists_the_policy_hosts_though_the_agents_are_not_documented(plan)
     }
     result = plan(config, "--json")
     assert result.code == 0, result.stderr
-    assert required_hosts(result, "arc-test-rg/arc-test") == ["data.policy.azure.cn", "store.policy.azure.cn"]
+    hosts = required_hosts(result, "arc-test-rg/arc-test")
+    assert hosts[0] == "management.chinacloudapi.cn" and hosts[-2:] == ["data.policy.azure.cn", "store.policy.azure.cn"]
+    # No Arc page confirms the extension there (S6): still a warning.
     assert [w for w in result.document["warnings"] if "policy.enabled" in w]
-    # The agents' list is still undocumented there, so no preflight runs.
-    assert not [r for r in result.document["resources"] if r["type"] == "kubernetes:batch/v1:Job"]
+    # The agents' list is documented there now (Learn azure-china), so the preflight runs, policy hosts included.
+    job = result.resource("kubernetes:batch/v1:Job")
+    assert "data.policy.azure.cn:443" in job["inputs"]["spec"]["template"]["spec"]["containers"][0]["args"]
 
 
 # --- fleets ---------------------------------------------------------------------------------------

@@ -433,7 +433,7 @@ def test_a_new_script_text_replaces_nothing_but_the_preflight_job(plan, monkeypa
         assert new[urn]["options"] == old[urn]["options"] and new[urn]["dependencies"] == old[urn]["dependencies"]
     # Nothing that holds the onboarding moves: the group, the key, the connected cluster, the release.
     for type_ in ("azure-native:resources:ResourceGroup", "tls:index/privateKey:PrivateKey",
-                  "azure-native:kubernetes:ConnectedCluster", "kubernetes:helm.sh/v3:Release"):  # fmt: skip
+                  "azure-native:resources:Resource", "kubernetes:helm.sh/v3:Release"):  # fmt: skip
         assert any(r["type"] == type_ for r in new.values()), type_
         assert all(urn not in changed for urn, r in new.items() if r["type"] == type_), type_
     # ...and no option anywhere replaces on a script's text.

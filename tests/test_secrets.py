@@ -28,7 +28,7 @@ CREDENTIALED = f"http://arcuser:{PASSWORD}@proxy.corp:3128"
 CA = "tests/fixtures/proxy-ca.pem"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 PROVIDER = "pulumi:providers:kubernetes"
-CLUSTER = "azure-native:kubernetes:ConnectedCluster"
+CLUSTER = "azure-native:resources:Resource"
 GROUP = "azure-native:resources:ResourceGroup"
 
 PROXY_SCENARIOS: dict[str, dict[str, Any]] = {

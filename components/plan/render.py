@@ -200,9 +200,12 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     rows: dict[tuple[str, int | None], EndpointRow] = {}
     cloud = settings.cloud.name
     tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
-    for template in network.listed(cloud, frozenset({network.POLICY})):
+    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy extension's.
+    everything = dict.fromkeys((*network.ENDPOINTS[cloud], *network.GATEWAY, *network.POLICY_ENDPOINTS[cloud]))
+    for template in everything:
         for cluster, table in zip(settings.clusters, tables, strict=True):
-            # The policy extension's endpoints serve only the clusters that install it.
+            # A cluster serves only its own table's endpoints: the gateway's list in gateway mode, else its
+            # cloud's; the policy extension's only where it is installed.
             if template not in table:
                 continue
             endpoint = template.for_region(cluster.location)
