@@ -246,3 +246,10 @@ def test_a_section_that_is_not_a_list_is_a_config_error_not_a_traceback(tmp_path
     (problem,) = raised.value.problems
     assert problem.startswith("arc-onboarding:kubeContext: context 'c' in ")
     assert "names a cluster or user the file does not define" in problem
+
+
+def test_the_yaml_loader_constructs_no_python_objects() -> None:
+    """Kubeconfigs and stack files are read with `files.load_yaml`, which refuses every tag (the
+    Python ones included) before anything is constructed."""
+    with pytest.raises(files.BadYaml):
+        files.load_yaml("!!python/object/apply:os.getpid []")

@@ -207,8 +207,16 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     serves; required ones first, then the table's order.
     """
     rows: dict[tuple[str, int | None], EndpointRow] = {}
-    for template in network.ENDPOINTS[settings.cloud.name]:
-        for cluster in settings.clusters:
+    cloud = settings.cloud.name
+    tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
+    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy extension's.
+    everything = dict.fromkeys((*network.ENDPOINTS[cloud], *network.GATEWAY, *network.POLICY_ENDPOINTS[cloud]))
+    for template in everything:
+        for cluster, table in zip(settings.clusters, tables, strict=True):
+            # A cluster serves only its own table's endpoints: the gateway's list in gateway mode, else its
+            # cloud's; the policy extension's only where it is installed.
+            if template not in table:
+                continue
             endpoint = template.for_region(cluster.location)
             name = component_name(cluster.resource_group, cluster.cluster_name)
             _, needed_by, serves = rows.setdefault((endpoint.host, endpoint.port), (endpoint, [], []))

@@ -55,6 +55,7 @@ IN_CLUSTER = "in-cluster"
 def _check_distribution(value: Any, secret: bool, report: _Report) -> str | None:
     if value is _INVALID:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through, the default included
     if value not in DISTRIBUTIONS and value != AUTO:
         hint = "" if secret else _did_you_mean(value, DISTRIBUTIONS)  # a close match would tell the secret
         report.error("distribution", f"must be one of {', '.join(DISTRIBUTIONS)}, or {AUTO}{hint}")
@@ -65,6 +66,7 @@ def _check_distribution(value: Any, secret: bool, report: _Report) -> str | None
 def _check_infrastructure(value: Any, secret: bool, report: _Report) -> str | None:
     if value is _INVALID:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through, the default included
     if not value.strip() or "\n" in value:
         report.error("infrastructure", "must be a non-empty single-line string")
         return None

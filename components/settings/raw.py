@@ -76,6 +76,11 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool, sec
     if value == SECURE_PLACEHOLDER:
         report.unvalidated.append(f"{NAMESPACE}:{path}")
         return value if key.type == "string" else None  # unset: the default applies
+    if key.type == "json":
+        # Any value, passed on untouched: its own checker knows its shape (policy parameters are
+        # checked by components/policy.py). Never a top-level key, so never engine-encoded.
+        _note_placeholders(value, path, report)
+        return value
     if key.type == "string":
         if isinstance(value, str):
             return value
@@ -131,6 +136,18 @@ def _depth(value: Any) -> int:
             children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
             stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _note_placeholders(value: Any, path: str, report: _Report) -> None:
+    """List the `secure:` values inside a `json` value, which stay in it unvalidated."""
+    if isinstance(value, str) and value == SECURE_PLACEHOLDER:
+        report.unvalidated.append(f"{NAMESPACE}:{path}")
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            _note_placeholders(item, f"{path}.{name}", report)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _note_placeholders(item, f"{path}[{index}]", report)
 
 
 def _json_type(value: Any) -> str:
