@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from components import agent_releases
-from components.settings import OidcIssuerSettings
-from tests.test_settings import GOOD_NO_PROXY, problems, settings
+from components.settings import NODES_FILE_ENV, OidcIssuerSettings
+from tests.conftest import ROOT
+from tests.test_settings import ENV, GOOD_NO_PROXY, problems, settings
 
 GATEWAY = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg"
@@ -138,3 +139,18 @@ class TestSupportWindow:
         if warned:
             (warning,) = warnings
             assert warning.startswith("arc-onboarding:agents.chartVersion:") and "1.36.1" in warning
+
+
+def test_detected_distribution_needs_its_own_issuer() -> None:
+    """`auto` is resolved after every cluster is built (all at once): the aks/eks/gke issuer rule
+    runs again on what the nodes said."""
+    env = {**ENV, NODES_FILE_ENV: str(ROOT / "tests/fixtures/nodes/eks-generic-first.json")}
+    oidc = {"distribution": "auto", "oidcIssuer": {"enabled": True}}
+    (problem,) = problems(oidc, env=env)
+    assert problem.startswith("arc-onboarding:oidcIssuer.selfHostedIssuerUrl: is required with distribution eks")
+    (secret,) = problems(oidc, env=env, secret=("distribution",))
+    assert "the secret distribution" in secret and "eks" not in secret
+    (cluster,) = settings(
+        {**oidc, "oidcIssuer": {"enabled": True, "selfHostedIssuerUrl": "https://i.example.com/x"}}, env=env
+    ).clusters
+    assert cluster.distribution == "eks"
