@@ -288,6 +288,20 @@ def test_endpoints_list_names_the_policy_clusters(plan) -> None:
     assert "policy" not in plain.stdout.lower()
 
 
+def test_endpoints_required_by_spans_the_cloud_gateway_and_policy_tables(plan) -> None:
+    """Issue 10 finding 11 over issue 11/14's tables: each endpoint names the clusters whose agents
+    need it, whichever table it comes from (c1: gateway mode with policy; c2: the cloud's list)."""
+    items = [{**ITEMS[0], "gateway": {"resourceId": GATEWAY_ID}, "policy": {"enabled": True}}, ITEMS[1]]
+    result = plan(fleet(items), "--endpoints", "--json")
+    assert result.code == 0, result.stderr
+    rows = {e["host"]: e for e in result.document["endpoints"]}
+    assert rows["*.gw.arc.azure.com"]["requiredBy"] == rows["*.gw.arc.azure.com"]["clusters"] == ["rg-a/c1"]
+    assert rows["*.servicebus.windows.net"]["requiredBy"] == ["rg-a/c2"]
+    for host in POLICY_HOSTS:
+        assert rows[host]["requiredBy"] == ["rg-a/c1"], host
+    assert all(e["required"] is bool(e["requiredBy"]) for e in rows.values())
+
+
 BYPASS_POLICY = {"httpsProxy": "http://proxy.corp:3128", "noProxy": [".svc", ".svc.cluster.local", "10.0.0.0/16",
                  "kubernetes.default.svc", ".policy.core.windows.net"]}  # fmt: skip
 
