@@ -14,7 +14,8 @@ offline plan alike. `components/schema.py` declares the keys; each module here c
     gitops    gitops.*
     features  features.*
     kube      kubeconfig, kubeContext (read, minify), distribution and infrastructure (detection)
-    fleet     clusters: items over the defaults, rules across clusters
+    fleet     clusters: items over the defaults, rules across clusters; a groups stack
+    inventory the fleet's items from a YAML or CSV file
     load      the orchestration
 """
 
@@ -28,6 +29,7 @@ from .kube import (
     YAML_LOADER,
     minify_kubeconfig,
 )
+from .inventory import inventory_items
 from .load import load
 from .model import (
     AgentSettings,
@@ -64,6 +66,7 @@ __all__ = [
     "ProxySettings",
     "StackSettings",
     "component_name",
+    "inventory_items",
     "load",
     "minify_kubeconfig",
     "parse_version",

@@ -162,7 +162,7 @@ def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Repor
     protect = raw.get("protect") is True
     groups: dict[str, GroupSettings] = {}
     for index, name in enumerate(listed):
-        scoped = report.scoped(lambda path, index=index: f"groups[{index}]", f"groups[{index}].")
+        scoped = report.scoped(_named(f"groups[{index}]"), f"groups[{index}].")
         if _check_group_name(name, scoped) is None:
             continue
         if name.lower() in groups:
@@ -171,3 +171,8 @@ def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Repor
         secret = frozenset(secret_names & {"location", "tags"})
         groups[name.lower()] = GroupSettings(name, location, True, tags, secret, protect=protect)
     return tuple(groups.values())
+
+
+def _named(name: str) -> Callable[[str], str]:
+    """Every problem of a groups-stack entry names the entry (its checks speak of `resourceGroup`)."""
+    return lambda path: name

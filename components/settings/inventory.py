@@ -16,6 +16,7 @@ import yaml
 
 from components.schema import CLUSTER_FIELDS, SCHEMA, iter_keys
 
+from .model import ConfigError
 from .raw import _INVALID, _coerce_array, _did_you_mean, _exists, _Report
 
 # The columns a CSV inventory may have: every per-cluster leaf that is a string, boolean or integer.
@@ -110,3 +111,12 @@ def _csv_items(text: str, value: str, label: str, report: _Report) -> Any:
             node[leaf] = cell
         items.append(item)
     return items
+
+
+def inventory_items(value: str, project_dir: Path) -> list[dict[str, Any]]:
+    """The inventory's items as validated values (for tools that copy them, like the sharder)."""
+    report = _Report()
+    items = _read_inventory(value, project_dir, report)
+    if report.errors:
+        raise ConfigError(list(dict.fromkeys(report.errors)))
+    return [item for item in items if isinstance(item, dict)]
