@@ -90,11 +90,11 @@ def assign(members: Sequence[Member], previous: ShardMap | None, stack: str, by:
         for member in old_members:
             if member in present:
                 shards[name].append(member)
-                partition_of_shard.setdefault(name, present[member].partition)
+                partition_of_shard.setdefault(name, present[member].partition if by != "none" else "")
     for member in members:
         if member.id in kept:
             continue
-        key = member.partition
+        key = member.partition if by != "none" else ""
         target = next(
             (name for name, held in shards.items() if partition_of_shard.get(name) == key and len(held) < size),
             None,
