@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -39,6 +40,7 @@ from tests.test_gitops_deploy import (
     steps,
     triggers,
 )
+from tests.test_supply_chain import zizmor
 
 GROUP = "azure-native:resources:ResourceGroup"
 REGISTER = "register-microsoft."
@@ -402,10 +404,10 @@ def test_the_workflow_runs_every_shard_with_deploys_credential_rules(tmp_path, m
         assert '--config-file "shards/Pulumi.$STACK.yaml"' in up["run"]
     for pattern in LITERAL_SECRETS:
         assert not pattern.search(text)
-    import re
-
     for ref in re.findall(r"uses:\s*(.+)$", text, re.M):
         assert PINNED_ACTION.match(ref), ref
+    audit = zizmor(str(path))
+    assert audit.returncode == 0 and "No findings to report" in audit.stdout + audit.stderr, audit.stdout
 
 
 def test_a_bad_inventory_stops_the_sharder_with_the_programs_errors(tmp_path, monkeypatch, capsys) -> None:
