@@ -206,7 +206,8 @@ def plan_document(project: Path, name: str, capsys) -> dict[str, Any]:
     code = plan_main(["--config-file", str(project / "shards" / f"Pulumi.{name}.yaml"), "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
-    return json.loads(out.out)
+    document: dict[str, Any] = json.loads(out.out)
+    return document
 
 
 def test_every_cluster_lands_in_one_shard_and_no_resource_is_declared_twice(tmp_path, monkeypatch, capsys) -> None:

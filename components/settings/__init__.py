@@ -20,6 +20,7 @@ offline plan alike. `components/schema.py` declares the keys; each module here c
 """
 
 from .agents import MIN_CHART_VERSION, parse_version
+from .inventory import inventory_items
 from .kube import (
     AUTO,
     DISTRIBUTIONS,
@@ -29,7 +30,6 @@ from .kube import (
     YAML_LOADER,
     minify_kubeconfig,
 )
-from .inventory import inventory_items
 from .load import load
 from .model import (
     AgentSettings,

@@ -87,10 +87,10 @@ def assign(members: Sequence[Member], previous: ShardMap | None, stack: str, by:
     partition_of_shard: dict[str, str] = {}
     present = {m.id: m for m in members}
     for name, old_members in (previous.shards if previous else {}).items():
-        for member in old_members:
-            if member in present:
-                shards[name].append(member)
-                partition_of_shard.setdefault(name, present[member].partition if by != "none" else "")
+        for old in old_members:
+            if old in present:
+                shards[name].append(old)
+                partition_of_shard.setdefault(name, present[old].partition if by != "none" else "")
     for member in members:
         if member.id in kept:
             continue
