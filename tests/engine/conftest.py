@@ -104,10 +104,8 @@ def program_files(source: Path, dest: Path) -> None:
     else:  # an exported tree (`git archive`)
         files = [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()]
     for rel in files:
-        if (
-            rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy")
-            or (rel.startswith("Pulumi.")
-            and rel != "Pulumi.yaml")
+        if rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy") or (
+            rel.startswith("Pulumi.") and rel != "Pulumi.yaml"
         ):
             continue
         if not (source / rel).is_file():
@@ -203,10 +201,23 @@ class Engine:
         self.write_state("faults", faults)
 
     def export(self, *args: str) -> dict[str, Any]:
-        return json.loads(self.run("stack", "export", *args).stdout)
+        return json_object(self.run("stack", "export", *args).stdout)
 
     def resources(self) -> dict[str, dict[str, Any]]:
         return {r["urn"]: r for r in self.export()["deployment"].get("resources", [])}
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A JSON document that must be an object (the CLI's `--json` output, an exported stack)."""
+    value = json.loads(text)
+    assert isinstance(value, dict), f"expected a JSON object, got: {text[:200]}"
+    return value
+
+
+def yaml_mapping(path: Path) -> dict[str, Any]:
+    value = yaml.safe_load(path.read_text())
+    assert isinstance(value, dict), f"{path}: expected a mapping"
+    return value
 
 
 def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> Engine:

@@ -7,29 +7,27 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from standins import arm, azure_native, kubernetes, world
-from standins.provider import ProviderError
+from tests.engine.standins import arm, azure_native, kubernetes, world
+from tests.engine.standins.provider import ProviderError
 
 SUB = arm.SUBSCRIPTION
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True)
-def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(world.WORLD_ENV, str(tmp_path))
     azure_native.PLUGIN.config = {}
     kubernetes.PLUGIN.config = {"context": "kind-arc-dev"}
-    yield tmp_path
+    return tmp_path
 
 
 def group() -> str:
+    id_: str
     id_, _ = azure_native.ResourceGroup().create("g", {"resourceGroupName": "arc-rg", "location": "eastus"})
     return id_
 

@@ -84,8 +84,9 @@ class ArmKind(Kind):
     def update(self, id_, olds, news):
         if arm.get(id_) is None:
             raise ProviderError(f"resource '{id_}' was not found (404)")
-        arm.put(self._stored(id_, news))
-        return self.outputs(arm.get(id_))
+        stored = self._stored(id_, news)
+        arm.put(stored)
+        return self.outputs(arm.get(id_) or stored)
 
     def delete(self, id_, olds):
         arm.delete(id_)
