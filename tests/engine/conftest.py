@@ -63,7 +63,7 @@ def install_tools(engine_bin: Path, base: Path) -> tuple[Path, Path]:
     the stand-in providers installed at exactly the versions the SDK packages request), under base."""
     bin_dir, home, wrappers = base / "bin", base / "pulumi-home", base / "wrappers"
     for d in (bin_dir, home, wrappers):
-        d.mkdir()
+        d.mkdir(parents=True)
     (bin_dir / "pulumi").symlink_to(engine_bin / "pulumi")
     shutil.copy(engine_bin / "pulumi-language-python-exec", bin_dir / "pulumi-language-python-exec")
     _wrapper(
