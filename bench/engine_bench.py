@@ -27,6 +27,7 @@ from pathlib import Path
 
 from fleet_bench import ROOT, machine, replace_section, write_fleet
 
+# Run as a script, only bench/ is on the path; the engine tier's helpers are under tests/.
 sys.path.insert(0, str(ROOT))
 
 from tests.engine.conftest import Engine, build_engine, install_tools, make_engine, yaml_mapping
