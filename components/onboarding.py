@@ -239,8 +239,8 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     guards: dict[str, list[command.local.Command]] = {}
     for group in settings.groups:
         members = clusters_of(group, settings.clusters)
-        # A group is protected when any of its clusters asks for it.
-        resource = resource_group(group, client.subscription_id, any(c.protect for c in members))
+        # A group is protected when any of its clusters asks for it (a groups stack: its `protect`).
+        resource = resource_group(group, client.subscription_id, group.protect or any(c.protect for c in members))
         groups[group.name.lower()] = resource
         guard = group_guard(group, resource, members, client.subscription_id)
         # A created group's clusters are deleted before its guard runs; an adopted group's guard

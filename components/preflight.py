@@ -14,8 +14,9 @@ the Job's `Failed` condition. `activeDeadlineSeconds` bounds a Pod that never st
 cannot be pulled); the Pulumi timeout is a little longer, so the Job's own condition is what ends it.
 
 The Job stays after it completes (no `ttlSecondsAfterFinished`: Pulumi owns it). It is replaced, so it
-runs again, when any of its inputs change (`replace_on_changes=["*"]`, which also replaces a Job that
-failed in an earlier run; `pulumi.com/replaceUnready` says the same to the provider). Proxy URLs, noProxy
+runs again, when any of its inputs change (`replace_on_changes=["*"]`). A Job that failed in an earlier
+run is replaced on the next `up` by the provider's `pulumi.com/replaceUnready` annotation alone: with
+no input change, `replace_on_changes` proposes nothing (shown by the engine tests). Proxy URLs, noProxy
 and the CA live in a Secret; an HMAC of that Secret's data in the Pod template makes a change to them a
 change to the Job without putting a guessable hash of a proxy password into the cluster.
 """

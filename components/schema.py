@@ -370,6 +370,22 @@ SCHEMA["clusters"] = Key(
     fields=CLUSTER_FIELDS,
     stack_only=True,
 )
+SCHEMA["inventory"] = Key(
+    "string",
+    "A fleet kept in a file instead of `clusters`: a YAML list of cluster items (the keys of "
+    "`clusters`), or a `.csv` file whose columns are flat keys (`clusterName`, `agents.chartVersion`, ...); "
+    "relative to the project directory. Same defaults, merging and validation as `clusters` "
+    "([scale](scale.md)).",
+    stack_only=True,
+)
+SCHEMA["groups"] = Key(
+    "array",
+    "A groups stack: create only these resource groups (with the top-level `location`, `tags` and "
+    "`protect`) and the provider registrations, no cluster; sharded stacks read them with "
+    "`createResourceGroup: false` ([scale](scale.md)).",
+    items="string",
+    stack_only=True,
+)
 
 
 def default_of(key: Key) -> Any:

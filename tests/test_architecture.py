@@ -18,6 +18,8 @@ RESOURCES = (
     "components.preflight", "components.flux", "components.arc_policy", "components.arc_cluster", "components.onboarding",
 )  # fmt: skip
 OFFLINE_PLAN = ("components.plan",)
+# Tools that run beside the program, like the offline plan: the sharder (python -m components.shard).
+TOOLS = (*OFFLINE_PLAN, "components.shard")
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
     "components.detection", "components.scripts", "components.policy", "components.policy_catalog",
@@ -51,7 +53,7 @@ def within(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 PROGRAM = [ROOT / "__main__.py"] + [
-    p for p in sorted((ROOT / "components").rglob("*.py")) if not within(module_name(p), OFFLINE_PLAN)
+    p for p in sorted((ROOT / "components").rglob("*.py")) if not within(module_name(p), TOOLS)
 ]
 
 
@@ -61,7 +63,13 @@ def ids(paths: list[Path]) -> list[str]:
 
 @pytest.mark.parametrize("path", PROGRAM, ids=ids(PROGRAM))
 def test_the_program_never_imports_the_offline_plan(path: Path) -> None:
-    assert [m for m in imported(path) if within(m, OFFLINE_PLAN)] == []
+    assert [m for m in imported(path) if within(m, TOOLS)] == []
+
+
+def test_the_sharder_imports_no_resource() -> None:
+    """It reads settings and writes files; it plans nothing itself (the plan runs the shards)."""
+    for path in sorted((ROOT / "components" / "shard").glob("*.py")):
+        assert [m for m in imported(path) if within(m, PROVIDER_SDKS + RESOURCES)] == [], path.name
 
 
 NOT_RESOURCES = [p for p in PROGRAM[1:] if not within(module_name(p), RESOURCES)]

@@ -262,11 +262,6 @@ def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> t
     return scripts.text("group_guard"), environment
 
 
-def test_guard_needs_the_groups_clusters() -> None:
-    with pytest.raises(ValueError, match="holds at least one of its clusters"):
-        guard(())
-
-
 @needs_sh
 class TestGroupGuardRuns:
     def test_only_this_stacks_clusters_let_the_group_go(self, sh) -> None:
@@ -293,6 +288,16 @@ class TestGroupGuardRuns:
             run.stdout
             == "arc-onboarding: resource group arc-test-rg is adopted, never deleted by this stack: nothing to guard\n"
         )
+
+    def test_a_groups_stack_owns_no_cluster_so_it_keeps_a_group_its_shards_still_use(self, sh) -> None:
+        """A groups stack (issue 13, sharding) declares groups without clusters: every cluster in
+        them belongs to a shard, so its guard refuses until they are gone (it used to refuse to be
+        built with no clusters: deliberately changed)."""
+        listing = "Microsoft.Kubernetes/connectedClusters\tstore-001\n"
+        run = sh(guard(()), FAKE_LISTING=listing)
+        assert run.code == 1
+        assert "  - Microsoft.Kubernetes/connectedClusters/store-001\n" in run.stderr
+        assert sh(guard(()), FAKE_LISTING="").code == 0
 
     def test_anything_else_fails_the_destroy_naming_it(self, sh) -> None:
         listing = (

@@ -1,10 +1,13 @@
 """Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
 
     python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--diff] [--color WHEN] [--endpoints]
+    python -m components.plan --shards DIR [--jobs N] [--json]
 
 Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
 runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
 `--endpoints` prints the stack's outbound endpoints instead (a firewall list) and exits.
+`--shards DIR` plans every stack file in DIR (the output of `python -m components.shard`) in
+parallel processes and reports each: result, clusters, resources, seconds and peak memory.
 Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
 """
 
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -33,6 +37,7 @@ from .render import (
     use_colour,
 )
 from .runner import PlanInputError, StackConfig, read_stack_config, run_program
+from .shards import exit_code, plan_shards, render_shards, shards_document
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -70,6 +75,24 @@ def _print_endpoints(stack_config: StackConfig, project_dir: Path, as_json: bool
     else:
         sys.stdout.write(render_endpoints(document, rows))
     return EXIT_OK
+
+
+def _plan_shards(directory: Path, project_dir: Path, jobs: int, as_json: bool) -> int:
+    if not directory.is_dir():
+        print(f"error: --shards {directory}: no such directory", file=sys.stderr)
+        return EXIT_INVALID
+    started = time.monotonic()
+    plans = plan_shards(directory, project_dir, jobs)
+    seconds = time.monotonic() - started
+    if not plans:
+        print(f"error: --shards {directory}: no Pulumi.*.yaml stack files", file=sys.stderr)
+        return EXIT_INVALID
+    if as_json:
+        json.dump(shards_document(plans, seconds), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_shards(plans, seconds))
+    return exit_code(plans)
 
 
 def failure_line(error: BaseException) -> str:
@@ -113,8 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--endpoints", action="store_true", help="print the outbound endpoints to allow (a firewall list) and exit"
     )
+    parser.add_argument("--shards", type=Path, help="plan every Pulumi.*.yaml in this directory, in parallel")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes at once with --shards")
     args = parser.parse_args(argv)
     project_dir = Path.cwd()
+    if args.shards is not None:
+        return _plan_shards(args.shards, project_dir, max(1, args.jobs), args.json)
     try:
         stack_config = read_stack_config(project_dir, args.stack, args.config_file)
         with _nodes_file(args.nodes_file):

@@ -62,3 +62,10 @@ def key(bits: int) -> tuple[str, str]:
     if mine:
         _fill(future, bits)
     return future.result()
+
+
+def forget() -> None:
+    """In a process forked from one that has keys: generate its own, not reuse the parent's."""
+    global _lock
+    _keys.clear()
+    _lock = threading.Lock()

@@ -77,8 +77,8 @@ def group_guard_environment(
 ) -> dict[str, Value | str]:
     """`adopted`: the guard is disarmed (the stack only reads the group); a created group's
     environment has no such entry, so it stays what earlier versions stored."""
-    if not own_clusters:
-        raise ValueError("a group of the stack holds at least one of its clusters")
+    # No own clusters: a groups stack, whose groups hold other stacks' clusters; every one of
+    # them then counts as foreign, so the group outlives them.
     return {
         "ARC_RESOURCE_GROUP": resource_group,
         "ARC_SUBSCRIPTION": subscription,

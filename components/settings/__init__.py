@@ -16,11 +16,13 @@ offline plan alike. `components/schema.py` declares the keys; each module here c
     features  features.*
     files     user-named files read in bounded time and memory; YAML without duplicates, tags or bombs
     kube      kubeconfig, kubeContext (read, minify), distribution and infrastructure (detection)
-    fleet     clusters: items over the defaults, rules across clusters
+    fleet     clusters: items over the defaults, rules across clusters; a groups stack
+    inventory the fleet's items from a YAML or CSV file
     load      the orchestration
 """
 
 from .agents import MIN_CHART_VERSION, parse_version
+from .inventory import inventory_items
 from .kube import (
     AUTO,
     CONTACTED,
@@ -68,6 +70,7 @@ __all__ = [
     "ProxySettings",
     "StackSettings",
     "component_name",
+    "inventory_items",
     "load",
     "minify_kubeconfig",
     "parse_version",

@@ -10,6 +10,7 @@ from components import regions
 from components.schema import CLUSTER_FIELDS, NAMESPACE
 
 from .model import ClusterSettings, GroupSettings
+from .names import _check_group_name, _check_tags
 from .raw import _INVALID, _Report
 
 # One cluster to build: its merged values, the report naming its keys, and its secret keys.
@@ -17,25 +18,33 @@ _Item = tuple[dict[str, Any], _Report, frozenset[str]]
 
 
 def _fleet_items(
-    raw: Mapping[str, Any], defaults: Mapping[str, Any], secret_names: set[str], report: _Report
+    raw: Mapping[str, Any],
+    label: str,
+    listed: Any,
+    defaults: Mapping[str, Any],
+    secret_names: set[str],
+    report: _Report,
 ) -> list[_Item]:
-    """The `clusters` items, each merged over the top-level defaults; none when the list is unusable."""
+    """The fleet's items (`clusters`, or an inventory named by `label`), each merged over the
+    top-level defaults; none when the list is unusable."""
     items: list[_Item] = []
+    source = "clusters" if label == "clusters" else "inventory"
     if "clusterName" in raw:
-        report.error("clusters", "set either clusters (a fleet) or clusterName (one cluster), not both")
-    elif raw["clusters"] is not _INVALID:
-        if not raw["clusters"]:
-            report.error("clusters", "must list at least one cluster")
+        report.error(source, f"set either {source} (a fleet) or clusterName (one cluster), not both")
+    elif listed is not _INVALID:
+        if not listed:
+            report.error(source, "must list at least one cluster")
         if "location" not in raw:
             report.error("location", "is required in a fleet: it is the location of every group the stack creates")
-        for index, item in enumerate(raw["clusters"]):
+        for index, item in enumerate(listed):
             if item is _INVALID:
                 continue
             # A secret default stays secret in every item: merged objects keep some of its values.
             inherited = secret_names & set(CLUSTER_FIELDS)
-            # One secure leaf makes the whole `clusters` key secret; names still form URNs.
-            own = set(item) - {"clusterName", "resourceGroup"} if "clusters" in secret_names else set()
-            scoped = report.scoped(_item_origin(item, index), f"clusters[{index}].")
+            # One secure leaf makes the whole `clusters` key secret; names still form URNs. (An
+            # inventory file holds no `secure:` values.)
+            own = set(item) - {"clusterName", "resourceGroup"} if source in secret_names else set()
+            scoped = report.scoped(_item_origin(item, f"{label}[{index}]"), f"{label}[{index}].")
             items.append((_merge(defaults, item), scoped, frozenset(inherited | own)))
     return items
 
@@ -49,7 +58,7 @@ def _merge(defaults: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _item_origin(item: Mapping[str, Any], index: int) -> Callable[[str], str]:
+def _item_origin(item: Mapping[str, Any], name: str) -> Callable[[str], str]:
     """Name a problem by the key the user wrote: the item's own, or the top-level default."""
 
     def where(path: str) -> str:
@@ -66,7 +75,7 @@ def _item_origin(item: Mapping[str, Any], index: int) -> Callable[[str], str]:
                     break
             else:
                 return path
-        return f"clusters[{index}].{path}"
+        return f"{name}.{path}"
 
     return where
 
@@ -75,6 +84,7 @@ def _fleet_checks(
     clusters: list[ClusterSettings | None],
     items: list[_Item],
     fleet: Mapping[str, Any] | None,
+    label: str,
     secret_names: set[str],
     report: _Report,
 ) -> tuple[GroupSettings, ...]:
@@ -93,14 +103,14 @@ def _fleet_checks(
             scoped.item_error(
                 "clusterName",
                 f"{cluster.cluster_name!r} is already in group {cluster.resource_group!r} "
-                f"(clusters[{names[key]}]); ARM names compare case-insensitively",
+                f"({label}[{names[key]}]); ARM names compare case-insensitively",
             )
         names.setdefault(key, index)
         target = (cluster.kube.path, cluster.kube.context)
         if target in targets:
             scoped.item_error(
                 "kubeContext",
-                f"same kubeconfig file and context as clusters[{targets[target]}]: "
+                f"same kubeconfig file and context as {label}[{targets[target]}]: "
                 "one cluster cannot be onboarded twice",
             )
         targets.setdefault(target, index)
@@ -173,3 +183,38 @@ def _warn_group_elsewhere(group: GroupSettings, clusters: list[ClusterSettings],
         f"group {group.name!r} is created in `location`, but all its clusters are in {where}; to create it "
         f"there: `pulumi config set --path '{NAMESPACE}:resourceGroupLocations.{group.name}' {region}`",
     )
+
+
+def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Report) -> tuple[GroupSettings, ...]:
+    """A groups stack: the groups that sharded stacks share, declared here once and read by them."""
+    for other in ("clusters", "inventory", "clusterName"):
+        if other in raw:
+            report.error(other, "a groups stack (`groups`) declares no cluster: remove it, or remove `groups`")
+    if "location" not in raw:
+        report.error("location", "is required in a groups stack: it is the location of every group it creates")
+    if raw.get("createResourceGroup") is False:
+        report.error("createResourceGroup", "a groups stack creates its groups: remove `createResourceGroup: false`")
+    listed = raw["groups"]
+    if listed is _INVALID:
+        return ()
+    if not listed:
+        report.error("groups", "must list at least one resource group")
+    location = regions.normalize(raw["location"]) if isinstance(raw.get("location"), str) else ""
+    tags = _check_tags(raw.get("tags", {}), "tags" in secret_names, report) or {}
+    protect = raw.get("protect") is True
+    groups: dict[str, GroupSettings] = {}
+    for index, name in enumerate(listed):
+        scoped = report.scoped(_named(f"groups[{index}]"), f"groups[{index}].")
+        if _check_group_name(name, scoped) is None:
+            continue
+        if name.lower() in groups:
+            scoped.error("", f"{name!r} is listed twice; group names compare case-insensitively")
+            continue
+        secret = frozenset(secret_names & {"location", "tags"})
+        groups[name.lower()] = GroupSettings(name, location, True, tags, secret, protect=protect)
+    return tuple(groups.values())
+
+
+def _named(name: str) -> Callable[[str], str]:
+    """Every problem of a groups-stack entry names the entry (its checks speak of `resourceGroup`)."""
+    return lambda path: name

@@ -16,8 +16,9 @@ from components.schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
 from .agents import _check_agents
 from .arm import _check_distribution_version, _check_hybrid_benefit, _check_issuer_host, _check_oidc
 from .features import _check_features
-from .fleet import _fleet_checks, _fleet_items, _Item
+from .fleet import _fleet_checks, _fleet_items, _groups_stack, _Item
 from .gitops import _check_gitops
+from .inventory import _read_inventory, inventory_label
 from .kube import AUTO, _check_distribution, _check_infrastructure, _detect_all, _resolve_kube
 from .model import ClusterSettings, ConfigError, GitOpsSettings, StackSettings
 from .names import (
@@ -56,14 +57,31 @@ def load(
     defaults = {k: v for k, v in raw.items() if k in CLUSTER_FIELDS}
     day = today or datetime.date.today()
 
-    fleet = "clusters" in raw
+    if "groups" in raw:
+        _check_location(raw.get("location"), cloud, "location" in secret_names, report)
+        groups = _groups_stack(raw, secret_names, report)
+        if report.errors:
+            raise ConfigError(list(dict.fromkeys(report.errors)))
+        assert cloud is not None
+        return StackSettings(
+            cloud=cloud,
+            register_providers=raw.get("registerProviders", default_of(SCHEMA["registerProviders"])),
+            groups=groups,
+            clusters=(),
+            warnings=tuple(dict.fromkeys(report.warnings)),
+            unvalidated=tuple(sorted(set(report.unvalidated))),
+        )
+
+    label, listed = _fleet_list(raw, project_dir, report)
+    fleet = label is not None
     if "resourceGroupLocations" in raw and not fleet:
         report.error(
-            "resourceGroupLocations", "only applies to a fleet (`clusters`); one cluster's group is in `location`"
+            "resourceGroupLocations",
+            "only applies to a fleet (`clusters` or `inventory`); one cluster's group is in `location`",
         )
     items: list[_Item] = (
-        _fleet_items(raw, defaults, secret_names, report)
-        if fleet
+        _fleet_items(raw, label, listed, defaults, secret_names, report)
+        if label is not None
         else [(defaults, report, frozenset(secret_names & set(CLUSTER_FIELDS)))]
     )
 
@@ -74,7 +92,7 @@ def load(
         )
     _resolve_auto(clusters, [scoped for _, scoped, _ in items], environ)
     built = [c for c in clusters if c is not None]
-    groups = _fleet_checks(clusters, items, raw if fleet else None, secret_names, report)
+    groups = _fleet_checks(clusters, items, raw if fleet else None, label or "clusters", secret_names, report)
     if report.errors:
         raise ConfigError(list(dict.fromkeys(report.errors)))
     assert cloud is not None and len(built) == len(clusters)
@@ -86,6 +104,19 @@ def load(
         warnings=tuple(dict.fromkeys(report.warnings)),
         unvalidated=tuple(sorted(set(report.unvalidated))),
     )
+
+
+def _fleet_list(raw: Mapping[str, Any], project_dir: Path, report: _Report) -> tuple[str | None, Any]:
+    """The fleet's items and how problems name them: `clusters`, an inventory file, or no fleet."""
+    if "inventory" in raw:
+        if "clusters" in raw:
+            report.error("inventory", "set either clusters (inline) or inventory (a file), not both")
+        value = raw["inventory"]
+        label = inventory_label(value) if isinstance(value, str) else "inventory"
+        return label, _read_inventory(value, project_dir, report)
+    if "clusters" in raw:
+        return "clusters", raw["clusters"]
+    return None, None
 
 
 def _build_cluster(

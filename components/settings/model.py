@@ -150,6 +150,8 @@ class GroupSettings:
     create: bool
     tags: Mapping[str, str]
     secret_keys: frozenset[str] = frozenset()
+    # A groups stack's `protect`; in a cluster stack a group is protected when any of its clusters is.
+    protect: bool = False
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys

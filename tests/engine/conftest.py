@@ -47,27 +47,23 @@ def _wrapper(path: Path, module: str, *flags: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def engine_bin() -> Path:
-    if shutil.which("go") is None:
-        pytest.skip("engine tests need Go on PATH to build the Pulumi CLI (tests/engine/build.sh); `go` not found")
+def build_engine() -> Path:
+    """Build (or reuse) the Pulumi CLI with build.sh; the directory holding `pulumi`."""
     done = subprocess.run(
         ["bash", str(HERE / "build.sh")], check=False, capture_output=True, text=True, timeout=BUILD_TIMEOUT
     )
     sys.stderr.write(done.stderr)
     if done.returncode != 0:
-        pytest.fail(f"tests/engine/build.sh failed:\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"tests/engine/build.sh failed:\n{done.stderr[-4000:]}")
     return Path(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="session")
-def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def install_tools(engine_bin: Path, base: Path) -> tuple[Path, Path]:
     """(PATH directory with pulumi, the language host stand-in, fake az/kubectl; PULUMI_HOME with
-    the stand-in providers installed at exactly the versions the SDK packages request)."""
-    base = tmp_path_factory.mktemp("engine-tools")
+    the stand-in providers installed at exactly the versions the SDK packages request), under base."""
     bin_dir, home, wrappers = base / "bin", base / "pulumi-home", base / "wrappers"
     for d in (bin_dir, home, wrappers):
-        d.mkdir()
+        d.mkdir(parents=True)
     (bin_dir / "pulumi").symlink_to(engine_bin / "pulumi")
     shutil.copy(engine_bin / "pulumi-language-python-exec", bin_dir / "pulumi-language-python-exec")
     _wrapper(
@@ -86,8 +82,24 @@ def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
             env=env,
             timeout=120,
         )
-        assert done.returncode == 0, done.stderr
+        if done.returncode != 0:
+            raise RuntimeError(f"pulumi plugin install {name} {version} failed:\n{done.stderr}")
     return bin_dir, home
+
+
+@pytest.fixture(scope="session")
+def engine_bin() -> Path:
+    if shutil.which("go") is None:
+        pytest.skip("engine tests need Go on PATH to build the Pulumi CLI (tests/engine/build.sh); `go` not found")
+    try:
+        return build_engine()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return install_tools(engine_bin, tmp_path_factory.mktemp("engine-tools"))
 
 
 def program_files(source: Path, dest: Path) -> None:
@@ -104,10 +116,8 @@ def program_files(source: Path, dest: Path) -> None:
     else:  # an exported tree (`git archive`)
         files = [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()]
     for rel in files:
-        if (
-            rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy")
-            or (rel.startswith("Pulumi.")
-            and rel != "Pulumi.yaml")
+        if rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy") or (
+            rel.startswith("Pulumi.") and rel != "Pulumi.yaml"
         ):
             continue
         if not (source / rel).is_file():
@@ -203,10 +213,23 @@ class Engine:
         self.write_state("faults", faults)
 
     def export(self, *args: str) -> dict[str, Any]:
-        return json.loads(self.run("stack", "export", *args).stdout)
+        return json_object(self.run("stack", "export", *args).stdout)
 
     def resources(self) -> dict[str, dict[str, Any]]:
         return {r["urn"]: r for r in self.export()["deployment"].get("resources", [])}
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A JSON document that must be an object (the CLI's `--json` output, an exported stack)."""
+    value = json.loads(text)
+    assert isinstance(value, dict), f"expected a JSON object, got: {text[:200]}"
+    return value
+
+
+def yaml_mapping(path: Path) -> dict[str, Any]:
+    value = yaml.safe_load(path.read_text())
+    assert isinstance(value, dict), f"{path}: expected a mapping"
+    return value
 
 
 def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> Engine:

@@ -9,13 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .conftest import ROOT, Engine
+from .conftest import ROOT, Engine, json_object, kill_group, make_engine, program_files, yaml_mapping
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -31,7 +32,8 @@ KEY_TYPE = "tls:index/privateKey:PrivateKey"
 
 
 def dev_config() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config: dict[str, Any] = yaml_mapping(ROOT / "Pulumi.dev.yaml")["config"]
+    return config
 
 
 FLEET_KUBECONFIG = (
@@ -57,7 +59,7 @@ clusters:
 
 def fleet_config(engine: Engine) -> dict[str, Any]:
     """The fleet example (three clusters, two groups, a proxy) plus GitOps, with a kubeconfig for it."""
-    config = yaml.safe_load((ROOT / "Pulumi.fleet-example.yaml").read_text())["config"]
+    config: dict[str, Any] = yaml_mapping(ROOT / "Pulumi.fleet-example.yaml")["config"]
     path = engine.project / config["arc-onboarding:kubeconfig"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(FLEET_KUBECONFIG)
@@ -85,7 +87,7 @@ def offline_plan(engine: Engine) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return json_object(done.stdout)
 
 
 def _same(planned: Any, previewed: Any) -> bool:
@@ -95,21 +97,19 @@ def _same(planned: Any, previewed: Any) -> bool:
     if isinstance(planned, dict) and isinstance(previewed, dict):
         return planned.keys() == previewed.keys() and all(_same(planned[k], previewed[k]) for k in planned)
     if isinstance(planned, list) and isinstance(previewed, list):
-        return len(planned) == len(previewed) and all(_same(a, b) for a, b in zip(planned, previewed))
-    return planned == previewed
+        return len(planned) == len(previewed) and all(_same(a, b) for a, b in zip(planned, previewed, strict=True))
+    return bool(planned == previewed)
 
 
 def preview_registrations(engine: Engine) -> dict[str, dict[str, Any]]:
     """The resources `pulumi preview --json` would create, keyed by URN (default providers and the
     stack left out, as the offline plan leaves them out)."""
-    steps = json.loads(engine.run("preview", "--json").stdout)["steps"]
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
     found = {}
     for step in steps:
         state = step.get("newState") or {}
-        if (
-            state.get("type") == STACK_TYPE
-            or ("::default" in step["urn"]
-            and state.get("type", "").startswith("pulumi:providers:"))
+        if state.get("type") == STACK_TYPE or (
+            "::default" in step["urn"] and state.get("type", "").startswith("pulumi:providers:")
         ):
             continue
         found[step["urn"]] = state
@@ -230,8 +230,8 @@ def set_proxy_as_users_do(
 
 
 def release_in_cluster(engine: Engine, context: str = "kind-arc-dev") -> dict[str, Any]:
-    releases = engine.state("kubernetes")["releases"]
-    return releases[f"{context}|azure-arc-release/azure-arc"]
+    release: dict[str, Any] = engine.state("kubernetes")["releases"][f"{context}|azure-arc-release/azure-arc"]
+    return release
 
 
 def test_config_set_path_and_secret_reach_the_program_as_the_plan_assumes(engine: Engine, tmp_path: Path) -> None:
@@ -270,7 +270,7 @@ def offline_plan_of(engine: Engine, stack: str) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return json_object(done.stdout)
 
 
 # 5 ------------------------------------------------------------------------------------------------
@@ -528,21 +528,16 @@ def kill_during_cluster_create(engine: Engine) -> str:
     """SIGKILL `pulumi up` while the connected cluster's PUT is in flight; returns its URN."""
     engine.arm_fault("azure-native", "Create", DEV_CLUSTER, hang=120)
     process = engine.start("up", "--yes", "--skip-preview")
-    import time
-
     deadline = time.time() + 300
-    while time.time() < deadline:
+    started: list[dict[str, Any]] = []
+    while not started and time.time() < deadline:
+        time.sleep(0.5)
         started = [
             c for c in engine.calls("azure-native") if c["call"] == "Create" and c["subject"].endswith(DEV_CLUSTER)
         ]
-        if started:
-            break
-        time.sleep(0.5)
-    else:
+    if not started:
         process.kill()
         pytest.fail("the cluster's create never started")
-    from .conftest import kill_group
-
     kill_group(process)
     # A killed CLI leaves its lock; the CLI's own remedy for a file backend.
     engine.run("cancel", "--yes")
@@ -551,15 +546,17 @@ def kill_during_cluster_create(engine: Engine) -> str:
         c for c in engine.calls("azure-native") if c["call"] == "Create:done" and c["subject"].endswith(DEV_CLUSTER)
     ]:
         time.sleep(0.5)
-    return started[0]["subject"]
+    subject: str = started[0]["subject"]
+    return subject
 
 
 def cluster_in_arm(engine: Engine) -> str:
-    return next(
+    found: str = next(
         r["id"]
         for r in engine.state("azure")["resources"].values()
         if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
     )
+    return found
 
 
 def test_sigkill_mid_up_leaves_a_pending_create_that_up_alone_does_not_resolve(engine: Engine) -> None:
@@ -651,12 +648,12 @@ def previous_program_commit() -> str:
 
 
 def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path) -> None:
-    from .conftest import make_engine, program_files
 
     commit = previous_program_commit()
     old = tmp_path / "old-source"
     old.mkdir()
-    subprocess.run(f"git -C {ROOT} archive {commit} | tar -x -C {old}", shell=True, check=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
     engine = make_engine(tools, tmp_path / "run", source=old)
     engine.init(dev_config())
     engine.up()
@@ -672,7 +669,7 @@ def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path
             target.unlink()
     program_files(ROOT, engine.project)
     (engine.project / "Pulumi.dev.yaml").write_text(stack_file)
-    steps = json.loads(engine.run("preview", "--json").stdout)["steps"]
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
     guarded = (*CLUSTER_TYPES, KEY_TYPE, GROUP_TYPE)
     replaced = [
         (s["op"], s["urn"])

@@ -7,29 +7,27 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from standins import arm, azure_native, kubernetes, world
-from standins.provider import ProviderError
+from tests.engine.standins import arm, azure_native, kubernetes, world
+from tests.engine.standins.provider import ProviderError
 
 SUB = arm.SUBSCRIPTION
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True)
-def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(world.WORLD_ENV, str(tmp_path))
     azure_native.PLUGIN.config = {}
     kubernetes.PLUGIN.config = {"context": "kind-arc-dev"}
-    yield tmp_path
+    return tmp_path
 
 
 def group() -> str:
+    id_: str
     id_, _ = azure_native.ResourceGroup().create("g", {"resourceGroupName": "arc-rg", "location": "eastus"})
     return id_
 
@@ -74,6 +72,46 @@ def test_location_and_path_parameters_replace_tags_update() -> None:
     assert kind.diff(old, {}, {**old, "clusterName": "arc-2"}).replaces == ["clusterName"]
     tags = kind.diff(old, {}, {**old, "tags": {"a": "2"}})
     assert tags.changed == ["tags"] and not tags.replaces
+
+
+GENERIC_CLUSTER = {
+    "resourceGroupName": "arc-rg",
+    "resourceProviderNamespace": "Microsoft.Kubernetes",
+    "parentResourcePath": "",
+    "resourceType": "connectedClusters",
+    "resourceName": "arc-1",
+    "apiVersion": "2026-05-01",
+    "location": "eastus",
+}
+
+
+def test_an_alias_from_the_typed_to_the_generic_cluster_replaces_it_delete_first() -> None:
+    """azure-native judges the typed resource's old inputs by the generic type's path parameters:
+    resourceName, resourceProviderNamespace, resourceType (and parentResourcePath) are added, so the
+    cluster is replaced, and azure-native replaces delete-first."""
+    group()
+    typed = {"resourceGroupName": "arc-rg", "clusterName": "arc-1", "location": "eastus"}
+    _, state = azure_native.ConnectedCluster().create("c", typed)
+    diff = azure_native.GenericResource().diff(typed, state, GENERIC_CLUSTER)
+    assert set(diff.replaces) == {"resourceName", "resourceProviderNamespace", "resourceType", "parentResourcePath"}
+    assert "clusterName" in diff.changed and "clusterName" not in diff.replaces
+    assert diff.delete_before_replace
+
+
+def test_a_path_parameter_the_state_already_holds_is_no_replacement() -> None:
+    """The nextgen#238 rule: an added path parameter whose value the old state holds is an ADD, so a
+    state rewritten to the generic shape (outputs and inputs) upgrades in place."""
+    group()
+    _, state = azure_native.GenericResource().create("c", GENERIC_CLUSTER)
+    old_inputs = {k: v for k, v in GENERIC_CLUSTER.items() if k != "resourceName"}
+    diff = azure_native.GenericResource().diff(old_inputs, state, GENERIC_CLUSTER)
+    assert diff.changed == ["resourceName"] and not diff.replaces and not diff.delete_before_replace
+
+
+def test_location_compares_without_case_or_spaces_and_the_group_name_without_case() -> None:
+    kind = azure_native.ConnectedCluster()
+    old = {"resourceGroupName": "arc-rg", "clusterName": "arc-1", "location": "West Europe"}
+    assert kind.diff(old, {}, {**old, "location": "westeurope", "resourceGroupName": "ARC-RG"}).changed == []
 
 
 def test_kubernetes_refuses_an_existing_object_and_a_missing_namespace() -> None:

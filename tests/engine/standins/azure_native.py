@@ -5,9 +5,11 @@ azure-native builds it from the path parameters. Rules of the real provider appl
 - Create first GETs the id and refuses an existing resource with "cannot create already existing
   resource '<id>'" (pulumi/pulumi-azure-native provider/pkg/provider/provider.go `Create` and the
   crud client's `CanCreate`): azure-native never adopts by accident;
-- path parameters (resourceGroupName, the resource's own name, its parent's) are forceNew: they make
-  the id (azure-native provider/pkg/gen: path parameters are marked `forceNew`), and so is
+- Diff (`arm_diff` below) is the provider's: old inputs against new ones under the *new* type's
+  rules; a change of a path parameter (resourceGroupName, the resource's own name, its parent's: they
+  make the id; provider/pkg/provider/diff.go `calculateDetailedDiff`) replaces, and so does one of
   `location`, create-only in ARM (common-types TrackedResource.location, x-ms-mutability read+create);
+  every replacement deletes first;
 - every other input change is an update: a PUT of the whole body (azure-native `Update` uses PUT
   unless the resource is PATCH-only);
 - Read of an id ARM no longer has returns nothing, so refresh drops it (404 -> deleted);
@@ -19,13 +21,61 @@ from __future__ import annotations
 from typing import Any
 
 from . import arm, provider
-from .provider import Diff, Kind, Plugin, ProviderError, top_level_diff
+from .provider import Diff, Kind, Plugin, ProviderError
 
 PLUGIN = Plugin("azure-native", "3.29.0", {})
 
 
 def subscription() -> str:
     return PLUGIN.config.get("subscriptionId") or arm.SUBSCRIPTION
+
+
+def _same_value(key: str, old: Any, new: Any) -> bool:
+    """diff.go `applyAzureSpecificDiff`: `resourceGroupName` compares without case, `location`
+    without case or spaces ("West Europe" is "westeurope")."""
+    if isinstance(old, str) and isinstance(new, str):
+        if key == "resourceGroupName":
+            return old.lower() == new.lower()
+        if key == "location":
+            return old.replace(" ", "").lower() == new.replace(" ", "").lower()
+    return bool(old == new)
+
+
+def arm_diff(
+    old_inputs: dict[str, Any], olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, ...]
+) -> Diff:
+    """What azure-native's `Diff` answers (pulumi/pulumi-azure-native provider/pkg/provider/provider.go
+    `Diff`, with provider/pkg/provider/diff.go `diff`, `objectDiff`, `calculateDetailedDiff` and
+    `calculateChangesAndReplacements`), for top-level keys:
+
+    - the old side is the resource's old *inputs* (`req.OldInputs`), whatever type they were recorded
+      under: the resource definition is looked up from the *new* URN's type (`lookupResourceFromURN`),
+      so after an alias from another type the new type's rules judge the old type's inputs;
+    - keys starting with `__` are skipped (`ignoreKey`); a key only on one side is an ADD or DELETE;
+    - `replace_keys` are the new type's path parameters (every `PutParameters` entry with location
+      "path": they make the resource id) and its forceNew properties; an ADD, DELETE or UPDATE of
+      one of them is a replacement, except an ADD whose value the old *state* (outputs) already holds
+      (the pulumi-azure-nextgen#238 workaround in `calculateChangesAndReplacements`);
+    - `deleteBeforeReplace` is set whenever anything is replaced (unless the old inputs carry
+      `__createBeforeDelete`, set for randomly auto-named resources; this program names everything).
+    """
+    keys = sorted(k for k in {*old_inputs, *news} if not k.startswith("__"))
+    changed: list[str] = []
+    replaces: list[str] = []
+    for key in keys:
+        old, new = old_inputs.get(key), news.get(key)
+        if (old is None and new is None) or (old is not None and new is not None and _same_value(key, old, new)):
+            continue
+        changed.append(key)
+        if key not in replace_keys:
+            continue
+        added = old is None
+        if added and key in olds and olds[key] == new:
+            continue  # ADD_REPLACE demoted to ADD: the state already has this value
+        replaces.append(key)
+    create_before_delete = old_inputs.get("__createBeforeDelete")
+    delete_first = bool(replaces) and not (isinstance(create_before_delete, bool) and create_before_delete)
+    return Diff(changed=changed, replaces=replaces, delete_before_replace=delete_first)
 
 
 class ArmKind(Kind):
@@ -46,7 +96,7 @@ class ArmKind(Kind):
         return {"properties": {**inputs.get("properties", {}), "provisioningState": "Succeeded"}}
 
     def diff(self, old_inputs, olds, news) -> Diff:
-        return top_level_diff(old_inputs, news, force_new=(*self.path_params, "location"))
+        return arm_diff(old_inputs, olds, news, replace_keys=(*self.path_params, "location"))
 
     def _stored(self, id_: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -84,8 +134,9 @@ class ArmKind(Kind):
     def update(self, id_, olds, news):
         if arm.get(id_) is None:
             raise ProviderError(f"resource '{id_}' was not found (404)")
-        arm.put(self._stored(id_, news))
-        return self.outputs(arm.get(id_))
+        stored = self._stored(id_, news)
+        arm.put(stored)
+        return self.outputs(arm.get(id_) or stored)
 
     def delete(self, id_, olds):
         arm.delete(id_)

@@ -37,7 +37,8 @@ def _python(info: language_pb2.ProgramInfo) -> str:
     if not venv:
         return sys.executable
     root = Path(info.root_directory)
-    return str((root / venv / "bin" / "python") if not os.path.isabs(venv) else Path(venv) / "bin" / "python")
+    # An absolute virtualenv path stays as it is (`root / venv` keeps the right side when it is absolute).
+    return str(root / venv / "bin" / "python")
 
 
 def _packages(python: str) -> list[plugin_pb2.PackageDependency]:

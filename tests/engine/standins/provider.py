@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
@@ -99,6 +99,12 @@ def _name_of(urn: str) -> str:
     return urn.split("::")[-1]
 
 
+def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
+    """`context.abort` raises to end the call with this status (grpc ships no types to say so)."""
+    context.abort(code, message)
+    raise AssertionError("grpc's ServicerContext.abort returned")
+
+
 class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(self, plugin: Plugin) -> None:
         self.plugin = plugin
@@ -109,8 +115,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         kind = self.plugin.kinds.get(token)
         if kind is None:
             # abort raises: a type the stand-in does not model fails the step, naming it.
-            context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no rules for {token}")
-            raise AssertionError("unreachable")
+            abort(context, grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no rules for {token}")
         return kind
 
     def _enter(self, call: str, subject: str, context: grpc.ServicerContext, **details: Any) -> None:
@@ -131,7 +136,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         world.record(self.plugin.name, f"{call}:failed", subject=subject, message=fault["message"])
         context.abort(grpc.StatusCode.UNKNOWN, fault["message"])
 
-    def _fail(self, error: ProviderError, call: str, subject: str, context: grpc.ServicerContext) -> None:
+    def _fail(self, error: ProviderError, call: str, subject: str, context: grpc.ServicerContext) -> NoReturn:
         world.record(self.plugin.name, f"{call}:failed", subject=subject, message=str(error))
         if isinstance(error, PartialFailure):
             detail = any_pb2.Any()
@@ -145,7 +150,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             )
             status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(error), details=[detail])
             context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
-        context.abort(grpc.StatusCode.UNKNOWN, str(error))
+        abort(context, grpc.StatusCode.UNKNOWN, str(error))
 
     # --- plugin and provider configuration -------------------------------------------------------
     def GetPluginInfo(self, request, context):
@@ -250,7 +255,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Invoke(self, request, context):
         function = self.plugin.invokes.get(request.tok)
         if function is None:
-            context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no function {request.tok}")
+            abort(context, grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no function {request.tok}")
         self._enter("Invoke", request.tok, context)
         return provider_pb2.InvokeResponse(**{"return": rpc.to_struct(function(rpc.to_dict(request.args)))})
 

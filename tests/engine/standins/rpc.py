@@ -23,7 +23,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 def to_dict(struct: struct_pb2.Struct | None) -> dict[str, Any]:
     if struct is None:
         return {}
-    return _ints(json_format.MessageToDict(struct))
+    return {key: _ints(value) for key, value in json_format.MessageToDict(struct).items()}
 
 
 def _ints(value: Any) -> Any:

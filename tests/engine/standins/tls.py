@@ -56,7 +56,9 @@ class PrivateKey(Kind):
             "publicKeyOpenssh": openssh,
             "publicKeyFingerprintSha256": "SHA256:" + hashlib.sha256(public.encode()).hexdigest(),
         }
-        return hashlib.sha1(public.encode()).hexdigest(), outputs
+        # The id is the SHA-1 of the public key PEM, as terraform-provider-tls's `hashForState` makes
+        # it (internal/provider/common.go): an identifier, not a security measure.
+        return hashlib.sha1(public.encode(), usedforsecurity=False).hexdigest(), outputs
 
 
 if __name__ == "__main__":

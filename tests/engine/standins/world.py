@@ -10,6 +10,7 @@ plugin processes at once (one kubernetes provider per cluster).
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import json
 import os
@@ -30,7 +31,7 @@ def locked(name: str) -> Iterator[dict[str, Any]]:
     """Read-modify-write of `<world>/<name>.json` under an exclusive lock."""
     path = world() / f"{name}.json"
     # One lock per file: a stand-in may take another file's lock while holding one (never in a cycle).
-    with open(world() / f".{name}.lock", "a+") as lock:
+    with (world() / f".{name}.lock").open("a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
         yield data
@@ -41,15 +42,15 @@ def locked(name: str) -> Iterator[dict[str, Any]]:
 
 def read(name: str) -> dict[str, Any]:
     with locked(name) as data:
-        return json.loads(json.dumps(data))
+        return copy.deepcopy(data)
 
 
 def record(who: str, call: str, **details: Any) -> None:
     """Append one line to the ordered call log."""
     entry = {"t": time.time(), "who": who, "call": call, **details}
-    with open(world() / ".calls.lock", "a+") as lock:
+    with (world() / ".calls.lock").open("a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with open(world() / "calls.jsonl", "a") as log:
+        with (world() / "calls.jsonl").open("a") as log:
             log.write(json.dumps(entry, sort_keys=True) + "\n")
 
 
@@ -57,7 +58,7 @@ def take_fault(who: str, call: str, subject: str) -> dict[str, Any] | None:
     """The first fault armed for (who, call) whose `match` is in `subject`, removed when taken
     (`times` > 1 keeps it armed for that many calls)."""
     with locked("faults") as faults:
-        armed = faults.setdefault("armed", [])
+        armed: list[dict[str, Any]] = faults.setdefault("armed", [])
         for fault in armed:
             if fault["who"] == who and fault["call"] == call and fault.get("match", "") in subject:
                 fault["times"] = fault.get("times", 1) - 1

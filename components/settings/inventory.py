@@ -1,0 +1,125 @@
+"""An inventory: the fleet's cluster items read from a file instead of the `clusters` list.
+
+A YAML file holds a list of items with the keys of `clusters`. A CSV file holds one item per row,
+one column per flat key (`clusterName`, `agents.chartVersion`); lists and maps (`proxy.noProxy`,
+`tags`) have no CSV form, so such a column is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.schema import CLUSTER_FIELDS, SCHEMA, iter_keys
+
+from .files import exists
+from .model import ConfigError
+from .raw import _INVALID, _coerce_array, _did_you_mean, _Report
+
+# The columns a CSV inventory may have: every per-cluster leaf that is a string, boolean or integer.
+_FLAT_KEYS = {path: key for path, key in iter_keys(CLUSTER_FIELDS) if key.type in ("string", "boolean", "integer")}
+_NESTED_KEYS = {path for path, key in iter_keys(CLUSTER_FIELDS) if key.type in ("array", "map")}
+
+
+def inventory_label(path: str) -> str:
+    """How problems name an inventory's items: `inventory(PATH)[N].key`."""
+    return f"inventory({path})"
+
+
+def inventory_path(value: str, project_dir: Path) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else project_dir / path
+
+
+def _read_inventory(value: Any, project_dir: Path, report: _Report) -> Any:
+    """The inventory's items, type-checked like `clusters`; _INVALID (reported) when unusable."""
+    if value is _INVALID or value is None:
+        return _INVALID
+    if not value.strip():
+        report.error("inventory", "is empty: give the path of a YAML or CSV file of cluster items")
+        return _INVALID
+    path = inventory_path(value, project_dir)
+    if not exists(path) or not path.is_file():
+        report.error("inventory", f"{value}: no such file (relative paths start at the project directory)")
+        return _INVALID
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        report.error("inventory", f"{value}: cannot read it: {reason}")
+        return _INVALID
+    label = inventory_label(value)
+    items = (
+        _csv_items(text, value, label, report) if path.suffix.lower() == ".csv" else _yaml_items(text, value, report)
+    )
+    if items is _INVALID:
+        return _INVALID
+    return _coerce_array(
+        items, SCHEMA["clusters"], label, report, secret=False
+    )  # a plain file: nothing in it is secret
+
+
+def _yaml_items(text: str, value: str, report: _Report) -> Any:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        report.error("inventory", f"{value}: not valid YAML{where}")
+        return _INVALID
+    if not isinstance(document, list):
+        report.error("inventory", f"{value}: must be a YAML list of cluster items (`- clusterName: ...`)")
+        return _INVALID
+    return document
+
+
+def _csv_items(text: str, value: str, label: str, report: _Report) -> Any:
+    reader = csv.DictReader(io.StringIO(text))
+    columns = reader.fieldnames or []
+    if not columns:
+        report.error("inventory", f"{value}: a CSV inventory needs a header row of keys (`clusterName,kubeContext`)")
+        return _INVALID
+    usable = True
+    for column in columns:
+        if column in _FLAT_KEYS:
+            continue
+        usable = False
+        if any(column == nested or column.startswith(f"{nested}.") for nested in _NESTED_KEYS):
+            report.error(
+                f"{label}.{column}",
+                "is a list or a map, which a CSV cell cannot hold: use a YAML inventory "
+                "(or set it once at the top level of the stack)",
+            )
+        else:
+            report.error(f"{label}.{column}", f"unknown CSV column{_did_you_mean(column, _FLAT_KEYS)}")
+    if not usable:
+        return _INVALID
+    items: list[Any] = []
+    for row in reader:
+        if None in row:  # more cells than the header names
+            report.error(f"{label}[{len(items)}]", f"row {reader.line_num} has more cells than the header")
+            return _INVALID
+        item: dict[str, Any] = {}
+        for column, cell in row.items():
+            if cell is None or cell == "":
+                continue  # an empty cell leaves the key unset: the top-level default applies
+            node = item
+            *parents, leaf = column.split(".")
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = cell
+        items.append(item)
+    return items
+
+
+def inventory_items(value: str, project_dir: Path) -> list[dict[str, Any]]:
+    """The inventory's items as validated values (for tools that copy them, like the sharder)."""
+    report = _Report()
+    items = _read_inventory(value, project_dir, report)
+    if report.errors:
+        raise ConfigError(list(dict.fromkeys(report.errors)))
+    return [item for item in items if isinstance(item, dict)]

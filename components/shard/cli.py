@@ -1,0 +1,266 @@
+"""Shard a fleet stack into many small stacks of the same program.
+
+    python -m components.shard --stack NAME --size N [--by region|group] --out DIR
+        [--map PATH] [--org ORG] [--esc ENV] [--max-parallel N]
+
+Run from the project directory. Validates the stack as the program does (exit 2 on a bad
+configuration), assigns its clusters (inline `clusters` or its `inventory`) to shards of at most
+N, keeping every cluster in the shard the shard map gives it, and writes into DIR:
+`Pulumi.<shard>.yaml` per shard, `Pulumi.<stack>-groups.yaml` (the groups and registrations,
+once), `operator-stacks.yaml` (Pulumi Kubernetes Operator Stacks), `shards.yml` (a GitHub
+workflow), and `set-secrets.sh` when the source has `secure:` values. The shard map is written
+beside the inventory (or the stack file). docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.schema import NAMESPACE
+from components.settings import ConfigError, StackSettings, component_name, inventory_items, load
+from components.settings.inventory import inventory_path
+
+from .assign import (
+    MAX_NAME,
+    Member,
+    ShardError,
+    ShardMap,
+    assign,
+    check_one_shard_each,
+    map_text,
+    partition_value,
+    read_map,
+    slug,
+)
+from .deployments import operator_documents, operator_text, workflow_text
+from .stackfiles import (
+    StackFile,
+    groups_file,
+    secret_variable,
+    shard_file,
+    source_config,
+    source_environment,
+    source_sections,
+    stack_file_text,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+OPERATOR_TEMPLATE = Path("deploy/operator/stack.yaml")
+WORKFLOW_TEMPLATE = Path(".github/workflows/deploy.yml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m components.shard", description=__doc__.split("\n")[0])
+    parser.add_argument("--stack", required=True, help="the fleet stack to shard (Pulumi.<stack>.yaml)")
+    parser.add_argument("--size", type=int, required=True, help="at most this many clusters per new shard")
+    parser.add_argument("--by", choices=("region", "group"), help="keep each shard to one region or one group")
+    parser.add_argument("--out", type=Path, required=True, help="directory for the generated files")
+    parser.add_argument("--map", type=Path, help="shard map file (default: beside the inventory or stack file)")
+    parser.add_argument("--org", default="example-org", help="Pulumi organization of the shards' stacks")
+    parser.add_argument("--esc", help="a Pulumi ESC environment every stack imports for the source's secrets")
+    parser.add_argument("--max-parallel", type=int, default=4, help="shards the workflow updates at once")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    project_dir = Path.cwd()
+    # The plan's reader: the stack file's values as the engine hands them to the program.
+    from components.plan.runner import PlanInputError, read_stack_config
+
+    try:
+        stack_config = read_stack_config(project_dir, args.stack, None)
+        settings = load(stack_config.config, stack_config.secret_keys, project_dir, os.environ)
+        return _shard(args, project_dir, stack_config.project, settings)
+    except PlanInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    except ShardError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: StackSettings) -> int:
+    stack_path = project_dir / f"Pulumi.{args.stack}.yaml"
+    document = yaml.safe_load(stack_path.read_text(encoding="utf-8")) or {}
+    config = source_config(document, project)
+    inventory = config.get(f"{NAMESPACE}:inventory")
+    if isinstance(inventory, str):
+        items: list[Any] = inventory_items(inventory, project_dir)
+        beside = inventory_path(inventory, project_dir)
+        default_map = beside.with_name(f"{beside.stem}.shards.yaml")
+    elif f"{NAMESPACE}:clusters" in config:
+        items = list(config[f"{NAMESPACE}:clusters"])
+        default_map = project_dir / f"{args.stack}.shards.yaml"
+    else:
+        raise ShardError([f"stack {args.stack} is not a fleet: it sets neither clusters nor inventory"])
+    if len(slug(args.stack)) > MAX_NAME - len("-groups"):
+        raise ShardError([f"stack name {args.stack!r} is too long for shard names of at most {MAX_NAME} characters"])
+    by = args.by or "none"
+    members = [
+        Member(component_name(c.resource_group, c.cluster_name), partition_value(by, c.location, c.resource_group))
+        for c in settings.clusters
+    ]
+    map_path: Path = args.map or default_map
+    previous = read_map(map_path)
+    if previous is not None and previous.stack != args.stack:
+        raise ShardError([f"{map_path}: the shard map of stack {previous.stack}, not {args.stack}"])
+    shard_map = assign(members, previous, args.stack, by, args.size)
+    check_one_shard_each(shard_map.shards)
+
+    environment = source_environment(document) + ([args.esc] if args.esc else [])
+    index_of = {m.id: i for i, m in enumerate(members)}
+    command = f"python -m components.shard --stack {args.stack} --size {args.size}" + (
+        f" --by {args.by}" if args.by else ""
+    )
+    files: list[StackFile] = []
+    groups_stack = _groups_stack(args.stack, settings)
+    if groups_stack is not None:
+        created = [g.name for g in settings.groups if g.create]
+        created_keys = {name.lower() for name in created}
+        protect = any(c.protect for c in settings.clusters if c.resource_group.lower() in created_keys)
+        header = (
+            f"Groups stack of the sharded stack {args.stack}: the resource groups its shards share and "
+            f"the provider registrations, declared here once.\nGenerated by `{command}`; regenerate, do not edit. "
+            "`pulumi up` it before the shards."
+        )
+        files.append(groups_file(groups_stack, config, created, protect, environment, header))
+    total = len(shard_map.shards)
+    for number, (name, held) in enumerate(shard_map.shards.items(), start=1):
+        header = (
+            f"Shard {number} of {total} of stack {args.stack} ({len(held)} clusters). Generated by `{command}`;\n"
+            f"regenerate, do not edit: the shard map {_shown(map_path, project_dir)} keeps each cluster in its shard.\n"
+            "No `secure:` value is copied (ciphertext is per stack): see set-secrets.sh or the ESC environment."
+        )
+        files.append(shard_file(name, config, [(index_of[m], items[index_of[m]]) for m in held], environment, header))
+
+    secrets = [s for f in files for s in f.secrets]
+    if secrets and args.esc and any("clusters[" in key for _, key in secrets):
+        raise ShardError(
+            ["secure values inside cluster items cannot come from an ESC environment: move them to the top level"]
+        )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out, previous, shard_map)
+    for stack_file in files:
+        (out / f"Pulumi.{stack_file.name}.yaml").write_text(stack_file_text(stack_file), encoding="utf-8")
+    out_shown = _shown(out, project_dir)
+    shard_names = list(shard_map.shards)
+    (out / "operator-stacks.yaml").write_text(
+        operator_text(
+            operator_documents(
+                project_dir / OPERATOR_TEMPLATE, groups_stack, shard_names, args.org, f"{slug(args.stack)}-kubeconfig"
+            ),
+            f"Pulumi Kubernetes Operator Stacks for the shards of {args.stack}, derived from {OPERATOR_TEMPLATE}.\n"
+            f"The operator reads Pulumi.<shard>.yaml from the project directory: commit these stack files there\n"
+            f"(--out .). Secret {slug(args.stack)}-kubeconfig holds the fleet's kubeconfig. Generated by `{command}`.",
+        ),
+        encoding="utf-8",
+    )
+    (out / "shards.yml").write_text(
+        workflow_text(
+            project_dir / WORKFLOW_TEMPLATE, args.stack, out_shown, groups_stack, shard_names, args.max_parallel
+        ),
+        encoding="utf-8",
+    )
+    script = out / "set-secrets.sh"
+    if secrets and not args.esc:
+        script.write_text(_secrets_script(files, out_shown), encoding="utf-8")
+    elif script.exists():
+        script.unlink()
+    map_path.write_text(map_text(shard_map), encoding="utf-8")
+    _report(args, settings, shard_map, previous, files, map_path, project_dir, source_sections(document))
+    return EXIT_OK
+
+
+def _groups_stack(stack: str, settings: StackSettings) -> str | None:
+    """The groups stack's name, when the fleet creates a group or registers providers."""
+    if settings.register_providers or any(g.create for g in settings.groups):
+        return f"{slug(stack)}-groups"
+    return None
+
+
+def _shown(path: Path, project_dir: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(project_dir.resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
+def _remove_stale(out: Path, previous: ShardMap | None, shard_map: ShardMap) -> None:
+    """A shard left empty keeps no stack file (its stack is to be destroyed, reported below)."""
+    for name in set(previous.shards if previous else ()) - set(shard_map.shards):
+        (out / f"Pulumi.{name}.yaml").unlink(missing_ok=True)
+
+
+def _secrets_script(files: Sequence[StackFile], out_shown: str) -> str:
+    lines = [
+        "#!/bin/sh",
+        "# The source stack's `secure:` values, which are not copied: ciphertext decrypts only in the",
+        "# stack that encrypted it. Run this once per new shard (after `pulumi stack init ORG/<shard>`),",
+        "# with each value in the environment variable named; it is piped to `pulumi config set`, which",
+        "# encrypts it for that stack, so it never appears on a command line. Set PULUMI_ORG first.",
+        "set -eu",
+    ]
+    for stack_file in files:
+        for key, source in stack_file.secrets:
+            lines.append(
+                f"printf '%s' \"${secret_variable(source)}\" | pulumi config set --secret --path '{key}' "
+                f"--stack \"$PULUMI_ORG/{stack_file.name}\" --config-file '{out_shown}/Pulumi.{stack_file.name}.yaml'"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _report(
+    args: argparse.Namespace,
+    settings: StackSettings,
+    shard_map: ShardMap,
+    previous: ShardMap | None,
+    files: Sequence[StackFile],
+    map_path: Path,
+    project_dir: Path,
+    sections: Sequence[str],
+) -> None:
+    sizes = [len(held) for held in shard_map.shards.values()]
+    print(
+        f"{len(settings.clusters)} clusters in {len(sizes)} shards "
+        f"({min(sizes, default=0)}-{max(sizes, default=0)} each) -> {_shown(args.out, project_dir)}/"
+    )
+    print(f"shard map: {_shown(map_path, project_dir)} (commit it)")
+    if previous is not None:
+        kept = previous.shard_of()
+        added = sum(1 for held in shard_map.shards.values() for m in held if m not in kept)
+        removed = len(set(kept) - set(shard_map.shard_of()))
+        print(f"since the last map: {added} added, {removed} removed, none moved")
+        for name in sorted(set(previous.shards) - set(shard_map.shards)):
+            print(f"shard {name} is now empty: `pulumi destroy` and `pulumi stack rm` its stack")
+    if any(c.features.custom_locations_oid for c in settings.clusters):
+        print(
+            "warning: a cluster uses custom locations: register Microsoft.ExtendedLocation once "
+            "(`az provider register -n Microsoft.ExtendedLocation`); the groups stack registers only the agents' namespaces",
+            file=sys.stderr,
+        )
+    secrets = sorted({source for f in files for _, source in f.secrets})
+    if secrets:
+        where = (
+            f"the ESC environment {args.esc} must set them under pulumiConfig"
+            if args.esc
+            else "run set-secrets.sh with these variables set"
+        )
+        print(f"secure values not copied ({len(secrets)}): {where}:")
+        for source in secrets:
+            print(f"  {source}" + ("" if args.esc else f"  <- ${secret_variable(source)}"))
+    for section in sections:
+        print(f"not copied: `{section}` (each stack has its own; `pulumi stack init` makes it)")
