@@ -502,3 +502,28 @@ def test_finding_08_deep_nesting_from_the_engine_is_a_config_error(depth: int) -
     with pytest.raises(ConfigError) as raised:
         load(config, [], ROOT, ENV)
     assert raised.value.problems == ["arc-onboarding:tags: nests deeper than 64 levels"]
+
+
+# --- an inventory (issue 13) is a file the user names: read bounded like the others ------------
+def test_an_inventory_is_read_bounded(tmp_path: Path) -> None:
+    def inventory_problems(text: str | None) -> list[str]:
+        path = tmp_path / f"inventory-{len(list(tmp_path.iterdir()))}.yaml"
+        if text is None:
+            path.mkdir()
+        else:
+            path.write_text(text)
+        config = {"location": "westeurope", "resourceGroup": "rg", "inventory": str(path)}
+        with pytest.raises(ConfigError) as raised:
+            load(engine_config(config), [], ROOT, ENV)
+        return raised.value.problems
+
+    (bomb,) = inventory_problems(
+        "- clusterName: c1\n  tags:\n" + "".join(f"    {line}\n" for line in ALIAS_BOMB.splitlines())
+    )
+    assert bomb.startswith("arc-onboarding:inventory: ") and "expands to more than" in bomb
+    (twice,) = inventory_problems("- clusterName: c1\n  clusterName: s3cr3t\n")
+    assert "duplicate key `clusterName` at lines 1 and 2" in twice and "s3cr3t" not in twice
+    (tag,) = inventory_problems("- clusterName: !vault s3cr3t\n")
+    assert "a tag such as !name" in tag and "s3cr3t" not in tag
+    (folder,) = inventory_problems(None)
+    assert folder.endswith("cannot read it: Is a directory")

@@ -12,11 +12,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.schema import CLUSTER_FIELDS, SCHEMA, iter_keys
 
-from .files import exists
+from .files import BadYaml, UnusableFile, exists, load_yaml, read_text
 from .model import ConfigError
 from .raw import _INVALID, _coerce_array, _did_you_mean, _Report
 
@@ -43,13 +41,20 @@ def _read_inventory(value: Any, project_dir: Path, report: _Report) -> Any:
         report.error("inventory", "is empty: give the path of a YAML or CSV file of cluster items")
         return _INVALID
     path = inventory_path(value, project_dir)
-    if not exists(path) or not path.is_file():
+    if not exists(path):
         report.error("inventory", f"{value}: no such file (relative paths start at the project directory)")
         return _INVALID
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        # Bounded, as every file the user names (files.py): regular files only, at most 16 MiB.
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError, UnusableFile) as error:
+        reason = (
+            error.strerror
+            if isinstance(error, OSError)
+            else "not UTF-8 text"
+            if isinstance(error, UnicodeDecodeError)
+            else str(error)
+        )
         report.error("inventory", f"{value}: cannot read it: {reason}")
         return _INVALID
     label = inventory_label(value)
@@ -65,11 +70,10 @@ def _read_inventory(value: Any, project_dir: Path, report: _Report) -> Any:
 
 def _yaml_items(text: str, value: str, report: _Report) -> Any:
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        report.error("inventory", f"{value}: not valid YAML{where}")
+        # Depth, aliases, repeated keys and tags bounded as in a stack file; nothing of it quoted.
+        document = load_yaml(text)
+    except BadYaml as error:
+        report.error("inventory", f"{value}: not valid YAML: {error}")
         return _INVALID
     if not isinstance(document, list):
         report.error("inventory", f"{value}: must be a YAML list of cluster items (`- clusterName: ...`)")
