@@ -316,8 +316,8 @@ SCHEMA: dict[str, Key] = {
     ),
     "resourceGroupLocations": Key(
         "map",
-        "A fleet's group locations, by group name: `{stores-rg: westeurope}`. A group not named here "
-        "is created in `location`.",
+        "A fleet's (or a groups stack's) group locations, by group name: `{stores-rg: westeurope}`. A "
+        "group not named here is created in `location`.",
         default={},
         stack_only=True,
     ),

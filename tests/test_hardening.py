@@ -362,6 +362,18 @@ def test_finding_17_resource_group_locations_must_name_a_group_of_a_fleet() -> N
     assert problem.startswith("arc-onboarding:resourceGroupLocations: only applies to a fleet")
 
 
+def test_finding_17_resource_group_locations_place_a_groups_stacks_groups() -> None:
+    """A groups stack (issue 13) creates the groups its shards read: resourceGroupLocations places them too."""
+    stack = {"location": "westeurope", "groups": ["stores-rg", "Plants-RG"]}
+    placed = load(engine_config({**stack, "resourceGroupLocations": {"plants-rg": "North Europe"}}), [], ROOT, ENV)
+    assert {g.name: g.location for g in placed.groups} == {"stores-rg": "westeurope", "Plants-RG": "northeurope"}
+    with pytest.raises(ConfigError) as raised:
+        load(engine_config({**stack, "resourceGroupLocations": {"other-rg": "eastus"}}), [], ROOT, ENV)
+    assert raised.value.problems == [
+        "arc-onboarding:resourceGroupLocations: names group 'other-rg', which `groups` does not list"
+    ]
+
+
 # --- finding 10: createResourceGroup true -> false neither blocks `up` nor deletes the group ------
 
 

@@ -244,6 +244,33 @@ def test_every_cluster_lands_in_one_shard_and_no_resource_is_declared_twice(tmp_
         assert all("createResourceGroup" not in item for item in config["arc-onboarding:clusters"])
 
 
+def test_resource_group_locations_go_to_the_groups_stack_only(tmp_path, monkeypatch, capsys) -> None:
+    """Issue 10 finding 17 with sharding: the groups stack places the groups it creates; a shard,
+    which reads its groups, would refuse a location for a group none of its clusters is in."""
+    placed = {"arc-onboarding:resourceGroupLocations": {"arc-stores-1-rg": "northeurope"}}
+    project = fleet_project(tmp_path, 7, extra=placed)
+    assert shard(project, monkeypatch, "--size", "3") == 0
+    files = stack_files(project)
+    assert files["fleet-groups"]["config"]["arc-onboarding:resourceGroupLocations"] == {
+        "arc-stores-1-rg": "northeurope"
+    }
+    assert not [
+        n for n, d in files.items() if n != "fleet-groups" and "arc-onboarding:resourceGroupLocations" in d["config"]
+    ]
+    groups = {
+        r["name"]: r["inputs"]["location"]
+        for r in plan_document(project, "fleet-groups", capsys)["resources"]
+        if r["type"] == GROUP
+    }
+    assert groups == {
+        "arc-stores-0-rg": "westeurope",
+        "arc-stores-1-rg": "northeurope",
+        "arc-stores-2-rg": "westeurope",
+    }
+    for name in files.keys() - {"fleet-groups"}:
+        plan_document(project, name, capsys)
+
+
 def test_the_shard_map_keeps_clusters_in_their_shard_when_others_come_and_go(tmp_path, monkeypatch) -> None:
     project = fleet_project(tmp_path, 6)
     assert shard(project, monkeypatch, "--size", "2", "--by", "region") == 0

@@ -156,7 +156,8 @@ def _fleet_checks(
 
 
 def _group_locations(fleet: Mapping[str, Any] | None, report: _Report) -> dict[str, str]:
-    """`resourceGroupLocations`, by group name folded to lower case (ARM compares names so)."""
+    """`resourceGroupLocations` of a fleet or a groups stack, by group name folded to lower case
+    (ARM compares names so)."""
     given = fleet.get("resourceGroupLocations") if fleet is not None else None
     if not isinstance(given, dict):
         return {}
@@ -191,7 +192,10 @@ def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Repor
         if other in raw:
             report.error(other, "a groups stack (`groups`) declares no cluster: remove it, or remove `groups`")
     if "location" not in raw:
-        report.error("location", "is required in a groups stack: it is the location of every group it creates")
+        report.error(
+            "location",
+            "is required in a groups stack: it is the location of every group `resourceGroupLocations` does not place",
+        )
     if raw.get("createResourceGroup") is False:
         report.error("createResourceGroup", "a groups stack creates its groups: remove `createResourceGroup: false`")
     listed = raw["groups"]
@@ -202,6 +206,7 @@ def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Repor
     location = regions.normalize(raw["location"]) if isinstance(raw.get("location"), str) else ""
     tags = _check_tags(raw.get("tags", {}), "tags" in secret_names, report) or {}
     protect = raw.get("protect") is True
+    group_locations = _group_locations(raw, report)
     groups: dict[str, GroupSettings] = {}
     for index, name in enumerate(listed):
         scoped = report.scoped(_named(f"groups[{index}]"), f"groups[{index}].")
@@ -211,7 +216,10 @@ def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Repor
             scoped.error("", f"{name!r} is listed twice; group names compare case-insensitively")
             continue
         secret = frozenset(secret_names & {"location", "tags"})
-        groups[name.lower()] = GroupSettings(name, location, True, tags, secret, protect=protect)
+        placed = group_locations.get(name.lower(), location)
+        groups[name.lower()] = GroupSettings(name, placed, True, tags, secret, protect=protect)
+    for unknown in group_locations.keys() - groups.keys():
+        report.error("resourceGroupLocations", f"names group {unknown!r}, which `groups` does not list")
     return tuple(groups.values())
 
 

@@ -77,7 +77,7 @@ def load(
     if "resourceGroupLocations" in raw and not fleet:
         report.error(
             "resourceGroupLocations",
-            "only applies to a fleet (`clusters` or `inventory`); one cluster's group is in `location`",
+            "only applies to a fleet (`clusters`, `inventory`) or a groups stack; one cluster's group is in `location`",
         )
     items: list[_Item] = (
         _fleet_items(raw, label, listed, defaults, secret_names, report)

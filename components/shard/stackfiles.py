@@ -25,6 +25,8 @@ from components.schema import NAMESPACE
 from .assign import ShardError
 
 _FLEET_KEYS = {f"{NAMESPACE}:{k}" for k in ("clusters", "inventory", "groups")}
+# Where the created groups go: the groups stack's business (its listed groups only); a shard reads its groups.
+_GROUP_LOCATIONS = f"{NAMESPACE}:resourceGroupLocations"
 # What a groups stack reads: where and how its groups are made, and the registrations.
 _GROUPS_STACK_KEYS = {f"{NAMESPACE}:{k}" for k in ("location", "tags", "cloud", "registerProviders", "protect")}
 # Stack-file sections that belong to one stack only: its secrets provider's salt or data key.
@@ -103,7 +105,7 @@ def shard_file(
     header: str,
 ) -> StackFile:
     """One shard: top-level settings, its items (source index, item), registrations and groups off."""
-    out, secrets = _top_level(config, lambda key: True)
+    out, secrets = _top_level(config, lambda key: key != _GROUP_LOCATIONS)
     out[f"{NAMESPACE}:registerProviders"] = False
     out[f"{NAMESPACE}:createResourceGroup"] = False
     clusters = []
@@ -123,6 +125,10 @@ def groups_file(
     """The groups stack: the groups the fleet creates and the provider registrations, once."""
     out, secrets = _top_level(config, lambda key: key in _GROUPS_STACK_KEYS or not key.startswith(f"{NAMESPACE}:"))
     out[f"{NAMESPACE}:groups"] = list(groups)
+    listed = {g.lower() for g in groups}
+    placed = {k: v for k, v in (config.get(_GROUP_LOCATIONS) or {}).items() if str(k).lower() in listed}
+    if placed:
+        out[_GROUP_LOCATIONS] = placed
     if protect:
         out[f"{NAMESPACE}:protect"] = True
     else:
