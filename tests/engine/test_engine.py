@@ -353,9 +353,8 @@ def test_destroy_refuses_a_protected_cluster(engine: Engine) -> None:
     assert clusters, "a protected cluster was deleted"
 
 
-def test_destroy_keeps_a_group_holding_a_foreign_resource(engine: Engine) -> None:
-    engine.init(dev_config())
-    engine.up()
+def add_foreign_resource(engine: Engine) -> tuple[dict[str, Any], str]:
+    """A storage account someone else put in the stack's group: the group and the account's id."""
     azure = engine.state("azure")
     group = next(r for r in azure["resources"].values() if r["type"] == "Microsoft.Resources/resourceGroups")
     foreign = f"{group['id']}/providers/Microsoft.Storage/storageAccounts/teamdata01"
@@ -366,6 +365,13 @@ def test_destroy_keeps_a_group_holding_a_foreign_resource(engine: Engine) -> Non
         "inputs": {},
     }
     engine.write_state("azure", azure)
+    return group, foreign
+
+
+def test_destroy_keeps_a_group_holding_a_foreign_resource(engine: Engine) -> None:
+    engine.init(dev_config())
+    engine.up()
+    group, foreign = add_foreign_resource(engine)
     done = engine.run("destroy", "--yes", "--skip-preview", check=False)
     assert done.returncode != 0
     assert "Microsoft.Storage/storageAccounts/teamdata01" in done.stdout + done.stderr
@@ -373,6 +379,30 @@ def test_destroy_keeps_a_group_holding_a_foreign_resource(engine: Engine) -> Non
         "the group was deleted with a foreign resource in it"
     )
     assert foreign.lower() in engine.state("azure")["resources"]
+
+
+def test_create_resource_group_true_to_false_reads_the_group_and_never_blocks(engine: Engine) -> None:
+    """Issue 10 finding 10: switching createResourceGroup from true to false on a deployed stack
+    whose group holds someone else's resource. The group becomes a read of the same id
+    (relinquished, never deleted) and its guard stays, disarmed: `up` is an update, not blocked,
+    and a later destroy leaves the group and the foreign resource."""
+    engine.init(dev_config())
+    engine.up()
+    group, foreign = add_foreign_resource(engine)
+    engine.set_config({"createResourceGroup": False})
+    start = len(engine.calls())
+    engine.up()
+    changed = calls_since(engine, start, "Create", "Update", "Delete")
+    assert not [c for c in changed if c["call"] == "Delete"], f"the switch deleted something: {changed}"
+    guard = [c["call"] for c in changed if c["subject"].endswith("::arc-dev-rg-delete-guard")]
+    assert guard == ["Update"], f"the guard was not kept (disarmed): {changed}"
+    (read,) = [r for r in engine.resources().values() if r["type"] == GROUP_TYPE]
+    assert read.get("external") is True and read["id"] == group["id"], read
+    engine.up("--expect-no-changes")
+    engine.run("destroy", "--yes", "--skip-preview")
+    left = engine.state("azure")["resources"]
+    assert group["id"].lower() in left and foreign.lower() in left, "destroy deleted an adopted group"
+    assert not [r for r in left.values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters"]
 
 
 # 4 ------------------------------------------------------------------------------------------------
