@@ -18,9 +18,10 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import kubernetes as arc
 
-from . import network, scripts
+from . import network, precheck, scripts
 from .agent_values import agent_values, keep_secret
 from .clouds import Cloud, config_data_plane
+from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .preflight import Preflight
@@ -68,6 +69,25 @@ def kubectl_environment(kube: KubeTarget) -> dict[str, str] | None:
     return environment
 
 
+def pre_write_check_environment(
+    settings: ClusterSettings, subscription_id: str, crd_suffix: str, dry_run: bool
+) -> dict[str, str]:
+    """What precheck.sh reads for this cluster (an invoke's arguments: never stored in state)."""
+    return {
+        **scripts.precheck_environment(
+            subscription=subscription_id,
+            resource_group=settings.resource_group,
+            cluster_name=settings.cluster_name,
+            crd_suffix=crd_suffix,
+            agent_namespace=AGENT_NAMESPACE,
+            release_name=RELEASE_NAME,
+            replace_stale=settings.agents.replace_stale,
+            dry_run=dry_run,
+        ),
+        **(kubectl_environment(settings.kube) or {}),
+    }
+
+
 def release_ignore_changes(auto_upgrade: bool) -> list[str]:
     """Self-upgrading agents move the release's chart version; the pin must not pull them back."""
     return ["version"] if auto_upgrade else []
@@ -82,6 +102,8 @@ class ArcConnectedClusterArgs:
     tenant_id: pulumi.Input[str]
     # The connected cluster waits for these (the provider registrations, its group's delete guard).
     depends_on: Sequence[pulumi.Resource] = ()
+    # The pre-write check's answer (components/precheck.py): the connected cluster waits for it.
+    pre_write_check: pulumi.Output[precheck.CheckAnswer] | None = None
 
 
 class ArcConnectedCluster(pulumi.ComponentResource):
@@ -91,6 +113,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: arc.ConnectedCluster
     cleanup: command.local.Command
+    delete_guard: command.local.Command
     provider: k8s.Provider
     release: k8s.helm.v3.Release
     verify: command.local.Command | None
@@ -118,6 +141,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
 
         # The children, in the order they are declared (and created, dependencies permitting).
         self.key, private_key_pem, public_key = self._agent_key()
+        public_key = self._after_check(public_key)
         self.connected_cluster = self._connected_cluster(public_key)
         self.cleanup = self._cleanup()
         self.provider = self._kubernetes_provider()
@@ -125,6 +149,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.required_endpoints = self._secret_if("location")([e.as_json() for e in endpoints])
         self.preflight = self._preflight(endpoints, private_key_pem)
         self.release = self._agents(private_key_pem)
+        self.delete_guard = self._delete_guard()
         self.verify = self._verify()
         self.gitops = self._gitops()
 
@@ -154,6 +179,15 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         key = tls.PrivateKey(name, algorithm="RSA", rsa_bits=4096, opts=self._child())
         # The provider marks it secret in state; wrapping says so to every consumer too.
         return key, pulumi.Output.secret(key.private_key_pem), key.public_key_pem.apply(agent_public_key(name))
+
+    def _after_check(self, public_key: pulumi.Input[str]) -> pulumi.Input[str]:
+        """The key, passed on once the pre-write check has answered and found no other key for this
+        cluster in ARM: the connected cluster takes its key through this, so it is written only after
+        the check (a data dependency: the check is an invoke, not a resource)."""
+        check = self._args.pre_write_check
+        if check is None:
+            return public_key
+        return precheck.gate_key(self._prefix, self._args.settings, check, public_key)
 
     def _connected_cluster(self, public_key: pulumi.Input[str]) -> arc.ConnectedCluster:
         """The ARM `Microsoft.Kubernetes/connectedClusters` resource."""
@@ -205,6 +239,36 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             # The script prints only its own messages and kubectl's errors, on stderr.
             logging=command.local.Logging.STDERR,
             opts=self._child(depends_on=[self.connected_cluster]),
+        )
+
+    def _delete_guard(self) -> command.local.Command:
+        """A delete-only step that depends on the release, so destroy runs it before helm uninstalls
+        the agents: it refuses a cluster that is not this stack's (or a Cluster Connect proxy
+        kubeconfig), then deletes the extensions the stack does not manage while the agents still
+        run, and with agents.forceDelete force-deletes the connected cluster in ARM
+        (components/scripts/delete_guard.sh). Runs with the environment stored at its last up."""
+        settings = self._args.settings
+        environment: dict[str, Any] = {
+            **scripts.delete_guard_environment(
+                subscription=self._args.subscription_id,
+                resource_group=settings.resource_group,
+                cluster_name=settings.cluster_name,
+                agent_namespace=AGENT_NAMESPACE,
+                release_name=RELEASE_NAME,
+                release_namespace=RELEASE_NAMESPACE,
+                managed_extensions=[FLUX_EXTENSION] if settings.gitops else [],
+                force_delete=settings.agents.force_delete,
+            ),
+            **(kubectl_environment(settings.kube) or {}),
+        }
+        has_credentials = settings.kube.path != IN_CLUSTER
+        return command.local.Command(
+            f"{self._prefix}-uninstall-guard",
+            delete=scripts.text("delete_guard"),
+            environment=pulumi.Output.secret(environment) if has_credentials else environment,
+            interpreter=list(scripts.INTERPRETER),
+            logging=command.local.Logging.STDERR,
+            opts=self._child(depends_on=[self.release]),
         )
 
     def _kubernetes_provider(self) -> k8s.Provider:

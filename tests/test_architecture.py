@@ -14,7 +14,13 @@ import pytest
 from tests.conftest import ROOT
 
 PROVIDER_SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumi_command", "pulumi_tls")
-RESOURCES = ("components.preflight", "components.flux", "components.arc_cluster", "components.onboarding")
+RESOURCES = (
+    "components.preflight",
+    "components.flux",
+    "components.precheck",
+    "components.arc_cluster",
+    "components.onboarding",
+)
 OFFLINE_PLAN = ("components.plan",)
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
