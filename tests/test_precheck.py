@@ -219,6 +219,12 @@ class TestPreWriteCheck:
         found = answer(run_script("precheck", check_env(), FAKE_CRDS="extensionconfigs.clusterconfig.azure.com"))
         assert len(found.stops) == 1 and "Arc CRDs left behind" in found.stops[0]
 
+    def test_crds_of_a_failed_install_of_this_connected_cluster_are_taken_over(self, run_script) -> None:
+        run = run_script("precheck", check_env(), FAKE_CRDS="connectedclusters.arc.azure.com", FAKE_ARM=f"{OURS}={KEY}")
+        found = answer(run)
+        assert found.stops == () and found.arm_key == KEY
+        assert found.notes and "left by an earlier install of it" in found.notes[0]
+
     def test_replace_stale_in_a_preview_only_says_what_up_will_remove(self, run_script) -> None:
         run = run_script("precheck", check_env(replace_stale=True, dry_run=True), FAKE_RELEASE_NS="azure-arc-release",
                          FAKE_IDENTITY=THEIRS, FAKE_CRDS="connectedclusters.arc.azure.com")  # fmt: skip
@@ -362,6 +368,17 @@ def test_the_uninstall_guard_knows_the_managed_flux_extension(plan) -> None:
     environment = resources[UNINSTALL_GUARD]["inputs"]["environment"]
     assert environment["ARC_MANAGED_EXTENSIONS"] == "flux" and environment["ARC_FORCE_DELETE"] == "false"
     assert environment["ARC_SUBSCRIPTION"] == PLACEHOLDER_SUBSCRIPTION
+
+
+def test_existing_resources_keep_their_inputs_and_dependencies(plan) -> None:
+    """The check is an invoke: waiting for it adds no dependency (nothing changes in the state of a
+    stack that predates it) and the key passes through unchanged."""
+    resources = planned(plan, BASE_CONFIG)
+    assert resources[GROUP]["dependencies"] == []
+    cluster = resources[CLUSTER]
+    assert not any("uninstall-guard" in d or "cleanup" in d for d in cluster["dependencies"])
+    own = pkcs1_public_key_b64(keygen.key(4096)[1])
+    assert cluster["inputs"]["agentPublicKeyCertificate"] == own
 
 
 def registrations_while(plan, monkeypatch, stdout: str, config: dict[str, Any] | None = None) -> tuple[Any, list[str]]:

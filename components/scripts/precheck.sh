@@ -150,12 +150,15 @@ if [ -n "$release_namespaces" ]; then
   stale "release $ARC_RELEASE_NAME in namespace(s) $release_namespaces without its ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig"
   exit 0
 fi
-if [ -n "$crds" ]; then
-  stale "Arc CRDs left behind by an earlier onboarding: $crds"
-fi
-# No agents here: an existing connected cluster of this name is this stack's only with this stack's key.
+# No agents here: an existing connected cluster of this name is this stack's only with this stack's
+# key (the program compares); with it, CRDs are what a failed earlier install of it left, reused.
 if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
   say arm-key "$key"
+  if [ -n "$crds" ]; then
+    say note "Arc CRDs without agents on $reached ($crds), and connected cluster $ARC_CLUSTER_NAME exists in Azure: left by an earlier install of it; the install takes them over"
+  fi
 elif [ $? -eq 2 ]; then
   say stop "cannot read connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP from Azure: $(last_line)"
+elif [ -n "$crds" ]; then
+  stale "Arc CRDs left behind by an earlier onboarding: $crds"
 fi
