@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_command as command
@@ -97,9 +98,9 @@ def gate_key(
     """The stack's public key, once the check has answered and found no other key in ARM: the
     connected cluster takes its key through this, so it is written only after the check."""
 
-    def check(values: list[object]) -> str:
-        found, key = values
-        assert isinstance(found, CheckAnswer) and isinstance(key, str)
+    def check(values: list[Any]) -> str:
+        found: CheckAnswer = values[0]
+        key: str = values[1]
         problem = key_problem(label, settings.cluster_name, settings.resource_group, found, key)
         if problem:
             raise PreWriteCheckFailed(problem)
