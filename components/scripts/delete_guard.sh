@@ -42,11 +42,10 @@ reached="the cluster that the stored kubeconfig${ARC_KUBE_CONTEXT:+ context $ARC
 
 # 1. Never through Cluster Connect: uninstalling the agents cuts the proxy it runs over (the CLI
 # refuses a server https://127.0.0.1:PORT/<sha256 of the ARM id>, custom.py ~2297 check_proxy_kubeconfig).
-if [ -n "$kubeconfig" ]; then
-  server=$(k config view --minify -o 'jsonpath={.clusters[0].cluster.server}' 2>/dev/null || true)
-  if printf '%s\n' "$server" | grep -Eq '^https://127\.0\.0\.1:[0-9]{1,5}/[0-9a-f]{64}/?$'; then
-    refuse "the stored kubeconfig is a Cluster Connect proxy kubeconfig (server $server): uninstalling the agents through it would cut its own connection. Set kubeconfig/kubeContext to the cluster's own API server, run pulumi up, then pulumi destroy"
-  fi
+# (In-cluster there is no kubeconfig: the server is empty.)
+server=$(k config view --minify -o 'jsonpath={.clusters[0].cluster.server}' 2>/dev/null || true)
+if printf '%s\n' "$server" | grep -Eq '^https://127\.0\.0\.1:[0-9]{1,5}/[0-9a-f]{64}/?$'; then
+  refuse "the stored kubeconfig is a Cluster Connect proxy kubeconfig (server $server): uninstalling the agents through it would cut its own connection. Set kubeconfig/kubeContext to the cluster's own API server, run pulumi up, then pulumi destroy"
 fi
 
 # 2. The reached cluster must be this stack's (custom.py ~2287: azure-clusterconfig's subscription,

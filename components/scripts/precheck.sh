@@ -103,12 +103,12 @@ clean_stale() {
 stale() {
   what=$1
   if [ "$ARC_REPLACE_STALE" != true ]; then
-    command="kubectl$context_flag delete namespace $ARC_AGENT_NAMESPACE"
+    remove="kubectl$context_flag delete namespace $ARC_AGENT_NAMESPACE"
     for namespace in $release_namespaces; do
-      command="helm delete $ARC_RELEASE_NAME --namespace $namespace --no-hooks$helm_context && $command"
+      remove="helm delete $ARC_RELEASE_NAME --namespace $namespace --no-hooks$helm_context && $remove"
     done
-    if [ -n "$crds" ]; then command="$command && kubectl$context_flag delete crd $crds"; fi
-    say stop "$reached holds a stale Azure Arc onboarding: $what. Remove it with the stack's kubeconfig: $command; or set agents.replaceStale: true to have pulumi up do the same"
+    if [ -n "$crds" ]; then remove="$remove && kubectl$context_flag delete crd $crds"; fi
+    say stop "$reached holds a stale Azure Arc onboarding: $what. Remove it with the stack's kubeconfig: $remove; or set agents.replaceStale: true to have pulumi up do the same"
   elif [ "$ARC_DRY_RUN" = true ]; then
     say note "$reached holds a stale Azure Arc onboarding: $what; agents.replaceStale: pulumi up removes it (release ${release_namespaces:-none}, namespace $ARC_AGENT_NAMESPACE, CRDs ${crds:-none}) before writing the connected cluster"
   elif ! clean_stale 2>"$errors"; then
