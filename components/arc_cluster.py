@@ -8,7 +8,7 @@ release, the network preflight Job (components/preflight.py) checks what the age
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +113,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: arc.ConnectedCluster
     cleanup: command.local.Command
-    delete_guard: command.local.Command
+    uninstall_guard: command.local.Command
     provider: k8s.Provider
     release: k8s.helm.v3.Release
     verify: command.local.Command | None
@@ -149,7 +149,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.required_endpoints = self._secret_if("location")([e.as_json() for e in endpoints])
         self.preflight = self._preflight(endpoints, private_key_pem)
         self.release = self._agents(private_key_pem)
-        self.delete_guard = self._delete_guard()
+        self.uninstall_guard = self._uninstall_guard()
         self.verify = self._verify()
         self.gitops = self._gitops()
 
@@ -224,32 +224,29 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         first, the second on it), so destroy runs it after helm has uninstalled the agents and
         before the ARM resource is deleted. It runs with the environment stored at its last create
         or update; a change of the script's text is an update of this Command, never a replacement."""
-        environment: dict[str, str] = {
-            **scripts.cleanup_environment(
-                crd_suffix=self._args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
-            ),
-            **(kubectl_environment(self._args.settings.kube) or {}),
-        }
-        has_credentials = self._args.settings.kube.path != IN_CLUSTER
         return command.local.Command(
             f"{self._prefix}-cleanup",
             delete=scripts.text("cleanup"),
-            environment=pulumi.Output.secret(environment) if has_credentials else environment,
+            environment=self._with_kubeconfig(
+                scripts.cleanup_environment(
+                    crd_suffix=self._args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
+                )
+            ),
             interpreter=list(scripts.INTERPRETER),
             # The script prints only its own messages and kubectl's errors, on stderr.
             logging=command.local.Logging.STDERR,
             opts=self._child(depends_on=[self.connected_cluster]),
         )
 
-    def _delete_guard(self) -> command.local.Command:
+    def _uninstall_guard(self) -> command.local.Command:
         """A delete-only step that depends on the release, so destroy runs it before helm uninstalls
         the agents: it refuses a cluster that is not this stack's (or a Cluster Connect proxy
         kubeconfig), then deletes the extensions the stack does not manage while the agents still
         run, and with agents.forceDelete force-deletes the connected cluster in ARM
         (components/scripts/delete_guard.sh). Runs with the environment stored at its last up."""
         settings = self._args.settings
-        environment: dict[str, Any] = {
-            **scripts.delete_guard_environment(
+        environment = self._with_kubeconfig(
+            scripts.delete_guard_environment(
                 subscription=self._args.subscription_id,
                 resource_group=settings.resource_group,
                 cluster_name=settings.cluster_name,
@@ -258,18 +255,23 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 release_namespace=RELEASE_NAMESPACE,
                 managed_extensions=[FLUX_EXTENSION] if settings.gitops else [],
                 force_delete=settings.agents.force_delete,
-            ),
-            **(kubectl_environment(settings.kube) or {}),
-        }
-        has_credentials = settings.kube.path != IN_CLUSTER
+            )
+        )
         return command.local.Command(
             f"{self._prefix}-uninstall-guard",
             delete=scripts.text("delete_guard"),
-            environment=pulumi.Output.secret(environment) if has_credentials else environment,
+            environment=environment,
             interpreter=list(scripts.INTERPRETER),
             logging=command.local.Logging.STDERR,
             opts=self._child(depends_on=[self.release]),
         )
+
+    def _with_kubeconfig(self, values: Mapping[str, Any]) -> pulumi.Input[dict[str, Any]]:
+        """A delete step's environment: its values and how kubectl reaches the cluster, all secret
+        when that holds credentials (the kubeconfig)."""
+        environment = {**values, **(kubectl_environment(self._args.settings.kube) or {})}
+        has_credentials = self._args.settings.kube.path != IN_CLUSTER
+        return pulumi.Output.secret(environment) if has_credentials else environment
 
     def _kubernetes_provider(self) -> k8s.Provider:
         """The kubernetes provider bound to the cluster's kubeconfig context."""
