@@ -73,7 +73,7 @@ def dev_against_floor(repeat: int) -> tuple[list[float], list[float], int]:
 def fleet_slope(small: int, large: int) -> tuple[dict[str, float], dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         runs = (measure(write_fleet(Path(tmp), small)), measure(write_fleet(Path(tmp), large)))
-    for size, run in zip((small, large), runs):
+    for size, run in zip((small, large), runs, strict=True):
         print(
             f"  {size} clusters: {run['resources']:.0f} resources, {run['seconds']:.1f} s, {run['peak_mb']:.0f} MB",
             flush=True,

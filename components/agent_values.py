@@ -43,15 +43,17 @@ def proxy_values(proxy: ProxySettings) -> dict[str, Any]:
     return values
 
 
-def feature_values(features: FeatureSettings) -> dict[str, Any]:
+def feature_values(features: FeatureSettings, custom_locations_oid: Any = None) -> dict[str, Any]:
     """`systemDefaultValues` of the features, as `az connectedk8s connect` / `enable-features` set them.
 
     Only what is on is set, so a default stack sends exactly the CLI's connect values.
+    `custom_locations_oid`: the looked-up object id (`features.customLocations` without an explicit one).
     """
     wrap = keep_secret(features.secret)
     values: dict[str, Any] = {"clusterconnect-agent": {"enabled": wrap(features.cluster_connect)}}
-    if features.custom_locations_oid:
-        values["customLocations"] = {"enabled": wrap(True), "oid": wrap(features.custom_locations_oid)}
+    oid = features.custom_locations_oid or (custom_locations_oid if features.custom_locations else None)
+    if oid is not None:
+        values["customLocations"] = {"enabled": wrap(True), "oid": wrap(oid)}
     if features.azure_rbac:
         guard: dict[str, Any] = {"enabled": wrap(True), "authnMode": wrap("arc")}
         if features.azure_rbac_skip_list:
@@ -75,6 +77,7 @@ def agent_values(
     auto_upgrade: bool,
     proxy: ProxySettings,
     features: FeatureSettings = FeatureSettings(),
+    custom_locations_oid: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
     """The nested values map; every key exists in the chart's values.yaml with the same type."""
     return {
@@ -95,6 +98,6 @@ def agent_values(
             "spnOnboarding": False,
             # A string in the chart ("true"), read into the AZURE_ARC_AUTOUPDATE config map entry.
             "azureArcAgents": {"autoUpdate": "true" if auto_upgrade else "false"},
-            **feature_values(features),
+            **feature_values(features, custom_locations_oid),
         },
     }

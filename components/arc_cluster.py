@@ -16,10 +16,11 @@ import pulumi
 import pulumi_command as command
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
-from pulumi_azure_native import kubernetes as arc
+from pulumi_azure_native import resources
 
-from . import network, precheck, scripts
+from . import arm_body, network, precheck, scripts
 from .agent_values import agent_values, keep_secret
+from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
@@ -104,6 +105,8 @@ class ArcConnectedClusterArgs:
     depends_on: Sequence[pulumi.Resource] = ()
     # The pre-write check's answer (components/precheck.py): the connected cluster waits for it.
     pre_write_check: pulumi.Output[precheck.CheckAnswer] | None = None
+    # The Azure Policy extension waits for these too (the Microsoft.PolicyInsights registration).
+    policy_depends_on: Sequence[pulumi.Resource] = ()
 
 
 class ArcConnectedCluster(pulumi.ComponentResource):
@@ -111,15 +114,19 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
-    connected_cluster: arc.ConnectedCluster
+    connected_cluster: resources.Resource
+    gateway_settings: resources.Resource | None
     cleanup: command.local.Command
     uninstall_guard: command.local.Command
     provider: k8s.Provider
     release: k8s.helm.v3.Release
     verify: command.local.Command | None
+    custom_locations_lookup: command.local.Command | None
+    oidc_issuer_url: pulumi.Output[Any] | None
     agent_namespace: str
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
+    policy: ArcPolicy | None
     data_plane_endpoint: pulumi.Input[str]
     required_endpoints: pulumi.Input[list[dict[str, object]]]
     preflight: Preflight | None
@@ -143,15 +150,19 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.key, private_key_pem, public_key = self._agent_key()
         public_key = self._after_check(public_key)
         self.connected_cluster = self._connected_cluster(public_key)
+        self.gateway_settings = self._gateway_settings()
         self.cleanup = self._cleanup()
         self.provider = self._kubernetes_provider()
         endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
         self.required_endpoints = self._secret_if("location")([e.as_json() for e in endpoints])
         self.preflight = self._preflight(endpoints, private_key_pem)
+        self.custom_locations_lookup = self._custom_locations_lookup()
         self.release = self._agents(private_key_pem)
         self.uninstall_guard = self._uninstall_guard()
         self.verify = self._verify()
+        self.oidc_issuer_url = self._oidc_issuer_url()
         self.gitops = self._gitops()
+        self.policy = self._policy()
 
         self.cluster_id = self.connected_cluster.id
         self.cluster_name = self.connected_cluster.name
@@ -163,6 +174,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
 
     def _secret_if(self, key: str) -> Callable[[Any], Any]:
         return keep_secret(self._args.settings.is_secret(key))
+
+    def _secret_if_set(self, key: str, value: str | None) -> Any:
+        """An optional value, secret when its key is; None stays None (the property is not sent)."""
+        return None if value is None else self._secret_if(key)(value)
 
     def _child(self, **options: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **options)
@@ -189,34 +204,72 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             return public_key
         return precheck.gate_key(self._prefix, self._args.settings, check, public_key)
 
-    def _connected_cluster(self, public_key: pulumi.Input[str]) -> arc.ConnectedCluster:
-        """The ARM `Microsoft.Kubernetes/connectedClusters` resource."""
+    def _connected_cluster(self, public_key: pulumi.Input[str]) -> resources.Resource:
+        """The ARM `Microsoft.Kubernetes/connectedClusters` resource, at the stable API 2026-05-01
+        through azure-native's generic resource (components/arm_body.py says why)."""
         settings = self._args.settings
-        return arc.ConnectedCluster(
-            f"{self._prefix}-cluster",
-            cluster_name=settings.cluster_name,
-            resource_group_name=self._args.resource_group_name,
-            location=self._location,
-            identity=arc.ConnectedClusterIdentityArgs(type=arc.ResourceIdentityType.SYSTEM_ASSIGNED),
-            agent_public_key_certificate=public_key,
+        optional = self._secret_if_set
+        body = arm_body.ClusterBody(
+            public_key=public_key,
             distribution=self._distribution,
             infrastructure=self._infrastructure,
-            **self._private_link(settings),
-            arc_agent_profile=arc.ArcAgentProfileArgs(
-                agent_auto_upgrade=(
-                    arc.AutoUpgradeOptions.ENABLED if settings.agents.auto_upgrade else arc.AutoUpgradeOptions.DISABLED
-                ),
-            ),
+            auto_upgrade=settings.agents.auto_upgrade,
+            private_link_scope_id=optional("privateLink", settings.private_link_scope_id),
+            gateway=settings.gateway_resource_id is not None,
+            oidc_issuer=settings.oidc.enabled,
+            self_hosted_issuer_url=optional("oidcIssuer", settings.oidc.self_hosted_issuer_url),
+            workload_identity=settings.oidc.workload_identity,
+            azure_hybrid_benefit=optional("azureHybridBenefit", settings.azure_hybrid_benefit),
+            distribution_version=optional("distributionVersion", settings.distribution_version),
+            # The CLI's proxy feature holds https_proxy, http_proxy, no_proxy and proxy_cert
+            # (connectedk8s.md §8): a CA alone configures it too.
+            proxy=settings.proxy.enabled or settings.proxy.ca_cert_pem is not None,
+        )
+        return resources.Resource(
+            f"{self._prefix}-cluster",
+            api_version=arm_body.CLUSTER_API_VERSION,
+            resource_provider_namespace=arm_body.CLUSTER_NAMESPACE,
+            resource_type=arm_body.CLUSTER_TYPE,
+            parent_resource_path="",
+            resource_group_name=self._args.resource_group_name,
+            resource_name_=settings.cluster_name,
+            location=self._location,
+            identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
+            properties=arm_body.cluster_properties(body),
             tags=self._secret_if("tags")(dict(settings.tags)),
             opts=self._child(
                 depends_on=list(self._args.depends_on),
+                # State written before the move to the generic resource holds the typed resource
+                # under this name: the alias keeps that connected cluster (same name, same parent).
+                aliases=[pulumi.Alias(type_=arm_body.LEGACY_CLUSTER_TYPE)],
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
-                # ARM cannot change these in place: location is create-only, and the key is the
-                # onboarding's identity (not patchable; the CLI re-keys only by reconnecting).
-                replace_on_changes=["agentPublicKeyCertificate", "location"],
+                replace_on_changes=list(arm_body.CLUSTER_REPLACE_ON_CHANGES),
                 protect=settings.protect,
             ),
+        )
+
+    def _gateway_settings(self) -> resources.Resource | None:
+        """The gateway association, as `az connectedk8s connect --gateway-resource-id` PUTs it: the
+        gateway's id in `Microsoft.HybridCompute/settings/default` at the cluster's scope. No typed
+        azure-native resource exists for it, so it is the generic resource too; removing
+        `gateway.resourceId` deletes it (an ARM DELETE of the setting) and the cluster's body says
+        `gateway.enabled: false` (docs/cli-parity.md)."""
+        settings = self._args.settings
+        if settings.gateway_resource_id is None:
+            return None
+        return resources.Resource(
+            f"{self._prefix}-gateway",
+            api_version=arm_body.GATEWAY_SETTINGS_API_VERSION,
+            resource_provider_namespace=arm_body.CLUSTER_NAMESPACE,
+            parent_resource_path=arm_body.gateway_settings_parent(settings.cluster_name),
+            resource_type=arm_body.GATEWAY_SETTINGS_TYPE,
+            resource_name_=arm_body.GATEWAY_SETTINGS_NAME,
+            resource_group_name=self._args.resource_group_name,
+            properties=arm_body.gateway_settings_properties(
+                self._secret_if_set("gateway", settings.gateway_resource_id)
+            ),
+            opts=self._child(depends_on=[self.connected_cluster]),
         )
 
     def _cleanup(self) -> command.local.Command:
@@ -339,6 +392,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 auto_upgrade=settings.agents.auto_upgrade,
                 proxy=settings.proxy,
                 features=settings.features,
+                custom_locations_oid=(
+                    self.custom_locations_lookup.stdout
+                    if self.custom_locations_lookup
+                    else settings.features.custom_locations_oid
+                ),
             ),
             opts=self._child(
                 provider=self.provider,
@@ -348,6 +406,39 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
             ),
         )
+
+    def _custom_locations_lookup(self) -> command.local.Command | None:
+        """The Custom Locations RP's object id, looked up where Pulumi runs as the CLI's Graph lookup
+        does (connectedk8s `custom.py` ~4400), unless `features.customLocationsOid` gives it. Runs
+        once, at create: the object id of a first-party app does not change."""
+        features = self._args.settings.features
+        if not features.custom_locations or features.custom_locations_oid is not None:
+            return None
+        return command.local.Command(
+            f"{self._prefix}-custom-locations-oid",
+            create=scripts.text("custom_locations_oid"),
+            environment=scripts.custom_locations_environment(),
+            interpreter=list(scripts.INTERPRETER),
+            opts=self._child(),
+        )
+
+    def _oidc_issuer_url(self) -> pulumi.Output[Any] | None:
+        """The OIDC issuer's URL, read back from ARM once the agents have settled (after the verify
+        step, or the release without it): Azure fills it in only then, as the CLI's poll of the agent
+        state shows (connectedk8s.md §4). Only with `oidcIssuer.enabled`."""
+        if not self._args.settings.oidc.enabled:
+            return None
+        after = self.verify or self.release
+        cluster = resources.get_resource_output(
+            api_version=arm_body.CLUSTER_API_VERSION,
+            resource_provider_namespace=arm_body.CLUSTER_NAMESPACE,
+            resource_type=arm_body.CLUSTER_TYPE,
+            parent_resource_path="",
+            resource_group_name=self._args.resource_group_name,
+            resource_name=self.connected_cluster.name,
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[after]),
+        )
+        return cluster.properties.apply(arm_body.oidc_issuer_url)
 
     def _verify(self) -> command.local.Command | None:
         """Wait until ARM reports the cluster Connected, after each install or upgrade."""
@@ -393,17 +484,24 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    @staticmethod
-    def _private_link(settings: ClusterSettings) -> dict[str, Any]:
-        """ConnectedCluster inputs; none without private link (the SDK's default is Disabled)."""
-        if settings.private_link_scope_id is None:
-            return {}
-        return {
-            "private_link_state": arc.PrivateLinkState.ENABLED,
-            "private_link_scope_resource_id": keep_secret(settings.is_secret("privateLink"))(
-                settings.private_link_scope_id
+    def _policy(self) -> ArcPolicy | None:
+        """Azure Policy, once the agents are in (and, with verify, connected), as for Flux."""
+        settings = self._args.settings
+        if not settings.policy.enabled:
+            return None
+        return ArcPolicy(
+            f"{self._prefix}-policy",
+            ArcPolicyArgs(
+                settings=settings.policy,
+                cluster_name=self.connected_cluster.name,
+                cluster_id=self.connected_cluster.id,
+                resource_group_name=self._args.resource_group_name,
+                secret=settings.is_secret("policy"),
+                protect=settings.protect,
+                depends_on=[self.release, *([self.verify] if self.verify else []), *self._args.policy_depends_on],
             ),
-        }
+            opts=self._child(),
+        )
 
     def outputs(self) -> dict[str, Any]:
         """What a stack exports per cluster."""
@@ -415,6 +513,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             "kubeContext": self.kube_context,
             "dataPlaneEndpoint": self.data_plane_endpoint,
             "requiredEndpoints": self.required_endpoints,
+            **({"oidcIssuerUrl": self.oidc_issuer_url} if self.oidc_issuer_url is not None else {}),
         }
 
 

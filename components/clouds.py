@@ -42,7 +42,7 @@ def config_data_plane(cloud: Cloud, location: str) -> str:
 
 
 def clouds_table() -> str:
-    """The README's cloud table, generated so the endpoints cannot drift from `CLOUDS`."""
+    """docs/configuration.md's cloud table, generated so the endpoints cannot drift from `CLOUDS`."""
     rows = [
         "| `cloud` | `azure-native:environment` | `global.azureEnvironment` | ARM endpoint | agents' data plane (`dataPlaneEndpoint`) |",
         "|---|---|---|---|---|",

@@ -6,7 +6,8 @@ agents are installed, and the configuration after the extension (Microsoft: the 
 exist before any fluxConfigurations); destroy runs the other way round, as the docs require.
 
 Proxy: nothing is passed. The extension documents no proxy setting; Flux on an Arc cluster behind
-a proxy relies on the agents having been installed with it (README, "GitOps with Flux").
+a proxy relies on the agents having been installed with it (docs/gitops.md, "Flux on the onboarded
+clusters").
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pulumi
 from pulumi_azure_native import kubernetesconfiguration as kc
 
 from .agent_values import keep_secret
+from .extensions import connected_cluster_scope
 from .settings import GitOpsSettings
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcGitOps"
@@ -30,16 +32,6 @@ CONFIGURATION_NAMESPACE = "cluster-config"
 FLUX_NAMESPACE = "flux-system"
 # The az CLI's default kustomization name when none is given.
 KUSTOMIZATION_NAME = "kustomization-1"
-
-
-def _connected_cluster_scope(cluster_name: pulumi.Input[str], resource_group_name: pulumi.Input[str]) -> dict:
-    """The four arguments that address a connected cluster from Microsoft.KubernetesConfiguration."""
-    return {
-        "cluster_name": cluster_name,
-        "cluster_resource_name": "connectedClusters",
-        "cluster_rp": "Microsoft.Kubernetes",
-        "resource_group_name": resource_group_name,
-    }
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,7 @@ class ArcGitOps(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         settings = args.settings
         wrap = keep_secret(args.secret)
-        scope = _connected_cluster_scope(args.cluster_name, args.resource_group_name)
+        scope = connected_cluster_scope(args.cluster_name, args.resource_group_name)
 
         self.extension = kc.Extension(
             f"{name}-flux",

@@ -19,6 +19,7 @@ from pulumi_azure_native import authorization, resources
 from . import precheck, scripts
 from .agent_values import keep_secret
 from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, pre_write_check_environment
+from .policy_args import RESOURCE_PROVIDER as POLICY_NAMESPACE
 from .settings import (
     ClusterSettings,
     ConfigError,
@@ -34,6 +35,9 @@ from .settings import (
 PROVIDER_NAMESPACES = ("Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration")
 # Custom locations' resource provider: `az connectedk8s` checks it before enabling them.
 CUSTOM_LOCATIONS_NAMESPACE = "Microsoft.ExtendedLocation"
+# The Arc gateway's resource provider: `az connectedk8s connect --gateway-resource-id` requires it
+# registered (connectedk8s `_utils.py` check_provider_registrations; connectedk8s.md §6).
+GATEWAY_NAMESPACE = "Microsoft.HybridCompute"
 DELETE_UNREACHABLE_ENV = "PULUMI_K8S_DELETE_UNREACHABLE"
 
 
@@ -77,12 +81,14 @@ def client_config_problems(client: authorization.GetClientConfigResult) -> list[
     anything, a secret pasted in the wrong place included.
     """
     hint = "(8-4-4-4-12 hexadecimal digits, as `az account show` prints it); nothing was changed"
+    # `object`, not the SDK's `str`: GetClientConfigResult lets an empty value (None) through unchecked.
+    values: tuple[tuple[str, str, object], ...] = (
+        ("subscriptionId", "subscription id", client.subscription_id),
+        ("tenantId", "tenant id", client.tenant_id),
+    )
     return [
         f"azure-native:{key}: the azure-native provider's {what} is not a GUID {hint}"
-        for key, what, value in (
-            ("subscriptionId", "subscription id", client.subscription_id),
-            ("tenantId", "tenant id", client.tenant_id),
-        )
+        for key, what, value in values
         if not (isinstance(value, str) and GUID.fullmatch(value))
     ]
 
@@ -117,9 +123,20 @@ def environment_warnings(environ: Mapping[str, str]) -> list[str]:
 
 
 def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
-    """What this stack registers: the agents' namespaces, plus custom locations' once if any cluster uses them."""
-    custom_locations = any(c.features.custom_locations_oid for c in settings.clusters)
-    return PROVIDER_NAMESPACES + ((CUSTOM_LOCATIONS_NAMESPACE,) if custom_locations else ())
+    """What this stack registers: the agents' namespaces, plus custom locations' and the gateway's
+    once each if any cluster uses them."""
+    custom_locations = any(c.features.custom_locations or c.features.custom_locations_oid for c in settings.clusters)
+    gateway = any(c.gateway_resource_id is not None for c in settings.clusters)
+    return (
+        PROVIDER_NAMESPACES
+        + ((CUSTOM_LOCATIONS_NAMESPACE,) if custom_locations else ())
+        + ((GATEWAY_NAMESPACE,) if gateway else ())
+    )
+
+
+def policy_namespaces(settings: StackSettings) -> tuple[str, ...]:
+    """Azure Policy's namespace, once per stack, when some cluster installs the extension."""
+    return (POLICY_NAMESPACE,) if any(c.policy.enabled for c in settings.clusters) else ()
 
 
 def register_providers(
@@ -222,6 +239,10 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         )
         for c in settings.clusters
     }
+    # Only the policy extensions wait for this one (it is empty without policy).
+    policy_registrations = (
+        register_providers(client.subscription_id, policy_namespaces(settings)) if settings.register_providers else []
+    )
     groups: dict[str, resources.ResourceGroup] = {}
     guards: dict[str, list[command.local.Command]] = {}
     for group in settings.groups:
@@ -252,6 +273,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
                 tenant_id=client.tenant_id,
                 depends_on=[*registrations, *guards[group_key]],
                 pre_write_check=checks[name],
+                policy_depends_on=policy_registrations,
             ),
         )
     return clusters

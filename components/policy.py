@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import policy_catalog as catalog
-from .policy_schema import ASSIGNMENT_FIELDS, ENFORCEMENT_MODES, POLICY_FIELDS
+from .schema import ASSIGNMENT_FIELDS, ENFORCEMENT_MODES, POLICY_FIELDS
 
 Report = Callable[[str, str], None]
 
@@ -133,8 +133,10 @@ def _boolean(value: Any) -> bool | None:
 class _Check:
     """One `policy` value's checks; `ok` turns false at the first error."""
 
-    def __init__(self, error: Report, warn: Report, reported: Callable[[Any], bool]) -> None:
-        self._error, self.warn, self.reported, self.ok = error, warn, reported, True
+    def __init__(
+        self, error: Report, warn: Report, reported: Callable[[Any], bool], opaque: Callable[[Any], bool]
+    ) -> None:
+        self._error, self.warn, self.reported, self.opaque, self.ok = error, warn, reported, opaque, True
 
     def error(self, path: str, message: str) -> None:
         self.ok = False
@@ -183,17 +185,19 @@ def check_policy(
     *,
     cloud: str | None = None,
     reported: Callable[[Any], bool] = _never,
+    opaque: Callable[[Any], bool] = _never,
 ) -> PolicySettings | None:
     """The cluster's PolicySettings (DISABLED when `policy` is unset), or None after an error.
 
     `value` is the decoded `policy` object, raw or already type-checked by the settings package:
     unset fields may be absent or None. `reported(v)` tells values the caller has already reported
-    as invalid (they are skipped). `cloud` (the stack's `cloud`) adds the warning where the
-    extension is not confirmed.
+    as invalid (they are skipped). `opaque(v)` tells parameter values the caller cannot see (a
+    secure value the offline plan could not decrypt): taken unchecked. `cloud` (the stack's
+    `cloud`) adds the warning where the extension is not confirmed.
     """
     if value is None:
         return DISABLED
-    check = _Check(error, warn, reported)
+    check = _Check(error, warn, reported, opaque)
     if check.skip(value):
         return None
     fields = check.mapping(value, KEY, POLICY_FIELDS)
@@ -399,6 +403,8 @@ _BAD = object()
 
 
 def _check_parameter_value(check: _Check, parameter: catalog.Parameter, given: Any, path: str) -> Any:
+    if check.opaque(given):
+        return given
     if parameter.type == "Boolean":
         parsed = _boolean(given)
         if parsed is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .extensions import connected_cluster_scope
 from .policy import PolicyAssignment, PolicySettings
 
 # Explicit ARM name, as the docs and the built-in name it.
@@ -27,16 +28,11 @@ GATEKEEPER_NAMESPACE = "gatekeeper-system"
 # The provider to register once per stack when any cluster uses policy (S1).
 RESOURCE_PROVIDER = "Microsoft.PolicyInsights"
 
-# How Microsoft.KubernetesConfiguration addresses a connected cluster.
-CONNECTED_CLUSTER_TARGET = {"cluster_rp": "Microsoft.Kubernetes", "cluster_resource_name": "connectedClusters"}
-
 
 def extension_args(settings: PolicySettings, cluster_name: Any, resource_group_name: Any) -> dict[str, Any]:
     """`kubernetesconfiguration.Extension` keyword arguments (the names may be Pulumi outputs)."""
     args: dict[str, Any] = {
-        **CONNECTED_CLUSTER_TARGET,
-        "cluster_name": cluster_name,
-        "resource_group_name": resource_group_name,
+        **connected_cluster_scope(cluster_name, resource_group_name),
         "extension_name": EXTENSION_NAME,
         "extension_type": EXTENSION_TYPE,
         "release_train": RELEASE_TRAIN,

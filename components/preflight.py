@@ -37,7 +37,7 @@ from .settings import SECURE_PLACEHOLDER, ProxySettings
 
 NAMESPACE = "azure-arc-preflight"
 JOB_NAME = "arc-preflight"
-SETTINGS_SECRET = "arc-preflight-settings"
+SETTINGS_SECRET = "arc-preflight-settings"  # noqa: S105  # a Secret's name, not a password
 CONTAINER = "preflight"
 CA_KEY = "proxy-ca.crt"
 CA_DIR = "/etc/arc-preflight/ca"
@@ -174,7 +174,7 @@ class Preflight:
         volumes = [
             k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="16Mi"))
         ]
-        mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+        mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]  # noqa: S108  # in the pod, its own emptyDir
         if data:
             self.secret = k8s.core.v1.Secret(
                 f"{name}-preflight-settings",

@@ -1,7 +1,8 @@
 """The configuration schema: every key the program reads, its type, default and meaning.
 
-This table is the one place a key is declared. `components/settings/` validates against it, the README's
-config table and `Pulumi.yaml`'s declared defaults are checked against it by tests.
+This table is the one place a key is declared. `components/settings/` validates against it, the
+configuration reference (docs/configuration.md) and `Pulumi.yaml`'s declared defaults are checked
+against it by tests.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any, Literal
 
 NAMESPACE = "arc-onboarding"
 
-KeyType = Literal["string", "boolean", "integer", "array", "object", "map"]
+# `json`: any JSON value, passed through untouched (policy parameters; components/policy.py checks them).
+KeyType = Literal["string", "boolean", "integer", "array", "object", "map", "json"]
 
 DEFAULT_CHART = "oci://mcr.microsoft.com/azurearck8s/batch1/stable/v2/azure-arc-k8sagents"
 # Newest stable agent release (July 2026); agent version == chart version.
@@ -34,7 +36,7 @@ class Key:
     required: bool = False
     fields: Mapping[str, Key] = field(default_factory=dict)
     items: KeyType | None = None
-    # Shown in the README when the default is computed rather than a literal.
+    # Shown in docs/configuration.md when the default is computed rather than a literal.
     default_doc: str | None = None
     # Stack-wide: not allowed inside `clusters` items.
     stack_only: bool = False
@@ -95,7 +97,9 @@ PROXY_FIELDS: dict[str, Key] = {
     "httpsProxy": Key("string", "`http(s)://[user:password@]host:port` for HTTPS."),
     "noProxy": Key(
         "array",
-        "Hosts, `.domain` suffixes, IPs and CIDRs reached directly.",
+        "Hosts, `.domain` suffixes, IPs and CIDRs reached directly; `Arc` stands for the Arc private link "
+        "suffixes (`.his.arc.azure.<suffix>`, `.dp.kubernetesconfiguration.azure.<suffix>`, "
+        "`.guestconfiguration.azure.<suffix>`), as the CLI's `--proxy-skip-range`.",
         items="string",
     ),
     "caCertFile": Key(
@@ -133,16 +137,58 @@ FEATURE_FIELDS: dict[str, Key] = {
         "Cluster-connect agent (`az connectedk8s proxy`); impossible with private link.",
         default_doc="`true`; `false` with private link",
     ),
+    "customLocations": Key(
+        "boolean",
+        "Custom locations on, as `az connectedk8s connect` turns them on: the Custom Locations RP's "
+        "object id is looked up where Pulumi runs (`az ad sp show`, as the CLI's Graph lookup; needs "
+        "Application.Read.All) unless `features.customLocationsOid` gives it (needs cluster-connect; "
+        "registers Microsoft.ExtendedLocation).",
+        default=False,
+    ),
     "customLocationsOid": Key(
         "string",
         "Object id of the Custom Locations RP's service principal: turns custom locations on "
-        "(needs cluster-connect; registers Microsoft.ExtendedLocation).",
+        "without a lookup (needs cluster-connect; registers Microsoft.ExtendedLocation).",
     ),
     "azureRbac": Key("boolean", "Azure RBAC for the cluster (the guard agent).", default=False),
     "azureRbacSkipList": Key(
         "array",
         "Users, emails or object ids that skip the Azure RBAC check (with `features.azureRbac`).",
         items="string",
+    ),
+}
+
+GATEWAY_FIELDS: dict[str, Key] = {
+    "resourceId": Key(
+        "string",
+        "ARM id of an existing `Microsoft.HybridCompute/gateways` (Azure Arc gateway, AzureCloud only): "
+        "`gateway.enabled` on the connected cluster and the gateway's id in "
+        "`Microsoft.HybridCompute/settings/default` at its scope, as `--gateway-resource-id` "
+        "(registers Microsoft.HybridCompute). The required endpoints become the gateway's list. "
+        "Removing it disables the gateway, as `--disable-gateway`.",
+    ),
+}
+
+OIDC_ISSUER_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "The cluster's OIDC issuer, as `--enable-oidc-issuer`. Azure cannot turn it off again (the CLI "
+        "refuses to): setting this back to false stops sending `oidcIssuerProfile`, it does not turn "
+        "the issuer off. Its URL is the stack output `oidcIssuerUrl`, read after the verify step.",
+        default=False,
+    ),
+    "selfHostedIssuerUrl": Key(
+        "string",
+        "An issuer of your own (`https://`), as `--self-hosted-issuer`; required for aks, eks and gke distributions.",
+    ),
+}
+
+WORKLOAD_IDENTITY_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "The workload identity webhook, as `--enable-workload-identity` (needs `oidcIssuer.enabled`); "
+        "false after true is `--disable-workload-identity`.",
+        default=False,
     ),
 }
 
@@ -160,6 +206,68 @@ PREFLIGHT_FIELDS: dict[str, Key] = {
         default=DEFAULT_PREFLIGHT_IMAGE,
     ),
 }
+
+# Azure Policy (docs/policy.md); components/policy.py checks the values.
+ENFORCEMENT_MODES = ("Default", "DoNotEnforce")
+
+ASSIGNMENT_FIELDS: dict[str, Key] = {
+    "name": Key(
+        "string",
+        "ARM name of the assignment: 1-64 characters, none of `<>*%&:\\?.+/` or control characters, not "
+        "ending in a space; unique per cluster.",
+        required=True,
+    ),
+    "definition": Key(
+        "string",
+        "A Kubernetes built-in by display name or id (see docs/policy.md), or the full id of a custom "
+        "definition or initiative (`/subscriptions/<id>/providers/Microsoft.Authorization/policyDefinitions/<name>`, "
+        "or the management-group form).",
+        required=True,
+    ),
+    "parameters": Key(
+        "json",
+        "Parameter values by name, plain (`effect: Deny`); checked against the built-in's parameters.",
+        default={},
+    ),
+    "enforcement": Key(
+        "string",
+        "`Default` (enforced) or `DoNotEnforce` (evaluated and reported only).",
+        default="Default",
+    ),
+}
+
+POLICY_FIELDS: dict[str, Key] = {
+    "enabled": Key(
+        "boolean",
+        "Install the Azure Policy extension (`microsoft.policyinsights`, named `azurepolicy`) once the "
+        "agents are in; assignments need it.",
+        default=False,
+    ),
+    "autoUpgradeMinorVersion": Key(
+        "boolean",
+        "Let Azure upgrade the extension's minor versions (Microsoft's default); `false` pins `policy.version`.",
+        default=True,
+    ),
+    "version": Key(
+        "string",
+        "The extension version to pin (e.g. `1.16.1`); only with `policy.autoUpgradeMinorVersion: false`.",
+    ),
+    "assignments": Key(
+        "array",
+        "Policy assignments scoped to the connected cluster, each `{name, definition, parameters, "
+        "enforcement}` (docs/policy.md describes the fields); needs `policy.enabled`.",
+        items="object",
+        fields=ASSIGNMENT_FIELDS,
+    ),
+}
+
+# Per cluster (not stack-wide): fleet items take it and merge it like `gitops`.
+POLICY_KEY = Key(
+    "object",
+    "Azure Policy on the connected cluster: the extension and assignments (docs/policy.md).",
+    fields=POLICY_FIELDS,
+    optional=True,
+)
 
 SCHEMA: dict[str, Key] = {
     "clusterName": Key(
@@ -214,9 +322,19 @@ SCHEMA: dict[str, Key] = {
     "registerProviders": Key(
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
-        "Microsoft.ExtendedLocation when a cluster uses custom locations).",
+        "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.HybridCompute when "
+        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`).",
         default=True,
         stack_only=True,
+    ),
+    "distributionVersion": Key(
+        "string",
+        "Version of the Kubernetes distribution, a free string sent to ARM as `--distribution-version`.",
+    ),
+    "azureHybridBenefit": Key(
+        "string",
+        "`True`, `False` or `NotApplicable`, as `--azure-hybrid-benefit` (`True` confirms you hold the licence).",
+        default_doc="`NotApplicable`",
     ),
     "agents": Key("object", "Arc agents' Helm release.", fields=AGENT_FIELDS),
     "gitops": Key(
@@ -226,6 +344,9 @@ SCHEMA: dict[str, Key] = {
         optional=True,
     ),
     "privateLink": Key("object", "Arc private link.", fields=PRIVATE_LINK_FIELDS),
+    "gateway": Key("object", "Azure Arc gateway.", fields=GATEWAY_FIELDS),
+    "oidcIssuer": Key("object", "The connected cluster's OIDC issuer.", fields=OIDC_ISSUER_FIELDS),
+    "workloadIdentity": Key("object", "Workload identity federation.", fields=WORKLOAD_IDENTITY_FIELDS),
     "features": Key("object", "Agent features, as `az connectedk8s enable-features`.", fields=FEATURE_FIELDS),
     # Lifecycle: what `pulumi up` checks and what `pulumi destroy` may delete.
     "verify": Key(
@@ -242,6 +363,7 @@ SCHEMA: dict[str, Key] = {
     ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
     "preflight": Key("object", "In-cluster network preflight.", fields=PREFLIGHT_FIELDS),
+    "policy": POLICY_KEY,
 }
 
 # A fleet: `clusters` items take every key that is not stack-wide; top-level keys are their defaults.
@@ -292,7 +414,7 @@ def _shown_default(key: Key) -> str:
 
 
 def config_table() -> str:
-    """The README's configuration table, generated so the docs cannot drift from the schema."""
+    """docs/configuration.md's configuration table, generated so the docs cannot drift from the schema."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for path, key in iter_keys():
         kind = (

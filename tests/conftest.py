@@ -66,7 +66,8 @@ def chart_value_types() -> dict[str, str]:
 
     Facts read from the chart's values.yaml, written down by this project (tests/fixtures/README.md).
     """
-    return json.loads((FIXTURES / "chart-value-keys.json").read_text())["keys"]
+    keys: dict[str, str] = json.loads((FIXTURES / "chart-value-keys.json").read_text())["keys"]
+    return keys
 
 
 def json_type(value: Any) -> str:
@@ -119,12 +120,14 @@ class PlanResult:
 
     @property
     def document(self) -> dict[str, Any]:
-        return json.loads(self.stdout)
+        document: dict[str, Any] = json.loads(self.stdout)
+        return document
 
     def resource(self, type_: str, name_suffix: str = "") -> dict[str, Any]:
         found = [r for r in self.document["resources"] if r["type"] == type_ and r["name"].endswith(name_suffix)]
         assert len(found) == 1, f"expected one {type_} *{name_suffix}, found {len(found)}"
-        return found[0]
+        resource: dict[str, Any] = found[0]
+        return resource
 
 
 @pytest.fixture

@@ -15,16 +15,14 @@ from tests.conftest import ROOT
 
 PROVIDER_SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumi_command", "pulumi_tls")
 RESOURCES = (
-    "components.preflight",
-    "components.flux",
-    "components.precheck",
-    "components.arc_cluster",
-    "components.onboarding",
-)
+    "components.preflight", "components.flux", "components.arc_policy", "components.precheck",
+    "components.arc_cluster", "components.onboarding",
+)  # fmt: skip
 OFFLINE_PLAN = ("components.plan",)
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
-    "components.detection", "components.scripts",
+    "components.detection", "components.scripts", "components.policy", "components.policy_catalog",
+    "components.extensions", "components.arm_body", "components.agent_releases",
 )  # fmt: skip
 
 

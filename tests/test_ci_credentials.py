@@ -2,7 +2,7 @@
 
 A job that a `pull_request` event can start runs the PR's code (and the PR's copy of the workflow),
 so it gets no OIDC token, no secret and no environment; credentials live only in jobs bound to a
-protected GitHub environment (docs/ci-identities.md). The checker is tested on broken copies of the
+protected GitHub environment (docs/gitops.md). The checker is tested on broken copies of the
 real workflows, so it is known to fail when it should.
 """
 
@@ -108,7 +108,7 @@ def test_every_credentialed_job_sits_in_a_protected_environment() -> None:
                 assert job.get("environment"), f"{path.name}: {name}"
                 environments.add(job["environment"])
     assert environments == {"prod-example-preview", "prod-example", "e2e"}
-    documented = (ROOT / "docs" / "ci-identities.md").read_text()
+    documented = (ROOT / "docs" / "gitops.md").read_text()
     for environment in environments:
         assert f"`{environment}`" in documented, environment
 

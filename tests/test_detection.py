@@ -232,6 +232,6 @@ def test_read_nodes_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         assert kwargs["timeout"] == detection.PROCESS_TIMEOUT
         raise subprocess.TimeoutExpired(command, kwargs["timeout"])
 
-    monkeypatch.setattr(detection.subprocess, "run", hang)
+    monkeypatch.setattr(subprocess, "run", hang)  # the module detection runs kubectl with
     with pytest.raises(NodesError, match="did not answer within 30s"):
         read_nodes("/k/config", "ctx", env)

@@ -29,11 +29,17 @@ def reversed_mappings(value: Any) -> Any:
     return value
 
 
+def key_holder(resource: dict[str, Any]) -> dict[str, Any]:
+    """Where the key-derived value sits: the connected cluster's ARM `properties` (generic resource)."""
+    properties = resource["inputs"].get("properties")
+    return properties if isinstance(properties, dict) else {}
+
+
 def mask_key_derived(document: dict[str, Any]) -> dict[str, Any]:
     masked = copy.deepcopy(document)
     for resource in masked["resources"]:
-        if KEY_DERIVED in resource["inputs"]:
-            resource["inputs"][KEY_DERIVED] = "[masked]"
+        if KEY_DERIVED in key_holder(resource):
+            key_holder(resource)[KEY_DERIVED] = "[masked]"
         annotations = resource["inputs"].get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {})
         if DIGEST in annotations:
             annotations[DIGEST] = "[masked]"
@@ -51,21 +57,23 @@ def plan_in_a_process(stack_file: Path, hash_seed: str, home: Path) -> dict[str,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
 
 
 def test_two_processes_differ_only_in_the_generated_key(tmp_path: Path) -> None:
     first = plan_in_a_process(FLEET_EXAMPLE, "1", tmp_path)
     second = plan_in_a_process(FLEET_EXAMPLE, "4242", tmp_path)
     # Each process generates its own RSA key: the value derived from it differs, nothing else.
-    keys = {sum(KEY_DERIVED in r["inputs"] for r in doc["resources"]) for doc in (first, second)}
+    keys = {sum(KEY_DERIVED in key_holder(r) for r in doc["resources"]) for doc in (first, second)}
     assert keys == {3}
     digests = [[json.dumps(r["inputs"]).count(DIGEST) for r in doc["resources"]] for doc in (first, second)]
     assert sum(digests[0]) == sum(digests[1]) == 3
     certificates = [
-        [r["inputs"][KEY_DERIVED] for r in doc["resources"] if KEY_DERIVED in r["inputs"]] for doc in (first, second)
+        [key_holder(r)[KEY_DERIVED] for r in doc["resources"] if KEY_DERIVED in key_holder(r)]
+        for doc in (first, second)
     ]
-    assert all(a != b for a, b in zip(*certificates))
+    assert all(a != b for a, b in zip(*certificates, strict=True))
     # One key per size per run, even though the three clusters register it concurrently.
     assert all(len(set(run)) == 1 for run in certificates)
     assert mask_key_derived(first) == mask_key_derived(second)
@@ -76,7 +84,7 @@ def test_key_order_of_the_stack_file_does_not_matter(plan, tmp_path: Path) -> No
     document = yaml.safe_load(FLEET_EXAMPLE.read_text())
     permuted = tmp_path / "Pulumi.fleet-example.yaml"  # same stack name
     permuted.write_text(yaml.safe_dump(reversed_mappings(document), sort_keys=False))
-    assert list(yaml.safe_load(permuted.read_text())["config"])[0] == "arc-onboarding:clusters"
+    assert next(iter(yaml.safe_load(permuted.read_text())["config"])) == "arc-onboarding:clusters"
     original = plan(None, "--config-file", str(FLEET_EXAMPLE), "--json")
     reordered = plan(None, "--config-file", str(permuted), "--json")
     assert original.code == reordered.code == 0

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from components.plan.engine import PlanMocks
-from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, KUBECONFIG, ROOT
+from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, KUBECONFIG, ROOT, PlanResult
 from tests.test_secrets import assert_no_secret
 
 NEXT_STEP = "point `arc-onboarding:kubeconfig` (or $KUBECONFIG) at the cluster's kubeconfig file"
@@ -29,7 +29,7 @@ INVOKE_FAILURE = (
 )
 
 
-def one_line(result, code: int) -> str:
+def one_line(result: PlanResult, code: int) -> str:
     assert result.code == code and result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -116,7 +116,7 @@ class TestProgramFailures:
     def test_key_conversion_failure_names_the_key(self, plan, monkeypatch) -> None:
         new_resource = PlanMocks.new_resource
 
-        def malformed_public_key(self: PlanMocks, args: Any) -> tuple[str | None, dict]:
+        def malformed_public_key(self: PlanMocks, args: Any) -> tuple[str | None, dict[str, Any]]:
             rid, outputs = new_resource(self, args)
             if args.typ == "tls:index/privateKey:PrivateKey":
                 outputs["publicKeyPem"] = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
@@ -146,12 +146,11 @@ class TestProgramFailures:
         monkeypatch.setattr("components.arc_cluster.agent_public_key", unguarded)
         line = one_line(plan(BASE_CONFIG, "--json"), 1)
         assert (
-            line
-            == "error: azure-native:kubernetes:ConnectedCluster arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
+            line == "error: azure-native:resources:Resource arc-test-rg/arc-test-cluster: ValueError: no RSA key here"
         )
 
     def test_invoke_failure_names_the_invoke_and_what_to_check(self, plan, monkeypatch) -> None:
-        def fail(self: PlanMocks, args: Any) -> tuple[dict, list]:
+        def fail(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             raise RuntimeError("DefaultAzureCredential failed to retrieve a token\nsecond line")
 
         monkeypatch.setattr(PlanMocks, "call", fail)
@@ -162,8 +161,8 @@ class TestProgramFailures:
         # Cloud failures are the engine's to report; the plan still prints one line, no traceback.
         new_resource = PlanMocks.new_resource
 
-        def refuse(self: PlanMocks, args: Any) -> tuple[str | None, dict]:
-            if args.typ == "azure-native:kubernetes:ConnectedCluster":
+        def refuse(self: PlanMocks, args: Any) -> tuple[str | None, dict[str, Any]]:
+            if args.typ == "azure-native:resources:Resource":
                 raise ValueError("AuthorizationFailed")
             return new_resource(self, args)
 

@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components import scripts
 from components.settings import NODES_FILE_ENV
-from tests.conftest import BASE_CONFIG, FIXTURES
+from tests.conftest import BASE_CONFIG, FIXTURES, PlanResult
 from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
 
-CLUSTER_TYPE = "azure-native:kubernetes:ConnectedCluster"
+CLUSTER_TYPE = "azure-native:resources:Resource"  # the connected cluster, at the stable API (arm_body.py)
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 KEY_TYPE = "tls:index/privateKey:PrivateKey"
 REGISTER_EXT = f"{PROJECT}command:local:Command::register-microsoft.extendedlocation"
@@ -25,7 +25,7 @@ REGISTER_EXT = f"{PROJECT}command:local:Command::register-microsoft.extendedloca
 GROUP_GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
 
 
-def registrations(result) -> list[dict]:
+def registrations(result: PlanResult) -> list[dict[str, Any]]:
     return [
         r
         for r in result.document["resources"]
@@ -46,15 +46,18 @@ def ok(result) -> Any:
     return result
 
 
-def cluster_inputs(result) -> dict[str, Any]:
-    return ok(result).resource(CLUSTER_TYPE)["inputs"]
+def cluster_inputs(result: PlanResult) -> dict[str, Any]:
+    """The connected cluster's ARM `properties` as the plan sends them."""
+    properties: dict[str, Any] = ok(result).resource(CLUSTER_TYPE, "-cluster")["inputs"]["properties"]
+    return properties
 
 
-def system_values(result) -> dict[str, Any]:
-    return ok(result).resource(RELEASE_TYPE)["inputs"]["values"]["systemDefaultValues"]
+def system_values(result: PlanResult) -> dict[str, Any]:
+    values: dict[str, Any] = ok(result).resource(RELEASE_TYPE)["inputs"]["values"]["systemDefaultValues"]
+    return values
 
 
-def invalid(result) -> list[str]:
+def invalid(result: PlanResult) -> list[str]:
     """The problem lines of a refused plan (exit 2, nothing on stdout)."""
     assert result.code == 2, result.stdout or result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
@@ -73,15 +76,11 @@ class TestPrivateLink:
         assert inputs == {
             "arcAgentProfile": {"agentAutoUpgrade": "Disabled"},
             "azureHybridBenefit": "NotApplicable",
-            "clusterName": "arc-test",
             "distribution": "generic",
-            "identity": {"type": "SystemAssigned"},
+            "gateway": {"enabled": False},
             "infrastructure": "generic",
-            "location": "eastus",
             "privateLinkScopeResourceId": SCOPE,
             "privateLinkState": "Enabled",
-            "resourceGroupName": "arc-test-rg",
-            "tags": {},
         }
         assert system_values(result) == {
             "azureArcAgents": {"autoUpdate": "false"},
@@ -260,8 +259,8 @@ class TestFeatures:
             values = result.resource(RELEASE_TYPE, f"/{name}-agents")["inputs"]["values"]["systemDefaultValues"]
             assert ("customLocations" in values) is custom_locations
             assert values["clusterconnect-agent"] == {"enabled": connect}
-        assert result.resource(CLUSTER_TYPE, "/c3-cluster")["inputs"]["privateLinkState"] == "Enabled"
-        assert result.resource(CLUSTER_TYPE, "/c1-cluster")["inputs"]["privateLinkState"] == "Disabled"
+        assert result.resource(CLUSTER_TYPE, "/c3-cluster")["inputs"]["properties"]["privateLinkState"] == "Enabled"
+        assert result.resource(CLUSTER_TYPE, "/c1-cluster")["inputs"]["properties"]["privateLinkState"] == "Disabled"
 
     def test_fleet_errors_name_the_item(self, plan) -> None:
         config = {
@@ -309,14 +308,14 @@ class TestAdoption:
     def test_the_given_key_replaces_the_generated_one(self, plan, agent_key) -> None:
         pem, public = agent_key
         config = {**BASE_CONFIG, "agents": {"privateKey": pem}}
-        for args in ((), ("--json",)):
-            result = ok(plan(config, *args))
+        results = [ok(plan(config, *args)) for args in ((), ("--json",))]
+        for result in results:
             text = result.stdout + result.stderr
             assert "PRIVATE KEY" not in text and pem.splitlines()[1] not in text
-        doc = result.document
+        doc = results[-1].document
         assert not [r for r in doc["resources"] if r["type"] == KEY_TYPE]
         cluster = next(r for r in doc["resources"] if r["type"] == CLUSTER_TYPE)
-        assert cluster["inputs"]["agentPublicKeyCertificate"] == public
+        assert cluster["inputs"]["properties"]["agentPublicKeyCertificate"] == public
         assert cluster["dependencies"] == sorted([GROUP, GROUP_GUARD, REGISTER_K8S, REGISTER_CFG])
         release = next(r for r in doc["resources"] if r["type"] == RELEASE_TYPE)
         assert release["inputs"]["values"]["global"]["onboardingPrivateKey"] == "[secret]"
@@ -339,7 +338,8 @@ class TestAdoption:
 
     def test_mismatch_is_a_config_error(self, plan, agent_key) -> None:
         pem, _ = agent_key
-        other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+        # Small on purpose: any other key will do, and a 1024-bit one is quick to generate.
+        other = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()  # noqa: S505
         other_b64 = base64.b64encode(
             other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
         ).decode()
@@ -451,7 +451,7 @@ class TestDetection:
     def test_nodes_file(self, plan, fixture: str, distribution: str, infrastructure: str) -> None:
         config = {**BASE_CONFIG, "distribution": "auto", "infrastructure": "auto"}
         result = ok(plan(config, "--nodes-file", str(NODES / fixture), "--json"))
-        inputs = result.resource(CLUSTER_TYPE)["inputs"]
+        inputs = result.resource(CLUSTER_TYPE)["inputs"]["properties"]
         assert (inputs["distribution"], inputs["infrastructure"]) == (distribution, infrastructure)
         values = result.resource(RELEASE_TYPE)["inputs"]["values"]["global"]
         assert (values["kubernetesDistro"], values["kubernetesInfra"]) == (distribution, infrastructure)
@@ -528,7 +528,7 @@ class TestDetection:
         }
         result = ok(plan(config, "--json"))
         detected = {
-            r["name"]: (r["inputs"]["distribution"], r["inputs"]["infrastructure"])
+            r["name"]: (r["inputs"]["properties"]["distribution"], r["inputs"]["properties"]["infrastructure"])
             for r in result.document["resources"] if r["type"] == CLUSTER_TYPE
         }  # fmt: skip
         assert detected == {
@@ -571,13 +571,8 @@ class TestClouds:
         config = {**BASE_CONFIG, "cloud": cloud, "location": location, "azure-native:environment": environment}
         result = ok(plan(config, "--json"))
         assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["dataPlaneEndpoint"] == endpoint
-        # No endpoint list is documented for AzureChinaCloud, so its preflight is skipped (warned).
-        expected = (
-            ["arc-onboarding:preflight.enabled: no endpoint list is documented for AzureChinaCloud, so there "
-             "is nothing to check: the preflight is skipped"]
-            if cloud == "AzureChinaCloud" else []
-        )  # fmt: skip
-        assert result.document["warnings"] == expected
+        # Every cloud has Learn's endpoint list now, so the preflight runs in each (no warning).
+        assert result.document["warnings"] == []
 
     def test_mismatch_names_both(self, plan) -> None:
         config = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_CONFIG, ROOT
+from tests.conftest import BASE_CONFIG, ROOT, PlanResult
 
 FLEET_DEFAULTS: dict[str, Any] = {
     "location": "westeurope",
@@ -29,7 +29,7 @@ ITEMS: list[dict[str, Any]] = [
 ]
 
 
-def fleet(items: list[dict[str, Any]] = ITEMS, **defaults: Any) -> dict[str, Any]:
+def fleet(items: list[Any] = ITEMS, **defaults: Any) -> dict[str, Any]:
     return {**FLEET_DEFAULTS, **defaults, "clusters": items}
 
 
@@ -61,7 +61,7 @@ def test_fleet_example_stack(plan) -> None:
         "azure-native:resources:ResourceGroup": 2,
         "arc-onboarding:index:ArcConnectedCluster": 3,
         "tls:index/privateKey:PrivateKey": 3,
-        "azure-native:kubernetes:ConnectedCluster": 3,
+        "azure-native:resources:Resource": 3,
         "pulumi:providers:kubernetes": 3,
         "kubernetes:helm.sh/v3:Release": 3,
         "kubernetes:core/v1:Namespace": 3,
@@ -90,9 +90,7 @@ def test_items_merge_defaults(plan) -> None:
     assert c3["inputs"]["values"]["global"]["httpsProxy"] == "http://proxy.corp:3128"
     assert c1["inputs"]["values"]["global"]["noProxy"] == ".svc"
     clusters = {
-        r["name"]: r["inputs"]
-        for r in result.document["resources"]
-        if r["type"] == "azure-native:kubernetes:ConnectedCluster"
+        r["name"]: r["inputs"] for r in result.document["resources"] if r["type"] == "azure-native:resources:Resource"
     }
     assert clusters["rg-b/c3-cluster"]["location"] == "northeurope"
     assert clusters["rg-a/c1-cluster"]["location"] == "westeurope"
@@ -139,7 +137,7 @@ def test_single_cluster_moved_into_a_one_item_list_keeps_every_urn(plan) -> None
 
 
 def problems(plan, config: dict[str, Any]) -> list[str]:
-    result = plan(config, "--json")
+    result: PlanResult = plan(config, "--json")
     assert result.code == 2 and result.stdout == "", result.stderr
     return result.stderr.strip().splitlines()
 

@@ -69,7 +69,7 @@ def configuration_inputs(
                 "timeoutInSeconds": 600,
                 "wait": True,
             },
-        },  # fmt: skip
+        },
         "namespace": "cluster-config",
         "resourceGroupName": "arc-test-rg",
         "scope": "cluster",
@@ -107,11 +107,13 @@ def test_all_fields_and_the_password_kept_out_of_repr() -> None:
 @pytest.mark.parametrize("url", ["ssh://git@github.com/org/repo.git", "https://github.com:8443/org/repo"])
 def test_ssh_and_https_urls(url: str) -> None:
     s = settings({"gitops": {"url": url}})
+    assert s.clusters[0].gitops is not None
     assert s.clusters[0].gitops.url == url and s.warnings == ()
 
 
 def test_http_url_is_accepted_with_a_warning() -> None:
     s = settings({"gitops": {"url": "http://gitea.gitea.svc/platform/config"}})
+    assert s.clusters[0].gitops is not None
     assert s.clusters[0].gitops.url == "http://gitea.gitea.svc/platform/config"
     assert s.warnings == (
         "arc-onboarding:gitops.url: http:// is unencrypted: the cluster applies whatever the network returns; "
@@ -170,6 +172,7 @@ def test_every_gitops_problem_at_once() -> None:
 def test_plaintext_password_is_a_warning_not_an_error() -> None:
     gitops = {"url": REPO, "httpsUser": "bot", "httpsPassword": PASSWORD}
     plain = settings({"gitops": gitops})
+    assert plain.clusters[0].gitops is not None
     assert plain.clusters[0].gitops.https_password == PASSWORD
     assert plain.warnings == (
         "arc-onboarding:gitops.httpsPassword: is stored in plaintext; it is kept secret in Pulumi, but set it "
@@ -219,12 +222,12 @@ def test_extension_and_configuration(plan) -> None:
 
 def test_plaintext_password_is_secret_everywhere_and_never_printed(plan) -> None:
     config = {**BASE_CONFIG, "gitops": {"url": REPO, "httpsUser": "fluxbot", "httpsPassword": PASSWORD}}
-    for args in (("--json",), (), ("--diff",)):  # inputs show in the text with --diff
-        result = plan(config, *args)
+    results = [plan(config, *args) for args in (("--json",), (), ("--diff",))]  # inputs show in the text with --diff
+    for result in results:
         assert result.code == 0
         never_shown(result.stdout + result.stderr)
         assert "warning: arc-onboarding:gitops.httpsPassword: is stored in plaintext" in result.stderr
-    assert result.stdout.count("httpsKey: [secret]") == 1
+    assert results[-1].stdout.count("httpsKey: [secret]") == 1
 
 
 def test_without_gitops_there_is_no_flux(plan) -> None:

@@ -60,11 +60,12 @@ def stacks() -> list[tuple[Path, dict[str, Any]]]:
     return [(p, d) for p, d in all_documents() if d.get("kind") == "Stack"]
 
 
-def workflow(name: str) -> dict[str, Any]:
-    return yaml.safe_load((WORKFLOWS / name).read_text())
+def workflow(name: str) -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    return document
 
 
-def triggers(wf: dict[str, Any]) -> dict[str, Any]:
+def triggers(wf: dict[Any, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the key `on` as the boolean true.
     on = wf.get("on", wf.get(True))
     assert isinstance(on, dict), "`on:` must be a mapping of events"
@@ -72,7 +73,8 @@ def triggers(wf: dict[str, Any]) -> dict[str, Any]:
 
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    return job.get("steps", [])
+    found: list[dict[str, Any]] = job.get("steps", [])
+    return found
 
 
 def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
@@ -89,7 +91,8 @@ def stack_crd_schema() -> dict[str, Any]:
     assert crd["spec"]["group"] == "pulumi.com"
     (v1,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
     assert v1["served"] is True
-    return v1["schema"]["openAPIV3Schema"]
+    schema: dict[str, Any] = v1["schema"]["openAPIV3Schema"]
+    return schema
 
 
 def kubernetes_to_jsonschema(node: Any) -> Any:
@@ -106,9 +109,12 @@ def kubernetes_to_jsonschema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: kubernetes_to_jsonschema(value) for key, value in node.items()}
-    if "properties" in out and "additionalProperties" not in out:
-        if not out.get("x-kubernetes-preserve-unknown-fields"):
-            out["additionalProperties"] = False
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
     if out.get("x-kubernetes-int-or-string") and "anyOf" not in out:
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if out.get("x-kubernetes-list-type") == "set":
@@ -176,7 +182,7 @@ def test_every_stack_validates_against_the_crd(stack_validator) -> None:
 
 
 @pytest.mark.parametrize(
-    "mutation, expected",
+    ("mutation", "expected"),
     [
         (lambda d: d["spec"].update(destroyOnFinalise=False), "Additional properties"),
         (lambda d: d["spec"].pop("stack"), "'stack' is a required property"),

@@ -56,6 +56,7 @@ def test_converted_key_loads_as_pkcs1(key_4096: rsa.RSAPrivateKey) -> None:
             b"-----BEGIN RSA PUBLIC KEY-----\n" + base64.encodebytes(der) + b"-----END RSA PUBLIC KEY-----\n"
         ).public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
+    assert isinstance(loaded, rsa.RSAPublicKey)
     assert loaded.public_numbers() == key_4096.public_key().public_numbers()
 
 

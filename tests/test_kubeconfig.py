@@ -220,7 +220,7 @@ def test_a_fleet_kubeconfig_is_walked_once_not_once_per_cluster(
                 document[section] = CountingList(document[section])
         return document
 
-    monkeypatch.setattr(kube.yaml, "load", counted)
+    monkeypatch.setattr(yaml, "load", counted)  # the module kube reads with
     monkeypatch.setattr(CountingList, "walks", 0)
     kube._read_kubeconfig.cache_clear()
     config = {
@@ -246,3 +246,10 @@ def test_a_section_that_is_not_a_list_is_a_config_error_not_a_traceback(tmp_path
     (problem,) = raised.value.problems
     assert problem.startswith("arc-onboarding:kubeContext: context 'c' in ")
     assert "names a cluster or user the file does not define" in problem
+
+
+def test_the_yaml_loader_constructs_no_python_objects() -> None:
+    """Kubeconfigs and stack files are read with `yaml.load(..., Loader=YAML_LOADER)` (ruff's S506
+    is silenced there): the loader must stay a safe one."""
+    with pytest.raises(yaml.constructor.ConstructorError):
+        yaml.load("!!python/object/apply:os.getpid []", Loader=kube.YAML_LOADER)  # noqa: S506

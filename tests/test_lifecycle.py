@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -106,7 +107,7 @@ def test_pinned_agents_upgrade_in_place_atomically(plan) -> None:
 def test_self_upgrading_agents_keep_their_version(plan) -> None:
     resources = planned(plan, {**BASE_CONFIG, "agents": {"autoUpgrade": True}})
     assert resources[RELEASE]["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True, "ignoreChanges": ["version"]}
-    assert resources[CLUSTER]["inputs"]["arcAgentProfile"] == {"agentAutoUpgrade": "Enabled"}
+    assert resources[CLUSTER]["inputs"]["properties"]["arcAgentProfile"] == {"agentAutoUpgrade": "Enabled"}
 
 
 def test_release_ignore_changes() -> None:
@@ -128,7 +129,8 @@ def test_what_replaces_the_connected_cluster(plan) -> None:
     assert cluster["options"] == {
         **NO_OPTIONS,
         "deleteBeforeReplace": True,
-        "replaceOnChanges": ["agentPublicKeyCertificate", "location"],
+        "replaceOnChanges": ["location", "properties.agentPublicKeyCertificate"],
+        "aliases": [{"type": "azure-native:kubernetes:ConnectedCluster"}],
     }
 
 
@@ -149,10 +151,10 @@ def test_destroy_order(plan) -> None:
     """Destroy deletes dependents first: verify, release, cleanup, cluster, guard, group."""
     resources = planned(plan, BASE_CONFIG)
     chain = [VERIFY, RELEASE, CLEANUP, CLUSTER, GUARD, GROUP]
-    for later, earlier in zip(chain, chain[1:]):
+    for later, earlier in itertools.pairwise(chain):
         assert earlier in resources[later]["dependencies"], (later, earlier)
     # ...and nothing runs the other way round.
-    for earlier, later in zip(chain, chain[1:]):
+    for earlier, later in itertools.pairwise(chain):
         assert not depends_on(resources, later, earlier)
 
 
@@ -252,7 +254,7 @@ def test_fleet_guards_list_their_groups_clusters(plan) -> None:
     )
     cluster_guards = {
         r["name"]: [d.rsplit("::", 1)[1] for d in r["dependencies"] if d.endswith("-delete-guard")]
-        for r in resources.values() if r["type"] == "azure-native:kubernetes:ConnectedCluster"
+        for r in resources.values() if r["type"] == "azure-native:resources:Resource"
     }  # fmt: skip
     assert cluster_guards == {
         "rg-a/c1-cluster": ["rg-a-delete-guard"],

@@ -80,6 +80,7 @@ class TestEndpointLists:
         assert all(e.protocol == "https" and e.port in (443, 8084) for e in endpoints_for("AzureCloud", "eastus"))
 
     def test_us_government(self) -> None:
+        """Learn's Azure Government tab (ms.date 06/11/2026), host by host."""
         required = targets(
             required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False))
         )
@@ -87,27 +88,66 @@ class TestEndpointLists:
             "management.usgovcloudapi.net:443",
             "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
             "login.microsoftonline.us:443",
+            "usgovvirginia.login.microsoftonline.us:443",
+            "mcr.microsoft.com:443",
+            "*.data.mcr.microsoft.com:443",
             "gbl.his.arc.azure.us:443",
             "usgv.his.arc.azure.us:443",
             "guestnotificationservice.azure.us:443",
+            "*.guestnotificationservice.azure.us:443",
+            "sts.windows.net:443",
             "*.servicebus.usgovcloudapi.net:443",
+            "usgovvirginia.obo.arc.azure.us:8084",
         ]
         everything = endpoints_for("AzureUSGovernment", "usgovtexas")
-        assert targets(everything)[-1] == "usgovvirginia.obo.arc.azure.us:8084"  # only this one is listed
         assert targets(everything)[1] == "usgovtexas.dp.kubernetesconfiguration.azure.us:443"
-        # The list names hosts only: purposes and websockets are "not documented", never invented.
-        assert all(e.purpose.startswith("not documented") for e in everything)
-        assert all(e.websockets is None for e in everything)
+        # Only usgovvirginia's Cluster Connect host is listed, whatever the region.
+        assert "usgovvirginia.obo.arc.azure.us:8084" in targets(everything)
+        assert [e.host for e in everything if e.websockets] == ["*.servicebus.usgovcloudapi.net"]
+        assert {e.host for e in everything if e.needed == "azureRbac"} == {"graph.microsoft.com"}
         # No dl.k8s.io is listed for this cloud, so automatic upgrades add nothing.
         assert required_endpoints(
             "AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=True)
         ) == required_endpoints("AzureUSGovernment", "usgovvirginia", network.conditions(auto_upgrade=False))
-        assert any("container registry" in note for note in network.NOTES["AzureUSGovernment"])
 
-    def test_china_is_not_documented(self) -> None:
-        assert endpoints_for("AzureChinaCloud", "chinaeast2") == ()
-        assert not network.documented("AzureChinaCloud")
-        assert network.NOTES["AzureChinaCloud"][0].startswith("not documented")
+    def test_china(self) -> None:
+        """Learn's 21Vianet tab (ms.date 02/18/2025): every host, images from mcr.azk8s.cn."""
+        assert network.documented("AzureChinaCloud")
+        everything = endpoints_for("AzureChinaCloud", "chinaeast2")
+        assert len(everything) == 20
+        required = targets(required_endpoints("AzureChinaCloud", "chinaeast2", network.conditions(auto_upgrade=False)))
+        assert "mcr.azk8s.cn:443" in required and "mcr.microsoft.com:443" not in required
+        assert "chinaeast2.obo.arc.azure.cn:8084" in required and "*.servicebus.chinacloudapi.cn:443" in required
+        assert [e.host for e in everything if e.websockets] == ["*.servicebus.chinacloudapi.cn"]
+        # The registry mirrors serve VMs pulling public images, not the agents: listed, never required.
+        mirrors = [e for e in everything if e.host.endswith(".azk8s.cn") and e.host != "mcr.azk8s.cn"]
+        assert len(mirrors) == 5
+        assert all(
+            not e.required(network.conditions(auto_upgrade=True, azure_rbac=True, extensions=True)) for e in mirrors
+        )
+        assert network.NOTES["AzureChinaCloud"][0].startswith("Source: https://learn.microsoft.com/")
+
+    def test_gateway_mode_needs_only_the_gateway_list(self) -> None:
+        """Learn 'Simplify network configuration requirements with Azure Arc gateway'."""
+        held = network.conditions(auto_upgrade=False, gateway=True)
+        required = targets(required_endpoints("AzureCloud", "eastus", held))
+        assert required == [
+            "*.gw.arc.azure.com:443", "management.azure.com:443", "eastus.obo.arc.azure.com:8084",
+            "login.microsoftonline.com:443", "eastus.login.microsoft.com:443", "gbl.his.arc.azure.com:443",
+            "*.his.arc.azure.com:443", "mcr.microsoft.com:443", "*.data.mcr.microsoft.com:443",
+        ]  # fmt: skip
+        # Without cluster connect, its host drops out as in the full list.
+        no_connect = network.conditions(auto_upgrade=False, cluster_connect=False, gateway=True)
+        assert "eastus.obo.arc.azure.com:8084" not in targets(required_endpoints("AzureCloud", "eastus", no_connect))
+
+    def test_gateway_mode_keeps_the_policy_endpoints(self) -> None:
+        """The Arc gateway does not cover Azure Policy's hosts (azure-policy.md S5): they join its list."""
+        gateway = network.conditions(auto_upgrade=False, gateway=True)
+        both = network.conditions(auto_upgrade=False, gateway=True, policy=True)
+        assert required_endpoints("AzureCloud", "eastus", both) == (
+            required_endpoints("AzureCloud", "eastus", gateway) + network.POLICY_ENDPOINTS["AzureCloud"]
+        )
+        assert network.listed("AzureCloud", both) == network.GATEWAY + network.POLICY_ENDPOINTS["AzureCloud"]
 
     def test_features_change_what_is_required(self) -> None:
         base = set(targets(required_endpoints("AzureCloud", "eastus", network.conditions(auto_upgrade=False))))
@@ -140,10 +180,16 @@ class TestEndpointLists:
     def test_every_entry_cites_its_source_in_a_comment(self) -> None:
         source = (ROOT / "components" / "network.py").read_text().splitlines()
         starts = [i for i, line in enumerate(source) if re.match(r"\s+Endpoint\(", line)]
-        assert len(starts) == len(network.PUBLIC) + len(network.US_GOVERNMENT)
+        tables = (network.PUBLIC, network.US_GOVERNMENT, network.CHINA, network.GATEWAY)
+        policy = sum(len(endpoints) for endpoints in network.POLICY_ENDPOINTS.values())
+        assert len(starts) == sum(map(len, tables)) + policy
         for i in starts:
             comment = source[i - 1].strip()
-            assert comment.startswith("#") and re.search(r"(agent-versions|connectedk8s)\.md §\d", comment), source[i]
+            cited = re.search(
+                r"(agent-versions|connectedk8s)\.md §\d|Learn azure-(government|china), row \d|azure-policy\.md §3 \(S\d\)",
+                comment,
+            )
+            assert comment.startswith("#") and cited, source[i]
 
     def test_as_json(self) -> None:
         (relay,) = [e for e in endpoints_for("AzureCloud", "eastus") if e.host == "*.servicebus.windows.net"]
@@ -298,21 +344,11 @@ class TestPreflightSettings:
         (problem,) = raised.value.problems
         assert problem.startswith("arc-onboarding:preflight.image: must be an image reference")
 
-    def test_china_skips_the_preflight_with_a_warning(self) -> None:
+    def test_china_runs_the_preflight(self) -> None:
         settings = load(
             engine_config({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}), [], ROOT, ENV
         )
-        assert settings.warnings == (
-            "arc-onboarding:preflight.enabled: no endpoint list is documented for AzureChinaCloud, so there is "
-            "nothing to check: the preflight is skipped",
-        )
-        disabled = {
-            **BASE_CONFIG,
-            "cloud": "AzureChinaCloud",
-            "location": "chinaeast2",
-            "preflight": {"enabled": False},
-        }
-        assert load(engine_config(disabled), [], ROOT, ENV).warnings == ()
+        assert settings.warnings == () and settings.clusters[0].preflight.enabled
 
 
 def test_docs_network_section_matches_the_data() -> None:

@@ -20,7 +20,8 @@ _spec.loader.exec_module(model)
 
 @pytest.fixture(scope="module")
 def plan_doc() -> dict[str, Any]:
-    return model.plan_document(2)
+    document: dict[str, Any] = model.plan_document(2)
+    return document
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ GROUP = f"{PROJECT}azure-native:resources:ResourceGroup::arc-test-rg"
 REGISTER_K8S = f"{PROJECT}command:local:Command::register-microsoft.kubernetes"
 REGISTER_CFG = f"{PROJECT}command:local:Command::register-microsoft.kubernetesconfiguration"
 KEY = f"{CHILD}tls:index/privateKey:PrivateKey::arc-test-rg/arc-test-key"
-CLUSTER = f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster"
+CLUSTER = f"{CHILD}azure-native:resources:Resource::arc-test-rg/arc-test-cluster"
 PROVIDER = f"{CHILD}pulumi:providers:kubernetes::arc-test-rg/arc-test-k8s"
 RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
 CLEANUP = f"{CHILD}command:local:Command::arc-test-rg/arc-test-cleanup"
@@ -33,7 +33,7 @@ PREFLIGHT_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-prefl
 PREFLIGHT_JOB = f"{CHILD}kubernetes:batch/v1:Job::arc-test-rg/arc-test-preflight"
 NO_OPTIONS = {
     "protect": False, "retainOnDelete": False, "deleteBeforeReplace": False, "ignoreChanges": [],
-    "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None,
+    "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None, "aliases": [],
 }  # fmt: skip
 
 
@@ -95,21 +95,32 @@ def test_connected_cluster(base_plan) -> None:
     # The group's delete guard comes before it, so destroy runs the guard after deleting it.
     assert cluster["dependencies"] == sorted([GROUP, GUARD, KEY, REGISTER_K8S, REGISTER_CFG])
     assert cluster["options"] == {
-        **NO_OPTIONS, "deleteBeforeReplace": True, "replaceOnChanges": ["agentPublicKeyCertificate", "location"],
+        **NO_OPTIONS, "deleteBeforeReplace": True,
+        "replaceOnChanges": ["location", "properties.agentPublicKeyCertificate"],
+        "aliases": [{"type": "azure-native:kubernetes:ConnectedCluster"}],
     }  # fmt: skip
     assert cluster["provider"] is None and cluster["custom"] is True
     inputs = cluster["inputs"]
-    public_key = inputs.pop("agentPublicKeyCertificate")
+    public_key = inputs["properties"].pop("agentPublicKeyCertificate")
+    # The generic resource at the stable API: what the typed 2024-02-01-preview resource sent, plus
+    # `gateway.enabled: false` (removing gateway.resourceId must turn the gateway off).
     assert inputs == {
-        "arcAgentProfile": {"agentAutoUpgrade": "Disabled"},
-        "azureHybridBenefit": "NotApplicable",
-        "clusterName": "arc-test",
-        "distribution": "generic",
+        "apiVersion": "2026-05-01",
         "identity": {"type": "SystemAssigned"},
-        "infrastructure": "generic",
         "location": "eastus",
-        "privateLinkState": "Disabled",
+        "parentResourcePath": "",
+        "properties": {
+            "arcAgentProfile": {"agentAutoUpgrade": "Disabled"},
+            "azureHybridBenefit": "NotApplicable",
+            "distribution": "generic",
+            "gateway": {"enabled": False},
+            "infrastructure": "generic",
+            "privateLinkState": "Disabled",
+        },
         "resourceGroupName": "arc-test-rg",
+        "resourceName": "arc-test",
+        "resourceProviderNamespace": "Microsoft.Kubernetes",
+        "resourceType": "connectedClusters",
         "tags": {},
     }
     # The PKCS#1 form of the (mocked, real) RSA-4096 key's public half.
@@ -222,7 +233,7 @@ def test_adopted_group_is_read_not_created(plan) -> None:
 def test_no_registrations_when_disabled(plan) -> None:
     result = plan({**BASE_CONFIG, "registerProviders": False}, "--json")
     assert not [r for r in result.document["resources"] if r["name"].startswith("register-")]
-    assert result.resource("azure-native:kubernetes:ConnectedCluster")["dependencies"] == sorted([GROUP, GUARD, KEY])
+    assert result.resource("azure-native:resources:Resource")["dependencies"] == sorted([GROUP, GUARD, KEY])
 
 
 def test_plan_is_deterministic_apart_from_the_generated_key(plan) -> None:
@@ -394,7 +405,7 @@ def test_human_output_reads_like_pulumi_preview(plan) -> None:
         (" +   ", "   ├─ kubernetes:core/v1:Namespace", "arc-test-rg/arc-test-preflight-ns"),
         (" +   ", "   ├─ kubernetes:batch/v1:Job", "arc-test-rg/arc-test-preflight"),
         (" +   ", "   ├─ tls:index/privateKey:PrivateKey", "arc-test-rg/arc-test-key"),
-        (" +   ", "   ├─ azure-native:kubernetes:ConnectedCluster", "arc-test-rg/arc-test-cluster"),
+        (" +   ", "   ├─ azure-native:resources:Resource", "arc-test-rg/arc-test-cluster"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-cleanup"),
         (" +   ", "   ├─ kubernetes:helm.sh/v3:Release", "arc-test-rg/arc-test-agents"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-uninstall-guard"),
@@ -507,14 +518,14 @@ def test_dev_stack(plan) -> None:
             "azure-native:resources:ResourceGroup",
             "arc-onboarding:index:ArcConnectedCluster",
             "tls:index/privateKey:PrivateKey",
-            "azure-native:kubernetes:ConnectedCluster",
+            "azure-native:resources:Resource",
             "pulumi:providers:kubernetes",
             "kubernetes:helm.sh/v3:Release",
             "kubernetes:core/v1:Namespace",
             "kubernetes:batch/v1:Job",
         ]
     )
-    assert result.resource("azure-native:kubernetes:ConnectedCluster")["inputs"]["distribution"] == "kind"
+    assert result.resource("azure-native:resources:Resource")["inputs"]["properties"]["distribution"] == "kind"
     assert json.dumps(doc).count("[secret]") >= 2
 
 

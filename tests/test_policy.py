@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components import network, policy_network
+from components import network
 from components.policy import (
     DISABLED,
     PolicyAssignment,
@@ -24,8 +24,15 @@ from components.policy_args import (
     extension_args,
 )
 from components.policy_catalog import BUILTINS, docs_table, find
-from components.policy_schema import ASSIGNMENT_FIELDS, POLICY_FIELDS, POLICY_KEY
-from components.schema import SCHEMA, config_table, default_of
+from components.schema import (
+    ASSIGNMENT_FIELDS,
+    CLUSTER_FIELDS,
+    POLICY_FIELDS,
+    POLICY_KEY,
+    SCHEMA,
+    config_table,
+    default_of,
+)
 from tests.conftest import ROOT
 
 BASELINE = "Kubernetes cluster pod security baseline standards for Linux-based workloads"
@@ -458,29 +465,31 @@ def test_no_cloud_warning_in_the_public_cloud() -> None:
 
 
 def test_policy_endpoints_per_cloud() -> None:
-    hosts = {cloud: [e.host for e in endpoints] for cloud, endpoints in policy_network.ENDPOINTS.items()}
+    hosts = {cloud: [e.host for e in endpoints] for cloud, endpoints in network.POLICY_ENDPOINTS.items()}
     assert hosts == {
         "AzureCloud": ["data.policy.core.windows.net", "store.policy.core.windows.net", "dc.services.visualstudio.com"],
         "AzureUSGovernment": ["data.policy.azure.us", "store.policy.azure.us"],
         "AzureChinaCloud": ["data.policy.azure.cn", "store.policy.azure.cn"],
     }
-    assert set(policy_network.ENDPOINTS) == set(network.ENDPOINTS) == set(policy_network.NOTES)
-    assert policy_network.endpoints("AzureCloud", False) == ()
-    assert policy_network.endpoints("AzureCloud", True) == policy_network.ENDPOINTS["AzureCloud"]
-    assert policy_network.GATEWAY_COVERS is False
+    assert set(network.POLICY_ENDPOINTS) == set(network.ENDPOINTS) == set(network.POLICY_NOTES)
+    without = network.conditions(auto_upgrade=True, azure_rbac=True, extensions=True)
+    with_policy = network.conditions(auto_upgrade=False, policy=True)
+    assert network.listed("AzureCloud", without) == network.ENDPOINTS["AzureCloud"]
+    assert network.listed("AzureCloud", with_policy) == network.PUBLIC + network.POLICY_ENDPOINTS["AzureCloud"]
+    # The policy extension is a cluster extension: linuxgeneva-microsoft.azurecr.io comes with it.
+    assert {"policy", "extensions"} <= with_policy and "policy" not in without
 
 
 def test_policy_endpoints_merge_into_the_network_tables() -> None:
-    """Same shape as network.py's: probe targets, JSON rows and `required` work once NEEDED_WHEN knows the key."""
-    needed_when = {**network.NEEDED_WHEN, policy_network.NEEDED: policy_network.NEEDED_DOC}
-    assert policy_network.NEEDED not in network.NEEDED_WHEN
-    for cloud, extra in policy_network.ENDPOINTS.items():
+    """Same shape as the agents' endpoints: probe targets, JSON rows and `required` work."""
+    for cloud, extra in network.POLICY_ENDPOINTS.items():
         # Nothing repeats a host already in the agents' table (login.windows.net is there, always needed).
         assert not {e.host for e in extra} & {e.host for e in network.ENDPOINTS[cloud]}
         for endpoint in extra:
-            assert endpoint.required(frozenset({policy_network.NEEDED}))
+            assert endpoint.required(frozenset({network.POLICY}))
             assert not endpoint.required(network.conditions(auto_upgrade=True, azure_rbac=True, extensions=True))
-            assert endpoint.needed in needed_when and endpoint.port == 443
+            assert endpoint.as_json()["neededWhen"] == "Azure Policy extension (policy.enabled)"
+            assert endpoint.port == 443
         assert network.probe_targets(extra) == [f"{e.host}:443" for e in extra]
     assert "login.windows.net" in {e.host for e in network.PUBLIC if e.needed == "always"}
 
@@ -544,11 +553,10 @@ def test_schema_entry_matches_the_checker() -> None:
     assert default_of(POLICY_KEY) is None  # unset: DISABLED
     assert POLICY_FIELDS["enabled"].default is PolicySettings().enabled
     assert POLICY_FIELDS["autoUpgradeMinorVersion"].default is PolicySettings().auto_upgrade_minor_version
-    assert not POLICY_KEY.stack_only and "policy" not in SCHEMA
+    assert not POLICY_KEY.stack_only and SCHEMA["policy"] is POLICY_KEY and CLUSTER_FIELDS["policy"] is POLICY_KEY
 
 
-def test_schema_entry_renders_in_the_config_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(SCHEMA, "policy", POLICY_KEY)
+def test_schema_entry_renders_in_the_config_table() -> None:
     table = config_table()
     for path in ("policy.enabled", "policy.autoUpgradeMinorVersion", "policy.version", "policy.assignments"):
         assert f"| `{path}` |" in table

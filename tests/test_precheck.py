@@ -378,16 +378,23 @@ def test_existing_resources_keep_their_inputs_and_dependencies(plan) -> None:
     cluster = resources[CLUSTER]
     assert not any("uninstall-guard" in d or "cleanup" in d for d in cluster["dependencies"])
     own = pkcs1_public_key_b64(keygen.key(4096)[1])
-    assert cluster["inputs"]["agentPublicKeyCertificate"] == own
+    assert cluster["inputs"]["properties"]["agentPublicKeyCertificate"] == own
 
 
-def registrations_while(plan, monkeypatch, stdout: str, config: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
-    """Plan with the pre-write check answering `stdout`; the types the program registered."""
-    registered: list[str] = []
+# How the resources that wait for the check are registered: (type, name).
+CONNECTED_CLUSTER = ("azure-native:resources:Resource", "arc-test-rg/arc-test-cluster")
+RESOURCE_GROUP = ("azure-native:resources:ResourceGroup", "arc-test-rg")
+
+
+def registrations_while(
+    plan, monkeypatch, stdout: str, config: dict[str, Any] | None = None
+) -> tuple[Any, list[tuple[str, str]]]:
+    """Plan with the pre-write check answering `stdout`; the (type, name) the program registered."""
+    registered: list[tuple[str, str]] = []
     new_resource, call = PlanMocks.new_resource, PlanMocks.call
 
     def record(self: PlanMocks, args: Any) -> tuple[str | None, dict[str, Any]]:
-        registered.append(args.typ)
+        registered.append((args.typ, args.name))
         return new_resource(self, args)
 
     def answer_check(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
@@ -407,29 +414,29 @@ def test_a_stop_fails_the_run_before_the_group_or_the_connected_cluster_is_writt
     assert result.stderr.splitlines() == [
         "error: arc-test-rg/arc-test: not written to Azure: the cluster holds another onboarding"
     ]
-    assert "azure-native:kubernetes:ConnectedCluster" not in registered
-    assert "azure-native:resources:ResourceGroup" not in registered
+    assert CONNECTED_CLUSTER not in registered
+    assert RESOURCE_GROUP not in registered
 
 
 def test_a_stop_keeps_the_connected_cluster_unwritten_in_an_adopted_group_too(plan, monkeypatch) -> None:
     config = {**BASE_CONFIG, "createResourceGroup": False}
     result, registered = registrations_while(plan, monkeypatch, "stop: stale onboarding\n", config)
     assert result.code == 1 and "arc-test-rg/arc-test: not written to Azure: stale onboarding" in result.stderr
-    assert "azure-native:kubernetes:ConnectedCluster" not in registered
+    assert CONNECTED_CLUSTER not in registered
 
 
 def test_another_key_in_arm_fails_the_run_before_the_connected_cluster_is_written(plan, monkeypatch) -> None:
     result, registered = registrations_while(plan, monkeypatch, "arm-key: MIIBCgKCAQEAnotours\n")
     assert result.code == 1
     assert "connected cluster arc-test in group arc-test-rg already exists with another agent key" in result.stderr
-    assert "azure-native:kubernetes:ConnectedCluster" not in registered
+    assert CONNECTED_CLUSTER not in registered
 
 
 def test_this_stacks_own_key_in_arm_passes(plan, monkeypatch) -> None:
     own = pkcs1_public_key_b64(keygen.key(4096)[1])
     result, registered = registrations_while(plan, monkeypatch, f"arm-key: {own}\n")
     assert result.code == 0, result.stderr
-    assert "azure-native:kubernetes:ConnectedCluster" in registered
+    assert CONNECTED_CLUSTER in registered
 
 
 def test_notes_are_warnings(plan, monkeypatch) -> None:

@@ -24,7 +24,7 @@ ARM_SIDE = {
     f"{PROJECT}azure-native:resources:ResourceGroup::arc-test-rg",
     f"{PROJECT}command:local:Command::register-microsoft.kubernetes",
     f"{PROJECT}command:local:Command::register-microsoft.kubernetesconfiguration",
-    f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster",
+    f"{CHILD}azure-native:resources:Resource::arc-test-rg/arc-test-cluster",
 }
 PROXY = {
     "httpsProxy": "http://arcuser:S3cr%23t-pw@proxy.corp:3128",
@@ -51,6 +51,7 @@ def resources(result) -> dict[str, dict[str, Any]]:
 
 
 def container(job: dict[str, Any]) -> dict[str, Any]:
+    only: dict[str, Any]
     (only,) = job["inputs"]["spec"]["template"]["spec"]["containers"]
     return only
 
@@ -143,10 +144,13 @@ class TestJobSpec:
         west = container(resources(plan({**BASE_CONFIG, "location": "westeurope"}, "--json"))[JOB])
         assert west["args"] == [t.replace("eastus", "westeurope") for t in EASTUS_PROBES]
         gov = {**BASE_CONFIG, "cloud": "AzureUSGovernment", "location": "usgovvirginia"}
+        # Learn's Azure Government list: the regional login host, public MCR, sts.windows.net and
+        # the Cluster Connect host (8084) included; wildcards are not probed.
         assert container(resources(plan(gov, "--json"))[JOB])["args"] == [
             "management.usgovcloudapi.net:443", "usgovvirginia.dp.kubernetesconfiguration.azure.us:443",
-            "login.microsoftonline.us:443", "gbl.his.arc.azure.us:443", "usgv.his.arc.azure.us:443",
-            "guestnotificationservice.azure.us:443",
+            "login.microsoftonline.us:443", "usgovvirginia.login.microsoftonline.us:443", "mcr.microsoft.com:443",
+            "gbl.his.arc.azure.us:443", "usgv.his.arc.azure.us:443", "guestnotificationservice.azure.us:443",
+            "sts.windows.net:443", "usgovvirginia.obo.arc.azure.us:8084",
         ]  # fmt: skip
 
     def test_credentials_reach_only_the_secret(self, plan) -> None:
@@ -166,10 +170,7 @@ class TestOrdering:
         for urn in ARM_SIDE:
             assert not preflight & set(found[urn]["dependencies"]), urn
         assert JOB in found[RELEASE]["dependencies"]
-        assert (
-            f"{CHILD}azure-native:kubernetes:ConnectedCluster::arc-test-rg/arc-test-cluster"
-            in found[RELEASE]["dependencies"]
-        )
+        assert f"{CHILD}azure-native:resources:Resource::arc-test-rg/arc-test-cluster" in found[RELEASE]["dependencies"]
         order = [r["urn"] for r in plan({**BASE_CONFIG, "proxy": PROXY}, "--json").document["resources"]]
         assert order.index(NAMESPACE) < order.index(SECRET) < order.index(JOB) < order.index(RELEASE)
 
@@ -178,14 +179,18 @@ class TestOrdering:
         assert not {NAMESPACE, SECRET, JOB} & set(found)
         assert not any("preflight" in u for u in found[RELEASE]["dependencies"])
 
-    def test_china_has_no_preflight(self, plan) -> None:
+    def test_china_runs_the_preflight(self, plan) -> None:
         result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--json")
         found = resources(result)
-        assert JOB not in found and NAMESPACE not in found
-        assert any(
-            w.startswith("arc-onboarding:preflight.enabled: no endpoint list") for w in result.document["warnings"]
-        )
-        assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["requiredEndpoints"] == []
+        assert JOB in found and NAMESPACE in found and result.document["warnings"] == []
+        assert container(found[JOB])["args"] == [
+            "management.chinacloudapi.cn:443", "chinaeast2.dp.kubernetesconfiguration.azure.cn:443",
+            "login.chinacloudapi.cn:443", "chinaeast2.login.chinacloudapi.cn:443", "login.partner.microsoftonline.cn:443",
+            "mcr.azk8s.cn:443", "gbl.his.arc.azure.cn:443", "guestnotificationservice.azure.cn:443",
+            "sts.chinacloudapi.cn:443", "chinaeast2.obo.arc.azure.cn:8084",
+        ]  # fmt: skip
+        required = result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["requiredEndpoints"]
+        assert {"mcr.azk8s.cn", "*.servicebus.chinacloudapi.cn"} <= {e["host"] for e in required}
 
     def test_fleet_one_preflight_per_cluster(self, plan) -> None:
         result = plan(None, "--config-file", str(ROOT / "Pulumi.fleet-example.yaml"), "--json")
@@ -305,15 +310,20 @@ class TestEndpointsCommand:
         endpoints = {e["host"]: e for e in json.loads(plan(config, "--endpoints", "--json").stdout)["endpoints"]}
         assert endpoints["dl.k8s.io"]["required"] is True
 
-    def test_not_documented_cloud(self, plan) -> None:
+    def test_china_cloud(self, plan) -> None:
         result = plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints")
         assert result.code == 0
-        assert "# not documented: no endpoints to list" in result.stdout
-        assert all(line.startswith("#") for line in result.stdout.splitlines())
+        assert (
+            "# Source: https://learn.microsoft.com/azure/azure-arc/kubernetes/network-requirements?tabs=azure-china"
+            in (result.stdout)
+        )
         document = json.loads(
             plan({**BASE_CONFIG, "cloud": "AzureChinaCloud", "location": "chinaeast2"}, "--endpoints", "--json").stdout
         )
-        assert document["documented"] is False and document["endpoints"] == []
+        hosts = {e["host"]: e["required"] for e in document["endpoints"]}
+        assert document["documented"] is True
+        # The registry mirrors and the portal are listed, never required by the agents.
+        assert hosts["mcr.azk8s.cn"] is True and hosts["quay.azk8s.cn"] is False and hosts["*.arc.azure.cn"] is False
 
     def test_invalid_configuration_exits_2(self, plan) -> None:
         result = plan({**BASE_CONFIG, "cloud": "AzureMoon"}, "--endpoints")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ CA = "tests/fixtures/proxy-ca.pem"
 PROXY_KEYS = ("httpProxy", "httpsProxy", "noProxy", "isProxyEnabled", "proxyCert", "isCustomCert")
 
 
-def parse(config: dict[str, Any], secret: list[str] = ()) -> StackSettings:
+def parse(config: dict[str, Any], secret: Sequence[str] = ()) -> StackSettings:
     return load(engine_config(config), [f"{PREFIX}{k}" for k in secret], ROOT, ENV, today=TODAY)
 
 
@@ -170,7 +171,7 @@ def shaped(key: Key) -> st.SearchStrategy[Any]:
         return JSON | st.lists(TEXT, max_size=3)
     if key.type == "map":
         return JSON | st.dictionaries(NAME, TEXT, max_size=3)
-    scalar = {"string": TEXT, "boolean": st.booleans(), "integer": st.integers()}[key.type]
+    scalar = {"string": TEXT, "boolean": st.booleans(), "integer": st.integers(), "json": JSON}[key.type]
     return JSON | scalar
 
 
@@ -200,13 +201,31 @@ def input_paths(value: Any, prefix: str) -> set[str]:
     return paths
 
 
+def object_item_paths(config: Any, schema: Mapping[str, Key], prefix: str = "") -> set[str]:
+    """The fields of each item of an array of objects (`policy.assignments[0].name`), even those the
+    input leaves out: a required field that is missing is named by its path."""
+    found: set[str] = set()
+    if not isinstance(config, dict):
+        return found
+    for name, key in schema.items():
+        value = config.get(name)
+        if key.type == "object":
+            found |= object_item_paths(value, key.fields, f"{prefix}{name}.")
+        elif key.type == "array" and key.items == "object" and isinstance(value, list):
+            for index in range(len(value)):
+                found |= {f"{prefix}{name}[{index}]"} | {f"{prefix}{name}[{index}].{field}" for field in key.fields}
+    return found
+
+
 def real_paths(config: dict[str, Any]) -> set[str]:
     """The keys a problem may name: every path of the input, and every key of the schema."""
     paths = set().union(*(input_paths(value, name) for name, value in config.items()))
-    schema = {path for path, _ in iter_keys()} | set(SCHEMA)
-    items = config.get("clusters") if isinstance(config.get("clusters"), list) else []
-    for index in range(len(items)):
+    schema = {path for path, _ in iter_keys()} | set(SCHEMA) | object_item_paths(config, SCHEMA)
+    clusters = config.get("clusters")
+    items = clusters if isinstance(clusters, list) else []
+    for index, item in enumerate(items):
         item_keys = {path for path, _ in iter_keys(CLUSTER_FIELDS)} | set(CLUSTER_FIELDS)
+        item_keys |= object_item_paths(item, CLUSTER_FIELDS)
         schema |= {f"clusters[{index}]"} | {f"clusters[{index}].{path}" for path in item_keys}
     return paths | schema
 

@@ -10,6 +10,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
@@ -107,7 +108,7 @@ def verify(timeout_seconds: int, group: str = "arc-test-rg") -> tuple[str, dict[
         timeout_seconds=timeout_seconds,
         agent_namespace="azure-arc",
     )
-    return scripts.text("verify"), {**environment, "ARC_VERIFY_INTERVAL_SECONDS": "0"}  # type: ignore[dict-item]
+    return scripts.text("verify"), {**environment, "ARC_VERIFY_INTERVAL_SECONDS": "0"}
 
 
 AZ_SHOW = (
@@ -179,7 +180,7 @@ def test_cleanup_names_the_seven_crds_with_the_cloud_suffix(suffix: str) -> None
 
 @needs_sh
 class TestCleanupRuns:
-    ENV = {"ARC_KUBECONFIG": KUBECONFIG_TEXT, "ARC_KUBE_CONTEXT": "kind-arc-dev"}
+    ENV: ClassVar[dict[str, str]] = {"ARC_KUBECONFIG": KUBECONFIG_TEXT, "ARC_KUBE_CONTEXT": "kind-arc-dev"}
 
     def test_deletes_crds_then_namespaces_with_the_stored_kubeconfig(self, sh, tmp_path: Path) -> None:
         run = sh(cleanup(), **self.ENV)
@@ -258,11 +259,11 @@ class TestCleanupRuns:
 
 def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> tuple[str, dict[str, str]]:
     environment = scripts.group_guard_environment(resource_group=group, subscription=SUBSCRIPTION, own_clusters=own)
-    return scripts.text("group_guard"), environment  # type: ignore[return-value]
+    return scripts.text("group_guard"), environment
 
 
 def test_guard_needs_the_groups_clusters() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="holds at least one of its clusters"):
         guard(())
 
 
@@ -318,7 +319,7 @@ INJECTION = "x; touch {pwned}"
 
 def register(subscription: str) -> tuple[str, dict[str, str]]:
     environment = scripts.register_environment(namespace="Microsoft.Kubernetes", subscription=subscription)
-    return scripts.text("register"), environment  # type: ignore[return-value]
+    return scripts.text("register"), environment
 
 
 @needs_sh
@@ -351,11 +352,13 @@ class TestRegisterRuns:
 
 
 def test_finding_5_a_subscription_id_that_is_no_guid_is_a_config_error(plan, monkeypatch) -> None:
+    from pulumi.runtime import MockCallArgs
+
     from components.plan.engine import PlanMocks
 
     call = PlanMocks.call
 
-    def injected(self: PlanMocks, args: object) -> tuple[dict, list]:
+    def injected(self: PlanMocks, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         result, failures = call(self, args)
         return {**result, "subscriptionId": INJECTION.format(pwned="/tmp/pwned")}, failures
 
@@ -390,8 +393,9 @@ def test_client_config_problems_accept_guids_only() -> None:
         problems = client_config_problems(SimpleNamespace(subscription_id=bad, tenant_id=SUBSCRIPTION))  # type: ignore[arg-type]
         assert [p.split(":")[1] for p in problems] == ["subscriptionId"], bad
     assert [
-        p.split(":")[1] for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))
-    ] == ["tenantId"]  # type: ignore[arg-type]
+        p.split(":")[1]
+        for p in client_config_problems(SimpleNamespace(subscription_id=SUBSCRIPTION, tenant_id="t"))  # type: ignore[arg-type]
+    ] == ["tenantId"]
 
 
 # --- a new script text in state: an update of the Commands, never a replacement ------------------
@@ -429,7 +433,7 @@ def test_a_new_script_text_replaces_nothing_but_the_preflight_job(plan, monkeypa
         assert new[urn]["options"] == old[urn]["options"] and new[urn]["dependencies"] == old[urn]["dependencies"]
     # Nothing that holds the onboarding moves: the group, the key, the connected cluster, the release.
     for type_ in ("azure-native:resources:ResourceGroup", "tls:index/privateKey:PrivateKey",
-                  "azure-native:kubernetes:ConnectedCluster", "kubernetes:helm.sh/v3:Release"):  # fmt: skip
+                  "azure-native:resources:Resource", "kubernetes:helm.sh/v3:Release"):  # fmt: skip
         assert any(r["type"] == type_ for r in new.values()), type_
         assert all(urn not in changed for urn, r in new.items() if r["type"] == type_), type_
     # ...and no option anywhere replaces on a script's text.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 import pytest
@@ -28,7 +28,7 @@ CREDENTIALED = f"http://arcuser:{PASSWORD}@proxy.corp:3128"
 CA = "tests/fixtures/proxy-ca.pem"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 PROVIDER = "pulumi:providers:kubernetes"
-CLUSTER = "azure-native:kubernetes:ConnectedCluster"
+CLUSTER = "azure-native:resources:Resource"
 GROUP = "azure-native:resources:ResourceGroup"
 
 PROXY_SCENARIOS: dict[str, dict[str, Any]] = {
@@ -213,7 +213,7 @@ class TestMessagesOfSecretKeys:
     """Problems and warnings quote values to help, except values of keys set as secrets."""
 
     SECRET_VALUES = ("ctx-hidden-7", "bad_host!hidden", "certs/hidden-ca.pem")
-    CONFIG = {
+    CONFIG: ClassVar[dict[str, Any]] = {
         **BASE_CONFIG,
         "kubeContext": "ctx-hidden-7",
         "proxy": {"noProxy": ["bad_host!hidden"], "caCertFile": "certs/hidden-ca.pem"},

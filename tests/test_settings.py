@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ GOOD_NO_PROXY = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local",
 
 def settings(
     overrides: dict[str, Any] | None = None,
-    secret: list[str] = (),
+    secret: Sequence[str] = (),
     env: dict[str, str] = ENV,
     drop: tuple[str, ...] = (),
 ) -> StackSettings:
@@ -111,7 +112,8 @@ def test_flat_dotted_key_shows_the_path_command() -> None:
 
 
 def test_keys_of_other_namespaces_are_ignored() -> None:
-    assert settings({"azure-native:location": "westus", "kubernetes:enableServerSideApply": "true"})
+    loaded = settings({"azure-native:location": "westus", "kubernetes:enableServerSideApply": "true"})
+    assert loaded.clusters[0].location == "eastus"  # arc-onboarding's, not azure-native's
 
 
 @pytest.mark.parametrize(
@@ -171,9 +173,10 @@ def test_distribution_must_be_known_but_infrastructure_may_pass_through() -> Non
 
 
 def test_cloud_must_agree_with_azure_native_environment() -> None:
-    assert settings(
+    agreed = settings(
         {"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "usgovernment"}
     )
+    assert agreed.cloud.name == "AzureUSGovernment"
     (problem,) = problems(
         {"cloud": "AzureUSGovernment", "location": "usgovvirginia", "azure-native:environment": "public"}
     )
@@ -293,6 +296,7 @@ class TestKubeconfig:
         kube = settings(env=env, drop=("kubeContext",)).clusters[0].kube
         assert kube.path == str(KUBECONFIG)
         assert kube.context == "kind-arc-dev" and kube.context_source == "current-context"
+        assert kube.content is not None
         # Only the chosen context, its cluster and its user: no other cluster's credentials.
         assert yaml.safe_load(kube.content) == {
             "apiVersion": "v1",

@@ -137,7 +137,7 @@ def test_workflows_pin_the_pulumi_cli_to_the_sdk_version() -> None:
 def test_the_operator_workspace_image_is_the_pinned_cli() -> None:
     """The kitchen-sink image of the CLI the SDK pin names; it ships uv, which `pulumi install`
     runs for Pulumi.yaml's toolchain. No digest of it is published where this project can read it;
-    docs/ci-identities.md says how to refresh and where to pin a digest."""
+    docs/security.md says how to refresh and where to pin a digest."""
     for path in sorted((ROOT / "deploy" / "operator").glob("stack*.yaml")):
         images = {i.split("@sha256:")[0] for i in re.findall(r"^\s*image: (\S+)$", path.read_text(), re.M)}
         assert images == {f"pulumi/pulumi:{pulumi_sdk_version()}"}, path.name

@@ -8,6 +8,7 @@ RSA key, a group's name, a cluster's id); everything it invents is listed in `mo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -18,19 +19,59 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from . import keygen
 
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105  # the mask shown for a secret value, not a password
 UNKNOWN = "[unknown]"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_TENANT = "11111111-1111-1111-1111-111111111111"
+PLACEHOLDER_PRINCIPAL = "44444444-4444-4444-4444-444444444444"
+# An issuer URL of the shape Azure hands out (host and id invented; the offline plan cannot know them).
+PLACEHOLDER_ISSUER_HOST = "oidc-issuer.placeholder.invalid"
+PLACEHOLDER_ISSUER_ID = "55555555-5555-5555-5555-555555555555"
 _STACK_TYPE = "pulumi:pulumi:Stack"
 # The invoke the pre-write check runs as (components/precheck.py).
 _LOCAL_RUN = "command:local:run"
+GET_RESOURCE = "azure-native:resources:getResource"
+# The aliases azure-native's SDK adds to every resource, one per API version of its type: they say
+# nothing about this program, so the plan leaves them out of a resource's options.
+_SDK_VERSION_ALIAS = re.compile(r"azure-native:[\w.]+/v\d{8}(?:preview)?:\w+")
 
 
 def engine_urn(stack: str, project: str, type_: str, name: str, parent_type: str | None) -> str:
     """A URN as the engine forms it: the parent's qualified type chain, the root stack left out."""
     qualified = type_ if not parent_type or parent_type == _STACK_TYPE else f"{parent_type}${type_}"
     return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def generic_resource_id(inputs: dict[str, Any]) -> str:
+    """The ARM id azure-native's generic resource forms from its path parameters."""
+    parent = inputs.get("parentResourcePath") or ""
+    path = "/".join(p for p in (inputs["resourceProviderNamespace"], parent, inputs["resourceType"]) if p)
+    return (
+        f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+        f"/providers/{path}/{inputs['resourceName']}"
+    )
+
+
+def program_aliases(request: Any) -> list[dict[str, str]]:
+    """The aliases the program gave a registration (type and name where set, or a URN)."""
+    out: list[dict[str, str]] = []
+    for alias in request.aliases:
+        if alias.HasField("spec"):
+            if _SDK_VERSION_ALIAS.fullmatch(alias.spec.type):
+                continue
+            out.append({k: v for k, v in (("type", alias.spec.type), ("name", alias.spec.name)) if v})
+        else:
+            out.append({"urn": alias.urn})
+    return sorted(out, key=lambda a: sorted(a.items()))
+
+
+def generic_resource_kind(inputs: dict[str, Any]) -> str:
+    """`Namespace/type` of a generic resource; an extension resource's namespace is its parent path's last."""
+    namespace = inputs["resourceProviderNamespace"]
+    parent = inputs.get("parentResourcePath") or ""
+    if "/providers/" in parent:
+        namespace = parent.rsplit("/providers/", 1)[1]
+    return f"{namespace}/{inputs['resourceType']}"
 
 
 def qualified_type(urn: str) -> str:
@@ -92,7 +133,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         PlanMocks._keys[bits] = keygen.key(bits)
         return PlanMocks._keys[bits]
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         if args.typ == "tls:index/privateKey:PrivateKey":
             bits = int(inputs.get("rsaBits", 2048))
@@ -101,17 +142,13 @@ class PlanMocks(pulumi.runtime.Mocks):
             secret_private = {rpc._special_sig_key: rpc._special_secret_sig, "value": private}
             return f"{args.name}-id", {**inputs, "privateKeyPem": secret_private, "publicKeyPem": public}
         if args.typ == "azure-native:resources:ResourceGroup":
-            name = inputs.get("resourceGroupName") or args.resource_id.rsplit("/", 1)[-1]
+            # Unnamed and not read by id: the logical name stands in for the provider's autoname.
+            name = inputs.get("resourceGroupName") or (args.resource_id or args.name).rsplit("/", 1)[-1]
             rid = args.resource_id or f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{name}"
             self.mocked.add("azure-native:resources:ResourceGroup: id and name from the config")
             return rid, {**inputs, "name": name, "id": rid}
-        if args.typ == "azure-native:kubernetes:ConnectedCluster":
-            rid = (
-                f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
-                f"/providers/Microsoft.Kubernetes/connectedClusters/{inputs['clusterName']}"
-            )
-            self.mocked.add("azure-native:kubernetes:ConnectedCluster: id and name from the config")
-            return rid, {**inputs, "name": inputs["clusterName"], "connectivityStatus": "Connecting"}
+        if args.typ == "azure-native:resources:Resource":
+            return self._generic_resource(inputs)
         if args.typ == "kubernetes:helm.sh/v3:Release":
             # What a first install reports; the verify step's trigger reads the revision.
             self.mocked.add("kubernetes:helm.sh/v3:Release: status of a first install (revision 1)")
@@ -123,13 +160,40 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "status": "deployed",
             }
             return f"{args.name}-id", {**inputs, "status": status}
+        if args.typ == "azure-native:kubernetesconfiguration:Extension":
+            rid = (
+                f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+                f"/providers/Microsoft.Kubernetes/connectedClusters/{inputs['clusterName']}"
+                f"/providers/Microsoft.KubernetesConfiguration/extensions/{inputs['extensionName']}"
+            )
+            self.mocked.add("azure-native:kubernetesconfiguration:Extension: id from the config")
+            return rid, {**inputs, "name": inputs["extensionName"]}
+        if args.typ == "azure-native:authorization:PolicyAssignment":
+            rid = f"{inputs['scope']}/providers/Microsoft.Authorization/policyAssignments/{inputs['policyAssignmentName']}"
+            self.mocked.add("azure-native:authorization:PolicyAssignment: id from the config")
+            return rid, {**inputs, "name": inputs["policyAssignmentName"]}
         if args.typ == "command:local:Command":
             self.mocked.add("command:local:Command: not run; empty stdout")
             return f"{args.name}-id", {**inputs, "stdout": "", "stderr": ""}
         return f"{args.name}-id", inputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        if args.token == "azure-native:authorization:getClientConfig":
+    def _generic_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A generic resource as ARM answers a PUT: its id from the path parameters, its name, and
+        the read-only properties a connected cluster gets on create."""
+        rid = generic_resource_id(inputs)
+        kind = generic_resource_kind(inputs)
+        self.mocked.add(f"azure-native:resources:Resource ({kind}): id and name from the inputs")
+        properties = dict(inputs.get("properties") or {})
+        outputs: dict[str, Any] = {**inputs, "name": inputs["resourceName"], "id": rid}
+        if kind == "Microsoft.Kubernetes/connectedClusters":
+            properties.update(provisioningState="Succeeded", connectivityStatus="Connecting")
+            outputs["identity"] = {**inputs.get("identity", {}), "principalId": PLACEHOLDER_PRINCIPAL,
+                                   "tenantId": PLACEHOLDER_TENANT}  # fmt: skip
+        outputs["properties"] = properties
+        return rid, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "azure-native:authorization:getClientConfig":  # noqa: S105  # a function token, not a password
             self.mocked.add("azure-native:authorization:getClientConfig: placeholder subscription and tenant ids")
             return {
                 "subscriptionId": PLACEHOLDER_SUBSCRIPTION,
@@ -141,6 +205,15 @@ class PlanMocks(pulumi.runtime.Mocks):
             # The pre-write check (components/precheck.py) reads the cluster and ARM: offline there is neither.
             self.mocked.add("command:local:run: the pre-write check is not run offline; answered as finding nothing")
             return {"stdout": "", "stderr": ""}, []
+        if args.token == GET_RESOURCE:
+            # The connected cluster read back after the verify step: as ARM returns it once the agents
+            # have settled, with the OIDC issuer's URL Azure fills in when the issuer is enabled.
+            inputs = dict(args.args)
+            kind = generic_resource_kind(inputs)
+            self.mocked.add(f"azure-native:resources:getResource ({kind}): a placeholder issuer URL")
+            issuer = f"https://{PLACEHOLDER_ISSUER_HOST}/{PLACEHOLDER_TENANT}/{PLACEHOLDER_ISSUER_ID}/"
+            properties = {"oidcIssuerProfile": {"enabled": True, "issuerUrl": issuer}}
+            return {"id": generic_resource_id(inputs), "name": inputs["resourceName"], "properties": properties}, []
         raise NotImplementedError(f"no offline answer for invoke {args.token}")
 
 
@@ -189,6 +262,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     "replaceOnChanges": sorted(request.replaceOnChanges) if not read else [],
                     "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
                     "customTimeouts": timeouts,
+                    "aliases": program_aliases(request) if not read else [],
                 },
                 inputs=plain(json_format.MessageToDict(properties)),
             )

@@ -106,7 +106,7 @@ def tree_rows(resources: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str
             if before not in top:
                 continue
             mine, theirs = top[urn], top[before]
-            depth = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), None)
+            depth = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), None)
             if depth is not None:  # the two subtrees differ at this depth: order those siblings
                 needs[mine[depth]].add(theirs[depth])
 
@@ -198,8 +198,16 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     not configure) and the clusters it serves; required ones first, then the table's order.
     """
     rows: dict[tuple[str, int | None], EndpointRow] = {}
-    for template in network.ENDPOINTS[settings.cloud.name]:
-        for cluster in settings.clusters:
+    cloud = settings.cloud.name
+    tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
+    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy extension's.
+    everything = dict.fromkeys((*network.ENDPOINTS[cloud], *network.GATEWAY, *network.POLICY_ENDPOINTS[cloud]))
+    for template in everything:
+        for cluster, table in zip(settings.clusters, tables, strict=True):
+            # A cluster serves only its own table's endpoints: the gateway's list in gateway mode, else its
+            # cloud's; the policy extension's only where it is installed.
+            if template not in table:
+                continue
             endpoint = template.for_region(cluster.location)
             required = endpoint.required(cluster.network_conditions)
             _, before, clusters = rows.get((endpoint.host, endpoint.port), (endpoint, False, []))

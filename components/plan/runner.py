@@ -181,7 +181,7 @@ def _engine_string(value: Any) -> str:
 
 def _load_yaml(path: Path, what: str) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # noqa: S506  # a safe loader (CSafeLoader or SafeLoader)
     except OSError as error:
         raise PlanInputError(f"{path}: cannot read {what}: {error.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:

@@ -17,7 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
-Script = Literal["verify", "cleanup", "group_guard", "register", "preflight", "precheck", "delete_guard"]
+Script = Literal[
+    "verify", "cleanup", "group_guard", "register", "preflight", "precheck", "delete_guard", "custom_locations_oid"
+]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
 # so this module stays free of Pulumi (the import rules of docs/architecture.md).
@@ -141,6 +143,14 @@ def delete_guard_environment(
         "ARC_FORCE_DELETE": _flag(force_delete),
         "ARC_EXTENSION_TIMEOUT_SECONDS": str(EXTENSION_DELETE_TIMEOUT_SECONDS),
     }
+
+
+# The Custom Locations RP's first-party app (connectedk8s `custom.py` ~4400, connectedk8s.md §4).
+CUSTOM_LOCATIONS_APP_ID = "bc313c14-388c-4e7d-a58e-70017303ee3b"
+
+
+def custom_locations_environment() -> dict[str, str]:
+    return {"ARC_CUSTOM_LOCATIONS_APP_ID": CUSTOM_LOCATIONS_APP_ID}
 
 
 def register_environment(*, namespace: str, subscription: Value) -> dict[str, Value | str]:

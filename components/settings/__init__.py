@@ -10,7 +10,8 @@ offline plan alike. `components/schema.py` declares the keys; each module here c
     raw       the engine's values coerced to the schema's types; the report, secrets, did-you-mean
     names     clusterName, resourceGroup, location, tags, cloud
     agents    agents.* (chart, version, timeout, an adopted key)
-    proxy     proxy.*, privateLink.*, preflight.* (the network path)
+    proxy     proxy.*, privateLink.*, gateway.*, preflight.* (the network path)
+    arm       oidcIssuer.*, workloadIdentity.*, azureHybridBenefit, distributionVersion
     gitops    gitops.*
     features  features.*
     kube      kubeconfig, kubeContext (read, minify), distribution and infrastructure (detection)
@@ -37,6 +38,7 @@ from .model import (
     GitOpsSettings,
     GroupSettings,
     KubeTarget,
+    OidcIssuerSettings,
     PreflightSettings,
     ProxySettings,
     StackSettings,
@@ -60,6 +62,7 @@ __all__ = [
     "GitOpsSettings",
     "GroupSettings",
     "KubeTarget",
+    "OidcIssuerSettings",
     "PreflightSettings",
     "ProxySettings",
     "StackSettings",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from components import agent_releases
 from components.keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
 
 from .model import AgentSettings
@@ -87,6 +88,13 @@ def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _R
                 "agents.chartVersion", "must be 1.14.0 or newer (older agents are not served on the v2 chart path)"
             )
             ok = False
+        elif agent_releases.outside_support(parsed):
+            oldest = ".".join(map(str, min(agent_releases.supported_minors())))
+            report.warn(
+                "agents.chartVersion",
+                f"{version} is older than the agents' support window (N-2: {oldest}.x and newer; the newest "
+                f"release this project knows is {agent_releases.newest()}); Microsoft support asks for an upgrade first",
+            )
     chart = value["chart"]
     if isinstance(chart, str) and not _check_chart(chart, project_dir, report):
         ok = False

@@ -14,6 +14,12 @@ def _check_features(value: Any, private_link: Any, stored_secret: bool, report: 
         return None
     ok = all(v is not _INVALID for v in value.values())
     connect, oid = value["clusterConnect"], value["customLocationsOid"]
+    lookup = value["customLocations"]
+    # Either key turns custom locations on; the rules below name the one the user set.
+    wants, custom_key = (
+        (oid is not None or lookup is True),
+        ("features.customLocationsOid" if oid is not None else "features.customLocations"),
+    )
     rbac, skip = value["azureRbac"], value["azureRbacSkipList"]
     if private_link is not None:
         if connect is True:
@@ -22,16 +28,16 @@ def _check_features(value: Any, private_link: Any, stored_secret: bool, report: 
                 "cannot be true with privateLink.scopeResourceId: private link turns cluster-connect off",
             )
             ok = False
-        if oid is not None:
+        if wants:
             report.error(
-                "features.customLocationsOid",
+                custom_key,
                 "custom locations cannot be used with privateLink.scopeResourceId (they need "
                 "cluster-connect, which private link turns off)",
             )
             ok = False
-    elif connect is False and oid is not None:
+    elif connect is False and wants:
         report.error(
-            "features.customLocationsOid",
+            custom_key,
             "custom locations need cluster-connect: remove features.clusterConnect: false",
         )
         ok = False
@@ -57,6 +63,7 @@ def _check_features(value: Any, private_link: Any, stored_secret: bool, report: 
         return None
     return FeatureSettings(
         cluster_connect=connect if connect is not None else private_link is None,
+        custom_locations=wants,
         custom_locations_oid=oid,
         azure_rbac=rbac,
         azure_rbac_skip_list=tuple(skip or ()),

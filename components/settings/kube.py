@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -51,6 +52,7 @@ IN_CLUSTER = "in-cluster"
 def _check_distribution(value: Any, report: _Report) -> str | None:
     if value is _INVALID:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through, the default included
     if value not in DISTRIBUTIONS and value != AUTO:
         report.error(
             "distribution",
@@ -63,6 +65,7 @@ def _check_distribution(value: Any, report: _Report) -> str | None:
 def _check_infrastructure(value: Any, report: _Report) -> str | None:
     if value is _INVALID:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through, the default included
     if not value.strip() or "\n" in value:
         report.error("infrastructure", "must be a non-empty single-line string")
         return None
@@ -116,7 +119,7 @@ _Index = Mapping[str, Mapping[Any, Mapping[str, Any]]]
 def _read_kubeconfig(path: Path, stamp: tuple[int, int]) -> tuple[Any, _Index]:
     """A fleet shares kubeconfig files: parse and index each once per change (`stamp`), not once
     per cluster, so that finding a fleet's contexts takes linear time, not quadratic."""
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}  # noqa: S506  # a safe loader (YAML_LOADER)
     return document, _index_kubeconfig(document)
 
 
@@ -129,10 +132,8 @@ def _index_kubeconfig(document: Any) -> _Index:
         by_name = index[section] = {}
         for entry in entries if isinstance(entries, list) else ():
             if isinstance(entry, dict):
-                try:
+                with contextlib.suppress(TypeError):  # unhashable
                     by_name.setdefault(entry.get("name"), entry)
-                except TypeError:  # unhashable
-                    pass
     return index
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from components import network
 from components.clouds import Cloud
+from components.policy import PolicySettings
 from components.schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
 
 from .agents import _check_agents
+from .arm import _check_distribution_version, _check_hybrid_benefit, _check_oidc
 from .features import _check_features
 from .fleet import _fleet_checks, _fleet_items, _Item
 from .gitops import _check_gitops
@@ -24,11 +26,14 @@ from .names import (
     _check_location,
     _check_tags,
 )
+from .policy import _check_policy
 from .proxy import (
+    _check_gateway,
     _check_preflight,
     _check_private_link,
     _check_proxy,
     _check_proxy_routes,
+    expand_arc_keyword,
 )
 from .raw import _INVALID, _read_raw, _Report, _with_defaults
 
@@ -106,10 +111,17 @@ def _build_cluster(
     kube = _resolve_kube(tree["kubeconfig"], tree["kubeContext"], "kubeContext" in secret, project_dir, environ, report)
     gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
     private_link = _check_private_link(tree["privateLink"], report)
+    gateway = _check_gateway(tree["gateway"], cloud, private_link, report)
     features = _check_features(tree["features"], private_link, "features" in secret, report)
     if kube and distribution and infrastructure:
         distribution, infrastructure = _detect(distribution, infrastructure, kube, environ, report)
+    oidc = _check_oidc(tree["oidcIssuer"], tree["workloadIdentity"], distribution, report)
+    hybrid_benefit = _check_hybrid_benefit(tree["azureHybridBenefit"], report)
+    distribution_version = _check_distribution_version(tree["distributionVersion"], report)
+    if proxy and cloud:
+        proxy = expand_arc_keyword(proxy, cloud)
     preflight = _check_preflight(tree["preflight"], report)
+    policy = _check_policy(tree["policy"], "policy" in secret, cloud, report)
     create_group = tree["createResourceGroup"]
     if proxy and location and agents and cloud:
         held = network.conditions(
@@ -117,6 +129,8 @@ def _build_cluster(
             cluster_connect=features.cluster_connect if features else True,
             azure_rbac=features.azure_rbac if features else False,
             extensions=isinstance(gitops, GitOpsSettings),
+            gateway=isinstance(gateway, str),
+            policy=isinstance(policy, PolicySettings) and policy.enabled,
         )
         _check_proxy_routes(proxy, cloud, location, held, report)
     if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
@@ -137,11 +151,13 @@ def _build_cluster(
         kube,
         features,
         preflight,
+        oidc,
     )
-    if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, gitops, private_link):
+    optional = (gitops, private_link, gateway, hybrid_benefit, distribution_version, policy)
+    if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, *optional):
         return None
     assert cluster_name and group and location and distribution and infrastructure
-    assert tags is not None and agents and proxy and kube and features and preflight
+    assert tags is not None and agents and proxy and kube and features and preflight and oidc
     return ClusterSettings(
         cluster_name=cluster_name,
         resource_group=group,
@@ -157,7 +173,12 @@ def _build_cluster(
         secret_keys=secret | ({"proxy"} if proxy.secret else frozenset()),
         gitops=gitops,
         private_link_scope_id=private_link,
+        gateway_resource_id=gateway,
+        oidc=oidc,
+        azure_hybrid_benefit=hybrid_benefit,
+        distribution_version=distribution_version,
         features=features,
         verify=tree["verify"],
         protect=tree["protect"],
+        policy=policy,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from components import network
 from components.clouds import Cloud
+from components.policy import DISABLED, PolicySettings
 from components.schema import DEFAULT_PREFLIGHT_IMAGE
 
 
@@ -58,11 +59,22 @@ class FeatureSettings:
     """Agent features as `az connectedk8s enable-features` sets them (Helm values only)."""
 
     cluster_connect: bool = True
+    # Custom locations on: with `custom_locations_oid`, or looked up where Pulumi runs when it is None.
+    custom_locations: bool = False
     custom_locations_oid: str | None = None
     azure_rbac: bool = False
     azure_rbac_skip_list: tuple[str, ...] = ()
     # `features` was set with --secret: its values stay secret in the Helm values.
     secret: bool = False
+
+
+@dataclass(frozen=True)
+class OidcIssuerSettings:
+    """The connected cluster's OIDC issuer and workload identity (ARM properties only)."""
+
+    enabled: bool = False
+    self_hosted_issuer_url: str | None = None
+    workload_identity: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,9 +119,15 @@ class ClusterSettings:
     secret_keys: frozenset[str] = frozenset()
     gitops: GitOpsSettings | None = None
     private_link_scope_id: str | None = None
+    # ARM id of a Microsoft.HybridCompute/gateways: gateway mode (its shorter endpoint list).
+    gateway_resource_id: str | None = None
+    oidc: OidcIssuerSettings = OidcIssuerSettings()
+    azure_hybrid_benefit: str | None = None
+    distribution_version: str | None = None
     features: FeatureSettings = FeatureSettings()
     verify: bool = True
     protect: bool = False
+    policy: PolicySettings = DISABLED
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -122,6 +140,8 @@ class ClusterSettings:
             cluster_connect=self.features.cluster_connect,
             azure_rbac=self.features.azure_rbac,
             extensions=self.gitops is not None,
+            gateway=self.gateway_resource_id is not None,
+            policy=self.policy.enabled,
         )
 
 

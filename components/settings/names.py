@@ -40,6 +40,7 @@ def _check_cloud(name: Any, native_env: Any, report: _Report) -> Cloud | None:
 def _check_cluster_name(value: Any, report: _Report) -> str | None:
     if value is _INVALID or value is None:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through
     if not _CLUSTER_NAME.fullmatch(value):
         report.error(
             "clusterName",
@@ -52,6 +53,7 @@ def _check_cluster_name(value: Any, report: _Report) -> str | None:
 def _check_group_name(value: Any, report: _Report) -> str | None:
     if value is _INVALID or value is None:
         return None
+    assert isinstance(value, str)  # _coerce lets only a string through
     if not _GROUP_NAME.fullmatch(value) or value.endswith("."):
         report.error(
             "resourceGroup",

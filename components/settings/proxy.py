@@ -3,6 +3,7 @@ proxy, private link and the network preflight."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import ipaddress
 import re
@@ -29,6 +30,20 @@ _PRIVATE_LINK_SCOPE_ID = re.compile(
     rf"/subscriptions/{_GUID.pattern}/resourceGroups/[-\w.()]{{1,90}}"
     r"/providers/Microsoft\.HybridCompute/privateLinkScopes/[-\w.]+",
     re.I,
+)
+_GATEWAY_ID = re.compile(
+    rf"/subscriptions/{_GUID.pattern}/resourceGroups/[-\w.()]{{1,90}}"
+    r"/providers/Microsoft\.HybridCompute/gateways/[-\w.]+",
+    re.I,
+)
+# The CLI's `Arc` keyword in `--proxy-skip-range` (connectedk8s 1.11.2, `custom.py` ~1337,
+# `_constants.py` ~254; connectedk8s.md §8): case-insensitive, expanded to the Arc private link
+# suffixes of the cloud, de-duplicated.
+ARC_KEYWORD = "arc"
+ARC_SUFFIXES = (
+    ".his.arc.azure.{suffix}",
+    ".dp.kubernetesconfiguration.azure.{suffix}",
+    ".guestconfiguration.azure.{suffix}",
 )
 
 
@@ -254,3 +269,41 @@ def _read_ca(file: str, project_dir: Path, today: datetime.date, secret: bool, r
                 f"{certificate.not_valid_after_utc.date().isoformat()}",
             )
     return text
+
+
+def expand_arc_keyword(proxy: ProxySettings, cloud: Cloud) -> ProxySettings:
+    """noProxy with the `Arc` keyword replaced by the cloud's Arc suffixes, as the CLI expands it."""
+    if not any(entry.lower() == ARC_KEYWORD for entry in proxy.no_proxy):
+        return proxy
+    expanded: list[str] = []
+    for entry in proxy.no_proxy:
+        for item in [s.format(suffix=cloud.suffix) for s in ARC_SUFFIXES] if entry.lower() == ARC_KEYWORD else [entry]:
+            if item not in expanded:
+                expanded.append(item)
+    return dataclasses.replace(proxy, no_proxy=tuple(expanded))
+
+
+def _check_gateway(value: Any, cloud: Cloud | None, private_link: Any, report: _Report) -> Any:
+    """The gateway's ARM id, None when gateway mode is off, or _INVALID."""
+    if value is _INVALID:
+        return _INVALID
+    gateway = value["resourceId"]
+    if gateway is None or gateway is _INVALID:
+        return gateway
+    if gateway != SECURE_PLACEHOLDER and not _GATEWAY_ID.fullmatch(gateway):
+        report.error(
+            "gateway.resourceId",
+            "must be the ARM id of an Arc gateway: /subscriptions/<guid>/resourceGroups/<group>"
+            "/providers/Microsoft.HybridCompute/gateways/<name>",
+        )
+        return _INVALID
+    if cloud is not None and cloud.name != "AzureCloud":
+        report.error("gateway.resourceId", f"the Azure Arc gateway is available in AzureCloud only, not {cloud.name}")
+        return _INVALID
+    if private_link is not None and private_link is not _INVALID:
+        report.error(
+            "gateway.resourceId",
+            "cannot be combined with privateLink.scopeResourceId (Learn: the gateway does not work with private endpoints)",
+        )
+        return _INVALID
+    return gateway

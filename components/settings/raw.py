@@ -79,6 +79,11 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> 
     if value == SECURE_PLACEHOLDER:
         report.unvalidated.append(f"{NAMESPACE}:{path}")
         return value if key.type == "string" else None  # unset: the default applies
+    if key.type == "json":
+        # Any value, passed on untouched: its own checker knows its shape (policy parameters are
+        # checked by components/policy.py). Never a top-level key, so never engine-encoded.
+        _note_placeholders(value, path, report)
+        return value
     if key.type == "string":
         if isinstance(value, str):
             return value
@@ -116,6 +121,18 @@ def _coerce(value: Any, key: Key, path: str, report: _Report, encoded: bool) -> 
             return _coerce_map(value, path, report)
         return _coerce_object(value, key.fields, path, report)
     return _INVALID
+
+
+def _note_placeholders(value: Any, path: str, report: _Report) -> None:
+    """List the `secure:` values inside a `json` value, which stay in it unvalidated."""
+    if isinstance(value, str) and value == SECURE_PLACEHOLDER:
+        report.unvalidated.append(f"{NAMESPACE}:{path}")
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            _note_placeholders(item, f"{path}.{name}", report)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _note_placeholders(item, f"{path}[{index}]", report)
 
 
 def _json_type(value: Any) -> str:

@@ -16,6 +16,8 @@ TOOLS = {
     "kind": "kind",
     "az": "the Azure CLI",
     "kubectl": "kubectl",
+    # Pulumi.yaml's `toolchain: uv`: the language host runs `uv sync` for the program.
+    "uv": "uv",
 }
 
 _skipped: list[str] = []

@@ -1,0 +1,260 @@
+"""The engine tier: the program under the real Pulumi CLI (built from Go modules by build.sh),
+offline, with stand-in plugins and fake `az`/`kubectl` (standins/). Skipped, with the reason, where
+`go` is not on PATH; in CI, where Go is present, they run (`make engine-test`).
+
+Each test gets its own project copy, file backend, plugin world and stack; the CLI build and the
+plugin cache are shared by the session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+PASSPHRASE = "engine-tests-only"
+STANDIN_PROVIDERS = {
+    "azure-native": ("azure_native", "3.29.0"),
+    "kubernetes": ("kubernetes", "4.34.2"),
+    "tls": ("tls", "5.6.2"),
+    "command": ("command", "1.2.1"),
+}
+BUILD_TIMEOUT = 45 * 60
+RUN_TIMEOUT = 300
+
+
+def _wrapper(path: Path, module: str, *flags: str) -> Path:
+    """An executable that runs a stand-in module with this interpreter (which has grpc and pulumi)."""
+    args = "".join(f" {flag}" for flag in flags)
+    path.write_text(
+        f'#!/bin/sh\nPYTHONPATH={HERE}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} -m standins.{module}{args} "$@"\n'
+    )
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def engine_bin() -> Path:
+    if shutil.which("go") is None:
+        pytest.skip("engine tests need Go on PATH to build the Pulumi CLI (tests/engine/build.sh); `go` not found")
+    done = subprocess.run(
+        ["bash", str(HERE / "build.sh")], check=False, capture_output=True, text=True, timeout=BUILD_TIMEOUT
+    )
+    sys.stderr.write(done.stderr)
+    if done.returncode != 0:
+        pytest.fail(f"tests/engine/build.sh failed:\n{done.stderr[-4000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def tools(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(PATH directory with pulumi, the language host stand-in, fake az/kubectl; PULUMI_HOME with
+    the stand-in providers installed at exactly the versions the SDK packages request)."""
+    base = tmp_path_factory.mktemp("engine-tools")
+    bin_dir, home, wrappers = base / "bin", base / "pulumi-home", base / "wrappers"
+    for d in (bin_dir, home, wrappers):
+        d.mkdir()
+    (bin_dir / "pulumi").symlink_to(engine_bin / "pulumi")
+    shutil.copy(engine_bin / "pulumi-language-python-exec", bin_dir / "pulumi-language-python-exec")
+    _wrapper(
+        bin_dir / "pulumi-language-python", "language_host", f"-use-executor={bin_dir / 'pulumi-language-python-exec'}"
+    )
+    _wrapper(bin_dir / "az", "fake_az")
+    _wrapper(bin_dir / "kubectl", "fake_kubectl")
+    env = {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    for name, (module, version) in STANDIN_PROVIDERS.items():
+        binary = _wrapper(wrappers / f"pulumi-resource-{name}", module)
+        done = subprocess.run(
+            [str(bin_dir / "pulumi"), "plugin", "install", "resource", name, version, "--file", str(binary)],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    return bin_dir, home
+
+
+def program_files(source: Path, dest: Path) -> None:
+    """The program as committed (git ls-files), without tests, bench or docs; the project's
+    virtualenv pointed at the interpreter running the tests (it has the pinned dependencies)."""
+    if (source / ".git").exists():
+        listed = subprocess.run(
+            ["git", "-C", str(source), "ls-files", "-co", "--exclude-standard"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        files = listed.stdout.splitlines()
+    else:  # an exported tree (`git archive`)
+        files = [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()]
+    for rel in files:
+        if (
+            rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy")
+            or (rel.startswith("Pulumi.")
+            and rel != "Pulumi.yaml")
+        ):
+            continue
+        if not (source / rel).is_file():
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, dest / rel)
+    project = yaml.safe_load((dest / "Pulumi.yaml").read_text())
+    project["runtime"]["options"]["virtualenv"] = sys.prefix
+    (dest / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+
+
+@dataclass
+class Engine:
+    """One test's engine: project dir, backend, plugin world, environment."""
+
+    project: Path
+    world: Path
+    env: dict[str, str]
+    stack: str = "dev"
+    log: list[str] = field(default_factory=list)
+
+    def run(
+        self, *args: str, check: bool = True, timeout: int = RUN_TIMEOUT, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            ["pulumi", *args],
+            cwd=self.project,
+            env={**self.env, **(env or {})},
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        self.log.append(f"$ pulumi {' '.join(args)} -> {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"pulumi {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+            )
+        return done
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            ["pulumi", *args],
+            cwd=self.project,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def init(self, config: dict[str, Any], secrets: dict[str, str] | None = None) -> None:
+        """A stack with this config (stack-file YAML under `arc-onboarding:`), secrets set as users do."""
+        self.run("stack", "init", self.stack)
+        self.set_config(config)
+        for path, value in (secrets or {}).items():
+            self.run("config", "set", "--secret", "--path", path, value)
+
+    def set_config(self, config: dict[str, Any]) -> None:
+        stack_file = self.project / f"Pulumi.{self.stack}.yaml"
+        document = yaml.safe_load(stack_file.read_text()) or {}
+        document.setdefault("config", {}).update(
+            {k if ":" in k else f"arc-onboarding:{k}": v for k, v in config.items()}
+        )
+        stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    def up(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("up", "--yes", "--skip-preview", "--suppress-outputs", *args, check=check)
+
+    def events(self, *args: str, check: bool = True) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+        """Run with --event-log; the engine's events in order."""
+        path = self.world / f"events-{len(self.log)}.jsonl"
+        # --event-log exists only with PULUMI_DEBUG_COMMANDS (pkg/cmd/pulumi/operations/*.go).
+        done = self.run(*args, "--event-log", str(path), check=check, env={"PULUMI_DEBUG_COMMANDS": "true"})
+        lines = path.read_text().splitlines() if path.exists() else []
+        return done, [json.loads(line) for line in lines if line.strip()]
+
+    def calls(self, who: str | None = None) -> list[dict[str, Any]]:
+        path = self.world / "calls.jsonl"
+        entries = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        return [e for e in entries if who is None or e["who"] == who]
+
+    def state(self, name: str) -> dict[str, Any]:
+        path = self.world / f"{name}.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def write_state(self, name: str, data: dict[str, Any]) -> None:
+        (self.world / f"{name}.json").write_text(json.dumps(data, indent=1))
+
+    def arm_fault(self, who: str, call: str, match: str, message: str = "injected fault", **extra: Any) -> None:
+        faults = self.state("faults")
+        faults.setdefault("armed", []).append({"who": who, "call": call, "match": match, "message": message, **extra})
+        self.write_state("faults", faults)
+
+    def export(self, *args: str) -> dict[str, Any]:
+        return json.loads(self.run("stack", "export", *args).stdout)
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return {r["urn"]: r for r in self.export()["deployment"].get("resources", [])}
+
+
+def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> Engine:
+    bin_dir, home = tools
+    project, backend, world = base / "project", base / "backend", base / "world"
+    for d in (project, backend, world):
+        d.mkdir(parents=True)
+    program_files(source, project)
+    shutil.copy(FIXTURES / "kubeconfig", base / "kubeconfig")
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(base),
+        "PULUMI_HOME": str(home),
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_SKIP_CONFIRMATIONS": "true",
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+        "KUBECONFIG": str(base / "kubeconfig"),
+        "ARC_ENGINE_WORLD": str(world),
+        # The subscription and tenant the offline plan's getClientConfig mock answers, so both sides agree.
+        "ARC_ENGINE_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
+        "ARC_ENGINE_TENANT": "11111111-1111-1111-1111-111111111111",
+        "LANG": "C.UTF-8",
+    }
+    engine = Engine(project, world, env)
+    engine.run("login", f"file://{backend}")
+    return engine
+
+
+@pytest.fixture
+def engine(tools: tuple[Path, Path], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    made = make_engine(tools, tmp_path)
+    yield made
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        print("\n".join(entry[:1500] for entry in made.log[-4:]))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the pulumi process alone (its plugins notice their parent is gone and exit)."""
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    time.sleep(0.5)

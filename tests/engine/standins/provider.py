@@ -1,0 +1,259 @@
+"""A resource provider plugin skeleton: the pulumirpc.ResourceProvider service with the bookkeeping
+every stand-in shares (call log, faults, state), and per-type rules supplied by each stand-in.
+
+Protocol choices, as the engine documents them (pulumi/pulumi proto/pulumi/provider.proto):
+- Configure answers acceptSecrets=false: the engine then strips secrets from what it sends and marks
+  an output secret when the input of the same name was (pkg/resource/plugin/provider_plugin.go,
+  `annotateSecrets`), so secrets stay ciphertext in the state without the stand-in handling them.
+- supportsPreview=false: in a preview the engine does not call Create/Update and takes the inputs
+  as the planned outputs, unknown where the provider would compute them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2, empty_pb2
+from google.rpc import status_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from . import rpc, world
+
+
+class ProviderError(Exception):
+    """A failed cloud call: the message is what the real provider would report."""
+
+
+class PartialFailure(ProviderError):
+    """Created (or updated) but not ready: the engine keeps the resource in the state with these
+    outputs and reports the error (pulumirpc.ErrorResourceInitFailed, as pulumi-kubernetes returns
+    when an await fails: provider/pkg/provider/provider.go `partialError`)."""
+
+    def __init__(self, message: str, id_: str, outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.id_, self.outputs, self.inputs = id_, outputs, inputs
+
+
+@dataclass(frozen=True)
+class Diff:
+    changed: list[str] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+
+
+def top_level_diff(olds: dict[str, Any], news: dict[str, Any], force_new: tuple[str, ...] = ()) -> Diff:
+    """Input keys that differ; those in force_new replace. An unknown new value counts as a change."""
+    keys = sorted(set(olds) | set(news))
+    changed = [k for k in keys if olds.get(k) != news.get(k)]
+    return Diff(changed=changed, replaces=[k for k in changed if k in force_new])
+
+
+class Kind:
+    """Rules of one resource type. Override what the real provider does differently."""
+
+    token = ""
+
+    def check(self, news: dict[str, Any]) -> dict[str, Any]:
+        return news
+
+    def diff(self, old_inputs: dict[str, Any], olds: dict[str, Any], news: dict[str, Any]) -> Diff:
+        return top_level_diff(old_inputs, news)
+
+    def create(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def read(
+        self, id_: str, olds: dict[str, Any], inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """(id, outputs, inputs); an empty id means the resource is gone."""
+        return id_, olds, inputs
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def delete(self, id_: str, olds: dict[str, Any]) -> None:
+        pass
+
+
+@dataclass
+class Plugin:
+    name: str
+    version: str
+    kinds: dict[str, Kind]
+    invokes: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
+    # (olds, news) of the provider's own config -> keys whose change replaces the provider.
+    config_replaces: Callable[[dict[str, Any], dict[str, Any]], list[str]] = lambda olds, news: []
+    # This provider instance's own inputs (from Configure).
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def _type_of(urn: str) -> str:
+    return urn.split("::")[-2].split("$")[-1]
+
+
+def _name_of(urn: str) -> str:
+    return urn.split("::")[-1]
+
+
+class Servicer(provider_pb2_grpc.ResourceProviderServicer):
+    def __init__(self, plugin: Plugin) -> None:
+        self.plugin = plugin
+
+    # --- bookkeeping -------------------------------------------------------------------------
+    def _kind(self, urn: str, context: grpc.ServicerContext) -> Kind:
+        token = _type_of(urn)
+        kind = self.plugin.kinds.get(token)
+        if kind is None:
+            # abort raises: a type the stand-in does not model fails the step, naming it.
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no rules for {token}")
+            raise AssertionError("unreachable")
+        return kind
+
+    def _enter(self, call: str, subject: str, context: grpc.ServicerContext, **details: Any) -> None:
+        world.record(self.plugin.name, call, subject=subject, **details)
+        fault = world.take_fault(self.plugin.name, call, subject)
+        if fault is None:
+            return
+        if fault.get("hang"):
+            # Hold the call until the engine is killed (the test SIGKILLs it), then finish it: a
+            # cloud operation already started goes on without its caller.
+            import os
+
+            parent = os.getppid()
+            deadline = time.time() + float(fault["hang"])
+            while time.time() < deadline and os.getppid() == parent:
+                time.sleep(0.2)
+            return
+        world.record(self.plugin.name, f"{call}:failed", subject=subject, message=fault["message"])
+        context.abort(grpc.StatusCode.UNKNOWN, fault["message"])
+
+    def _fail(self, error: ProviderError, call: str, subject: str, context: grpc.ServicerContext) -> None:
+        world.record(self.plugin.name, f"{call}:failed", subject=subject, message=str(error))
+        if isinstance(error, PartialFailure):
+            detail = any_pb2.Any()
+            detail.Pack(
+                provider_pb2.ErrorResourceInitFailed(
+                    id=error.id_,
+                    properties=rpc.to_struct(error.outputs),
+                    inputs=rpc.to_struct(error.inputs),
+                    reasons=[str(error)],
+                )
+            )
+            status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(error), details=[detail])
+            context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+        context.abort(grpc.StatusCode.UNKNOWN, str(error))
+
+    # --- plugin and provider configuration -------------------------------------------------------
+    def GetPluginInfo(self, request, context):
+        return plugin_pb2.PluginInfo(version=self.plugin.version)
+
+    def GetSchema(self, request, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name} has no schema")
+
+    def CheckConfig(self, request, context):
+        return provider_pb2.CheckResponse(inputs=request.news)
+
+    def DiffConfig(self, request, context):
+        olds, news = rpc.to_dict(request.old_inputs or request.olds), rpc.to_dict(request.news)
+        replaces = self.plugin.config_replaces(olds, news)
+        changed = [k for k in sorted(set(olds) | set(news)) if olds.get(k) != news.get(k)]
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=changed,
+            replaces=replaces,
+        )
+
+    def Configure(self, request, context):
+        world.record(self.plugin.name, "Configure", subject=request.urn or "default")
+        self.plugin.config = rpc.to_dict(request.args)
+        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False, acceptResources=False)
+
+    def Cancel(self, request, context):
+        return empty_pb2.Empty()
+
+    # --- resources ---------------------------------------------------------------------------
+    def Check(self, request, context):
+        kind = self._kind(request.urn, context)
+        news = kind.check(rpc.to_dict(request.news))
+        return provider_pb2.CheckResponse(inputs=rpc.to_struct(news))
+
+    def Diff(self, request, context):
+        kind = self._kind(request.urn, context)
+        old_inputs, olds, news = rpc.to_dict(request.old_inputs), rpc.to_dict(request.olds), rpc.to_dict(request.news)
+        for key in request.ignoreChanges:
+            # The engine already applied ignoreChanges to `news`; top-level keys only here.
+            if key in old_inputs:
+                news[key] = old_inputs[key]
+        diff = kind.diff(old_inputs, olds, news)
+        world.record(self.plugin.name, "Diff", subject=request.urn, changed=diff.changed, replaces=diff.replaces)
+        detailed = {
+            key: provider_pb2.PropertyDiff(
+                kind=provider_pb2.PropertyDiff.UPDATE_REPLACE
+                if key in diff.replaces
+                else provider_pb2.PropertyDiff.UPDATE,
+                inputDiff=True,
+            )
+            for key in diff.changed
+        }
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME if diff.changed else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=diff.changed,
+            replaces=diff.replaces,
+            deleteBeforeReplace=diff.delete_before_replace,
+            detailedDiff=detailed,
+            hasDetailedDiff=True,
+        )
+
+    def Create(self, request, context):
+        kind = self._kind(request.urn, context)
+        inputs = rpc.to_dict(request.properties)
+        self._enter("Create", request.urn, context)
+        try:
+            id_, outputs = kind.create(_name_of(request.urn), inputs)
+        except ProviderError as error:
+            self._fail(error, "Create", request.urn, context)
+        world.record(self.plugin.name, "Create:done", subject=request.urn, id=id_)
+        return provider_pb2.CreateResponse(id=id_, properties=rpc.to_struct(outputs))
+
+    def Read(self, request, context):
+        kind = self._kind(request.urn, context)
+        self._enter("Read", request.urn, context, id=request.id)
+        id_, outputs, inputs = kind.read(request.id, rpc.to_dict(request.properties), rpc.to_dict(request.inputs))
+        if not id_:
+            return provider_pb2.ReadResponse(id="")
+        return provider_pb2.ReadResponse(id=id_, properties=rpc.to_struct(outputs), inputs=rpc.to_struct(inputs))
+
+    def Update(self, request, context):
+        kind = self._kind(request.urn, context)
+        self._enter("Update", request.urn, context, id=request.id)
+        try:
+            outputs = kind.update(request.id, rpc.to_dict(request.olds), rpc.to_dict(request.news))
+        except ProviderError as error:
+            self._fail(error, "Update", request.urn, context)
+        world.record(self.plugin.name, "Update:done", subject=request.urn, id=request.id)
+        return provider_pb2.UpdateResponse(properties=rpc.to_struct(outputs))
+
+    def Delete(self, request, context):
+        kind = self._kind(request.urn, context)
+        self._enter("Delete", request.urn, context, id=request.id)
+        try:
+            kind.delete(request.id, rpc.to_dict(request.properties))
+        except ProviderError as error:
+            self._fail(error, "Delete", request.urn, context)
+        world.record(self.plugin.name, "Delete:done", subject=request.urn, id=request.id)
+        return empty_pb2.Empty()
+
+    def Invoke(self, request, context):
+        function = self.plugin.invokes.get(request.tok)
+        if function is None:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no function {request.tok}")
+        self._enter("Invoke", request.tok, context)
+        return provider_pb2.InvokeResponse(**{"return": rpc.to_struct(function(rpc.to_dict(request.args)))})
+
+
+def main(plugin: Plugin) -> None:
+    rpc.serve(lambda server: provider_pb2_grpc.add_ResourceProviderServicer_to_server(Servicer(plugin), server))
