@@ -25,6 +25,7 @@ from .clouds import Cloud, config_data_plane
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import KeyFormatError, pkcs1_public_key_b64
+from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
 from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name
 
@@ -87,6 +88,15 @@ def pre_write_check_environment(
         ),
         **(kubectl_environment(settings.kube) or {}),
     }
+
+
+def managed_extensions(settings: ClusterSettings) -> list[str]:
+    """The cluster extensions this stack manages itself (its Pulumi resources delete them): the
+    uninstall guard leaves these alone and deletes every other extension before the agents go."""
+    return [
+        *([FLUX_EXTENSION] if settings.gitops else []),
+        *([POLICY_EXTENSION] if settings.policy.enabled else []),
+    ]
 
 
 def release_ignore_changes(auto_upgrade: bool) -> list[str]:
@@ -306,7 +316,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 agent_namespace=AGENT_NAMESPACE,
                 release_name=RELEASE_NAME,
                 release_namespace=RELEASE_NAMESPACE,
-                managed_extensions=[FLUX_EXTENSION] if settings.gitops else [],
+                managed_extensions=managed_extensions(settings),
                 force_delete=settings.agents.force_delete,
             )
         )

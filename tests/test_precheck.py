@@ -370,6 +370,20 @@ def test_the_uninstall_guard_knows_the_managed_flux_extension(plan) -> None:
     assert environment["ARC_SUBSCRIPTION"] == PLACEHOLDER_SUBSCRIPTION
 
 
+@pytest.mark.parametrize(
+    ("extra", "managed"),
+    [
+        ({}, ""),
+        ({"policy": {"enabled": True}}, "azurepolicy"),
+        ({"policy": {"enabled": True}, "gitops": {"url": "https://github.com/example/repo"}}, "azurepolicy\nflux"),
+    ],
+)
+def test_the_uninstall_guard_leaves_the_policy_extension_to_the_stack(plan, extra, managed) -> None:
+    """With `policy.enabled` the stack's ArcPolicy deletes `azurepolicy` itself: the guard must not."""
+    resources = planned(plan, {**IN_CLUSTER, **extra})
+    assert resources[UNINSTALL_GUARD]["inputs"]["environment"]["ARC_MANAGED_EXTENSIONS"] == managed
+
+
 def test_existing_resources_keep_their_inputs_and_dependencies(plan) -> None:
     """The check is an invoke: waiting for it adds no dependency (nothing changes in the state of a
     stack that predates it) and the key passes through unchanged."""
