@@ -104,10 +104,8 @@ def program_files(source: Path, dest: Path) -> None:
     else:  # an exported tree (`git archive`)
         files = [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()]
     for rel in files:
-        if (
-            rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy")
-            or (rel.startswith("Pulumi.")
-            and rel != "Pulumi.yaml")
+        if rel.split("/")[0] in ("tests", "bench", "docs", ".ci", "deploy") or (
+            rel.startswith("Pulumi.") and rel != "Pulumi.yaml"
         ):
             continue
         if not (source / rel).is_file():
@@ -203,7 +201,8 @@ class Engine:
         self.write_state("faults", faults)
 
     def export(self, *args: str) -> dict[str, Any]:
-        return json.loads(self.run("stack", "export", *args).stdout)
+        exported: dict[str, Any] = json.loads(self.run("stack", "export", *args).stdout)
+        return exported
 
     def resources(self) -> dict[str, dict[str, Any]]:
         return {r["urn"]: r for r in self.export()["deployment"].get("resources", [])}

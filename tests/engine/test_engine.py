@@ -31,7 +31,8 @@ KEY_TYPE = "tls:index/privateKey:PrivateKey"
 
 
 def dev_config() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    return config
 
 
 FLEET_KUBECONFIG = (
@@ -57,7 +58,7 @@ clusters:
 
 def fleet_config(engine: Engine) -> dict[str, Any]:
     """The fleet example (three clusters, two groups, a proxy) plus GitOps, with a kubeconfig for it."""
-    config = yaml.safe_load((ROOT / "Pulumi.fleet-example.yaml").read_text())["config"]
+    config: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.fleet-example.yaml").read_text())["config"]
     path = engine.project / config["arc-onboarding:kubeconfig"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(FLEET_KUBECONFIG)
@@ -85,7 +86,8 @@ def offline_plan(engine: Engine) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
 
 
 def _same(planned: Any, previewed: Any) -> bool:
@@ -95,8 +97,8 @@ def _same(planned: Any, previewed: Any) -> bool:
     if isinstance(planned, dict) and isinstance(previewed, dict):
         return planned.keys() == previewed.keys() and all(_same(planned[k], previewed[k]) for k in planned)
     if isinstance(planned, list) and isinstance(previewed, list):
-        return len(planned) == len(previewed) and all(_same(a, b) for a, b in zip(planned, previewed))
-    return planned == previewed
+        return len(planned) == len(previewed) and all(_same(a, b) for a, b in zip(planned, previewed, strict=True))
+    return bool(planned == previewed)
 
 
 def preview_registrations(engine: Engine) -> dict[str, dict[str, Any]]:
@@ -241,8 +243,8 @@ def set_proxy_as_users_do(
 
 
 def release_in_cluster(engine: Engine, context: str = "kind-arc-dev") -> dict[str, Any]:
-    releases = engine.state("kubernetes")["releases"]
-    return releases[f"{context}|azure-arc-release/azure-arc"]
+    release: dict[str, Any] = engine.state("kubernetes")["releases"][f"{context}|azure-arc-release/azure-arc"]
+    return release
 
 
 def test_config_set_path_and_secret_reach_the_program_as_the_plan_assumes(engine: Engine, tmp_path: Path) -> None:
@@ -281,7 +283,8 @@ def offline_plan_of(engine: Engine, stack: str) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
 
 
 # 5 ------------------------------------------------------------------------------------------------
@@ -542,6 +545,7 @@ def kill_during_cluster_create(engine: Engine) -> str:
     import time
 
     deadline = time.time() + 300
+    started: list[dict[str, Any]] = []
     while time.time() < deadline:
         started = [
             c for c in engine.calls("azure-native") if c["call"] == "Create" and c["subject"].endswith(DEV_CLUSTER)
@@ -562,14 +566,16 @@ def kill_during_cluster_create(engine: Engine) -> str:
         c for c in engine.calls("azure-native") if c["call"] == "Create:done" and c["subject"].endswith(DEV_CLUSTER)
     ]:
         time.sleep(0.5)
-    return started[0]["subject"]
+    return str(started[0]["subject"])
 
 
 def cluster_in_arm(engine: Engine) -> str:
-    return next(
-        r["id"]
-        for r in engine.state("azure")["resources"].values()
-        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
+    return str(
+        next(
+            r["id"]
+            for r in engine.state("azure")["resources"].values()
+            if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
+        )
     )
 
 
@@ -667,7 +673,7 @@ def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path
     commit = previous_program_commit()
     old = tmp_path / "old-source"
     old.mkdir()
-    subprocess.run(f"git -C {ROOT} archive {commit} | tar -x -C {old}", shell=True, check=True)
+    subprocess.run(f"git -C {ROOT} archive {commit} | tar -x -C {old}", shell=True, check=True)  # noqa: S602  # our own paths and a commit id
     engine = make_engine(tools, tmp_path / "run", source=old)
     engine.init(dev_config())
     engine.up()

@@ -7,31 +7,29 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from tests.engine.standins import arm, azure_native, kubernetes, world
+from tests.engine.standins.provider import ProviderError
 
-from standins import arm, azure_native, kubernetes, world
-from standins.provider import ProviderError
+HERE = Path(__file__).resolve().parent
 
 SUB = arm.SUBSCRIPTION
 
 
 @pytest.fixture(autouse=True)
-def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(world.WORLD_ENV, str(tmp_path))
     azure_native.PLUGIN.config = {}
     kubernetes.PLUGIN.config = {"context": "kind-arc-dev"}
-    yield tmp_path
+    return tmp_path
 
 
 def group() -> str:
     id_, _ = azure_native.ResourceGroup().create("g", {"resourceGroupName": "arc-rg", "location": "eastus"})
-    return id_
+    return str(id_)
 
 
 def test_typed_and_generic_connected_cluster_are_one_arm_object() -> None:
@@ -172,6 +170,7 @@ def onboarded(key: str) -> str:
             "properties": {"agentPublicKeyCertificate": key},
         },
     )
+    assert isinstance(id_, str)
     values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
     kubernetes.Release().create(
         "r",

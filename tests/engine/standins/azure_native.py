@@ -85,7 +85,9 @@ class ArmKind(Kind):
         if arm.get(id_) is None:
             raise ProviderError(f"resource '{id_}' was not found (404)")
         arm.put(self._stored(id_, news))
-        return self.outputs(arm.get(id_))
+        updated = arm.get(id_)
+        assert updated is not None  # just written, under the same lock-free read
+        return self.outputs(updated)
 
     def delete(self, id_, olds):
         arm.delete(id_)

@@ -80,7 +80,7 @@ class ObjectKind(Kind):
         namespace, object_name = self._names(inputs)
         with world.locked("kubernetes") as state:
             objects = state.setdefault("objects", {})
-            if self.namespaced and _key("Namespace", None, namespace) not in objects:
+            if namespace is not None and _key("Namespace", None, namespace) not in objects:
                 raise ProviderError(
                     f'resource {namespace}/{object_name} was not successfully created by the Kubernetes API server: namespaces "{namespace}" not found'
                 )
@@ -180,7 +180,7 @@ class Job(ObjectKind):
     def _finish(self, id_: str, status: dict[str, Any]) -> dict[str, Any]:
         namespace, _, object_name = id_.rpartition("/")
         with world.locked("kubernetes") as state:
-            live = state["objects"][_key("Job", namespace, object_name)]
+            live: dict[str, Any] = state["objects"][_key("Job", namespace, object_name)]
             live["status"] = status
             return live
 

@@ -37,7 +37,7 @@ def _python(info: language_pb2.ProgramInfo) -> str:
     if not venv:
         return sys.executable
     root = Path(info.root_directory)
-    return str((root / venv / "bin" / "python") if not os.path.isabs(venv) else Path(venv) / "bin" / "python")
+    return str((root / venv / "bin" / "python") if not Path(venv).is_absolute() else Path(venv) / "bin" / "python")
 
 
 def _packages(python: str) -> list[plugin_pb2.PackageDependency]:

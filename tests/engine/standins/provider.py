@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
-from google.rpc import status_pb2
+from google.rpc import status_pb2  # type: ignore[import-untyped]
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from . import rpc, world
@@ -131,7 +131,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         world.record(self.plugin.name, f"{call}:failed", subject=subject, message=fault["message"])
         context.abort(grpc.StatusCode.UNKNOWN, fault["message"])
 
-    def _fail(self, error: ProviderError, call: str, subject: str, context: grpc.ServicerContext) -> None:
+    def _fail(self, error: ProviderError, call: str, subject: str, context: grpc.ServicerContext) -> NoReturn:
         world.record(self.plugin.name, f"{call}:failed", subject=subject, message=str(error))
         if isinstance(error, PartialFailure):
             detail = any_pb2.Any()
@@ -146,6 +146,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(error), details=[detail])
             context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
         context.abort(grpc.StatusCode.UNKNOWN, str(error))
+        raise AssertionError("unreachable")  # abort raises
 
     # --- plugin and provider configuration -------------------------------------------------------
     def GetPluginInfo(self, request, context):
@@ -251,6 +252,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         function = self.plugin.invokes.get(request.tok)
         if function is None:
             context.abort(grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no function {request.tok}")
+            raise AssertionError("unreachable")  # abort raises
         self._enter("Invoke", request.tok, context)
         try:
             result = function(rpc.to_dict(request.args))

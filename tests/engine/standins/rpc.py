@@ -23,7 +23,8 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 def to_dict(struct: struct_pb2.Struct | None) -> dict[str, Any]:
     if struct is None:
         return {}
-    return _ints(json_format.MessageToDict(struct))
+    found: dict[str, Any] = _ints(json_format.MessageToDict(struct))
+    return found
 
 
 def _ints(value: Any) -> Any:

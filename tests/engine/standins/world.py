@@ -30,7 +30,7 @@ def locked(name: str) -> Iterator[dict[str, Any]]:
     """Read-modify-write of `<world>/<name>.json` under an exclusive lock."""
     path = world() / f"{name}.json"
     # One lock per file: a stand-in may take another file's lock while holding one (never in a cycle).
-    with open(world() / f".{name}.lock", "a+") as lock:
+    with (world() / f".{name}.lock").open("a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
         yield data
@@ -41,15 +41,16 @@ def locked(name: str) -> Iterator[dict[str, Any]]:
 
 def read(name: str) -> dict[str, Any]:
     with locked(name) as data:
-        return json.loads(json.dumps(data))
+        copy: dict[str, Any] = json.loads(json.dumps(data))
+        return copy
 
 
 def record(who: str, call: str, **details: Any) -> None:
     """Append one line to the ordered call log."""
     entry = {"t": time.time(), "who": who, "call": call, **details}
-    with open(world() / ".calls.lock", "a+") as lock:
+    with (world() / ".calls.lock").open("a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with open(world() / "calls.jsonl", "a") as log:
+        with (world() / "calls.jsonl").open("a") as log:
             log.write(json.dumps(entry, sort_keys=True) + "\n")
 
 
@@ -64,5 +65,6 @@ def take_fault(who: str, call: str, subject: str) -> dict[str, Any] | None:
                 if fault["times"] <= 0:
                     armed.remove(fault)
                 faults.setdefault("taken", []).append({**fault, "subject": subject})
-                return fault
+                taken: dict[str, Any] = fault
+                return taken
     return None
