@@ -8,7 +8,7 @@ release, the network preflight Job (components/preflight.py) checks what the age
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,14 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import arm_body, network, scripts
+from . import arm_body, network, precheck, scripts
 from .agent_values import agent_values, keep_secret
 from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
+from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import KeyFormatError, pkcs1_public_key_b64
+from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
 from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name
 
@@ -69,6 +71,34 @@ def kubectl_environment(kube: KubeTarget) -> dict[str, str] | None:
     return environment
 
 
+def pre_write_check_environment(
+    settings: ClusterSettings, subscription_id: str, crd_suffix: str, dry_run: bool
+) -> dict[str, str]:
+    """What precheck.sh reads for this cluster (an invoke's arguments: never stored in state)."""
+    return {
+        **scripts.precheck_environment(
+            subscription=subscription_id,
+            resource_group=settings.resource_group,
+            cluster_name=settings.cluster_name,
+            crd_suffix=crd_suffix,
+            agent_namespace=AGENT_NAMESPACE,
+            release_name=RELEASE_NAME,
+            replace_stale=settings.agents.replace_stale,
+            dry_run=dry_run,
+        ),
+        **(kubectl_environment(settings.kube) or {}),
+    }
+
+
+def managed_extensions(settings: ClusterSettings) -> list[str]:
+    """The cluster extensions this stack manages itself (its Pulumi resources delete them): the
+    uninstall guard leaves these alone and deletes every other extension before the agents go."""
+    return [
+        *([FLUX_EXTENSION] if settings.gitops else []),
+        *([POLICY_EXTENSION] if settings.policy.enabled else []),
+    ]
+
+
 def release_ignore_changes(auto_upgrade: bool) -> list[str]:
     """Self-upgrading agents move the release's chart version; the pin must not pull them back."""
     return ["version"] if auto_upgrade else []
@@ -83,6 +113,8 @@ class ArcConnectedClusterArgs:
     tenant_id: pulumi.Input[str]
     # The connected cluster waits for these (the provider registrations, its group's delete guard).
     depends_on: Sequence[pulumi.Resource] = ()
+    # The pre-write check's answer (components/precheck.py): the connected cluster waits for it.
+    pre_write_check: pulumi.Output[precheck.CheckAnswer] | None = None
     # The Azure Policy extension waits for these too (the Microsoft.PolicyInsights registration).
     policy_depends_on: Sequence[pulumi.Resource] = ()
 
@@ -95,6 +127,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     connected_cluster: resources.Resource
     gateway_settings: resources.Resource | None
     cleanup: command.local.Command
+    uninstall_guard: command.local.Command
     provider: k8s.Provider
     release: k8s.helm.v3.Release
     verify: command.local.Command | None
@@ -125,6 +158,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
 
         # The children, in the order they are declared (and created, dependencies permitting).
         self.key, private_key_pem, public_key = self._agent_key()
+        public_key = self._after_check(public_key)
         self.connected_cluster = self._connected_cluster(public_key)
         self.gateway_settings = self._gateway_settings()
         self.cleanup = self._cleanup()
@@ -134,6 +168,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.preflight = self._preflight(endpoints, private_key_pem)
         self.custom_locations_lookup = self._custom_locations_lookup()
         self.release = self._agents(private_key_pem)
+        self.uninstall_guard = self._uninstall_guard()
         self.verify = self._verify()
         self.oidc_issuer_url = self._oidc_issuer_url()
         self.gitops = self._gitops()
@@ -169,6 +204,15 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         key = tls.PrivateKey(name, algorithm="RSA", rsa_bits=4096, opts=self._child())
         # The provider marks it secret in state; wrapping says so to every consumer too.
         return key, pulumi.Output.secret(key.private_key_pem), key.public_key_pem.apply(agent_public_key(name))
+
+    def _after_check(self, public_key: pulumi.Input[str]) -> pulumi.Input[str]:
+        """The key, passed on once the pre-write check has answered and found no other key for this
+        cluster in ARM: the connected cluster takes its key through this, so it is written only after
+        the check (a data dependency: the check is an invoke, not a resource)."""
+        check = self._args.pre_write_check
+        if check is None:
+            return public_key
+        return precheck.gate_key(self._prefix, self._args.settings, check, public_key)
 
     def _connected_cluster(self, public_key: pulumi.Input[str]) -> resources.Resource:
         """The ARM `Microsoft.Kubernetes/connectedClusters` resource, at the stable API 2026-05-01
@@ -243,22 +287,54 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         first, the second on it), so destroy runs it after helm has uninstalled the agents and
         before the ARM resource is deleted. It runs with the environment stored at its last create
         or update; a change of the script's text is an update of this Command, never a replacement."""
-        environment: dict[str, str] = {
-            **scripts.cleanup_environment(
-                crd_suffix=self._args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
-            ),
-            **(kubectl_environment(self._args.settings.kube) or {}),
-        }
-        has_credentials = self._args.settings.kube.path != IN_CLUSTER
         return command.local.Command(
             f"{self._prefix}-cleanup",
             delete=scripts.text("cleanup"),
-            environment=pulumi.Output.secret(environment) if has_credentials else environment,
+            environment=self._with_kubeconfig(
+                scripts.cleanup_environment(
+                    crd_suffix=self._args.cloud.suffix, namespaces=(AGENT_NAMESPACE, RELEASE_NAMESPACE)
+                )
+            ),
             interpreter=list(scripts.INTERPRETER),
             # The script prints only its own messages and kubectl's errors, on stderr.
             logging=command.local.Logging.STDERR,
             opts=self._child(depends_on=[self.connected_cluster]),
         )
+
+    def _uninstall_guard(self) -> command.local.Command:
+        """A delete-only step that depends on the release, so destroy runs it before helm uninstalls
+        the agents: it refuses a cluster that is not this stack's (or a Cluster Connect proxy
+        kubeconfig), then deletes the extensions the stack does not manage while the agents still
+        run, and with agents.forceDelete force-deletes the connected cluster in ARM
+        (components/scripts/delete_guard.sh). Runs with the environment stored at its last up."""
+        settings = self._args.settings
+        environment = self._with_kubeconfig(
+            scripts.delete_guard_environment(
+                subscription=self._args.subscription_id,
+                resource_group=settings.resource_group,
+                cluster_name=settings.cluster_name,
+                agent_namespace=AGENT_NAMESPACE,
+                release_name=RELEASE_NAME,
+                release_namespace=RELEASE_NAMESPACE,
+                managed_extensions=managed_extensions(settings),
+                force_delete=settings.agents.force_delete,
+            )
+        )
+        return command.local.Command(
+            f"{self._prefix}-uninstall-guard",
+            delete=scripts.text("delete_guard"),
+            environment=environment,
+            interpreter=list(scripts.INTERPRETER),
+            logging=command.local.Logging.STDERR,
+            opts=self._child(depends_on=[self.release]),
+        )
+
+    def _with_kubeconfig(self, values: Mapping[str, Any]) -> pulumi.Input[dict[str, Any]]:
+        """A delete step's environment: its values and how kubectl reaches the cluster, all secret
+        when that holds credentials (the kubeconfig)."""
+        environment = {**values, **(kubectl_environment(self._args.settings.kube) or {})}
+        has_credentials = self._args.settings.kube.path != IN_CLUSTER
+        return pulumi.Output.secret(environment) if has_credentials else environment
 
     def _kubernetes_provider(self) -> k8s.Provider:
         """The kubernetes provider bound to the cluster's kubeconfig context."""

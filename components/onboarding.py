@@ -10,14 +10,15 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_command as command
 from pulumi_azure_native import authorization, resources
 
-from . import scripts
+from . import precheck, scripts
 from .agent_values import keep_secret
-from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs
+from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, pre_write_check_environment
 from .policy_args import RESOURCE_PROVIDER as POLICY_NAMESPACE
 from .settings import (
     ClusterSettings,
@@ -157,10 +158,22 @@ def register_providers(
     ]
 
 
+def after(checks: Sequence[pulumi.Output[Any]]) -> pulumi.Output[list[pulumi.Resource]] | None:
+    """A `depends_on` that resolves (to nothing) once every check has answered, and fails with the
+    first check that fails: what waits on it is not written before."""
+    if not checks:
+        return None
+    return pulumi.Output.all(*checks).apply(lambda _: [])
+
+
 def resource_group(
-    group: GroupSettings, subscription_id: pulumi.Input[str], protect: bool = False
+    group: GroupSettings,
+    subscription_id: pulumi.Input[str],
+    protect: bool = False,
+    checks: Sequence[pulumi.Output[Any]] = (),
 ) -> resources.ResourceGroup:
-    """A group: created (and deleted with the stack), or only read when adopted."""
+    """A group: created (and deleted with the stack), or only read when adopted. A created group
+    waits for its clusters' pre-write checks: no ARM write before they pass."""
     name = group.name.lower()
     if not group.create:
         return resources.ResourceGroup.get(
@@ -172,6 +185,7 @@ def resource_group(
         location=keep_secret(group.is_secret("location"))(group.location),
         tags=keep_secret(group.is_secret("tags"))(dict(group.tags)),
         opts=pulumi.ResourceOptions(
+            depends_on=after(checks),
             protect=protect,
             # A group keeps its region for life (ARM refuses a change); its clusters may be
             # elsewhere, so a new `location` moves the clusters and leaves the group as it is.
@@ -231,6 +245,14 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     registrations = (
         register_providers(client.subscription_id, provider_namespaces(settings)) if settings.register_providers else []
     )
+    # Every cluster's pre-write check, first: nothing in Azure is written for a cluster before its check.
+    checks = {
+        component_name(c.resource_group, c.cluster_name): precheck.pre_write_check(
+            component_name(c.resource_group, c.cluster_name),
+            pre_write_check_environment(c, client.subscription_id, settings.cloud.suffix, pulumi.runtime.is_dry_run()),
+        )
+        for c in settings.clusters
+    }
     # Only the policy extensions wait for this one (it is empty without policy).
     policy_registrations = (
         register_providers(client.subscription_id, policy_namespaces(settings)) if settings.register_providers else []
@@ -240,7 +262,12 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
     for group in settings.groups:
         members = clusters_of(group, settings.clusters)
         # A group is protected when any of its clusters asks for it (a groups stack: its `protect`).
-        resource = resource_group(group, client.subscription_id, group.protect or any(c.protect for c in members))
+        resource = resource_group(
+            group,
+            client.subscription_id,
+            group.protect or any(c.protect for c in members),
+            [checks[component_name(c.resource_group, c.cluster_name)] for c in members],
+        )
         groups[group.name.lower()] = resource
         guard = group_guard(group, resource, members, client.subscription_id)
         # A created group's clusters are deleted before its guard runs; an adopted group's guard
@@ -259,6 +286,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
                 subscription_id=client.subscription_id,
                 tenant_id=client.tenant_id,
                 depends_on=[*registrations, *guards[group_key]],
+                pre_write_check=checks[name],
                 policy_depends_on=policy_registrations,
             ),
         )

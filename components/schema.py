@@ -77,6 +77,19 @@ AGENT_FIELDS: dict[str, Key] = {
         "(`az connectedk8s show --query agentPublicKeyCertificate`); must match "
         "`agents.privateKey`.",
     ),
+    "replaceStale": Key(
+        "boolean",
+        "Before the connected cluster is written, remove a stale onboarding found on the cluster "
+        "(agents or CRDs whose connected cluster is gone from Azure) as `az connectedk8s connect` does; "
+        "never deletes anything in Azure. Off: `up` stops and prints the cleanup command.",
+        default=False,
+    ),
+    "forceDelete": Key(
+        "boolean",
+        "`pulumi destroy` as `az connectedk8s delete --force`: ARM force delete of the connected "
+        "cluster and its extensions (docs/lifecycle.md says what differs).",
+        default=False,
+    ),
 }
 
 PROXY_FIELDS: dict[str, Key] = {

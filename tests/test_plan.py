@@ -28,6 +28,7 @@ RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
 CLEANUP = f"{CHILD}command:local:Command::arc-test-rg/arc-test-cleanup"
 VERIFY = f"{CHILD}command:local:Command::arc-test-rg/arc-test-verify"
 GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
+UNINSTALL_GUARD = f"{CHILD}command:local:Command::arc-test-rg/arc-test-uninstall-guard"
 PREFLIGHT_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-preflight-ns"
 PREFLIGHT_JOB = f"{CHILD}kubernetes:batch/v1:Job::arc-test-rg/arc-test-preflight"
 NO_OPTIONS = {
@@ -74,15 +75,14 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
     resources = base_plan.document["resources"]
     assert {r["urn"] for r in resources} == {
         COMPONENT, GROUP, GUARD, REGISTER_K8S, REGISTER_CFG, KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY,
-        PREFLIGHT_NS, PREFLIGHT_JOB,
+        PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD,
     }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
     assert (
         parents[GROUP] is parents[GUARD] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
     )
-    assert {parents[u] for u in (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB)} == {
-        COMPONENT
-    }
+    children = (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD)
+    assert {parents[u] for u in children} == {COMPONENT}
     position = {r["urn"]: i for i, r in enumerate(resources)}
     for resource in resources:
         for before in [*resource["dependencies"], resource["parent"], resource["provider"]]:
@@ -408,9 +408,10 @@ def test_human_output_reads_like_pulumi_preview(plan) -> None:
         (" +   ", "   ├─ azure-native:resources:Resource", "arc-test-rg/arc-test-cluster"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-cleanup"),
         (" +   ", "   ├─ kubernetes:helm.sh/v3:Release", "arc-test-rg/arc-test-agents"),
+        (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-uninstall-guard"),
         (" +   ", "   └─ command:local:Command", "arc-test-rg/arc-test-verify"),
     ]
-    assert "Resources:\n    + 14 to create\n" in result.stdout and "to read" not in result.stdout
+    assert "Resources:\n    + 15 to create\n" in result.stdout and "to read" not in result.stdout
     assert "kube context for arc-test-rg/arc-test: kind-arc-dev" in result.stdout
     assert "\x1b[" not in result.stdout  # not a terminal
     assert "agentPublicKeyCertificate" not in result.stdout  # inputs only with --diff
@@ -430,11 +431,11 @@ def test_fleet_tree_keeps_each_component_s_children_together(plan) -> None:
         and rows[components[0]].startswith(" +   ├─ ")
         and rows[components[1]].startswith(" +   └─ ")
     )
-    # Every stack-level resource before the first component, each component's 8 children right under it.
+    # Every stack-level resource before the first component, each component's 9 children right under it.
     assert all(row.startswith((" +   ├─ ", " +   └─ ")) for row in rows[1 : components[0]])
     assert all(row.startswith(" +   │  ") for row in rows[components[0] + 1 : components[1]])
     assert all(row.startswith(" +      ") for row in rows[components[1] + 1 :])
-    assert components[1] - components[0] == 9 and len(rows) - components[1] == 9
+    assert components[1] - components[0] == 10 and len(rows) - components[1] == 10
 
 
 def test_a_read_is_shown_and_counted(plan) -> None:
@@ -442,8 +443,9 @@ def test_a_read_is_shown_and_counted(plan) -> None:
     rows = tree_rows_of(result.stdout)
     group = next(row for row in rows if "azure-native:resources:ResourceGroup" in row)
     assert group.startswith(" >   ├─ ") and group.endswith("  read")
-    # The adopted group keeps a disarmed delete guard (issue 10 finding 10): 13 resources and the stack.
-    assert "Resources:\n    + 13 to create\n    > 1 to read\n" in result.stdout
+    # The adopted group keeps a disarmed delete guard (issue 10 finding 10), beside issue 11's
+    # uninstall guard: 14 resources and the stack.
+    assert "Resources:\n    + 14 to create\n    > 1 to read\n" in result.stdout
 
 
 def test_diff_shows_inputs_under_each_resource(plan) -> None:
@@ -460,7 +462,7 @@ class TestColour:
         monkeypatch.delenv("NO_COLOR", raising=False)
         monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
         coloured = plan(BASE_CONFIG).stdout
-        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 14 to create\x1b[0m" in coloured
+        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 15 to create\x1b[0m" in coloured
         monkeypatch.setenv("NO_COLOR", "1")
         assert "\x1b[" not in plan(BASE_CONFIG).stdout
         # Colour codes are added after padding: the columns line up as without them.
@@ -513,7 +515,7 @@ def test_dev_stack(plan) -> None:
     types = sorted(r["type"] for r in doc["resources"])
     assert types == sorted(
         [
-            *["command:local:Command"] * 5,
+            *["command:local:Command"] * 6,
             "azure-native:resources:ResourceGroup",
             "arc-onboarding:index:ArcConnectedCluster",
             "tls:index/privateKey:PrivateKey",

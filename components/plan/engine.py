@@ -28,6 +28,8 @@ PLACEHOLDER_PRINCIPAL = "44444444-4444-4444-4444-444444444444"
 PLACEHOLDER_ISSUER_HOST = "oidc-issuer.placeholder.invalid"
 PLACEHOLDER_ISSUER_ID = "55555555-5555-5555-5555-555555555555"
 _STACK_TYPE = "pulumi:pulumi:Stack"
+# The invoke the pre-write check runs as (components/precheck.py).
+_LOCAL_RUN = "command:local:run"
 GET_RESOURCE = "azure-native:resources:getResource"
 # The aliases azure-native's SDK adds to every resource, one per API version of its type: they say
 # nothing about this program, so the plan leaves them out of a resource's options.
@@ -199,6 +201,10 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "clientId": "22222222-2222-2222-2222-222222222222",
                 "objectId": "33333333-3333-3333-3333-333333333333",
             }, []
+        if args.token == _LOCAL_RUN:
+            # The pre-write check (components/precheck.py) reads the cluster and ARM: offline there is neither.
+            self.mocked.add("command:local:run: the pre-write check is not run offline; answered as finding nothing")
+            return {"stdout": "", "stderr": ""}, []
         if args.token == GET_RESOURCE:
             # The connected cluster read back after the verify step: as ARM returns it once the agents
             # have settled, with the OIDC issuer's URL Azure fills in when the issuer is enabled.

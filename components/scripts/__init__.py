@@ -17,7 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
-Script = Literal["verify", "cleanup", "group_guard", "register", "preflight", "custom_locations_oid"]
+Script = Literal[
+    "verify", "cleanup", "group_guard", "register", "preflight", "precheck", "delete_guard", "custom_locations_oid"
+]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
 # so this module stays free of Pulumi (the import rules of docs/architecture.md).
@@ -85,6 +87,64 @@ def group_guard_environment(
         # Sorted: the stored environment does not change with the order of the clusters in the config.
         "ARC_OWN_CLUSTERS": "\n".join(sorted(own_clusters)),
         **({"ARC_GROUP_ADOPTED": "true"} if adopted else {}),
+    }
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def precheck_environment(
+    *,
+    subscription: str,
+    resource_group: str,
+    cluster_name: str,
+    crd_suffix: str,
+    agent_namespace: str,
+    release_name: str,
+    replace_stale: bool,
+    dry_run: bool,
+) -> dict[str, str]:
+    """The pre-write check's values; the kubeconfig and context are added by the caller."""
+    return {
+        "ARC_SUBSCRIPTION": subscription,
+        "ARC_RESOURCE_GROUP": resource_group,
+        "ARC_CLUSTER_NAME": cluster_name,
+        "ARC_CRDS": " ".join(f"{crd}.{crd_suffix}" for crd in ARC_CRDS),
+        "ARC_AGENT_NAMESPACE": agent_namespace,
+        "ARC_RELEASE_NAME": release_name,
+        "ARC_REPLACE_STALE": _flag(replace_stale),
+        "ARC_DRY_RUN": _flag(dry_run),
+    }
+
+
+# How long the delete guard waits for one unmanaged extension to go (the agents uninstall it).
+EXTENSION_DELETE_TIMEOUT_SECONDS = 900
+
+
+def delete_guard_environment(
+    *,
+    subscription: Value,
+    resource_group: str,
+    cluster_name: str,
+    agent_namespace: str,
+    release_name: str,
+    release_namespace: str,
+    managed_extensions: Sequence[str],
+    force_delete: bool,
+) -> dict[str, Value | str]:
+    """The delete guard's values; the kubeconfig and context are added by the component (secret)."""
+    return {
+        "ARC_SUBSCRIPTION": subscription,
+        "ARC_RESOURCE_GROUP": resource_group,
+        "ARC_CLUSTER_NAME": cluster_name,
+        "ARC_AGENT_NAMESPACE": agent_namespace,
+        "ARC_RELEASE_NAME": release_name,
+        "ARC_RELEASE_NAMESPACE": release_namespace,
+        # Sorted: the stored environment does not change with the order they are declared in.
+        "ARC_MANAGED_EXTENSIONS": "\n".join(sorted(managed_extensions)),
+        "ARC_FORCE_DELETE": _flag(force_delete),
+        "ARC_EXTENSION_TIMEOUT_SECONDS": str(EXTENSION_DELETE_TIMEOUT_SECONDS),
     }
 
 

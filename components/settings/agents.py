@@ -139,6 +139,8 @@ def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _R
         timeout_seconds=timeout,
         private_key_pem=value["privateKey"],
         public_key=public_key,
+        replace_stale=value["replaceStale"],
+        force_delete=value["forceDelete"],
     )
 
 

@@ -48,6 +48,10 @@ class AgentSettings:
     private_key_pem: str | None = None
     # Its public half, base64 PKCS#1; None with a key only when the offline plan could not decrypt it.
     public_key: str | None = None
+    # Clean a stale onboarding up before the connected cluster is written (components/precheck.py).
+    replace_stale: bool = False
+    # Destroy as `az connectedk8s delete --force` (components/scripts/delete_guard.sh).
+    force_delete: bool = False
 
 
 @dataclass(frozen=True)

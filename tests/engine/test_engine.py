@@ -178,6 +178,11 @@ def created_in_dependency_order(engine: Engine) -> None:
                 )
 
 
+def verify_call(argv: list[str]) -> bool:
+    """The verify step's ARM read (the pre-write check's `az resource show --ids` reads the key)."""
+    return argv[:2] == ["resource", "show"] and "properties.connectivityStatus" in argv
+
+
 def test_up_creates_in_order_verifies_and_runs_the_preflight_first(engine: Engine) -> None:
     engine.init(dev_config())
     engine.up()
@@ -188,10 +193,18 @@ def test_up_creates_in_order_verifies_and_runs_the_preflight_first(engine: Engin
     release = next(i for i, c in enumerate(calls) if c["call"] == "Create" and "helm.sh/v3:Release" in c["subject"])
     assert job < release, "the preflight Job must be complete before the agents' release is installed"
     assert kube, "the kubernetes stand-in created nothing"
-    shows = [c for c in calls if c["who"] == "az" and c["argv"][:2] == ["resource", "show"]]
+    shows = [c for c in calls if c["who"] == "az" and verify_call(c["argv"])]
     assert shows and "arc-dev" in shows[-1]["argv"], "the verify step never asked ARM for the cluster"
-    after_release = [i for i, c in enumerate(calls) if c["who"] == "az" and c["argv"][:2] == ["resource", "show"]]
+    after_release = [i for i, c in enumerate(calls) if c["who"] == "az" and verify_call(c["argv"])]
     assert min(after_release) > release, "verify ran before the agents were installed"
+    # The pre-write check (the command:local:run invoke) looked at the cluster before ARM was written.
+    checked = next(i for i, c in enumerate(calls) if c["who"] == "kubectl" and "can-i" in c["argv"])
+    written = next(
+        i
+        for i, c in enumerate(calls)
+        if c["who"] == "azure-native" and c["call"] == "Create" and c["subject"].endswith("-cluster")
+    )
+    assert checked < written, "the connected cluster was written before the pre-write check ran"
     registered = engine.state("azure").get("registered", {})
     assert {"Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration"} <= set(registered)
     clusters = [
@@ -731,9 +744,7 @@ def test_fleet_up_second_up_and_destroy(engine: Engine) -> None:
         "store-0101",
         "store-0102",
     ]
-    verified = {
-        c["argv"][c["argv"].index("--name") + 1] for c in engine.calls("az") if c["argv"][:2] == ["resource", "show"]
-    }
+    verified = {c["argv"][c["argv"].index("--name") + 1] for c in engine.calls("az") if verify_call(c["argv"])}
     assert verified == {"plant-07", "store-0101", "store-0102"}
     start = len(engine.calls())
     engine.up("--expect-no-changes")

@@ -29,7 +29,7 @@ def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def group() -> str:
     id_: str
     id_, _ = azure_native.ResourceGroup().create("g", {"resourceGroupName": "arc-rg", "location": "eastus"})
-    return id_
+    return str(id_)
 
 
 def test_typed_and_generic_connected_cluster_are_one_arm_object() -> None:
@@ -170,3 +170,117 @@ def test_fake_az_reports_connected_only_once_the_agents_release_names_the_cluste
         "r", {"name": "azure-arc", "namespace": "azure-arc-release", "chart": "c", "version": "1", "values": values}
     )
     assert status() == "Connected"
+
+
+def run_script(name: str, environment: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """A lifecycle script under sh with the fake az and kubectl first on the PATH, as the engine runs it."""
+    from components import scripts
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool, module in (("az", "fake_az"), ("kubectl", "fake_kubectl")):
+        wrapper = bin_dir / tool
+        wrapper.write_text(f'#!/bin/sh\nPYTHONPATH={HERE} exec {sys.executable} -m standins.{module} "$@"\n')
+        wrapper.chmod(0o755)
+    env = {"ARC_ENGINE_WORLD": str(tmp_path), "PATH": f"{bin_dir}:/usr/bin:/bin", **environment}
+    return subprocess.run(
+        ["/bin/sh", "-c", scripts.text(name)], capture_output=True, text=True, env=env, check=False
+    )  # fmt: skip
+
+
+KUBE = {
+    "ARC_KUBECONFIG": (HERE.parents[1] / "tests" / "fixtures" / "kubeconfig").read_text(),
+    "ARC_KUBE_CONTEXT": "kind-arc-dev",
+}
+
+
+def onboarded(key: str) -> str:
+    """The generic connected cluster with `key`, and the agents' release naming it; its id."""
+    group()
+    id_, _ = azure_native.GenericResource().create(
+        "c",
+        {
+            "resourceGroupName": "arc-rg",
+            "resourceProviderNamespace": "Microsoft.Kubernetes",
+            "parentResourcePath": "",
+            "resourceType": "connectedClusters",
+            "resourceName": "arc-1",
+            "apiVersion": "2026-05-01",
+            "location": "eastus",
+            "properties": {"agentPublicKeyCertificate": key},
+        },
+    )
+    assert isinstance(id_, str)
+    values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
+    kubernetes.Release().create(
+        "r",
+        {
+            "name": "azure-arc",
+            "namespace": "azure-arc-release",
+            "createNamespace": True,
+            "chart": "c",
+            "values": values,
+        },
+    )
+    return id_
+
+
+def test_the_pre_write_check_reads_the_fakes_as_a_cluster_and_arm(tmp_path: Path) -> None:
+    from components import scripts
+
+    environment = {
+        **scripts.precheck_environment(
+            subscription=SUB,
+            resource_group="arc-rg",
+            cluster_name="arc-1",
+            crd_suffix="azure.com",
+            agent_namespace="azure-arc",
+            release_name="azure-arc",
+            replace_stale=False,
+            dry_run=True,
+        ),
+        **KUBE,
+    }
+    fresh = run_script("precheck", environment, tmp_path)
+    assert (fresh.returncode, fresh.stdout) == (0, ""), fresh.stderr
+    onboarded("MIIKEY")
+    ours = run_script("precheck", environment, tmp_path)
+    assert (ours.returncode, ours.stdout) == (0, "arm-key: MIIKEY\n"), ours.stderr
+    # Deleted in the portal: the agents and CRDs are a stale onboarding.
+    arm.delete(arm.resource_id(SUB, "arc-rg", "Microsoft.Kubernetes", "connectedClusters", "arc-1"))
+    stale = run_script("precheck", environment, tmp_path)
+    assert stale.stdout.startswith("stop: ") and "stale Azure Arc onboarding" in stale.stdout, stale.stderr
+    assert "helm delete azure-arc --namespace azure-arc-release --no-hooks" in stale.stdout
+
+
+def test_the_uninstall_guard_deletes_only_unmanaged_extensions_through_the_fakes(tmp_path: Path) -> None:
+    from components import scripts
+
+    cluster_id = onboarded("MIIKEY")
+    for name in ("flux", "azurepolicy", "foreign"):
+        extension = f"{cluster_id}/providers/Microsoft.KubernetesConfiguration/extensions/{name}"
+        arm.put({"id": extension, "name": name, "type": "Microsoft.KubernetesConfiguration/extensions"})
+    environment = {
+        **scripts.delete_guard_environment(
+            subscription=SUB,
+            resource_group="arc-rg",
+            cluster_name="arc-1",
+            agent_namespace="azure-arc",
+            release_name="azure-arc",
+            release_namespace="azure-arc-release",
+            managed_extensions=["flux", "azurepolicy"],
+            force_delete=False,
+        ),
+        **KUBE,
+        # An extension that does not go fails in seconds, not after the real 900 s.
+        "ARC_EXTENSION_TIMEOUT_SECONDS": "2",
+        "ARC_POLL_INTERVAL_SECONDS": "1",
+    }
+    done = run_script("delete_guard", environment, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "carries this stack's agents" in done.stderr and "extension foreign: gone" in done.stderr
+    left = sorted(k.rsplit("/", 1)[-1] for k in world.read("azure")["resources"] if "/extensions/" in k)
+    assert left == ["azurepolicy", "flux"]
+    # Another onboarding's agents on the cluster: refused before anything is deleted.
+    refused = run_script("delete_guard", {**environment, "ARC_CLUSTER_NAME": "arc-2"}, tmp_path)
+    assert refused.returncode == 1 and "not this stack's" in refused.stderr

@@ -12,7 +12,10 @@ It runs the commands for real, with the rules of pulumi/pulumi-command provider/
   environment; with addPreviousOutputInEnv (default true) an update or delete sees the last run's
   output as PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR;
 - stdout and stderr lose one trailing newline; a non-zero exit fails the step with the output;
-- `triggers` is `provider:"replaceOnChanges"` in the schema: a change replaces.
+- `triggers` is `provider:"replaceOnChanges"` in the schema: a change replaces;
+- the `command:local:run` invoke (local/run.go) runs `command` at once, in previews too, with the same
+  interpreter, environment and exit rules, and returns its inputs with `stdout` and `stderr`; it
+  keeps no state, so there is never a previous output.
 """
 
 from __future__ import annotations
@@ -60,5 +63,9 @@ class Command(Kind):
         run(olds.get("delete"), olds, olds)
 
 
+def local_run(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {**inputs, **run(inputs.get("command"), inputs, None)}
+
+
 if __name__ == "__main__":
-    provider.main(provider.Plugin("command", "1.2.1", {Command.token: Command()}))
+    provider.main(provider.Plugin("command", "1.2.1", {Command.token: Command()}, {"command:local:run": local_run}))

@@ -9,12 +9,21 @@ Answers as az 2.x does (azure-cli `az resource show|list`, `az provider register
 - `resource list --resource-group G --query '[].[type, name]' --output tsv`: one "type<TAB>name"
   line per resource; a missing group: "(ResourceGroupNotFound) Resource group 'G' could not be
   found." on stderr, exit 3.
+- `resource show --ids ID --query properties.NAME --output tsv` (the pre-write check): as above, by id;
+- `rest --method get|delete --url URL` (the uninstall guard), against ARM by the URL's path: a GET of a
+  collection lists its direct children as `{"value": [...]}` (`--query 'value[].name' --output tsv`:
+  one name a line), a GET of a resource returns it (`--output none`: nothing); a DELETE removes it
+  (ARM answers 200/204 even when it is already gone). ARM's 404 is az rest's HTTPError, exit 1:
+  `Not Found({"error":{"code":"ResourceNotFound"|"ParentResourceNotFound"|"ResourceGroupNotFound",...}})`.
 Anything else exits 2 naming the call, so a script calling something new fails loudly here.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any
+from urllib.parse import urlsplit
 
 from . import arm, world
 
@@ -34,22 +43,33 @@ def main(argv: list[str]) -> int:
         with world.locked("azure") as azure:
             azure.setdefault("registered", {})[option(argv, "--namespace") or ""] = subscription
         return 0
-    if argv[:2] == ["resource", "show"] and option(argv, "--query") == "properties.connectivityStatus":
-        group, name, type_ = (
-            option(argv, "--resource-group") or "",
-            option(argv, "--name") or "",
-            option(argv, "--resource-type") or "",
-        )
+    query = option(argv, "--query") or ""
+    if argv[:2] == ["resource", "show"] and query.startswith("properties.") and query.count(".") == 1:
+        ids = option(argv, "--ids")
+        if ids is not None:
+            parts = ids.strip("/").split("/")
+            subscription, group, type_, name = parts[1], parts[3], "/".join(parts[5:7]), parts[7]
+        else:
+            group, name, type_ = (
+                option(argv, "--resource-group") or "",
+                option(argv, "--name") or "",
+                option(argv, "--resource-type") or "",
+            )
         namespace, _, collection = type_.partition("/")
         found = arm.get(arm.resource_id(subscription, group, namespace, collection, name), via_az=True)
         if found is None:
-            print(
-                f"(ResourceNotFound) The Resource '{type_}/{name}' under resource group '{group}' was not found.",
-                file=sys.stderr,
-            )
+            if arm.get(arm.group_id(subscription, group)) is None:
+                print(f"(ResourceGroupNotFound) Resource group '{group}' could not be found.", file=sys.stderr)
+            else:
+                print(
+                    f"(ResourceNotFound) The Resource '{type_}/{name}' under resource group '{group}' was not found.",
+                    file=sys.stderr,
+                )
             return 3
-        print(found.get("properties", {}).get("connectivityStatus", ""))
+        print(found.get("properties", {}).get(query.removeprefix("properties."), ""))
         return 0
+    if argv[:1] == ["rest"]:
+        return rest(option(argv, "--method") or "get", option(argv, "--url") or "", query, option(argv, "--output"))
     if argv[:2] == ["resource", "list"] and option(argv, "--query") == "[].[type, name]":
         group = option(argv, "--resource-group") or ""
         listing = arm.in_group(subscription, group)
@@ -61,6 +81,59 @@ def main(argv: list[str]) -> int:
         return 0
     print(f"fake az: call not modelled: az {' '.join(argv)}", file=sys.stderr)
     return 2
+
+
+def not_found(code: str, message: str) -> int:
+    print(f"Not Found({json.dumps({'error': {'code': code, 'message': message}})})", file=sys.stderr)
+    return 1
+
+
+def rest(method: str, url: str, query: str, output: str | None) -> int:
+    path = urlsplit(url).path.rstrip("/")
+    parts = path.strip("/").split("/")
+    if len(parts) < 4 or parts[0].lower() != "subscriptions" or parts[2].lower() != "resourcegroups":
+        print(f"fake az: call not modelled: az rest --method {method} --url {url}", file=sys.stderr)
+        return 2
+    group = arm.group_id(parts[1], parts[3])
+    if arm.get(group) is None:
+        return not_found("ResourceGroupNotFound", f"Resource group '{parts[3]}' could not be found.")
+    if method == "delete":
+        arm.delete(path)
+        return 0
+    resources = world.read("azure").get("resources", {})
+    found = resources.get(path.lower())
+    # A collection (`.../providers/NS/type`, or a child type under a resource): an odd part count past the group.
+    collection = len(parts) % 2 == 1
+    if collection:
+        parent = "/".join(parts[:-3] if parts[-3].lower() == "providers" else parts[:-1])
+        if parent.count("/") > 3 and arm.get("/" + parent) is None:
+            return not_found(
+                "ParentResourceNotFound",
+                f"Can not perform requested operation on nested resource. Parent resource '{parent.rsplit('/', 1)[-1]}' not found.",
+            )
+        prefix = path.lower() + "/"
+        body: Any = {
+            "value": [r for k, r in sorted(resources.items()) if k.startswith(prefix) and "/" not in k[len(prefix) :]]
+        }
+    elif found is None:
+        return not_found(
+            "ResourceNotFound",
+            f"The Resource '{'/'.join(parts[-2:])}' under resource group '{parts[3]}' was not found.",
+        )
+    else:
+        body = found
+    if query == "value[].name":
+        body = [r.get("name") for r in body["value"]]
+    elif query:
+        print(f"fake az: query not modelled: {query}", file=sys.stderr)
+        return 2
+    if output == "none":
+        return 0
+    if output == "tsv":
+        print("".join(f"{item}\n" for item in body) if isinstance(body, list) else body, end="")
+    else:
+        print(json.dumps(body, indent=2))
+    return 0
 
 
 if __name__ == "__main__":

@@ -257,7 +257,11 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         if function is None:
             abort(context, grpc.StatusCode.UNIMPLEMENTED, f"stand-in {self.plugin.name}: no function {request.tok}")
         self._enter("Invoke", request.tok, context)
-        return provider_pb2.InvokeResponse(**{"return": rpc.to_struct(function(rpc.to_dict(request.args)))})
+        try:
+            result = function(rpc.to_dict(request.args))
+        except ProviderError as error:
+            self._fail(error, "Invoke", request.tok, context)
+        return provider_pb2.InvokeResponse(**{"return": rpc.to_struct(result)})
 
 
 def main(plugin: Plugin) -> None:

@@ -1,0 +1,122 @@
+"""The pre-write check: what is on the cluster before its connected cluster is written to Azure.
+
+`az connectedk8s connect` looks at the cluster before its first write (connectedk8s custom.py,
+create_connectedk8s ~639-905): a reachable API server, the right to create cluster role bindings, an
+existing `azure-arc` release or `azure-clusterconfig` ConfigMap and whose it is, Arc CRDs left
+behind. components/scripts/precheck.sh does the same; this module runs it and reads its answer.
+
+It runs as the `command:local:run` invoke, not as a Command: an invoke keeps no state and runs on
+every preview and every `up` (a Command runs only when its inputs change, and a trigger that changes
+on each run would make every `up` show a change). The identity check must run on every `up`: the
+kubernetes provider's fixed `clusterIdentifier` hides a kubeconfig re-pointed at another cluster.
+The connected cluster, and a group the stack creates, wait for its answer; a `stop` fails the run
+before either is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_command as command
+
+from . import scripts
+from .settings import ClusterSettings
+
+
+class PreWriteCheckFailed(pulumi.RunError):
+    """The cluster holds something the connected cluster must not be written over."""
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """precheck.sh's findings (its stdout, one `kind: text` a line)."""
+
+    stops: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    # This stack's connected cluster exists in Azure with this agentPublicKeyCertificate.
+    arm_key: str | None = None
+
+
+def parse(stdout: str) -> CheckAnswer:
+    stops: list[str] = []
+    notes: list[str] = []
+    arm_key = None
+    for line in stdout.splitlines():
+        kind, _, text = line.partition(": ")
+        if kind == "stop":
+            stops.append(text)
+        elif kind == "note":
+            notes.append(text)
+        elif kind == "arm-key":
+            arm_key = text.strip()
+        elif line.strip():
+            # Anything else is a finding too: never silently dropped.
+            notes.append(line)
+    return CheckAnswer(tuple(stops), tuple(notes), arm_key)
+
+
+def verdict(label: str) -> Callable[[str], CheckAnswer]:
+    """The apply callback: notes are logged, stops fail the run naming the cluster."""
+
+    def judge(stdout: str) -> CheckAnswer:
+        answer = parse(stdout)
+        for note in answer.notes:
+            pulumi.log.warn(f"{label}: {note}")
+        if answer.stops:
+            raise PreWriteCheckFailed(f"{label}: not written to Azure: " + "; ".join(answer.stops))
+        return answer
+
+    return judge
+
+
+def same_key(arm_key: str, own_key: str) -> bool:
+    """ARM returns agentPublicKeyCertificate as it was PUT (azure-native would otherwise show a
+    perpetual diff on it); whitespace is ignored all the same."""
+    return "".join(arm_key.split()) == "".join(own_key.split())
+
+
+def key_problem(label: str, cluster_name: str, resource_group: str, answer: CheckAnswer, own_key: str) -> str | None:
+    """An existing connected cluster of this stack's name is this stack's only with this stack's key."""
+    if answer.arm_key is None or same_key(answer.arm_key, own_key):
+        return None
+    return (
+        f"{label}: not written to Azure: connected cluster {cluster_name} in group {resource_group} already "
+        "exists with another agent key: it was onboarded by `az connectedk8s connect` or another stack, not "
+        "this one. To adopt it, set agents.privateKey (--secret) to its key: kubectl -n azure-arc get secret "
+        "azure-arc-connect-privatekey -o jsonpath='{.data.privateKey}' | base64 -d; and import it: pulumi "
+        "import (docs/lifecycle.md, adopting an onboarding). Otherwise offboard it first: az connectedk8s "
+        f"delete --name {cluster_name} --resource-group {resource_group}"
+    )
+
+
+def gate_key(
+    label: str, settings: ClusterSettings, answer: pulumi.Output[CheckAnswer], own_key: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """The stack's public key, once the check has answered and found no other key in ARM: the
+    connected cluster takes its key through this, so it is written only after the check."""
+
+    def check(values: list[Any]) -> str:
+        found: CheckAnswer = values[0]
+        key: str = values[1]
+        problem = key_problem(label, settings.cluster_name, settings.resource_group, found, key)
+        if problem:
+            raise PreWriteCheckFailed(problem)
+        return key
+
+    return pulumi.Output.all(answer, own_key).apply(check)
+
+
+def pre_write_check(label: str, environment: Mapping[str, str]) -> pulumi.Output[CheckAnswer]:
+    """Run precheck.sh for one cluster (on every preview and up) with its environment
+    (arc_cluster.pre_write_check_environment); its answer, or a failed run."""
+    result = command.local.run_output(
+        command=scripts.text("precheck"),
+        interpreter=list(scripts.INTERPRETER),
+        environment=dict(environment),
+        # The answer is read here; its lines never carry the kubeconfig.
+        logging=command.local.Logging.NONE,
+    )
+    return result.stdout.apply(verdict(label))

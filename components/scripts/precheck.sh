@@ -1,0 +1,164 @@
+# arc-onboarding pre-write check: before the connected cluster is written to Azure, look at the
+# cluster the kubeconfig reaches, as `az connectedk8s connect` does before its first write
+# (connectedk8s custom.py, create_connectedk8s ~639-905: `/version`, the clusterrolebinding
+# SelfSubjectAccessReview ~527, the existing `azure-arc` release and `azure-clusterconfig`
+# ConfigMap, the ARM GET that tells a live onboarding from a stale one, the stale-CRD cleanup).
+#
+# Run on every preview and up as the `command:local:run` invoke of components/precheck.py (an
+# invoke keeps no state, so it runs each time and a no-change `up` stays a no-change `up`). Values
+# arrive in the environment (components/scripts/__init__.py, precheck_environment):
+#   ARC_SUBSCRIPTION, ARC_RESOURCE_GROUP, ARC_CLUSTER_NAME: this stack's connected cluster;
+#   ARC_AGENT_NAMESPACE, ARC_RELEASE_NAME; ARC_CRDS: space-separated;
+#   ARC_REPLACE_STALE (agents.replaceStale) and ARC_DRY_RUN: "true" or "false";
+#   ARC_KUBECONFIG (kubeconfig contents) and ARC_KUBE_CONTEXT, both optional, as cleanup.sh.
+# It answers on stdout, one finding a line, and exits 0 (a non-zero exit is a crash of the check):
+#   `stop: TEXT`   the connected cluster must not be written (the program fails the run with TEXT);
+#   `note: TEXT`   logged as a warning;
+#   `arm-key: KEY` this stack's connected cluster exists in Azure with this agentPublicKeyCertificate
+#                  (the program compares it with the stack's key: a different key is not this stack's).
+# Read-only unless ARC_REPLACE_STALE is true and ARC_DRY_RUN false; it never writes to Azure.
+# shellcheck shell=sh
+set -euf
+say() { printf '%s: %s\n' "$1" "$2"; }
+lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+last_line() { tail -n 1 "$errors" 2>/dev/null || true; }
+
+errors=$(mktemp)
+kubeconfig=
+trap 'rm -f "$errors"; if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi' EXIT
+if [ -n "${ARC_KUBECONFIG:-}" ]; then
+  umask 077
+  kubeconfig=$(mktemp)
+  printf '%s\n' "$ARC_KUBECONFIG" >"$kubeconfig"
+fi
+k() {
+  if [ -n "${ARC_KUBE_CONTEXT:-}" ]; then set -- --context "$ARC_KUBE_CONTEXT" "$@"; fi
+  if [ -n "$kubeconfig" ]; then set -- --kubeconfig "$kubeconfig" "$@"; fi
+  kubectl --request-timeout=20s "$@"
+}
+# How the user reaches the same cluster by hand.
+context_flag=${ARC_KUBE_CONTEXT:+ --context $ARC_KUBE_CONTEXT}
+helm_context=${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT}
+reached="the cluster that kubeconfig${ARC_KUBE_CONTEXT:+ context $ARC_KUBE_CONTEXT} reaches"
+
+# 1. A reachable API server (the CLI: GET /version).
+if ! k get --raw /version >/dev/null 2>"$errors"; then
+  say stop "$reached does not answer (GET /version: $(last_line)); check kubeconfig and kubeContext"
+  exit 0
+fi
+# 2. The right to create cluster role bindings (the agents' chart creates them).
+answer=$(k auth can-i create clusterrolebindings.rbac.authorization.k8s.io 2>"$errors" || true)
+if [ "$answer" != yes ]; then
+  say stop "the kubeconfig's identity may not create cluster role bindings on $reached (kubectl auth can-i create clusterrolebindings: ${answer:-$(last_line)}); the agents' chart needs a cluster-admin identity"
+  exit 0
+fi
+# 3. What an earlier onboarding left: the release's storage secrets (any namespace, as `helm list -A`),
+# the agents' identity ConfigMap, the Arc CRDs.
+if ! release_namespaces=$(k get secrets --all-namespaces -l "owner=helm,name=$ARC_RELEASE_NAME" \
+    -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>"$errors"); then
+  say stop "cannot look for an existing $ARC_RELEASE_NAME release on $reached: $(last_line)"
+  exit 0
+fi
+release_namespaces=$(printf '%s\n' "$release_namespaces" | sed '/^$/d' | sort -u | tr '\n' ' ' | sed 's/ $//')
+if ! identity=$(k get configmap azure-clusterconfig --namespace "$ARC_AGENT_NAMESPACE" --ignore-not-found \
+    -o jsonpath='{.data.AZURE_SUBSCRIPTION_ID}{"/"}{.data.AZURE_RESOURCE_GROUP}{"/"}{.data.AZURE_RESOURCE_NAME}' 2>"$errors"); then
+  say stop "cannot read ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
+  exit 0
+fi
+# shellcheck disable=SC2086 # ARC_CRDS is a space-separated list (globbing is off: set -f)
+if ! crds=$(k get customresourcedefinition $ARC_CRDS --ignore-not-found -o name 2>"$errors"); then
+  say stop "cannot look for Arc CRDs on $reached: $(last_line)"
+  exit 0
+fi
+crds=$(printf '%s\n' "$crds" | sed '/^$/d; s|.*/||' | tr '\n' ' ' | sed 's/ $//')
+
+# The connected cluster's agentPublicKeyCertificate in ARM: prints it and returns 0 when it exists,
+# 1 when it (or its group) does not, 2 when ARM cannot tell (the error is in $errors).
+arm_key() {
+  if az resource show --ids "/subscriptions/$1/resourceGroups/$2/providers/Microsoft.Kubernetes/connectedClusters/$3" \
+      --query properties.agentPublicKeyCertificate --output tsv 2>"$errors"; then
+    return 0
+  fi
+  if grep -q -e ResourceNotFound -e ResourceGroupNotFound -e NotFound "$errors"; then return 1; fi
+  return 2
+}
+
+# The cleanup `connect` does for a stale onboarding (custom.py ~860-905: crd_cleanup_force_delete,
+# then `helm delete azure-arc --no-hooks`), done with kubectl: forget the release (its storage
+# secrets), delete the agents' namespace (their workloads and the old identity), delete the CRDs
+# (finalizers removed when they block). Cluster-scoped objects of the old release (RBAC) stay and
+# are adopted by the new install, which renders them under the same release name and namespace.
+clean_stale() {
+  for namespace in $release_namespaces; do
+    k delete secrets --namespace "$namespace" -l "owner=helm,name=$ARC_RELEASE_NAME" >/dev/null || return 1
+  done
+  k delete namespace "$ARC_AGENT_NAMESPACE" --ignore-not-found --wait=true --timeout=180s >/dev/null || return 1
+  for crd in $crds; do
+    if ! k delete customresourcedefinition "$crd" --ignore-not-found --wait=true --timeout=20s >/dev/null; then
+      k patch customresourcedefinition "$crd" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null || return 1
+    fi
+  done
+}
+
+stale() {
+  what=$1
+  if [ "$ARC_REPLACE_STALE" != true ]; then
+    remove="kubectl$context_flag delete namespace $ARC_AGENT_NAMESPACE"
+    for namespace in $release_namespaces; do
+      remove="helm delete $ARC_RELEASE_NAME --namespace $namespace --no-hooks$helm_context && $remove"
+    done
+    if [ -n "$crds" ]; then remove="$remove && kubectl$context_flag delete crd $crds"; fi
+    say stop "$reached holds a stale Azure Arc onboarding: $what. Remove it with the stack's kubeconfig: $remove; or set agents.replaceStale: true to have pulumi up do the same"
+  elif [ "$ARC_DRY_RUN" = true ]; then
+    say note "$reached holds a stale Azure Arc onboarding: $what; agents.replaceStale: pulumi up removes it (release ${release_namespaces:-none}, namespace $ARC_AGENT_NAMESPACE, CRDs ${crds:-none}) before writing the connected cluster"
+  elif ! clean_stale 2>"$errors"; then
+    say stop "$reached holds a stale Azure Arc onboarding ($what) and removing it failed: $(last_line)"
+  else
+    say note "removed a stale Azure Arc onboarding from $reached (agents.replaceStale): $what"
+  fi
+}
+
+ours="$ARC_SUBSCRIPTION/$ARC_RESOURCE_GROUP/$ARC_CLUSTER_NAME"
+if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
+  if [ "$(lower "$identity")" = "$(lower "$ours")" ]; then
+    # This stack's identity: live (this stack's own, or another tool's: the key tells) or stale.
+    if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
+      say arm-key "$key"
+    elif [ $? -eq 1 ]; then
+      stale "agents onboarded as connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP, which no longer exists in Azure"
+    else
+      say stop "cannot read connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP from Azure: $(last_line)"
+    fi
+    exit 0
+  fi
+  their_subscription=${identity%%/*}
+  rest=${identity#*/}
+  their_group=${rest%%/*}
+  their_name=${rest#*/}
+  where="connected cluster $their_name in group $their_group (subscription $their_subscription)"
+  if arm_key "$their_subscription" "$their_group" "$their_name" >/dev/null; then
+    say stop "$reached is onboarded to Azure Arc as another connected cluster: $where, which exists in Azure. This stack onboards $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP: point kubeconfig/kubeContext at the right cluster, or offboard that one first: az connectedk8s delete --name $their_name --resource-group $their_group --subscription $their_subscription${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT}"
+  elif [ $? -eq 1 ]; then
+    stale "agents onboarded as $where, which no longer exists in Azure"
+  else
+    say stop "$reached is onboarded to Azure Arc as another connected cluster: $where; whether it still exists cannot be read from Azure ($(last_line)); offboard it first: az connectedk8s delete --name $their_name --resource-group $their_group --subscription $their_subscription${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT}"
+  fi
+  exit 0
+fi
+if [ -n "$release_namespaces" ]; then
+  # The CLI: a release without its ConfigMap cannot be told apart; it asks for `helm delete --no-hooks`.
+  stale "release $ARC_RELEASE_NAME in namespace(s) $release_namespaces without its ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig"
+  exit 0
+fi
+# No agents here: an existing connected cluster of this name is this stack's only with this stack's
+# key (the program compares); with it, CRDs are what a failed earlier install of it left, reused.
+if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
+  say arm-key "$key"
+  if [ -n "$crds" ]; then
+    say note "Arc CRDs without agents on $reached ($crds), and connected cluster $ARC_CLUSTER_NAME exists in Azure: left by an earlier install of it; the install takes them over"
+  fi
+elif [ $? -eq 2 ]; then
+  say stop "cannot read connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP from Azure: $(last_line)"
+elif [ -n "$crds" ]; then
+  stale "Arc CRDs left behind by an earlier onboarding: $crds"
+fi
