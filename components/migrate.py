@@ -25,6 +25,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from components import arm_body
@@ -142,7 +143,7 @@ def run(stack: str, dry_run: bool) -> int:
             json.dump(migrated, handle)
         _pulumi("stack", "import", "--stack", stack, "--file", path)
     finally:
-        os.unlink(path)
+        Path(path).unlink()
     print(f"{stack}: migrated {len(changes)} resource(s); check `pulumi preview --diff` shows `~ update`, no replace")
     return 0
 

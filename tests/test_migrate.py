@@ -24,6 +24,7 @@ def exported() -> dict[str, Any]:
 
 
 def cluster(state: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any]
     (found,) = [r for r in state["deployment"]["resources"] if r["type"] == arm_body.LEGACY_CLUSTER_TYPE]
     return found
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import ROOT, Engine, json_object, kill_group, make_engine, program_files, yaml_mapping
+from .conftest import ROOT, RUN_TIMEOUT, Engine, json_object, kill_group, make_engine, program_files, yaml_mapping
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
