@@ -653,7 +653,7 @@ def previous_program_commit() -> str:
 TYPED_CLUSTER_COMMIT = "2be2035f5d97b03a4f326967521be26dbc736eb1"
 
 
-def upgraded_engine(tools, tmp_path: Path, commit: str) -> Engine:
+def upgraded_engine(tools, tmp_path: Path, commit: str, config: dict[str, Any] | None = None) -> Engine:
     """The dev stack brought up with the program of `commit`, then the current program in its place."""
     if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", commit], check=False).returncode != 0:
         pytest.skip(f"commit {commit[:12]} is not in this clone (shallow?)")
@@ -662,7 +662,7 @@ def upgraded_engine(tools, tmp_path: Path, commit: str) -> Engine:
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
     engine = make_engine(tools, tmp_path / "run", source=old)
-    engine.init(dev_config())
+    engine.init(config or dev_config())
     engine.up()
     # The same stack, now with the current program.
     stack_file = (engine.project / "Pulumi.dev.yaml").read_text()
@@ -796,3 +796,20 @@ def test_failing_preflight_job_stops_the_agents_then_is_replaced(engine: Engine)
     job = [c["call"] for c in calls_since(engine, start, "Create", "Delete") if JOB_TYPE in c["subject"]]
     assert job == ["Delete", "Create"], f"the failed Job was not replaced (delete first): {job}"
     converged(engine)
+
+
+def test_upgrade_from_the_typed_cluster_protected_without_the_migration_deletes_nothing(tools, tmp_path: Path) -> None:
+    """docs/lifecycle.md's fail-safe: with `protect: true` recorded by the old version, the engine
+    refuses the replacement the alias alone would make, and the cluster stays in ARM."""
+    old_config = {**dev_config(), "arc-onboarding:protect": True}
+    engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT, old_config)
+    cluster_id = cluster_in_arm(engine)
+    failed = engine.up(check=False)
+    assert failed.returncode != 0
+    assert "protect" in failed.stdout + failed.stderr, failed.stdout[-2000:]
+    assert cluster_in_arm(engine) == cluster_id
+    assert not [c for c in engine.calls("azure-native") if c["call"] == "Delete" and "arc-dev-cluster" in str(c)]
+    run_migration(engine)
+    assert not guarded_replacements(engine)
+    engine.up()
+    assert cluster_in_arm(engine) == cluster_id
