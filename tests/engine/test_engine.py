@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import ROOT, Engine, json_object, kill_group, make_engine, program_files, yaml_mapping
+from .conftest import ROOT, RUN_TIMEOUT, Engine, json_object, kill_group, make_engine, program_files, yaml_mapping
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -690,39 +691,100 @@ def previous_program_commit() -> str:
     return log[0]
 
 
-def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path) -> None:
+# The newest commit of main whose program declares the typed azure-native:kubernetes:ConnectedCluster
+# (before issue 11 moved it to the generic resource with an alias): the upgrade that needs the migration.
+TYPED_CLUSTER_COMMIT = "2be2035f5d97b03a4f326967521be26dbc736eb1"
 
-    commit = previous_program_commit()
+
+def upgraded_engine(tools, tmp_path: Path, commit: str, config: dict[str, Any] | None = None) -> Engine:
+    """The dev stack brought up with the program of `commit`, then the current program in its place."""
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", commit], check=False).returncode != 0:
+        pytest.skip(f"commit {commit[:12]} is not in this clone (shallow?)")
     old = tmp_path / "old-source"
     old.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
     engine = make_engine(tools, tmp_path / "run", source=old)
-    engine.init(dev_config())
+    engine.init(config or dev_config())
     engine.up()
     # The same stack, now with the current program.
     stack_file = (engine.project / "Pulumi.dev.yaml").read_text()
     for path in PROGRAM_PATHS:
         target = engine.project / path
         if target.is_dir():
-            import shutil
-
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
     program_files(ROOT, engine.project)
     (engine.project / "Pulumi.dev.yaml").write_text(stack_file)
+    return engine
+
+
+def run_migration(engine: Engine, *args: str) -> str:
+    """`python -m components.migrate --stack dev`, as docs/lifecycle.md tells users to run it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "components.migrate", "--stack", engine.stack, *args],
+        cwd=engine.project,
+        env={**engine.env, "PYTHONPATH": str(engine.project)},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"migrate failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def guarded_replacements(engine: Engine) -> list[tuple[str, str]]:
+    """What `pulumi preview` would replace, delete or create among connected clusters, keys and groups."""
     steps = json_object(engine.run("preview", "--json").stdout)["steps"]
     guarded = (*CLUSTER_TYPES, KEY_TYPE, GROUP_TYPE)
-    replaced = [
+    return [
         (s["op"], s["urn"])
         for s in steps
         if s["op"] in ("replace", "create-replacement", "delete-replaced", "delete", "create")
         and (s.get("newState") or s.get("oldState") or {}).get("type") in guarded
     ]
+
+
+def upgrade_with_migration(engine: Engine, commit: str) -> None:
+    run_migration(engine)
+    replaced = guarded_replacements(engine)
     assert not replaced, f"upgrading from {commit[:12]} would replace or recreate: {replaced}"
     engine.up()
     engine.up("--expect-no-changes")
+
+
+def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path) -> None:
+    commit = previous_program_commit()
+    upgrade_with_migration(upgraded_engine(tools, tmp_path, commit), commit)
+
+
+def test_upgrade_from_the_typed_cluster_with_the_migration_updates_it_in_place(tools, tmp_path: Path) -> None:
+    engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT)
+    cluster_id = cluster_in_arm(engine)
+    assert "dry run" in run_migration(engine, "--dry-run")
+    printed = run_migration(engine)
+    assert DEV_CLUSTER in printed and "resourceName" in printed, printed
+    assert "nothing to migrate" in run_migration(engine), "a second run changed the state again"
+    diff = engine.run("preview", "--diff").stdout
+    assert "~ azure-native:resources:Resource" in diff or "~ azure-native:kubernetes:ConnectedCluster" in diff, diff
+    upgrade_with_migration(engine, TYPED_CLUSTER_COMMIT)
+    assert not [c for c in engine.calls("azure-native") if c["call"] == "Delete" and "arc-dev-cluster" in str(c)], (
+        "deleted"
+    )
+    assert cluster_in_arm(engine) == cluster_id
+    (cluster,) = [r for r in engine.resources().values() if r["urn"].endswith(DEV_CLUSTER)]
+    assert cluster["type"] == "azure-native:resources:Resource", "the next up did not record the new type"
+
+
+def test_upgrade_from_the_typed_cluster_without_the_migration_replaces_it(tools, tmp_path: Path) -> None:
+    """What a user who skips the migration gets: the alias alone, and azure-native's Diff replaces
+    the connected cluster delete-first (docs/lifecycle.md says to migrate; this shows why)."""
+    engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT)
+    replaced = guarded_replacements(engine)
+    assert any(op == "replace" and urn.endswith(DEV_CLUSTER) for op, urn in replaced), replaced
+    assert "+-" in engine.run("preview", "--diff").stdout
 
 
 # 2, 3, 6 on the fleet -----------------------------------------------------------------------------
@@ -775,3 +837,20 @@ def test_failing_preflight_job_stops_the_agents_then_is_replaced(engine: Engine)
     job = [c["call"] for c in calls_since(engine, start, "Create", "Delete") if JOB_TYPE in c["subject"]]
     assert job == ["Delete", "Create"], f"the failed Job was not replaced (delete first): {job}"
     converged(engine)
+
+
+def test_upgrade_from_the_typed_cluster_protected_without_the_migration_deletes_nothing(tools, tmp_path: Path) -> None:
+    """docs/lifecycle.md's fail-safe: with `protect: true` recorded by the old version, the engine
+    refuses the replacement the alias alone would make, and the cluster stays in ARM."""
+    old_config = {**dev_config(), "arc-onboarding:protect": True}
+    engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT, old_config)
+    cluster_id = cluster_in_arm(engine)
+    failed = engine.up(check=False)
+    assert failed.returncode != 0
+    assert "protect" in failed.stdout + failed.stderr, failed.stdout[-2000:]
+    assert cluster_in_arm(engine) == cluster_id
+    assert not [c for c in engine.calls("azure-native") if c["call"] == "Delete" and "arc-dev-cluster" in str(c)]
+    run_migration(engine)
+    assert not guarded_replacements(engine)
+    engine.up()
+    assert cluster_in_arm(engine) == cluster_id
