@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -249,6 +250,48 @@ class TestCleanupRuns:
             started.communicate()
         assert not path.exists(), "the temporary kubeconfig survived the signal"
         assert code == 128 + signal_number
+
+    @pytest.mark.parametrize("script", ["precheck", "delete_guard"])
+    def test_the_other_kubeconfig_writers_remove_it_on_a_signal_too(self, sh, tmp_path: Path, script: str) -> None:
+        """The pre-write check and the delete guard write the same credentials: SIGTERM (under dash)
+        must not leave them behind either; the trap runs once the kubectl call in flight returns."""
+        values: Mapping[str, object] = (
+            scripts.precheck_environment(
+                subscription=SUBSCRIPTION, resource_group="arc-test-rg", cluster_name="arc-test", crd_suffix="com",
+                agent_namespace="azure-arc", release_name="azure-arc", replace_stale=False, dry_run=False,
+            )
+            if script == "precheck"
+            else scripts.delete_guard_environment(
+                subscription=SUBSCRIPTION, resource_group="arc-test-rg", cluster_name="arc-test",
+                agent_namespace="azure-arc", release_name="azure-arc", release_namespace="azure-arc-release",
+                managed_extensions=(), force_delete=False,
+            )
+        )  # fmt: skip
+        environment = {
+            **{name: str(value) for name, value in values.items()}, **self.ENV,
+            "PATH": f"{sh.bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "TMPDIR": str(tmp_path),
+            "FAKE_LOG": str(tmp_path / "calls.log"),
+            "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
+            "FAKE_HANG": "2",
+        }  # fmt: skip
+        started = subprocess.Popen(
+            ["/bin/sh", "-c", scripts.text(script)], env=environment, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            seen = tmp_path / "seen-kubeconfig.path"
+            deadline = time.monotonic() + 20
+            while not (seen.exists() and seen.read_text().endswith("\n")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            path = Path(seen.read_text().strip())
+            assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+            started.send_signal(signal.SIGTERM)
+            code = started.wait(timeout=15)
+        finally:
+            started.kill()
+            started.communicate()
+        assert not path.exists(), "the temporary kubeconfig survived the signal"
+        assert code == 128 + signal.SIGTERM
 
     def test_without_a_kubeconfig_kubectl_uses_its_defaults(self, sh) -> None:
         run = sh(cleanup())

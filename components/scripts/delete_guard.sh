@@ -26,7 +26,18 @@ interval=${ARC_POLL_INTERVAL_SECONDS:-10}
 
 errors=$(mktemp)
 kubeconfig=
-trap 'rm -f "$errors"; if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi' EXIT
+# dash runs no EXIT trap when a signal ends it: the temporary kubeconfig (credentials) goes on
+# SIGHUP, SIGINT and SIGTERM too, once the kubectl call in flight returns, with 128 + the signal.
+quit() {
+  trap - EXIT HUP INT TERM
+  rm -f "$errors"
+  if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi
+  exit "$1"
+}
+trap 'quit $?' EXIT
+trap 'quit 129' HUP
+trap 'quit 130' INT
+trap 'quit 143' TERM
 if [ -n "${ARC_KUBECONFIG:-}" ]; then
   umask 077
   kubeconfig=$(mktemp)

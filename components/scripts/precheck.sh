@@ -25,7 +25,18 @@ last_line() { tail -n 1 "$errors" 2>/dev/null || true; }
 
 errors=$(mktemp)
 kubeconfig=
-trap 'rm -f "$errors"; if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi' EXIT
+# dash runs no EXIT trap when a signal ends it: the temporary kubeconfig (credentials) goes on
+# SIGHUP, SIGINT and SIGTERM too, once the kubectl call in flight returns, with 128 + the signal.
+quit() {
+  trap - EXIT HUP INT TERM
+  rm -f "$errors"
+  if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi
+  exit "$1"
+}
+trap 'quit $?' EXIT
+trap 'quit 129' HUP
+trap 'quit 130' INT
+trap 'quit 143' TERM
 if [ -n "${ARC_KUBECONFIG:-}" ]; then
   umask 077
   kubeconfig=$(mktemp)
