@@ -223,17 +223,18 @@ class TestCleanupRuns:
         )
         assert "crd connectedclusters.arc.azure.com: deletion was blocked; removed its finalizers" in run.stderr
 
-    @pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGINT, signal.SIGTERM])
-    def test_finding_4_the_temporary_kubeconfig_goes_on_a_signal(self, sh, tmp_path: Path, signal_number: int) -> None:
-        """dash runs no EXIT trap when a signal ends it: the kubeconfig (credentials) must go anyway."""
-        text, values = cleanup()
+    def signalled(
+        self, sh, tmp_path: Path, text: str, values: Mapping[str, object], signal_number: int, hang: str
+    ) -> tuple[Path, int]:
+        """Run `text` under /bin/sh with a kubectl that hangs `hang` seconds, signal the shell once
+        the temporary kubeconfig is written (checking it is 0600), and return its path and exit code."""
         environment = {
-            **values, **self.ENV,
+            **{name: str(value) for name, value in values.items()}, **self.ENV,
             "PATH": f"{sh.bin_dir}{os.pathsep}{os.environ['PATH']}",
             "TMPDIR": str(tmp_path),
             "FAKE_LOG": str(tmp_path / "calls.log"),
             "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
-            "FAKE_HANG": "30",
+            "FAKE_HANG": hang,
         }  # fmt: skip
         started = subprocess.Popen(["/bin/sh", "-c", text], env=environment, stderr=subprocess.PIPE, text=True)
         try:
@@ -244,10 +245,18 @@ class TestCleanupRuns:
             path = Path(seen.read_text().strip())
             assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
             started.send_signal(signal_number)  # to the shell only, while kubectl hangs
-            code = started.wait(timeout=10)
+            code = started.wait(timeout=15)
         finally:
             started.kill()
             started.communicate()
+        return path, code
+
+    @pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGINT, signal.SIGTERM])
+    def test_finding_4_the_temporary_kubeconfig_goes_on_a_signal(self, sh, tmp_path: Path, signal_number: int) -> None:
+        """dash runs no EXIT trap when a signal ends it: the kubeconfig (credentials) must go anyway."""
+        text, values = cleanup()
+        # kubectl hangs far longer than the wait: the cleanup must not wait for it.
+        path, code = self.signalled(sh, tmp_path, text, values, signal_number, hang="30")
         assert not path.exists(), "the temporary kubeconfig survived the signal"
         assert code == 128 + signal_number
 
@@ -267,29 +276,7 @@ class TestCleanupRuns:
                 managed_extensions=(), force_delete=False,
             )
         )  # fmt: skip
-        environment = {
-            **{name: str(value) for name, value in values.items()}, **self.ENV,
-            "PATH": f"{sh.bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "TMPDIR": str(tmp_path),
-            "FAKE_LOG": str(tmp_path / "calls.log"),
-            "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
-            "FAKE_HANG": "2",
-        }  # fmt: skip
-        started = subprocess.Popen(
-            ["/bin/sh", "-c", scripts.text(script)], env=environment, stderr=subprocess.PIPE, text=True
-        )
-        try:
-            seen = tmp_path / "seen-kubeconfig.path"
-            deadline = time.monotonic() + 20
-            while not (seen.exists() and seen.read_text().endswith("\n")) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            path = Path(seen.read_text().strip())
-            assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
-            started.send_signal(signal.SIGTERM)
-            code = started.wait(timeout=15)
-        finally:
-            started.kill()
-            started.communicate()
+        path, code = self.signalled(sh, tmp_path, scripts.text(script), values, signal.SIGTERM, hang="2")
         assert not path.exists(), "the temporary kubeconfig survived the signal"
         assert code == 128 + signal.SIGTERM
 
