@@ -188,14 +188,28 @@ class ConnectedCluster(ArmKind):
     def name_of(self, inputs):
         return inputs["clusterName"]
 
+    # The typed SDK's top-level inputs that are not ARM properties (the rest travel in `properties`).
+    envelope = ("clusterName", "resourceGroupName", "location", "tags", "identity", "kind")
+
     def body(self, inputs):
         # connectedClusters.json: provisioningState, connectivityStatus, identity.principalId/tenantId are read-only.
+        # ARM holds the typed resource's body under `properties`, as for any PUT of the type: `az resource
+        # show` answers `properties.agentPublicKeyCertificate` however the cluster was declared.
         identity = {
             **inputs.get("identity", {}),
             "principalId": "11111111-0000-0000-0000-000000000001",
             "tenantId": arm.TENANT,
         }
-        return {"identity": identity, "provisioningState": "Succeeded", "connectivityStatus": "Connecting"}
+        properties = {k: v for k, v in inputs.items() if k not in self.envelope}
+        return {
+            "identity": identity,
+            "properties": {**properties, "provisioningState": "Succeeded", "connectivityStatus": "Connecting"},
+        }
+
+    def outputs(self, stored):
+        # The typed SDK flattens `properties` into its outputs (azure-native's x-ms-client-flatten).
+        flat = super().outputs(stored)
+        return {**flat, **flat.pop("properties", {})}
 
     def create(self, name, inputs):
         _needs_group(inputs)
