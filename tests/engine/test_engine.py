@@ -76,10 +76,10 @@ def custom_by_type(resources: dict[str, dict[str, Any]], *types: str) -> list[di
     return [r for r in resources.values() if r["type"] in types]
 
 
-def offline_plan(engine: Engine) -> dict[str, Any]:
-    """`python -m components.plan --json` on the same stack file, as a user runs it."""
+def offline_plan(engine: Engine, stack: str | None = None) -> dict[str, Any]:
+    """`python -m components.plan --json` on the engine's stack file (or `stack`'s), as a user runs it."""
     done = subprocess.run(
-        [sys.executable, "-m", "components.plan", "--json", "--stack", engine.stack],
+        [sys.executable, "-m", "components.plan", "--json", "--stack", stack or engine.stack],
         cwd=engine.project,
         env={**engine.env, "PYTHONPATH": str(engine.project)},
         capture_output=True,
@@ -265,26 +265,12 @@ def test_config_set_path_and_secret_reach_the_program_as_the_plan_assumes(engine
     stack_file = dict(yaml.safe_load((engine.project / "Pulumi.dev.yaml").read_text()))
     stack_file["config"]["arc-onboarding:proxy"] = proxy
     (engine.project / "Pulumi.plain.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
-    planned = next(r for r in offline_plan_of(engine, "plain")["resources"] if r["type"] == RELEASE_TYPE)["inputs"][
+    planned = next(r for r in offline_plan(engine, "plain")["resources"] if r["type"] == RELEASE_TYPE)["inputs"][
         "values"
     ]["global"]
     ignored = ("subscriptionId", "tenantId", "onboardingPrivateKey")
     assert {k: v for k, v in sent.items() if k not in ignored} == {k: v for k, v in planned.items() if k not in ignored}
     assert sent["httpsProxy"] == proxy["httpsProxy"] and proxy["noProxy"][3] in sent["noProxy"]
-
-
-def offline_plan_of(engine: Engine, stack: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "components.plan", "--json", "--stack", stack],
-        cwd=engine.project,
-        env={**engine.env, "PYTHONPATH": str(engine.project)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json_object(done.stdout)
 
 
 # 5 ------------------------------------------------------------------------------------------------
