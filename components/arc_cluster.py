@@ -24,6 +24,7 @@ from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
+from .gateway import GatewayAssociation, gateway_association
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
@@ -125,7 +126,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: resources.Resource
-    gateway_settings: resources.Resource | None
+    gateway: GatewayAssociation | None
     cleanup: command.local.Command
     uninstall_guard: command.local.Command
     provider: k8s.Provider
@@ -160,7 +161,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.key, private_key_pem, public_key = self._agent_key()
         public_key = self._after_check(public_key)
         self.connected_cluster = self._connected_cluster(public_key)
-        self.gateway_settings = self._gateway_settings()
+        self.gateway = self._gateway()
         self.cleanup = self._cleanup()
         self.provider = self._kubernetes_provider()
         endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
@@ -259,27 +260,19 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             ),
         )
 
-    def _gateway_settings(self) -> resources.Resource | None:
-        """The gateway association, as `az connectedk8s connect --gateway-resource-id` PUTs it: the
-        gateway's id in `Microsoft.HybridCompute/settings/default` at the cluster's scope. No typed
-        azure-native resource exists for it, so it is the generic resource too; removing
-        `gateway.resourceId` deletes it (an ARM DELETE of the setting) and the cluster's body says
-        `gateway.enabled: false` (docs/cli-parity.md)."""
-        settings = self._args.settings
+    def _gateway(self) -> GatewayAssociation | None:
+        """The gateway association (components/gateway.py): retained on delete, cleared by its unlink step."""
+        settings, args = self._args.settings, self._args
         if settings.gateway_resource_id is None:
             return None
-        return resources.Resource(
-            f"{self._prefix}-gateway",
-            api_version=arm_body.GATEWAY_SETTINGS_API_VERSION,
-            resource_provider_namespace=arm_body.CLUSTER_NAMESPACE,
-            parent_resource_path=arm_body.gateway_settings_parent(settings.cluster_name),
-            resource_type=arm_body.GATEWAY_SETTINGS_TYPE,
-            resource_name_=arm_body.GATEWAY_SETTINGS_NAME,
-            resource_group_name=self._args.resource_group_name,
-            properties=arm_body.gateway_settings_properties(
-                self._secret_if_set("gateway", settings.gateway_resource_id)
-            ),
-            opts=self._child(depends_on=[self.connected_cluster]),
+        return gateway_association(
+            self._prefix,
+            gateway_resource_id=self._secret_if_set("gateway", settings.gateway_resource_id),
+            cluster=self.connected_cluster,
+            cluster_name=settings.cluster_name,
+            resource_group_name=args.resource_group_name,
+            subscription_id=args.subscription_id,
+            parent=self,
         )
 
     def _cleanup(self) -> command.local.Command:
@@ -410,7 +403,13 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             ),
             opts=self._child(
                 provider=self.provider,
-                depends_on=[self.connected_cluster, self.cleanup, *([self.preflight.job] if self.preflight else [])],
+                depends_on=[
+                    self.connected_cluster,
+                    self.cleanup,
+                    *([self.preflight.job] if self.preflight else []),
+                    # As the CLI, the agents are installed once the gateway is associated.
+                    *([self.gateway.settings] if self.gateway else []),
+                ],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
                 ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),

@@ -9,6 +9,11 @@ keys; a replacement deletes first (provider/pkg/provider/diff.go `calculateDetai
 `calculateChangesAndReplacements`; docs/engine-tests.md). This adds those keys, with the values the
 program sends, to the recorded inputs and outputs, so the next `up` is an in-place update.
 
+It also marks a recorded gateway association (`Microsoft.HybridCompute/settings/default`) as
+retained on delete, as the program now declares it (components/gateway.py): that type has no
+DELETE, and the engine deletes a resource removed from the program by its *recorded* options, so
+without this the `up` that removes `gateway.resourceId` right after upgrading would send one.
+
     python -m components.migrate --stack NAME [--dry-run]
 
 Idempotent; refuses a state with pending operations; prints key names only, never a value.
@@ -53,9 +58,10 @@ class Change:
     urn: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
+    options: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        parts = (("inputs", self.inputs), ("outputs", self.outputs))
+        parts = (("inputs", self.inputs), ("outputs", self.outputs), ("options", self.options))
         return f"{self.urn}: " + "; ".join(f"{where} + {', '.join(keys)}" for where, keys in parts if keys)
 
 
@@ -98,9 +104,37 @@ def migrate_cluster(resource: dict[str, Any]) -> Change | None:
     return Change(urn=str(resource.get("urn", "?")), inputs=tuple(added_inputs), outputs=added_outputs)
 
 
+GENERIC_TYPE = "azure-native:resources:Resource"
+
+
+def is_gateway_association(resource: dict[str, Any]) -> bool:
+    inputs = resource.get("inputs") or {}
+    return (
+        resource.get("type") == GENERIC_TYPE
+        and inputs.get("resourceType") == arm_body.GATEWAY_SETTINGS_TYPE
+        and str(inputs.get("parentResourcePath", "")).endswith(f"/providers/{arm_body.GATEWAY_SETTINGS_NAMESPACE}")
+    )
+
+
+def migrate_gateway(resource: dict[str, Any]) -> Change | None:
+    """Mark one exported gateway association retained on delete; None when it already is."""
+    if resource.get("retainOnDelete") is True:
+        return None
+    resource["retainOnDelete"] = True
+    return Change(urn=str(resource.get("urn", "?")), inputs=(), outputs=(), options=("retainOnDelete",))
+
+
+def _migrate_one(resource: dict[str, Any]) -> Change | None:
+    if resource.get("type") == arm_body.LEGACY_CLUSTER_TYPE:
+        return migrate_cluster(resource)
+    if is_gateway_association(resource):
+        return migrate_gateway(resource)
+    return None
+
+
 def migrate(exported: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
-    """The exported stack (`pulumi stack export`) with every typed connected cluster migrated, and the
-    changes; the argument is left untouched."""
+    """The exported stack (`pulumi stack export`) with every typed connected cluster and gateway
+    association migrated, and the changes; the argument is left untouched."""
     deployment = exported.get("deployment")
     if not isinstance(deployment, dict):
         raise MigrationError("not an exported stack (no deployment)")
@@ -113,7 +147,7 @@ def migrate(exported: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
     changes = [
         change
         for resource in migrated["deployment"].get("resources") or []
-        if resource.get("type") == arm_body.LEGACY_CLUSTER_TYPE and (change := migrate_cluster(resource)) is not None
+        if (change := _migrate_one(resource)) is not None
     ]
     return migrated, changes
 
@@ -129,7 +163,10 @@ def run(stack: str, dry_run: bool) -> int:
     exported = json.loads(_pulumi("stack", "export", "--stack", stack))
     migrated, changes = migrate(exported)
     if not changes:
-        print(f"{stack}: nothing to migrate (no connected cluster of type {arm_body.LEGACY_CLUSTER_TYPE} lacks a key)")
+        print(
+            f"{stack}: nothing to migrate (no connected cluster of type {arm_body.LEGACY_CLUSTER_TYPE} lacks a key, "
+            "no gateway association lacks retainOnDelete)"
+        )
         return 0
     for change in changes:
         print(change.describe())

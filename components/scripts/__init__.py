@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 Script = Literal[
-    "verify", "cleanup", "group_guard", "register", "preflight", "precheck", "delete_guard", "custom_locations_oid"
+    "verify",
+    "cleanup",
+    "group_guard",
+    "register",
+    "preflight",
+    "precheck",
+    "delete_guard",
+    "custom_locations_oid",
+    "gateway_unlink",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -158,3 +166,15 @@ def custom_locations_environment() -> dict[str, str]:
 
 def register_environment(*, namespace: str, subscription: Value) -> dict[str, Value | str]:
     return {"ARC_PROVIDER_NAMESPACE": namespace, "ARC_SUBSCRIPTION": subscription}
+
+
+def gateway_unlink_environment(
+    *, subscription: Value, resource_group: Value, cluster_name: Value, api_version: str
+) -> dict[str, Value | str]:
+    """What gateway_unlink.sh reads: the association to clear, at the CLI's api-version."""
+    return {
+        "ARC_SUBSCRIPTION": subscription,
+        "ARC_RESOURCE_GROUP": resource_group,
+        "ARC_CLUSTER_NAME": cluster_name,
+        "ARC_API_VERSION": api_version,
+    }

@@ -35,6 +35,7 @@ from .proxy import (
     _check_private_link,
     _check_proxy,
     _check_proxy_routes,
+    _warn_gateway_through_tls_inspection,
     expand_arc_keyword,
 )
 from .raw import _INVALID, _read_raw, _Report, _with_defaults
@@ -151,6 +152,7 @@ def _build_cluster(
     gitops = _check_gitops(tree["gitops"], "gitops" in secret, report)
     private_link = _check_private_link(tree["privateLink"], report)
     gateway = _check_gateway(tree["gateway"], cloud, private_link, report)
+    _warn_gateway_through_tls_inspection(gateway, proxy, report)
     features = _check_features(tree["features"], private_link, "features" in secret, report)
     oidc = _check_oidc(tree["oidcIssuer"], tree["workloadIdentity"], distribution, "distribution" in secret, report)
     hybrid_benefit = _check_hybrid_benefit(tree["azureHybridBenefit"], report)

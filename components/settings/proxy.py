@@ -353,3 +353,16 @@ def _check_gateway(value: Any, cloud: Cloud | None, private_link: Any, report: _
         )
         return _INVALID
     return gateway
+
+
+def _warn_gateway_through_tls_inspection(gateway: Any, proxy: Any, report: _Report) -> None:
+    """A CA for the proxy means a TLS-inspecting proxy, through which the Arc gateway does not work
+    (Learn "Simplify network configuration requirements with Azure Arc gateway"; docs/network.md)."""
+    if not isinstance(gateway, str) or not isinstance(proxy, ProxySettings) or proxy.ca_cert_pem is None:
+        return
+    report.warn(
+        "gateway.resourceId",
+        "is set together with proxy.caCertFile, i.e. a TLS-inspecting proxy: the Azure Arc gateway does not "
+        "work through TLS termination. Exempt the gateway's host (*.gw.arc.azure.com) from inspection in the "
+        "proxy, or remove gateway.resourceId or proxy.caCertFile",
+    )

@@ -1,0 +1,154 @@
+"""Issue 19 §1: the Arc gateway association is never DELETEd (the settings type has no DELETE), its
+removal and a destroy clear it as `az connectedk8s update --disable-gateway` does, the agents wait
+for it, and a gateway behind a TLS-inspecting proxy is warned about."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from components import arm_body, migrate, scripts
+from tests.conftest import BASE_CONFIG
+from tests.test_arm_body import GATEWAY_ID, GENERIC
+from tests.test_migrate import exported
+from tests.test_scripts import SUBSCRIPTION, needs_sh, sh  # noqa: F401  # sh: the fixture
+from tests.test_settings import settings
+
+COMMAND = "command:local:Command"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+GATEWAY_CONFIG = {**BASE_CONFIG, "gateway": {"resourceId": GATEWAY_ID}}
+
+
+def addresses_gateway_settings(resource: dict[str, Any]) -> bool:
+    inputs = resource["inputs"]
+    return bool(resource["type"] == GENERIC and inputs.get("resourceType") == arm_body.GATEWAY_SETTINGS_TYPE)
+
+
+class TestPlan:
+    def test_no_delete_of_the_association_on_removal_or_destroy(self, plan) -> None:
+        """What a removal or destroy does to each resource is fixed by its options and delete steps:
+        the association is retained (no provider DELETE), and no delete step DELETEs a setting."""
+        result = plan(GATEWAY_CONFIG, "--json")
+        assert result.code == 0, result.stderr
+        associations = [r for r in result.document["resources"] if addresses_gateway_settings(r)]
+        assert len(associations) == 1
+        assert associations[0]["options"]["retainOnDelete"] is True
+        for command in (r for r in result.document["resources"] if r["type"] == COMMAND):
+            delete = command["inputs"].get("delete") or ""
+            if "HybridCompute/settings" in delete:
+                assert "--method delete" not in delete and "--method put" in delete
+
+    def test_the_unlink_step_puts_a_null_gateway_while_the_cluster_exists(self, plan) -> None:
+        result = plan(GATEWAY_CONFIG, "--json")
+        unlink = result.resource(COMMAND, "-gateway-unlink")
+        association = result.resource(GENERIC, "-gateway")
+        assert unlink["inputs"]["delete"] == scripts.text("gateway_unlink")
+        assert "create" not in unlink["inputs"]
+        assert '"gatewayResourceId":null' in unlink["inputs"]["delete"]
+        # Depends on the association (and so on the cluster): a destroy runs it before the ARM delete.
+        assert association["urn"] in unlink["dependencies"]
+        assert unlink["inputs"]["environment"] == {
+            "ARC_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
+            "ARC_RESOURCE_GROUP": "arc-test-rg",
+            "ARC_CLUSTER_NAME": "arc-test",
+            "ARC_API_VERSION": "2025-02-19-preview",
+        }
+
+    def test_the_agents_wait_for_the_association(self, plan) -> None:
+        result = plan(GATEWAY_CONFIG, "--json")
+        assert result.resource(GENERIC, "-gateway")["urn"] in result.resource(RELEASE)["dependencies"]
+
+    def test_no_gateway_no_unlink(self, plan) -> None:
+        result = plan(BASE_CONFIG, "--json")
+        assert not [r for r in result.document["resources"] if r["name"].endswith("-gateway-unlink")]
+
+
+def unlink(subscription: str = SUBSCRIPTION) -> tuple[str, dict[str, str]]:
+    environment = scripts.gateway_unlink_environment(
+        subscription=subscription,
+        resource_group="arc-test-rg",
+        cluster_name="arc-test",
+        api_version="2025-02-19-preview",
+    )
+    return scripts.text("gateway_unlink"), environment
+
+
+@needs_sh
+class TestUnlinkRuns:
+    def test_puts_a_null_gateway_id_as_disable_gateway_does(self, sh) -> None:  # noqa: F811
+        run = sh(unlink())
+        assert run.code == 0, run.stderr
+        (call,) = run.calls
+        assert call.startswith(
+            "rest --method put --url /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arc-test-rg"
+            "/providers/Microsoft.Kubernetes/connectedClusters/arc-test/providers/Microsoft.HybridCompute"
+            "/settings/default?api-version=2025-02-19-preview"
+        )
+        assert '--body {"properties":{"gatewayProperties":{"gatewayResourceId":null}}}' in call
+        assert "gateway association cleared" in run.stderr
+
+    def test_a_cluster_already_gone_is_fine(self, sh) -> None:  # noqa: F811
+        run = sh(unlink(), FAKE_AZ_ERROR="ERROR: (ParentResourceNotFound) Can not perform requested operation")
+        assert run.code == 0 and "is gone" in run.stderr
+
+    def test_another_failure_stops_the_destroy_naming_it(self, sh) -> None:  # noqa: F811
+        run = sh(unlink(), FAKE_AZ_ERROR="ERROR: (AuthorizationFailed) no write permission")
+        assert run.code == 1 and "AuthorizationFailed" in run.stderr
+
+    def test_a_subscription_that_is_no_guid_is_never_passed_to_az(self, sh) -> None:  # noqa: F811
+        run = sh(unlink("$(touch pwned)"))
+        assert run.code == 2 and run.calls == []
+
+
+def test_gateway_behind_a_tls_inspecting_proxy_is_a_warning_naming_both_keys() -> None:
+    s = settings({"gateway": {"resourceId": GATEWAY_ID}, "proxy": {"caCertFile": "tests/fixtures/proxy-ca.pem"}})
+    (warning,) = [w for w in s.warnings if "gateway" in w]
+    assert warning.startswith("arc-onboarding:gateway.resourceId: ") and "proxy.caCertFile" in warning
+    assert not [w for w in settings({"gateway": {"resourceId": GATEWAY_ID}}).warnings if "caCertFile" in w]
+
+
+def gateway_state() -> dict[str, Any]:
+    state = exported()
+    resources = state["deployment"]["resources"]
+    cluster = next(r for r in resources if r["type"] == arm_body.LEGACY_CLUSTER_TYPE)
+    urn = cluster["urn"].rsplit("::", 1)[0].rsplit("$", 1)[0]
+    resources.append(
+        {
+            "urn": f"{urn}${GENERIC}::arc-dev-gateway",
+            "type": GENERIC,
+            "custom": True,
+            "inputs": {
+                "resourceType": "settings",
+                "resourceName": "default",
+                "resourceProviderNamespace": "Microsoft.Kubernetes",
+                "parentResourcePath": "connectedClusters/arc-dev-cluster/providers/Microsoft.HybridCompute",
+            },
+            "outputs": {},
+        }
+    )
+    return state
+
+
+class TestUpgrade:
+    def test_a_recorded_association_is_marked_retained_so_the_next_removal_sends_no_delete(self) -> None:
+        before = gateway_state()
+        after, changes = migrate.migrate(before)
+        (association,) = [r for r in after["deployment"]["resources"] if r["urn"].endswith("::arc-dev-gateway")]
+        assert association["retainOnDelete"] is True
+        assert any(c.options == ("retainOnDelete",) for c in changes)
+        assert "retainOnDelete" not in copy.deepcopy(before)["deployment"]["resources"][-1]
+
+    def test_idempotent(self) -> None:
+        once, _ = migrate.migrate(gateway_state())
+        twice, changes = migrate.migrate(once)
+        assert twice == once and not [c for c in changes if c.options]
+
+    @pytest.mark.parametrize("resource_type", ["extensions", "connectedClusters"])
+    def test_other_generic_resources_are_left_alone(self, resource_type: str) -> None:
+        state = gateway_state()
+        state["deployment"]["resources"][-1]["inputs"]["resourceType"] = resource_type
+        after, changes = migrate.migrate(state)
+        assert "retainOnDelete" not in after["deployment"]["resources"][-1]
+        assert not [c for c in changes if c.options]
