@@ -51,3 +51,25 @@ def supported_minors() -> list[tuple[int, int]]:
 def outside_support(version: tuple[int, int, int]) -> bool:
     """Whether a chart version is older than the oldest supported minor (newer ones are fine)."""
     return version[:2] < min(supported_minors())
+
+
+# From this stable version on, the CLI puts the agents' private key in the Secret
+# `azure-arc/azure-arc-connect-privatekey` itself, before the install, and leaves
+# `global.onboardingPrivateKey` out of the release values: those charts render that Secret only when
+# the value is set (azure-cli-extensions @ 0b4bb2eb, connectedk8s `custom.py` `create_connectedk8s`;
+# `_utils.py` `should_use_secret_injection_flow`, `_constants.py` `Min_Agent_Version_For_Secret_Injection`;
+# agent-versions.md §3). Older charts always render it, from the value.
+KEY_SECRET_SINCE = (1, 35, 3)
+
+
+def key_in_secret(chart_version: str) -> bool:
+    """Whether the agents' key goes in a Secret of its own (True) or in the release values (False).
+    As the CLI: a version it cannot read keeps the key in the values; a `-dev` build never does."""
+    core, _, suffix = chart_version.partition("-")
+    if suffix == "dev":
+        return True
+    parts = core.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return False
+    major, minor, patch = (int(p) for p in parts)
+    return (major, minor, patch) >= KEY_SECRET_SINCE

@@ -3,8 +3,8 @@
 This is the CLI's explicit value set from before 1.10.0 (connectedk8s.md §2.4): since 1.10.0 the
 CLI fetches most of these from the data plane's `GetHelmSettings` call, an imperative POST that a
 declarative program cannot replay on every preview. The private key goes in as
-`global.onboardingPrivateKey` for every chart version: charts from 1.35.3 on still render the key
-secret when this value is set, so crossing 1.35.3 needs nothing special.
+`global.onboardingPrivateKey` only for charts before 1.35.3; from 1.35.3 it is a Secret of its own
+(components/agent_key.py), as the CLI does, and the values leave it out.
 """
 
 from __future__ import annotations
@@ -73,13 +73,15 @@ def agent_values(
     distribution: pulumi.Input[str],
     infrastructure: pulumi.Input[str],
     cloud: Cloud,
-    private_key_pem: pulumi.Input[str],
+    private_key_pem: pulumi.Input[str] | None,
     auto_upgrade: bool,
     proxy: ProxySettings,
     features: FeatureSettings = FeatureSettings(),
     custom_locations_oid: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
-    """The nested values map; every key exists in the chart's values.yaml with the same type."""
+    """The nested values map; every key exists in the chart's values.yaml with the same type.
+    `private_key_pem` None: the key is in its own Secret, not in the values."""
+    key = {} if private_key_pem is None else {"onboardingPrivateKey": private_key_pem}
     return {
         "global": {
             "subscriptionId": subscription_id,
@@ -90,7 +92,7 @@ def agent_values(
             "kubernetesDistro": distribution,
             "kubernetesInfra": infrastructure,
             "azureEnvironment": cloud.helm_environment,
-            "onboardingPrivateKey": private_key_pem,
+            **key,
             **proxy_values(proxy),
         },
         "systemDefaultValues": {

@@ -18,7 +18,8 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import arm_body, network, precheck, scripts
+from . import agent_releases, arm_body, network, precheck, scripts
+from .agent_key import AgentKeySecret, agent_key_secret
 from .agent_values import agent_values, keep_secret
 from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
@@ -130,6 +131,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     cleanup: command.local.Command
     uninstall_guard: command.local.Command
     provider: k8s.Provider
+    agent_key: AgentKeySecret | None
     release: k8s.helm.v3.Release
     verify: command.local.Command | None
     custom_locations_lookup: command.local.Command | None
@@ -164,6 +166,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.gateway = self._gateway()
         self.cleanup = self._cleanup()
         self.provider = self._kubernetes_provider()
+        self.agent_key = self._agent_key_secret(private_key_pem)
         endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
         self.required_endpoints = self._secret_if("location")([e.as_json() for e in endpoints])
         self.preflight = self._preflight(endpoints, private_key_pem)
@@ -343,7 +346,26 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             context=self._secret_if("kubeContext")(kube.context) if kube.context else None,
             # Another machine's kubeconfig for the same cluster must not replace every resource.
             cluster_identifier=component_name(settings.resource_group, settings.cluster_name),
+            # The agents' key namespace and Secret may exist already, rendered by an earlier release
+            # (components/agent_key.py): adopt them instead of failing.
+            upsert_existing_objects=True,
             opts=self._child(),
+        )
+
+    def _agent_key_secret(self, private_key_pem: pulumi.Output[str]) -> AgentKeySecret | None:
+        """For charts from 1.35.3, the key as a Secret of its own, out of the release values
+        (components/agent_key.py); None for older charts, which take it as a value."""
+        if not agent_releases.key_in_secret(self._args.settings.agents.chart_version):
+            return None
+        return agent_key_secret(
+            self._prefix,
+            private_key_pem=private_key_pem,
+            agent_namespace=AGENT_NAMESPACE,
+            release_name=RELEASE_NAME,
+            release_namespace=RELEASE_NAMESPACE,
+            provider=self.provider,
+            after=[self.connected_cluster],
+            parent=self,
         )
 
     def _preflight(
@@ -391,7 +413,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 distribution=self._distribution,
                 infrastructure=self._infrastructure,
                 cloud=args.cloud,
-                private_key_pem=private_key_pem,
+                private_key_pem=None if self.agent_key else private_key_pem,
                 auto_upgrade=settings.agents.auto_upgrade,
                 proxy=settings.proxy,
                 features=settings.features,
@@ -409,6 +431,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                     *([self.preflight.job] if self.preflight else []),
                     # As the CLI, the agents are installed once the gateway is associated.
                     *([self.gateway.settings] if self.gateway else []),
+                    # As the CLI, the key's Secret exists before the install.
+                    *([self.agent_key.secret] if self.agent_key else []),
                 ],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 PROVIDER_SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumi_command", "pulumi_tls")
 RESOURCES = (
     "components.preflight", "components.flux", "components.arc_policy", "components.precheck",
-    "components.arc_cluster", "components.onboarding", "components.gateway",
+    "components.arc_cluster", "components.onboarding", "components.gateway", "components.agent_key",
 )  # fmt: skip
 OFFLINE_PLAN = ("components.plan",)
 # Tools that run beside the program, like the offline plan: the sharder (python -m components.shard).

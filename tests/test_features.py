@@ -20,6 +20,7 @@ from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
 CLUSTER_TYPE = "azure-native:resources:Resource"  # the connected cluster, at the stable API (arm_body.py)
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 KEY_TYPE = "tls:index/privateKey:PrivateKey"
+SECRET_TYPE = "kubernetes:core/v1:Secret"
 REGISTER_EXT = f"{PROJECT}command:local:Command::register-microsoft.extendedlocation"
 # The created group's delete-time check (lifecycle); the connected cluster is ordered after it.
 GROUP_GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
@@ -318,7 +319,11 @@ class TestAdoption:
         assert cluster["inputs"]["properties"]["agentPublicKeyCertificate"] == public
         assert cluster["dependencies"] == sorted([GROUP, GROUP_GUARD, REGISTER_K8S, REGISTER_CFG])
         release = next(r for r in doc["resources"] if r["type"] == RELEASE_TYPE)
-        assert release["inputs"]["values"]["global"]["onboardingPrivateKey"] == "[secret]"
+        # Chart 1.36.1: the adopted key goes into its Secret (adopting the one the CLI's release
+        # rendered), not the release values.
+        assert "onboardingPrivateKey" not in release["inputs"]["values"]["global"]
+        secret = next(r for r in doc["resources"] if r["type"] == SECRET_TYPE)
+        assert secret["inputs"]["stringData"] == "[secret]"
         # Only the key is secret: the chart version stays readable in diffs.
         assert release["inputs"]["version"] == "1.36.1"
         assert doc["warnings"] == [
@@ -360,7 +365,8 @@ class TestAdoption:
         assert cluster_inputs(result)["agentPublicKeyCertificate"] == public
         assert not [r for r in result.document["resources"] if r["type"] == KEY_TYPE]
         release = result.resource(RELEASE_TYPE)["inputs"]
-        assert release["values"]["global"]["onboardingPrivateKey"] == "[secret]"
+        assert "onboardingPrivateKey" not in release["values"]["global"]
+        assert result.resource(SECRET_TYPE)["inputs"]["stringData"] == "[secret]"
         assert release["version"] == "[secret]"  # `agents` is one secret key: all of it stays secret
 
     def test_secure_key_alone_leaves_the_public_key_unknown_offline(self, plan) -> None:

@@ -31,6 +31,9 @@ GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
 UNINSTALL_GUARD = f"{CHILD}command:local:Command::arc-test-rg/arc-test-uninstall-guard"
 PREFLIGHT_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-preflight-ns"
 PREFLIGHT_JOB = f"{CHILD}kubernetes:batch/v1:Job::arc-test-rg/arc-test-preflight"
+# The agents' key as its own Secret (chart 1.35.3 and later: the default pin).
+KEY_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-agent-key-ns"
+KEY_SECRET = f"{CHILD}kubernetes:core/v1:Secret::arc-test-rg/arc-test-agent-key"
 NO_OPTIONS = {
     "protect": False, "retainOnDelete": False, "deleteBeforeReplace": False, "ignoreChanges": [],
     "replaceOnChanges": [], "additionalSecretOutputs": [], "customTimeouts": None, "aliases": [],
@@ -75,13 +78,16 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
     resources = base_plan.document["resources"]
     assert {r["urn"] for r in resources} == {
         COMPONENT, GROUP, GUARD, REGISTER_K8S, REGISTER_CFG, KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY,
-        PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD,
+        PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD, KEY_NS, KEY_SECRET,
     }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
     assert (
         parents[GROUP] is parents[GUARD] is parents[REGISTER_K8S] is parents[REGISTER_CFG] is parents[COMPONENT] is None
     )
-    children = (KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD)
+    children = (
+        KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD,
+        KEY_NS, KEY_SECRET,
+    )  # fmt: skip
     assert {parents[u] for u in children} == {COMPONENT}
     position = {r["urn"]: i for i, r in enumerate(resources)}
     for resource in resources:
@@ -143,6 +149,8 @@ def test_kubernetes_provider(base_plan) -> None:
         "clusterIdentifier": "arc-test-rg/arc-test",
         "context": "kind-arc-dev",
         "kubeconfig": "[secret]",
+        # The agents' key namespace and Secret may exist (an earlier release rendered them): adopted.
+        "upsertExistingObjects": "true",
     }
 
 
@@ -151,8 +159,9 @@ def test_release(base_plan) -> None:
     assert release["provider"] == PROVIDER
     assert release["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
     # The cleanup is a dependency, so destroy uninstalls the release before the cleanup runs; the
-    # preflight Job must have passed before the agents install.
-    assert release["dependencies"] == sorted([GROUP, KEY, CLEANUP, CLUSTER, PREFLIGHT_JOB])
+    # preflight Job must have passed before the agents install; the key's Secret exists before it.
+    # The key itself reaches the release only through that Secret (chart 1.36.1: not a value).
+    assert release["dependencies"] == sorted([GROUP, CLEANUP, CLUSTER, PREFLIGHT_JOB, KEY_SECRET])
     inputs = release["inputs"]
     values = inputs.pop("values")
     assert inputs == {
@@ -172,7 +181,6 @@ def test_release(base_plan) -> None:
             "kubernetesDistro": "generic",
             "kubernetesInfra": "generic",
             "location": "eastus",
-            "onboardingPrivateKey": "[secret]",
             "resourceGroupName": "arc-test-rg",
             "resourceName": "arc-test",
             "subscriptionId": "00000000-0000-0000-0000-000000000000",
@@ -407,11 +415,13 @@ def test_human_output_reads_like_pulumi_preview(plan) -> None:
         (" +   ", "   ├─ tls:index/privateKey:PrivateKey", "arc-test-rg/arc-test-key"),
         (" +   ", "   ├─ azure-native:resources:Resource", "arc-test-rg/arc-test-cluster"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-cleanup"),
+        (" +   ", "   ├─ kubernetes:core/v1:Namespace", "arc-test-rg/arc-test-agent-key-ns"),
+        (" +   ", "   ├─ kubernetes:core/v1:Secret", "arc-test-rg/arc-test-agent-key"),
         (" +   ", "   ├─ kubernetes:helm.sh/v3:Release", "arc-test-rg/arc-test-agents"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-uninstall-guard"),
         (" +   ", "   └─ command:local:Command", "arc-test-rg/arc-test-verify"),
     ]
-    assert "Resources:\n    + 15 to create\n" in result.stdout and "to read" not in result.stdout
+    assert "Resources:\n    + 17 to create\n" in result.stdout and "to read" not in result.stdout
     assert "kube context for arc-test-rg/arc-test: kind-arc-dev" in result.stdout
     assert "\x1b[" not in result.stdout  # not a terminal
     assert "agentPublicKeyCertificate" not in result.stdout  # inputs only with --diff
@@ -431,11 +441,11 @@ def test_fleet_tree_keeps_each_component_s_children_together(plan) -> None:
         and rows[components[0]].startswith(" +   ├─ ")
         and rows[components[1]].startswith(" +   └─ ")
     )
-    # Every stack-level resource before the first component, each component's 9 children right under it.
+    # Every stack-level resource before the first component, each component's 11 children right under it.
     assert all(row.startswith((" +   ├─ ", " +   └─ ")) for row in rows[1 : components[0]])
     assert all(row.startswith(" +   │  ") for row in rows[components[0] + 1 : components[1]])
     assert all(row.startswith(" +      ") for row in rows[components[1] + 1 :])
-    assert components[1] - components[0] == 10 and len(rows) - components[1] == 10
+    assert components[1] - components[0] == 12 and len(rows) - components[1] == 12
 
 
 def test_a_read_is_shown_and_counted(plan) -> None:
@@ -444,8 +454,8 @@ def test_a_read_is_shown_and_counted(plan) -> None:
     group = next(row for row in rows if "azure-native:resources:ResourceGroup" in row)
     assert group.startswith(" >   ├─ ") and group.endswith("  read")
     # The adopted group keeps a disarmed delete guard (issue 10 finding 10), beside issue 11's
-    # uninstall guard: 14 resources and the stack.
-    assert "Resources:\n    + 14 to create\n    > 1 to read\n" in result.stdout
+    # uninstall guard, and the agents' key namespace and Secret: 16 resources and the stack.
+    assert "Resources:\n    + 16 to create\n    > 1 to read\n" in result.stdout
 
 
 def test_diff_shows_inputs_under_each_resource(plan) -> None:
@@ -454,7 +464,10 @@ def test_diff_shows_inputs_under_each_resource(plan) -> None:
     release = next(i for i, line in enumerate(lines) if "kubernetes:helm.sh/v3:Release" in line)
     assert lines[release + 1] == "        │     options: deleteBeforeReplace=True"
     assert lines[release + 2] == "        │     provider: arc-test-rg/arc-test-k8s"
-    assert "        │     values.global.onboardingPrivateKey: [secret]" in lines[release:]
+    # Chart 1.36.1: the key is in its own Secret, never a release value.
+    assert not [line for line in lines[release:] if "onboardingPrivateKey" in line]
+    secret = next(i for i, line in enumerate(lines) if "kubernetes:core/v1:Secret" in line)
+    assert "        │     stringData: [secret]" in lines[secret:release]
 
 
 class TestColour:
@@ -462,7 +475,7 @@ class TestColour:
         monkeypatch.delenv("NO_COLOR", raising=False)
         monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
         coloured = plan(BASE_CONFIG).stdout
-        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 15 to create\x1b[0m" in coloured
+        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 17 to create\x1b[0m" in coloured
         monkeypatch.setenv("NO_COLOR", "1")
         assert "\x1b[" not in plan(BASE_CONFIG).stdout
         # Colour codes are added after padding: the columns line up as without them.
@@ -524,6 +537,9 @@ def test_dev_stack(plan) -> None:
             "kubernetes:helm.sh/v3:Release",
             "kubernetes:core/v1:Namespace",
             "kubernetes:batch/v1:Job",
+            # The agents' key out of the release values (chart 1.36.1).
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:core/v1:Secret",
         ]
     )
     assert result.resource("azure-native:resources:Resource")["inputs"]["properties"]["distribution"] == "kind"
@@ -538,5 +554,6 @@ def test_in_cluster_provider_has_no_kubeconfig(plan) -> None:
     assert result.resource("pulumi:providers:kubernetes")["inputs"] == {
         "clusterIdentifier": "arc-test-rg/arc-test",
         "kubeconfig": "",
+        "upsertExistingObjects": "true",
     }
     assert result.document["outputs"]["clusters"]["arc-test-rg/arc-test"]["kubeContext"] is None

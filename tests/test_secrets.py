@@ -30,6 +30,7 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 PROVIDER = "pulumi:providers:kubernetes"
 CLUSTER = "azure-native:resources:Resource"
 GROUP = "azure-native:resources:ResourceGroup"
+KEY_SECRET = "kubernetes:core/v1:Secret"
 
 PROXY_SCENARIOS: dict[str, dict[str, Any]] = {
     "none": BASE_CONFIG,
@@ -157,7 +158,10 @@ class TestSecretMarkers:
 
     def test_private_key_and_kubeconfig(self, plan) -> None:
         result = plan(BASE_CONFIG, "--json")
-        assert leaf(result.resource(RELEASE)["inputs"], "values.global.onboardingPrivateKey") == "[secret]"
+        assert result.resource(KEY_SECRET)["inputs"]["stringData"] == "[secret]"
+        # With an older pin the key is a release value, secret there too.
+        older = plan({**BASE_CONFIG, "agents": {"chartVersion": "1.34.2"}}, "--json")
+        assert leaf(older.resource(RELEASE)["inputs"], "values.global.onboardingPrivateKey") == "[secret]"
         assert result.resource(PROVIDER)["inputs"]["kubeconfig"] == "[secret]"
 
     def test_credentials_make_every_proxy_value_secret(self, plan) -> None:
@@ -190,9 +194,10 @@ class TestSecretMarkers:
             CLUSTER: ["location", "tags"],
             PROVIDER: ["kubeconfig", "context"],
             RELEASE: [
-                "chart", "version", "timeout", "values.global.location", "values.global.onboardingPrivateKey",
+                "chart", "version", "timeout", "values.global.location",
                 "values.global.httpsProxy", "values.global.noProxy", "values.global.proxyCert",
             ],
+            KEY_SECRET: ["stringData"],
         }  # fmt: skip
         for type_, paths in expected_secret.items():
             for path in paths:
