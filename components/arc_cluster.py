@@ -436,6 +436,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 ],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
+                # Its uninstall always runs the chart's hooks; agents.forceDelete uninstalls without
+                # them, in the uninstall guard (delete_guard.sh step 5), as `delete --force` does.
+                retain_on_delete=settings.agents.force_delete,
                 ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
             ),
         )

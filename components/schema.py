@@ -87,7 +87,8 @@ AGENT_FIELDS: dict[str, Key] = {
     "forceDelete": Key(
         "boolean",
         "`pulumi destroy` as `az connectedk8s delete --force`: ARM force delete of the connected "
-        "cluster and its extensions (docs/lifecycle.md says what differs).",
+        "cluster and its extensions, the release forgotten without its hooks, a missing "
+        "azure-clusterconfig no refusal (docs/lifecycle.md); set it, `pulumi up`, then destroy.",
         default=False,
     ),
 }

@@ -10,7 +10,8 @@
 #   ARC_SUBSCRIPTION, ARC_RESOURCE_GROUP, ARC_CLUSTER_NAME: this stack's connected cluster;
 #   ARC_AGENT_NAMESPACE, ARC_RELEASE_NAME, ARC_RELEASE_NAMESPACE;
 #   ARC_MANAGED_EXTENSIONS: the extensions this stack declares (deleted by their own resources), one a line;
-#   ARC_FORCE_DELETE (agents.forceDelete): "true" or "false";
+#   ARC_FORCE_DELETE (agents.forceDelete): "true" or "false" (true: no ConfigMap is no refusal, the
+#     ARM resource is force-deleted and the release forgotten without its hooks, steps 4-5);
 #   ARC_EXTENSION_TIMEOUT_SECONDS; ARC_POLL_INTERVAL_SECONDS (default 10; tests set 0);
 #   ARC_KUBECONFIG and ARC_KUBE_CONTEXT, both optional, as cleanup.sh.
 # From the destroy's own environment: PULUMI_K8S_DELETE_UNREACHABLE=true lets it pass a cluster
@@ -78,12 +79,18 @@ if [ -n "$release" ]; then
   fi
   ours="$ARC_SUBSCRIPTION/$ARC_RESOURCE_GROUP/$ARC_CLUSTER_NAME"
   if [ -z "$(printf '%s' "$identity" | tr -d /)" ]; then
-    refuse "$reached has an $ARC_RELEASE_NAME release but no ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig, so whose agents they are cannot be told; this stack onboarded $ours. Point kubeconfig/kubeContext at that cluster and run pulumi up, then pulumi destroy"
-  fi
-  if [ "$(lower "$identity")" != "$(lower "$ours")" ]; then
+    # `az connectedk8s delete --force` does not read the ConfigMap (custom.py delete_connectedk8s,
+    # azure-cli-extensions @ 0b4bb2eb): a half-removed onboarding is what --force is for.
+    if [ "$ARC_FORCE_DELETE" != true ]; then
+      refuse "$reached has an $ARC_RELEASE_NAME release but no ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig, so whose agents they are cannot be told; this stack onboarded $ours. Point kubeconfig/kubeContext at that cluster and run pulumi up, then pulumi destroy; or, if the ConfigMap is lost, set agents.forceDelete: true, run pulumi up, then pulumi destroy"
+    fi
+    say "$reached has an $ARC_RELEASE_NAME release but no ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig; agents.forceDelete: going on, as az connectedk8s delete --force does"
+  elif [ "$(lower "$identity")" != "$(lower "$ours")" ]; then
+    # Never, not even with agents.forceDelete: these are another onboarding's agents.
     refuse "$reached carries the agents of connected cluster $identity (subscription/group/name), not this stack's $ours: the kubeconfig was re-pointed at another cluster. Point kubeconfig/kubeContext back at the onboarded cluster and run pulumi up, then pulumi destroy"
+  else
+    say "$reached carries this stack's agents ($ours)"
   fi
-  say "$reached carries this stack's agents ($ours)"
 else
   say "$reached has no $ARC_RELEASE_NAME release in $ARC_RELEASE_NAMESPACE: nothing of the agents to check there"
 fi
@@ -119,7 +126,8 @@ for name in $names; do
   say "extension $name: gone"
 done
 
-# 4. agents.forceDelete: the ARM force delete of `az connectedk8s delete --force` (custom.py ~4950;
+# 4. agents.forceDelete: the ARM force delete of `az connectedk8s delete --force` (custom.py
+# delete_connectedk8s -> delete_cc_resource, `params={"force": True}`, azure-cli-extensions @ 0b4bb2eb;
 # `force` query parameter since connectedk8s 1.10.8, at the CLI's api-version).
 if [ "$ARC_FORCE_DELETE" = true ]; then
   if ! az rest --method delete --url "$cluster_id?api-version=2025-08-01-preview&force=true" >/dev/null 2>"$errors"; then
@@ -128,4 +136,26 @@ if [ "$ARC_FORCE_DELETE" = true ]; then
     fi
   fi
   say "connected cluster $cluster_id: force-deleted in Azure (agents.forceDelete)"
+fi
+
+# 5. agents.forceDelete: `helm delete --no-hooks`, as the CLI's --force runs it after the ARM force
+# delete (_utils.py delete_arc_agents with no_hooks). The kubernetes provider's Release always
+# uninstalls with hooks (pulumi-kubernetes helm_release.go Delete sets no DisableHooks), so with
+# agents.forceDelete the program retains the release and this forgets it with kubectl, as the
+# pre-write check's replaceStale does: the release's storage secrets and the cluster-scoped objects
+# Helm marked as the release's; the cleanup step then deletes the namespaces and the CRDs.
+if [ "$ARC_FORCE_DELETE" = true ] && [ -n "$release" ]; then
+  fail() { say "$* -- the connected cluster is already force-deleted in Azure; run pulumi destroy again"; exit 1; }
+  marks='{range .items[*]}{.kind}/{.metadata.name} {.metadata.annotations.meta\.helm\.sh/release-name}/{.metadata.annotations.meta\.helm\.sh/release-namespace}{"\n"}{end}'
+  if ! owned=$(k get clusterroles,clusterrolebindings,mutatingwebhookconfigurations,validatingwebhookconfigurations,apiservices \
+      -o "jsonpath=$marks" 2>"$errors"); then
+    fail "cannot list the cluster-scoped objects of the $ARC_RELEASE_NAME release: $(last_line)"
+  fi
+  for object in $(printf '%s\n' "$owned" | awk -v mine="$ARC_RELEASE_NAME/$ARC_RELEASE_NAMESPACE" '$2 == mine {print $1}'); do
+    k delete "$object" --ignore-not-found >/dev/null 2>"$errors" || fail "cannot delete $object of the $ARC_RELEASE_NAME release: $(last_line)"
+  done
+  if ! k delete secrets --namespace "$ARC_RELEASE_NAMESPACE" -l "owner=helm,name=$ARC_RELEASE_NAME" >/dev/null 2>"$errors"; then
+    fail "cannot delete the $ARC_RELEASE_NAME release's records in $ARC_RELEASE_NAMESPACE: $(last_line)"
+  fi
+  say "release $ARC_RELEASE_NAME: uninstalled without its hooks (agents.forceDelete); the cleanup step removes its namespaces and CRDs"
 fi
