@@ -9,6 +9,8 @@ declarative program cannot replay on every preview. The private key goes in as
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +43,18 @@ def proxy_values(proxy: ProxySettings) -> dict[str, Any]:
         values["proxyCert"] = wrap(proxy.ca_cert_pem)
         values["isCustomCert"] = True
     return values
+
+
+def arc_bypass_record(proxy: ProxySettings) -> str | None:
+    """`connectedk8sCli.arcProxyBypass`: the CLI's record of which noProxy entries are the user's and
+    which the `Arc` bypass added, base64 of `{"userNoProxy": ..., "noProxy": ...}` (azure-cli-extensions
+    connectedk8s `custom.py` `build_arc_proxy_bypass_settings`, read back by
+    `get_arc_proxy_bypass_user_range`), so a later `az connectedk8s update --clear-proxy-bypass Arc`
+    removes only what was added. None without the `Arc` bypass."""
+    if proxy.user_no_proxy is None:
+        return None
+    record = {"userNoProxy": ",".join(proxy.user_no_proxy), "noProxy": ",".join(proxy.no_proxy)}
+    return base64.b64encode(json.dumps(record).encode("utf-8")).decode("ascii")
 
 
 def feature_values(features: FeatureSettings, custom_locations_oid: Any = None) -> dict[str, Any]:
@@ -82,6 +96,8 @@ def agent_values(
     """The nested values map; every key exists in the chart's values.yaml with the same type.
     `private_key_pem` None: the key is in its own Secret, not in the values."""
     key = {} if private_key_pem is None else {"onboardingPrivateKey": private_key_pem}
+    record = arc_bypass_record(proxy)
+    bypass = {} if record is None else {"connectedk8sCli": {"arcProxyBypass": keep_secret(proxy.secret)(record)}}
     return {
         "global": {
             "subscriptionId": subscription_id,
@@ -102,4 +118,5 @@ def agent_values(
             "azureArcAgents": {"autoUpdate": "true" if auto_upgrade else "false"},
             **feature_values(features, custom_locations_oid),
         },
+        **bypass,
     }

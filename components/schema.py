@@ -107,6 +107,15 @@ PROXY_FIELDS: dict[str, Key] = {
         "string",
         "PEM file of the proxy's CA, relative to the project directory.",
     ),
+    "bypass": Key(
+        "array",
+        "What reaches Azure around the proxy, as the CLI's `--add-proxy-bypass`: `Arc` adds the Arc "
+        "endpoints (`.his.arc.azure.<suffix>`, `.dp.kubernetesconfiguration.azure.<suffix>`, "
+        "`.guestconfiguration.azure.<suffix>`) to noProxy and records which entries are yours in the "
+        "release (`connectedk8sCli.arcProxyBypass`). `Microsoft.AzureMonitor.Containers` (Container "
+        "Insights' ConfigMap) is recognised but not done yet: a config error says so.",
+        items="string",
+    ),
 }
 
 GITOPS_FIELDS: dict[str, Key] = {

@@ -36,6 +36,7 @@ from .proxy import (
     _check_proxy,
     _check_proxy_routes,
     _warn_gateway_through_tls_inspection,
+    apply_arc_bypass,
     expand_arc_keyword,
 )
 from .raw import _INVALID, _read_raw, _Report, _with_defaults
@@ -158,7 +159,7 @@ def _build_cluster(
     hybrid_benefit = _check_hybrid_benefit(tree["azureHybridBenefit"], report)
     distribution_version = _check_distribution_version(tree["distributionVersion"], report)
     if proxy and cloud:
-        proxy = expand_arc_keyword(proxy, cloud)
+        proxy = apply_arc_bypass(expand_arc_keyword(proxy, cloud), cloud)
     preflight = _check_preflight(tree["preflight"], report)
     policy = _check_policy(tree["policy"], "policy" in secret, cloud, report)
     create_group = tree["createResourceGroup"]

@@ -31,6 +31,10 @@ class ProxySettings:
     ca_cert_pem: str | None = None
     # True when the values must stay secret: `proxy` was set with --secret, or a URL has credentials.
     secret: bool = False
+    # `proxy.bypass`, canonical names (`Arc`); with `Arc`, no_proxy holds the Arc endpoints and
+    # user_no_proxy what the user listed (the CLI's ownership record); None without it.
+    bypass: tuple[str, ...] = ()
+    user_no_proxy: tuple[str, ...] | None = None
 
     @property
     def enabled(self) -> bool:

@@ -42,6 +42,10 @@ _GATEWAY_ID = re.compile(
 # `_constants.py` ~254; connectedk8s.md §8): case-insensitive, expanded to the Arc private link
 # suffixes of the cloud, de-duplicated.
 ARC_KEYWORD = "arc"
+# `--add-proxy-bypass` values (azure-cli-extensions @ 0b4bb2eb, connectedk8s `custom.py`
+# `create_connectedk8s`, `_validators.py` `has_proxy_bypass_keyword`; `_containerinsightsutils.py`).
+BYPASS_ARC = "Arc"
+BYPASS_CONTAINER_INSIGHTS = "Microsoft.AzureMonitor.Containers"
 ARC_SUFFIXES = (
     ".his.arc.azure.{suffix}",
     ".dp.kubernetesconfiguration.azure.{suffix}",
@@ -71,6 +75,8 @@ def _check_proxy(
             path = f"proxy.noProxy[{index}]"
             if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, path, stored_secret, report):
                 ok = False
+    bypass = _check_bypass(value["bypass"], value, report)
+    ok = ok and bypass is not None
     ca_pem = None
     ca_file = value["caCertFile"]
     if isinstance(ca_file, str) and ca_file != SECURE_PLACEHOLDER:
@@ -85,7 +91,52 @@ def _check_proxy(
         ca_cert_file=ca_file,
         ca_cert_pem=ca_pem,
         secret=stored_secret or has_credentials,
+        bypass=bypass or (),
     )
+
+
+def _check_bypass(value: Any, proxy: Any, report: _Report) -> tuple[str, ...] | None:
+    """`proxy.bypass` as canonical names, de-duplicated; None after an error."""
+    if not isinstance(value, list):
+        return ()
+    known = {name.lower(): name for name in (BYPASS_ARC, BYPASS_CONTAINER_INSIGHTS)}
+    names: list[str] = []
+    for index, entry in enumerate(value):
+        path = f"proxy.bypass[{index}]"
+        name = known.get(entry.strip().lower()) if isinstance(entry, str) else None
+        if name is None:
+            report.error(
+                path, f"must be {BYPASS_ARC} or {BYPASS_CONTAINER_INSIGHTS} (the CLI's --add-proxy-bypass values)"
+            )
+            return None
+        if name == BYPASS_CONTAINER_INSIGHTS:
+            report.error(
+                path,
+                "Container Insights' proxy bypass (ignore_proxy_settings in ConfigMap "
+                "kube-system/container-azm-ms-agentconfig) is not done by this program yet; set it in that "
+                "ConfigMap yourself, or remove this entry",
+            )
+            return None
+        if name not in names:
+            names.append(name)
+    if BYPASS_ARC in names and not (proxy["httpsProxy"] or proxy["httpProxy"]):
+        report.error("proxy.bypass", "Arc bypasses a proxy: set proxy.httpsProxy (or proxy.httpProxy) too")
+        return None
+    return tuple(names)
+
+
+def apply_arc_bypass(proxy: ProxySettings, cloud: Cloud) -> ProxySettings:
+    """With `proxy.bypass: [Arc]`, noProxy plus the cloud's Arc endpoints not already listed
+    (case-insensitive, appended in order), as the CLI's `add_arc_proxy_skip_range_endpoints`."""
+    if BYPASS_ARC not in proxy.bypass:
+        return proxy
+    entries = list(proxy.no_proxy)
+    present = {entry.lower() for entry in entries}
+    for endpoint in (s.format(suffix=cloud.suffix) for s in ARC_SUFFIXES):
+        if endpoint.lower() not in present:
+            entries.append(endpoint)
+            present.add(endpoint.lower())
+    return dataclasses.replace(proxy, no_proxy=tuple(entries), user_no_proxy=proxy.no_proxy)
 
 
 def _check_proxy_routes(
