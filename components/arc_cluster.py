@@ -162,14 +162,14 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         # The children, in the order they are declared (and created, dependencies permitting).
         self.key, private_key_pem, public_key = self._agent_key()
         public_key = self._after_check(public_key)
-        self.connected_cluster = self._connected_cluster(public_key)
-        self.gateway = self._gateway()
-        self.cleanup = self._cleanup()
         self.provider = self._kubernetes_provider()
-        self.agent_key = self._agent_key_secret(private_key_pem)
         endpoints = network.required_endpoints(args.cloud.name, settings.location, settings.network_conditions)
         self.required_endpoints = self._secret_if("location")([e.as_json() for e in endpoints])
         self.preflight = self._preflight(endpoints, private_key_pem)
+        self.connected_cluster = self._connected_cluster(public_key)
+        self.gateway = self._gateway()
+        self.cleanup = self._cleanup()
+        self.agent_key = self._agent_key_secret(private_key_pem)
         self.custom_locations_lookup = self._custom_locations_lookup()
         self.release = self._agents(private_key_pem)
         self.uninstall_guard = self._uninstall_guard()
@@ -252,7 +252,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             properties=arm_body.cluster_properties(body),
             tags=self._secret_if("tags")(dict(settings.tags)),
             opts=self._child(
-                depends_on=list(self._args.depends_on),
+                # The preflight's verdict gates the first write, as the CLI's diagnostic checks
+                # gate its PUT (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
+                depends_on=[*self._args.depends_on, *([self.preflight.job] if self.preflight else [])],
                 # State written before the move to the generic resource holds the typed resource
                 # under this name: the alias keeps that connected cluster (same name, same parent).
                 aliases=[pulumi.Alias(type_=arm_body.LEGACY_CLUSTER_TYPE)],
@@ -375,7 +377,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         settings = self._args.settings
         if not (settings.preflight.enabled and network.documented(self._args.cloud.name)):
             return None
-        # Not after anything in Azure: it runs while the ARM side is created.
+        # After nothing in Azure: the connected cluster waits for it instead.
         return Preflight(
             self._prefix,
             image=self._secret_if("preflight")(settings.preflight.image),

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from components import scripts
 from components.settings import NODES_FILE_ENV
 from tests.conftest import BASE_CONFIG, FIXTURES, PlanResult
-from tests.test_plan import CHILD, GROUP, PROJECT, REGISTER_CFG, REGISTER_K8S
+from tests.test_plan import CHILD, GROUP, PREFLIGHT_JOB, PROJECT, REGISTER_CFG, REGISTER_K8S
 
 CLUSTER_TYPE = "azure-native:resources:Resource"  # the connected cluster, at the stable API (arm_body.py)
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
@@ -172,6 +172,7 @@ class TestFeatures:
                 REGISTER_K8S,
                 REGISTER_CFG,
                 REGISTER_EXT,
+                PREFLIGHT_JOB,
             ]
         )
 
@@ -317,7 +318,7 @@ class TestAdoption:
         assert not [r for r in doc["resources"] if r["type"] == KEY_TYPE]
         cluster = next(r for r in doc["resources"] if r["type"] == CLUSTER_TYPE)
         assert cluster["inputs"]["properties"]["agentPublicKeyCertificate"] == public
-        assert cluster["dependencies"] == sorted([GROUP, GROUP_GUARD, REGISTER_K8S, REGISTER_CFG])
+        assert cluster["dependencies"] == sorted([GROUP, GROUP_GUARD, REGISTER_K8S, REGISTER_CFG, PREFLIGHT_JOB])
         release = next(r for r in doc["resources"] if r["type"] == RELEASE_TYPE)
         # Chart 1.36.1: the adopted key goes into its Secret (adopting the one the CLI's release
         # rendered), not the release values.

@@ -21,6 +21,7 @@ from tests.test_plan import (
     GUARD,
     KEY,
     NO_OPTIONS,
+    PREFLIGHT_JOB,
     PROJECT,
     PROVIDER,
     RELEASE,
@@ -225,7 +226,7 @@ def test_an_adopted_group_has_a_disarmed_guard_and_is_never_deleted(plan) -> Non
     assert resources[GROUP]["read"] is True
     assert resources[CLUSTER]["dependencies"] == sorted([
         GROUP, KEY, f"{PROJECT}command:local:Command::register-microsoft.kubernetes",
-        f"{PROJECT}command:local:Command::register-microsoft.kubernetesconfiguration",
+        f"{PROJECT}command:local:Command::register-microsoft.kubernetesconfiguration", PREFLIGHT_JOB,
     ])  # fmt: skip
 
 

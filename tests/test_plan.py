@@ -99,7 +99,8 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
 def test_connected_cluster(base_plan) -> None:
     cluster = by_urn(base_plan)[CLUSTER]
     # The group's delete guard comes before it, so destroy runs the guard after deleting it.
-    assert cluster["dependencies"] == sorted([GROUP, GUARD, KEY, REGISTER_K8S, REGISTER_CFG])
+    # The preflight's verdict gates the first ARM write (issue 19 §5), as the CLI's diagnostic checks.
+    assert cluster["dependencies"] == sorted([GROUP, GUARD, KEY, REGISTER_K8S, REGISTER_CFG, PREFLIGHT_JOB])
     assert cluster["options"] == {
         **NO_OPTIONS, "deleteBeforeReplace": True,
         "replaceOnChanges": ["location", "properties.agentPublicKeyCertificate"],
@@ -241,7 +242,9 @@ def test_adopted_group_is_read_not_created(plan) -> None:
 def test_no_registrations_when_disabled(plan) -> None:
     result = plan({**BASE_CONFIG, "registerProviders": False}, "--json")
     assert not [r for r in result.document["resources"] if r["name"].startswith("register-")]
-    assert result.resource("azure-native:resources:Resource")["dependencies"] == sorted([GROUP, GUARD, KEY])
+    assert result.resource("azure-native:resources:Resource")["dependencies"] == sorted(
+        [GROUP, GUARD, KEY, PREFLIGHT_JOB]
+    )
 
 
 def test_plan_is_deterministic_apart_from_the_generated_key(plan) -> None:

@@ -166,13 +166,16 @@ class TestJobSpec:
 
 
 class TestOrdering:
-    def test_runs_beside_the_arm_side_and_before_the_release(self, plan) -> None:
+    def test_gates_the_connected_cluster_and_waits_for_nothing_in_azure(self, plan) -> None:
         found = resources(plan({**BASE_CONFIG, "proxy": PROXY}, "--json"))
         preflight = {NAMESPACE, SECRET, JOB}
         for urn in preflight:
             assert not ARM_SIDE & set(found[urn]["dependencies"]), urn
-        # Nothing in Azure waits for it either: the two sides run in parallel.
-        for urn in ARM_SIDE:
+        # Issue 19 §5: the connected cluster, the first write to Azure, waits for the Job's verdict
+        # (the CLI's diagnostic checks gate its PUT); the registrations and the group do not.
+        cluster = f"{CHILD}azure-native:resources:Resource::arc-test-rg/arc-test-cluster"
+        assert JOB in found[cluster]["dependencies"]
+        for urn in ARM_SIDE - {cluster}:
             assert not preflight & set(found[urn]["dependencies"]), urn
         assert JOB in found[RELEASE]["dependencies"]
         assert f"{CHILD}azure-native:resources:Resource::arc-test-rg/arc-test-cluster" in found[RELEASE]["dependencies"]
