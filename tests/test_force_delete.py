@@ -5,7 +5,7 @@ hooks, a missing azure-clusterconfig no refusal, and still never another onboard
 from __future__ import annotations
 
 from tests.conftest import BASE_CONFIG
-from tests.test_precheck import OURS, SUB, THEIRS, guard_env, run_script  # noqa: F401  # run_script: the fixture
+from tests.test_precheck import OURS, SUB, THEIRS, answer, check_env, guard_env, run_script  # noqa: F401  # run_script: the fixture
 from tests.test_scripts import needs_sh
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -71,3 +71,24 @@ def test_force_delete_retains_the_release_so_its_hooks_never_run(plan) -> None:
     assert forced.code == 0, forced.stderr
     assert forced.resource(RELEASE)["options"]["retainOnDelete"] is True
     assert plan(BASE_CONFIG, "--json").resource(RELEASE)["options"]["retainOnDelete"] is False
+
+
+# --- the pre-write check's other CLI checks (issue 19 §5) --------------------------------------------
+
+
+@needs_sh
+class TestPreWriteChecks:
+    def test_no_linux_node_is_a_note_as_the_cli_warns(self, run_script) -> None:  # noqa: F811
+        run = run_script("precheck", check_env(), FAKE_NODES="")
+        found = answer(run)
+        assert found.stops == () and any("kubernetes.io/os=linux" in note for note in found.notes)
+        assert not [n for n in answer(run_script("precheck", check_env())).notes if "linux" in n]
+
+    def test_an_agent_not_installed_cluster_says_how_to_convert_it(self, run_script) -> None:  # noqa: F811
+        run = run_script("precheck", check_env(), FAKE_ARM=f"{OURS}=AgentNotInstalled")
+        (stop,) = answer(run).stops
+        assert (
+            "AgentNotInstalled" in stop
+            and "az connectedk8s connect --name arc-test --resource-group arc-test-rg" in stop
+        )
+        assert answer(run).arm_key is None and run.writes() == []

@@ -43,6 +43,7 @@ case "$*" in
     for crd in ${FAKE_CRDS:-}; do echo "customresourcedefinition.apiextensions.k8s.io/$crd"; done ;;
   *"config view"*) printf '%s' "${FAKE_SERVER:-https://10.0.0.1:6443}" ;;
   *"get clusterroles,"*) printf '%s' "${FAKE_OWNED:-}" ;;
+  *"get nodes"*) printf '%s' "${FAKE_NODES-node/kind-control-plane}" ;;
 esac
 """
 # az as ARM would answer: FAKE_ARM lists the connected clusters that exist, `sub/group/name=key`;

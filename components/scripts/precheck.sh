@@ -63,6 +63,11 @@ if [ "$answer" != yes ]; then
   say stop "the kubeconfig's identity may not create cluster role bindings on $reached (kubectl auth can-i create clusterrolebindings: ${answer:-$(last_line)}); the agents' chart needs a cluster-admin identity"
   exit 0
 fi
+# The agents run on Linux nodes only; the CLI warns, and goes on, when none is (custom.py
+# create_connectedk8s -> check_linux_node, azure-cli-extensions @ 0b4bb2eb). A listing refused is no verdict.
+if linux=$(k get nodes -l kubernetes.io/os=linux -o name 2>"$errors") && [ -z "$linux" ]; then
+  say note "no node of $reached is labelled kubernetes.io/os=linux: the Arc agents run on Linux nodes only and would not be scheduled (https://aka.ms/ArcK8sSupportedOSArchitecture)"
+fi
 # 3. What an earlier onboarding left: the release's storage secrets (any namespace, as `helm list -A`),
 # the agents' identity ConfigMap, the Arc CRDs.
 if ! release_namespaces=$(k get secrets --all-namespaces -l "owner=helm,name=$ARC_RELEASE_NAME" \
@@ -164,6 +169,16 @@ fi
 # No agents here: an existing connected cluster of this name is this stack's only with this stack's
 # key (the program compares); with it, CRDs are what a failed earlier install of it left, reused.
 if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
+  # One the multicloud connector created, agents not installed: the CLI treats it as absent and its
+  # PUT converts it (custom.py connected_cluster_exists, 1.11.2+). azure-native's create refuses an
+  # existing resource ("cannot create already existing resource"), so here the CLI converts it and
+  # the stack adopts the result.
+  status=$(az resource show --ids "/subscriptions/$ARC_SUBSCRIPTION/resourceGroups/$ARC_RESOURCE_GROUP/providers/Microsoft.Kubernetes/connectedClusters/$ARC_CLUSTER_NAME" \
+    --query properties.connectivityStatus --output tsv 2>/dev/null || true)
+  if [ "$status" = AgentNotInstalled ]; then
+    say stop "connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP exists in Azure without agents (connectivityStatus AgentNotInstalled: created by the multicloud connector). Pulumi cannot create over it; convert it with az connectedk8s connect --name $ARC_CLUSTER_NAME --resource-group $ARC_RESOURCE_GROUP${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT} (it installs the agents on this cluster), then adopt that onboarding (docs/lifecycle.md, adopting an existing onboarding)"
+    exit 0
+  fi
   say arm-key "$key"
   if [ -n "$crds" ]; then
     say note "Arc CRDs without agents on $reached ($crds), and connected cluster $ARC_CLUSTER_NAME exists in Azure: left by an earlier install of it; the install takes them over"
