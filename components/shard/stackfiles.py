@@ -62,12 +62,15 @@ def strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
     """`value` without its `secure:` leaves, and their paths in `pulumi config set --path` syntax."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
+            if _CONTROL.search(path):
+                raise ShardError(
+                    ["a map key on the way to a `secure:` value (a tag name?) holds a control character: rename it"]
+                )
             return None, [path]
         kept: dict[str, Any] = {}
         found: list[str] = []
         for name, item in value.items():
-            # A dotted map key (a tag name) needs the bracket form in a --path.
-            child = f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}"
+            child = path + _path_element(str(name))
             stripped, paths = strip_secure(item, child)
             found += paths
             if stripped is not None:
@@ -82,6 +85,21 @@ def strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
             items.append(stripped)
         return items, found
     return value, []
+
+
+# Pulumi's property paths (pulumi/pulumi sdk/go/common/resource/properties_path.go,
+# ParsePropertyPath, commit 02327a04): a bare element runs to the next `.` or `[`; any other key
+# goes in `["..."]`, where `\"` is the one escape. A key path is typed into a shell script and read
+# by people, so control characters are refused rather than carried.
+_BARE_ELEMENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _path_element(name: str) -> str:
+    """`name` as one `--path` element after its parent: `.name`, or `["name"]`."""
+    if _BARE_ELEMENT.fullmatch(name):
+        return f".{name}"
+    return '["' + name.replace('"', '\\"') + '"]'
 
 
 def _top_level(config: Mapping[str, Any], keep: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:

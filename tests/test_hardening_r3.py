@@ -1,0 +1,110 @@
+"""Hardening round three (issue 20), the security findings and the tracebacks: each test reproduces
+what the red team found, run against the real code paths (the sharder's generated script under
+/bin/sh, the loaders, the CLIs as processes)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.test_shard import CIPHERTEXT, fleet_project, shard
+
+# A `pulumi` that records what it is asked, one argument a line, then the value piped to it.
+FAKE_PULUMI = r"""#!/bin/sh
+{ for argument in "$@"; do printf 'arg:%s\n' "$argument"; done; printf 'stdin:%s\n' "$(cat)"; } >>"$FAKE_LOG"
+"""
+
+
+def run_set_secrets(project: Path, tmp_path: Path, values: dict[str, str]) -> list[str]:
+    """Run the generated set-secrets.sh as an operator would, in the project directory, with a fake
+    `pulumi`; return what `pulumi` was called with."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(0o755)
+    log = tmp_path / "pulumi.log"
+    log.write_text("")
+    done = subprocess.run(
+        ["/bin/sh", "shards/set-secrets.sh"],
+        cwd=project,
+        env={
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "PULUMI_ORG": "example-org",
+            "FAKE_LOG": str(log),
+            "HOME": str(tmp_path),
+            **values,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return log.read_text().splitlines()
+
+
+# --- 1. command injection in the generated set-secrets.sh -------------------------------------------
+
+
+HOSTILE_TAGS = {
+    "x';touch PWNED-1;'": "pwned-1",
+    "$(touch PWNED-2)": "pwned-2",
+    'a"b`touch PWNED-3`.c': "pwned-3",
+}
+
+
+def test_r3_finding_01_tag_names_in_set_secrets_sh_run_no_code(tmp_path: Path, monkeypatch) -> None:
+    """A pull request adds tags whose names are shell code, with `secure:` values: running the
+    generated script must set each secret at its own key, and run nothing else."""
+    extra = {"arc-onboarding:tags": {name: {"secure": CIPHERTEXT} for name in HOSTILE_TAGS}}
+    project = fleet_project(tmp_path, 2, extra=extra)
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    script = (project / "shards" / "set-secrets.sh").read_text()
+    values = {
+        "ARC_SECRET_TAGS_X_TOUCH_PWNED_1": "one",
+        "ARC_SECRET_TAGS_TOUCH_PWNED_2": "two",
+        "ARC_SECRET_TAGS_A_B_TOUCH_PWNED_3_C": "three",
+    }
+    assert all(f"${name}" in script for name in values), script
+    calls = run_set_secrets(project, tmp_path, values)
+    assert not list(project.glob("PWNED*")), "the script ran code from a tag name"
+    paths = [calls[i + 1][len("arg:") :] for i, line in enumerate(calls) if line == "arg:--path"]
+    # Pulumi's property-path form: bracketed, `"` escaped (properties_path.go, ParsePropertyPath).
+    assert paths == [
+        """arc-onboarding:tags["x';touch PWNED-1;'"]""",
+        """arc-onboarding:tags["$(touch PWNED-2)"]""",
+        """arc-onboarding:tags["a\\"b`touch PWNED-3`.c"]""",
+    ] * 2  # groups stack and the one shard
+    assert [line for line in calls if line.startswith("stdin:")] == ["stdin:one", "stdin:two", "stdin:three"] * 2
+
+
+def test_r3_finding_01_control_characters_in_a_key_path_are_refused(tmp_path: Path, monkeypatch, capsys) -> None:
+    extra = {"arc-onboarding:tags": {"cost\ncenter": {"secure": CIPHERTEXT}}}
+    project = fleet_project(tmp_path, 2, extra=extra)
+    assert shard(project, monkeypatch, "--size", "2") == 2
+    err = capsys.readouterr().err
+    assert "control character" in err and "cost\ncenter" not in err
+    assert not (project / "shards" / "set-secrets.sh").exists()
+
+
+def test_r3_finding_01_keys_that_would_share_a_variable_are_refused(tmp_path: Path, monkeypatch, capsys) -> None:
+    extra = {"arc-onboarding:tags": {"cost-center": {"secure": CIPHERTEXT}, "cost_center": {"secure": CIPHERTEXT}}}
+    project = fleet_project(tmp_path, 2, extra=extra)
+    assert shard(project, monkeypatch, "--size", "2") == 2
+    assert "would all be read from $ARC_SECRET_TAGS_COST_CENTER" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["a/b", "a<b", "a%b", "a&b", "a\\b", "a?b", "a>b"])
+def test_r3_finding_01_tag_names_arm_refuses_stop_the_sharder(tmp_path: Path, monkeypatch, capsys, name) -> None:
+    """ARM's rule for tag names (Learn, azure-resource-manager/management/tag-resources, Limitations:
+    none of < > % & \\ ? /, at most 512 characters) is checked before any file is written."""
+    extra = {"arc-onboarding:tags": {name: {"secure": CIPHERTEXT}}}
+    project = fleet_project(tmp_path, 2, extra=extra)
+    assert shard(project, monkeypatch, "--size", "2") == 2
+    assert "tag names are 1-512 characters without < > % & \\ ? /" in capsys.readouterr().err
+    assert not (project / "shards").exists()
