@@ -108,3 +108,38 @@ def test_r3_finding_01_tag_names_arm_refuses_stop_the_sharder(tmp_path: Path, mo
     assert shard(project, monkeypatch, "--size", "2") == 2
     assert "tag names are 1-512 characters without < > % & \\ ? /" in capsys.readouterr().err
     assert not (project / "shards").exists()
+
+
+# --- 3. YAML tags that fail to convert -----------------------------------------------------------
+
+BAD_TAGS = ["!!float", "!!int", "!!bool", "!!timestamp", "!!set"]
+TAGGED_SECRET = "hunter2-tagged-9f1"
+
+
+@pytest.mark.parametrize("tag", BAD_TAGS)
+def test_r3_finding_03_a_tag_that_fails_to_convert_quotes_no_value_in_a_stack_file(plan, tag: str) -> None:
+    from tests.conftest import BASE_STACK_YAML
+
+    raw = BASE_STACK_YAML + f"  arc-onboarding:proxy:\n    httpsProxy: {tag} http://u:{TAGGED_SECRET}@proxy:3128\n"
+    run = plan(None, raw=raw)
+    assert run.code == 2, run.stderr
+    assert TAGGED_SECRET not in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    assert "arc-onboarding:proxy" in run.stderr and "cannot convert" in run.stderr
+
+
+@pytest.mark.parametrize("tag", BAD_TAGS)
+def test_r3_finding_03_a_tag_that_fails_to_convert_quotes_no_value_in_a_kubeconfig(plan, tmp_path, tag) -> None:
+    kubeconfig = tmp_path / "tagged-kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+        "clusters: [{name: c, cluster: {server: 'https://c:6443'}}]\n"
+        f"users:\n- name: u\n  user:\n    token: {tag} {TAGGED_SECRET}\n"
+    )
+    from tests.conftest import BASE_CONFIG
+
+    run = plan({**BASE_CONFIG, "kubeconfig": str(kubeconfig), "kubeContext": "c"})
+    assert run.code == 2, run.stderr
+    assert TAGGED_SECRET not in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and "arc-onboarding:kubeconfig" in run.stderr
