@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -143,3 +144,61 @@ def test_r3_finding_03_a_tag_that_fails_to_convert_quotes_no_value_in_a_kubeconf
     assert run.code == 2, run.stderr
     assert TAGGED_SECRET not in run.stdout + run.stderr
     assert "Traceback" not in run.stderr and "arc-onboarding:kubeconfig" in run.stderr
+
+
+# --- 5. secret policy names and did-you-mean hints --------------------------------------------------
+
+
+def load_problems(config: dict[str, Any], secret: list[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of `load` on `config` with `secret` keys set as secrets."""
+    from components.settings import ConfigError, load
+    from tests.conftest import KUBECONFIG, engine_config
+
+    try:
+        settings = load(engine_config(config), secret, ROOT, {"KUBECONFIG": str(KUBECONFIG)})
+    except ConfigError as error:
+        return list(error.problems), []
+    return [], list(settings.warnings)
+
+
+def test_r3_finding_05_a_secret_policy_quotes_no_definition_or_parameter_name() -> None:
+    from tests.conftest import BASE_CONFIG
+
+    policy = {
+        "enabled": True,
+        "assignments": [
+            {"name": "a1", "definition": "Kubernetes clusters should not allow privileged containerz-hidden"},
+            {
+                "name": "a2",
+                "definition": "Kubernetes cluster containers should only use allowed images",
+                "parameters": {"allowedContainerImagesRegexHidden": "x", "effect": "Denyy"},
+                "enforcement": "Enforcedd",
+            },
+        ],
+    }
+    config = {**BASE_CONFIG, "policy": policy}
+    plain, _ = load_problems(config, [])
+    assert any("containerz-hidden" in p for p in plain) and any("RegexHidden" in p for p in plain)
+    errors, _ = load_problems(config, ["arc-onboarding:policy"])
+    assert len(errors) == len(plain) and errors
+    text = "\n".join(errors)
+    for hidden in ("containerz-hidden", "RegexHidden", "Denyy", "Enforcedd", "did you mean", "allowedContainerImagesRegex"):
+        assert hidden not in text, (hidden, text)
+
+
+def test_r3_finding_05_a_secret_location_gets_no_did_you_mean() -> None:
+    from tests.conftest import BASE_CONFIG
+
+    _, plain = load_problems({**BASE_CONFIG, "location": "westeuropz"}, [])
+    assert any("did you mean 'westeurope'" in w for w in plain), plain
+    _, warnings = load_problems({**BASE_CONFIG, "location": "westeuropz"}, ["arc-onboarding:location"])
+    assert warnings and not any("westeurope" in w for w in warnings), warnings
+
+
+def test_r3_finding_05_a_secret_kube_context_gets_no_did_you_mean() -> None:
+    from tests.conftest import BASE_CONFIG
+
+    plain, _ = load_problems({**BASE_CONFIG, "kubeContext": "kind-arc-dvv"}, [])
+    assert any("did you mean `kind-arc-dev`" in p for p in plain), plain
+    errors, _ = load_problems({**BASE_CONFIG, "kubeContext": "kind-arc-dvv"}, ["arc-onboarding:kubeContext"])
+    assert errors and not any("kind-arc-d" in p for p in errors), errors

@@ -308,7 +308,12 @@ def _resolve_kube(
     shown_context = "the context" if context and context_secret else f"context {chosen!r}"
     if chosen not in index["contexts"]:
         key = "kubeContext" if context else "kubeconfig"
-        hint = _did_you_mean(chosen, [n for n in index["contexts"] if isinstance(n, str)])
+        # A close match would tell a secret context.
+        hint = (
+            ""
+            if context and context_secret
+            else _did_you_mean(chosen, [n for n in index["contexts"] if isinstance(n, str)])
+        )
         report.error(key, f"{shown_context} is not in {shown}{hint}")
         return None
     minified = minify_kubeconfig(document, chosen, index)

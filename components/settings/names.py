@@ -85,7 +85,7 @@ def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Repo
         )
         return None
     if cloud is not None and location not in regions.REGIONS_BY_CLOUD[cloud.name]:
-        hint = regions.suggestion(location, cloud.name)
+        hint = None if secret else regions.suggestion(location, cloud.name)  # a close match tells the secret
         report.warn(
             "location",
             f"{'the value' if secret else repr(location)} is not a {cloud.name} region known offline"

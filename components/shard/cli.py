@@ -212,7 +212,9 @@ def _check_variables(sources: set[str]) -> None:
     by_variable: dict[str, list[str]] = {}
     for source in sorted(sources):
         by_variable.setdefault(secret_variable(source), []).append(source)
-    clashes = [f"{', '.join(keys)} would all be read from ${name}" for name, keys in by_variable.items() if len(keys) > 1]
+    clashes = [
+        f"{', '.join(keys)} would all be read from ${name}" for name, keys in by_variable.items() if len(keys) > 1
+    ]
     if clashes:
         raise ShardError([*clashes, "rename the keys (tag names?) so that each secure value has its own variable"])
 
