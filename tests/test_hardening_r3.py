@@ -202,3 +202,35 @@ def test_r3_finding_05_a_secret_kube_context_gets_no_did_you_mean() -> None:
     assert any("did you mean `kind-arc-dev`" in p for p in plain), plain
     errors, _ = load_problems({**BASE_CONFIG, "kubeContext": "kind-arc-dvv"}, ["arc-onboarding:kubeContext"])
     assert errors and not any("kind-arc-d" in p for p in errors), errors
+
+
+# --- 8. CSV inventories: a repeated header, an oversized cell ----------------------------------------
+
+
+def inventory_problems(tmp_path: Path, text: str) -> list[str]:
+    from components.settings import ConfigError, load
+    from tests.conftest import KUBECONFIG, engine_config
+
+    (tmp_path / "stores.csv").write_text(text)
+    config = engine_config({"location": "westeurope", "resourceGroup": "rg", "inventory": str(tmp_path / "stores.csv")})
+    with pytest.raises(ConfigError) as raised:
+        load(config, [], ROOT, {"KUBECONFIG": str(KUBECONFIG)})
+    return list(raised.value.problems)
+
+
+def test_r3_finding_08_a_repeated_csv_header_is_an_error(tmp_path: Path) -> None:
+    problems = inventory_problems(tmp_path, "clusterName,kubeContext,clusterName\nstore-1,kind-arc-dev,store-2\n")
+    assert any("the header names clusterName more than once" in p for p in problems), problems
+
+
+def test_r3_finding_08_an_oversized_csv_cell_is_a_clear_error(tmp_path: Path) -> None:
+    cell = "x" * 131_073
+    problems = inventory_problems(tmp_path, f"clusterName,kubeContext\nstore-1,{cell}\n")
+    (problem,) = problems
+    assert problem.startswith("arc-onboarding:inventory: ") and "line 2" in problem and cell not in problem
+
+
+def test_r3_finding_08_an_oversized_csv_cell_stops_the_plan_without_a_traceback(plan, tmp_path: Path) -> None:
+    (tmp_path / "stores.csv").write_text("clusterName,kubeContext\nstore-1," + "y" * 200_000 + "\n")
+    run = plan({"location": "westeurope", "resourceGroup": "rg", "inventory": str(tmp_path / "stores.csv")})
+    assert run.code == 2 and "Traceback" not in run.stderr and "arc-onboarding:inventory" in run.stderr
