@@ -4,14 +4,17 @@ what the red team found, run against the real code paths (the sharder's generate
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.conftest import ROOT
 from tests.test_shard import CIPHERTEXT, fleet_project, shard
@@ -76,11 +79,15 @@ def test_r3_finding_01_tag_names_in_set_secrets_sh_run_no_code(tmp_path: Path, m
     assert not list(project.glob("PWNED*")), "the script ran code from a tag name"
     paths = [calls[i + 1][len("arg:") :] for i, line in enumerate(calls) if line == "arg:--path"]
     # Pulumi's property-path form: bracketed, `"` escaped (properties_path.go, ParsePropertyPath).
-    assert paths == [
-        """arc-onboarding:tags["x';touch PWNED-1;'"]""",
-        """arc-onboarding:tags["$(touch PWNED-2)"]""",
-        """arc-onboarding:tags["a\\"b`touch PWNED-3`.c"]""",
-    ] * 2  # groups stack and the one shard
+    assert (
+        paths
+        == [
+            """arc-onboarding:tags["x';touch PWNED-1;'"]""",
+            """arc-onboarding:tags["$(touch PWNED-2)"]""",
+            """arc-onboarding:tags["a\\"b`touch PWNED-3`.c"]""",
+        ]
+        * 2
+    )  # groups stack and the one shard
     assert [line for line in calls if line.startswith("stdin:")] == ["stdin:one", "stdin:two", "stdin:three"] * 2
 
 
@@ -182,7 +189,14 @@ def test_r3_finding_05_a_secret_policy_quotes_no_definition_or_parameter_name() 
     errors, _ = load_problems(config, ["arc-onboarding:policy"])
     assert len(errors) == len(plain) and errors
     text = "\n".join(errors)
-    for hidden in ("containerz-hidden", "RegexHidden", "Denyy", "Enforcedd", "did you mean", "allowedContainerImagesRegex"):
+    for hidden in (
+        "containerz-hidden",
+        "RegexHidden",
+        "Denyy",
+        "Enforcedd",
+        "did you mean",
+        "allowedContainerImagesRegex",
+    ):
         assert hidden not in text, (hidden, text)
 
 
@@ -234,3 +248,70 @@ def test_r3_finding_08_an_oversized_csv_cell_stops_the_plan_without_a_traceback(
     (tmp_path / "stores.csv").write_text("clusterName,kubeContext\nstore-1," + "y" * 200_000 + "\n")
     run = plan({"location": "westeurope", "resourceGroup": "rg", "inventory": str(tmp_path / "stores.csv")})
     assert run.code == 2 and "Traceback" not in run.stderr and "arc-onboarding:inventory" in run.stderr
+
+
+# --- 9. components.migrate: no state left in $TMPDIR, URNs escaped; 17. no pulumi CLI ---------------
+
+MIGRATE_FIXTURE = ROOT / "tests" / "fixtures" / "state-typed-cluster.json"
+
+
+def migrate_process(tmp_path: Path, pulumi: str | None, state: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The migrate command line and its environment: TMPDIR private to the test, and a fake `pulumi`
+    (`pulumi` is its script; None: no pulumi on PATH at all)."""
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "tmp").mkdir()
+    if pulumi is not None:
+        (bin_dir / "pulumi").write_text(pulumi)
+        (bin_dir / "pulumi").chmod(0o755)
+    # PATH: the fake alone (and no other pulumi), plus what sh needs.
+    path = f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    env = {"PATH": path, "TMPDIR": str(tmp_path / "tmp"), "HOME": str(tmp_path), "T": str(tmp_path)}
+    return [sys.executable, "-m", "components.migrate", "--stack", "dev"], env
+
+
+HANGING_IMPORT = r"""#!/bin/sh
+case "$1 $2" in
+  "stack export") cat "$T/state.json" ;;
+  "stack import") echo $$ >"$T/importing"; exec sleep 30 ;;
+esac
+"""
+
+
+def test_r3_finding_09_sigterm_during_the_import_leaves_no_state_in_tmpdir(tmp_path: Path) -> None:
+    args, env = migrate_process(tmp_path, HANGING_IMPORT, json.loads(MIGRATE_FIXTURE.read_text()))
+    started = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        marker = tmp_path / "importing"
+        while not (marker.exists() and marker.read_text().endswith("\n")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the import never started"
+        started.send_signal(signal.SIGTERM)
+        started.wait(timeout=15)
+    finally:
+        started.kill()
+        started.communicate()
+        with contextlib.suppress(OSError, ValueError):  # the fake import's sleep, orphaned by the kill
+            os.kill(int((tmp_path / "importing").read_text()), signal.SIGKILL)
+    assert list((tmp_path / "tmp").iterdir()) == [], "the exported state was left in $TMPDIR"
+
+
+def test_r3_finding_09_urns_are_printed_escaped(tmp_path: Path) -> None:
+    state = json.loads(MIGRATE_FIXTURE.read_text())
+    for resource in state["deployment"]["resources"]:
+        resource["urn"] = str(resource["urn"]) + "\x1b]0;owned\x07\x1b[2J"
+    fake = '#!/bin/sh\ncase "$1 $2" in\n  "stack export") cat "$T/state.json" ;;\n  "stack import") cat >/dev/null ;;\nesac\n'
+    args, env = migrate_process(tmp_path, fake, state)
+    done = subprocess.run([*args, "--dry-run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout
+    assert "\\x1b]0;owned\\x07\\x1b[2J: inputs + resourceName" in done.stdout
+
+
+def test_r3_finding_17_migrate_without_the_pulumi_cli_says_so(tmp_path: Path) -> None:
+    args, env = migrate_process(tmp_path, None, {})
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "the pulumi CLI is not on PATH" in done.stderr
