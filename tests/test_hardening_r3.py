@@ -315,3 +315,35 @@ def test_r3_finding_17_migrate_without_the_pulumi_cli_says_so(tmp_path: Path) ->
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "the pulumi CLI is not on PATH" in done.stderr
+
+
+# --- 17. tracebacks: `| head`, a bare `python -m` outside the venv ---------------------------------
+
+
+def test_r3_finding_17_shard_into_a_closed_pipe_prints_no_traceback(tmp_path: Path) -> None:
+    """`python -m components.shard ... | head`: the reader is gone before the report is written."""
+    project = fleet_project(tmp_path, 3)
+    started = subprocess.Popen(
+        [sys.executable, "-m", "components.shard", "--stack", "fleet", "--out", "shards", "--size", "2"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert started.stdout is not None
+    started.stdout.close()  # as `head -n 0` does: nothing will ever read the report
+    _, err = started.communicate(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert started.returncode == 1
+    assert (project / "shards" / "set-secrets.sh").exists() is False and (project / "shards" / "shards.yml").exists()
+
+
+@pytest.mark.parametrize("module", ["components.plan", "components.shard"])
+def test_r3_finding_17_a_bare_python_says_how_to_run_it(module: str) -> None:
+    """A Python without the project's dependencies (`-S`: no site-packages, as a bare system python3)."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"`venv/bin/python -m {module} ...`" in done.stderr and "make venv/.installed" in done.stderr
