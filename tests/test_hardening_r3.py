@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -347,3 +348,46 @@ def test_r3_finding_17_a_bare_python_says_how_to_run_it(module: str) -> None:
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert f"`venv/bin/python -m {module} ...`" in done.stderr and "make venv/.installed" in done.stderr
+
+
+# --- 19. requirements.txt: the lock's runtime packages, with hashes ----------------------------------
+
+
+def requirements_txt() -> dict[str, tuple[str, set[str]]]:
+    """requirements.txt as {name: (version, sha256 hashes)}."""
+    from tests.test_supply_chain import normalize
+
+    text = (ROOT / "requirements.txt").read_text()
+    out: dict[str, tuple[str, set[str]]] = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2] if text.startswith("#") else text):
+        first, *rest = entry.replace("\\\n", " ").split()
+        name, version = first.split("==")
+        out[normalize(name)] = (version, {h.split("=", 1)[1] for h in rest if h.startswith("--hash=sha256:")})
+    return out
+
+
+def test_r3_finding_19_requirements_txt_is_the_locks_runtime_closure_with_every_hash() -> None:
+    from tests.test_supply_chain import lock, normalize
+
+    packages = {normalize(p["name"]): p for p in lock()["package"]}
+    wanted: set[str] = set()
+    todo = [normalize(d["name"]) for d in packages["arc-onboarding"]["dependencies"]]
+    while todo:  # the runtime dependencies and theirs, no dev group
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo += [normalize(d["name"]) for d in packages[name].get("dependencies", [])]
+    exported = requirements_txt()
+    assert set(exported) == wanted
+    for name, (version, hashes) in exported.items():
+        package = packages[name]
+        artifacts = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
+        assert version == package["version"], name
+        assert hashes == {a["hash"] for a in artifacts} and hashes, name
+
+
+def test_r3_finding_19_make_test_checks_requirements_txt_against_the_lock() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    (check,) = re.findall(r"^lock-check:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert "export --quiet --frozen --no-dev --format requirements-txt" in makefile
+    assert "| diff -u requirements.txt -" in check
