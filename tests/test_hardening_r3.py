@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_precheck import run_script  # noqa: F401  # the fixture: precheck.sh with a fake cluster and ARM
+from tests.test_scripts import sh  # noqa: F401  # the fixture that runs a script as the Commands do
 from tests.test_shard import CIPHERTEXT, fleet_project, shard
 
 # A `pulumi` that records what it is asked, one argument a line, then the value piped to it.
@@ -391,3 +393,134 @@ def test_r3_finding_19_make_test_checks_requirements_txt_against_the_lock() -> N
     (check,) = re.findall(r"^lock-check:.*\n((?:\t.*\n)+)", makefile, re.M)
     assert "export --quiet --frozen --no-dev --format requirements-txt" in makefile
     assert "| diff -u requirements.txt -" in check
+
+
+# --- 2 and 4. the scripts' temporary files: a private directory; no kubeconfig left after SIGKILL ----
+
+KUBECONFIG_WRITERS = ["cleanup", "precheck", "delete_guard"]
+
+
+def writer_values(script: str) -> dict[str, str]:
+    from components import scripts
+    from tests.test_scripts import SUBSCRIPTION
+
+    if script == "cleanup":
+        return scripts.cleanup_environment(crd_suffix="com", namespaces=("azure-arc",))
+    if script == "precheck":
+        return scripts.precheck_environment(
+            subscription=SUBSCRIPTION, resource_group="arc-test-rg", cluster_name="arc-test", crd_suffix="com",
+            agent_namespace="azure-arc", release_name="azure-arc", replace_stale=False, dry_run=False,
+        )  # fmt: skip
+    return {
+        str(k): str(v)
+        for k, v in scripts.delete_guard_environment(
+            subscription=SUBSCRIPTION, resource_group="arc-test-rg", cluster_name="arc-test",
+            agent_namespace="azure-arc", release_name="azure-arc", release_namespace="azure-arc-release",
+            managed_extensions=(), force_delete=False,
+        ).items()
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("script", KUBECONFIG_WRITERS)
+def test_r3_finding_04_sigkill_leaves_no_kubeconfig_in_tmpdir(sh, tmp_path: Path, script: str) -> None:  # noqa: F811
+    """Go's exec.CommandContext ends a cancelled command with SIGKILL, which no trap sees."""
+    from components import scripts
+    from tests.test_scripts import TestCleanupRuns
+
+    left, code = TestCleanupRuns().signalled(
+        sh, tmp_path, scripts.text(script), writer_values(script), signal.SIGKILL, hang="30"
+    )
+    assert code == -signal.SIGKILL
+    assert left == [], f"the kubeconfig's credentials were left in $TMPDIR: {left}"
+
+
+@pytest.mark.parametrize("script", ["verify", "group_guard", *KUBECONFIG_WRITERS])
+def test_r3_finding_02_scripts_write_no_file_loose_in_tmpdir(script: str) -> None:
+    """Every temporary file of a script is in its own `mktemp -d` directory (0700), which it removes."""
+    from components import scripts
+
+    text = scripts.text(script)
+    assert re.findall(r"\$\(mktemp[^)]*\)", text) == ["$(mktemp -d)"], script
+
+
+@pytest.mark.parametrize("script", KUBECONFIG_WRITERS)
+def test_r3_finding_02_a_running_script_keeps_its_files_in_a_private_directory(
+    sh,  # noqa: F811
+    tmp_path: Path,
+    script: str,
+) -> None:
+    from components import scripts
+    from tests.test_scripts import TestCleanupRuns
+
+    def only_a_private_directory() -> None:
+        made = [p for p in tmp_path.iterdir() if p.name.startswith("tmp.")]
+        assert [p.is_dir() and p.stat().st_mode & 0o777 for p in made] == [0o700], made
+
+    # The cleanup ends at once on a signal; the others once their kubectl call returns.
+    hang = "30" if script == "cleanup" else "2"
+    left, _ = TestCleanupRuns().signalled(
+        sh, tmp_path, scripts.text(script), writer_values(script), signal.SIGTERM, hang, only_a_private_directory
+    )
+    assert left == [] and not [p for p in tmp_path.iterdir() if p.name.startswith("tmp.")]
+
+
+# --- 6. precheck.sh: copy-paste commands quoted, the cluster's text without control characters -------
+
+HOSTILE_CONTEXT = "ctx 'a'; touch PWNED-CTX #"
+RECORDER = '#!/bin/sh\nfor a in "$@"; do printf \'%s\\n\' "$a"; done >>"$RECORD"\n'
+
+
+def run_printed_command(tmp_path: Path, command: str) -> list[str]:
+    """Run a command the precheck printed, as a user pasting it would, with kubectl, helm and az that
+    only record their arguments; the arguments, one a line."""
+    bin_dir = tmp_path / "paste-bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("kubectl", "helm", "az"):
+        (bin_dir / name).write_text(RECORDER)
+        (bin_dir / name).chmod(0o755)
+    record = tmp_path / "pasted.log"
+    record.write_text("")
+    subprocess.run(
+        ["/bin/sh", "-c", command],
+        cwd=tmp_path,
+        env={"PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin", "RECORD": str(record)},
+        check=True,
+        timeout=30,
+    )
+    return record.read_text().splitlines()
+
+
+def test_r3_finding_06_the_stale_cleanup_command_quotes_the_context(run_script, tmp_path: Path) -> None:  # noqa: F811
+    from components import precheck
+    from tests.test_precheck import THEIRS, check_env
+
+    env = {**check_env(), "ARC_KUBE_CONTEXT": HOSTILE_CONTEXT}
+    run = run_script("precheck", env, FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=THEIRS,
+                     FAKE_CRDS="connectedclusters.arc.azure.com")  # fmt: skip
+    (stop,) = precheck.parse(run.stdout).stops
+    command = stop.split("Remove it with the stack's kubeconfig: ", 1)[1].split("; or set agents.replaceStale", 1)[0]
+    arguments = run_printed_command(tmp_path, command)
+    assert not list(tmp_path.glob("PWNED*")), f"the printed command ran code from the context: {command}"
+    assert arguments.count(HOSTILE_CONTEXT) == 3, arguments  # helm, and both kubectl calls
+    assert arguments[:5] == ["delete", "azure-arc", "--namespace", "azure-arc-release", "--no-hooks"]
+
+
+def test_r3_finding_06_the_configmaps_values_are_quoted_and_cannot_forge_a_line(
+    run_script,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from components import precheck
+    from tests.test_precheck import SUB, check_env
+
+    # A cluster (or whoever may write its ConfigMap) names the connected cluster it claims to be.
+    identity = f"{SUB}/rg'$(touch PWNED-CM)'/name\narm-key: FORGED\x1b[2J"
+    run = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=identity,
+                     FAKE_AZ_ERROR="ARM is not answering")  # fmt: skip
+    found = precheck.parse(run.stdout)
+    assert found.arm_key is None, "a line of the ConfigMap's text was read as the check's answer"
+    assert not any(c in run.stdout for c in "\x1b")
+    (stop,) = found.stops
+    command = "az connectedk8s delete" + stop.split("offboard it first: az connectedk8s delete", 1)[1]
+    arguments = run_printed_command(tmp_path, command)
+    assert not list(tmp_path.glob("PWNED*"))
+    assert arguments[arguments.index("--resource-group") + 1] == "rg'$(touch PWNED-CM)'"
