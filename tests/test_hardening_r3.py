@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 from tests.test_precheck import run_script  # noqa: F401  # the fixture: precheck.sh with a fake cluster and ARM
@@ -524,3 +525,83 @@ def test_r3_finding_06_the_configmaps_values_are_quoted_and_cannot_forge_a_line(
     arguments = run_printed_command(tmp_path, command)
     assert not list(tmp_path.glob("PWNED*"))
     assert arguments[arguments.index("--resource-group") + 1] == "rg'$(touch PWNED-CM)'"
+
+
+# --- 2. minify_kubeconfig: file references absolute against the file they came from ------------------
+
+
+def kubeconfig_with_references(context: str, user_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": context,
+        "contexts": [{"name": context, "context": {"cluster": f"{context}-c", "user": f"{context}-u"}}],
+        "clusters": [
+            {"name": f"{context}-c", "cluster": {"server": "https://c:6443", "certificate-authority": "pki/ca.crt"}}
+        ],
+        "users": [
+            {
+                "name": f"{context}-u",
+                "user": {
+                    "client-certificate": "./pki/client.crt",
+                    "client-key": "../keys/client.key",
+                    "tokenFile": "token",
+                    "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "bin/get-token"},
+                    **(user_extra or {}),
+                },
+            }
+        ],
+    }
+
+
+def minified_target(config: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    from components.settings import load
+    from tests.conftest import engine_config
+
+    settings = load(engine_config(config), [], ROOT, environ)
+    content = settings.clusters[0].kube.content
+    assert content is not None
+    document: dict[str, Any] = yaml.safe_load(content)
+    return document
+
+
+def test_r3_finding_02_relative_references_become_absolute_against_the_kubeconfigs_directory(tmp_path: Path) -> None:
+    from tests.conftest import BASE_CONFIG
+
+    home = tmp_path / "clusters" / "edge"
+    home.mkdir(parents=True)
+    (home / "config").write_text(yaml.safe_dump(kubeconfig_with_references("edge")))
+    config = {**BASE_CONFIG, "kubeconfig": str(home / "config"), "kubeContext": "edge"}
+    document = minified_target(config, {})
+    assert document["clusters"][0]["cluster"]["certificate-authority"] == f"{home}/pki/ca.crt"
+    user = document["users"][0]["user"]
+    assert user["client-certificate"] == f"{home}/pki/client.crt"
+    assert user["client-key"] == f"{tmp_path}/clusters/keys/client.key"
+    assert user["tokenFile"] == f"{home}/token"
+    assert user["exec"]["command"] == f"{home}/bin/get-token"
+
+
+def test_r3_finding_02_bare_commands_and_absolute_paths_stay_as_written(tmp_path: Path) -> None:
+    from tests.conftest import BASE_CONFIG
+
+    kubeconfig = kubeconfig_with_references("edge", {"exec": {"command": "kubelogin"}, "tokenFile": "/run/token"})
+    (tmp_path / "config").write_text(yaml.safe_dump(kubeconfig))
+    config = {**BASE_CONFIG, "kubeconfig": str(tmp_path / "config"), "kubeContext": "edge"}
+    user = minified_target(config, {})["users"][0]["user"]
+    assert user["exec"]["command"] == "kubelogin" and user["tokenFile"] == "/run/token"
+
+
+def test_r3_finding_02_merged_files_resolve_each_entry_against_its_own_file(tmp_path: Path) -> None:
+    """$KUBECONFIG's list: the context from one file, its cluster and user from another."""
+    from tests.conftest import BASE_CONFIG
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    whole = kubeconfig_with_references("edge")
+    (first / "config").write_text(yaml.safe_dump({**whole, "clusters": [], "users": []}))
+    (second / "config").write_text(yaml.safe_dump({**whole, "contexts": []}))
+    environ = {"KUBECONFIG": f"{first / 'config'}{os.pathsep}{second / 'config'}"}
+    document = minified_target({**BASE_CONFIG, "kubeContext": "edge"}, environ)
+    assert document["clusters"][0]["cluster"]["certificate-authority"] == f"{second}/pki/ca.crt"
+    assert document["users"][0]["user"]["tokenFile"] == f"{second}/token"
