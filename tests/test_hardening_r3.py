@@ -605,3 +605,33 @@ def test_r3_finding_02_merged_files_resolve_each_entry_against_its_own_file(tmp_
     document = minified_target({**BASE_CONFIG, "kubeContext": "edge"}, environ)
     assert document["clusters"][0]["cluster"]["certificate-authority"] == f"{second}/pki/ca.crt"
     assert document["users"][0]["user"]["tokenFile"] == f"{second}/token"
+
+
+# --- 7. the operator's `az login` keeps the client secret off argv -----------------------------------
+
+
+@pytest.mark.parametrize("variant", ["stack.yaml", "stack-in-cluster.yaml"])
+def test_r3_finding_07_az_login_reads_the_client_secret_from_a_file(variant: str) -> None:
+    """argv is world-readable (/proc/PID/cmdline); az expands an argument `@PATH` to the file's
+    content (Azure/azure-cli src/azure-cli-core/azure/cli/core/commands/__init__.py,
+    _expand_file_prefixed_files, commit 0070732c), so `--password @FILE` puts only the path there."""
+    documents = [d for d in yaml.safe_load_all((ROOT / "deploy" / "operator" / variant).read_text()) if d]
+    (stack,) = [d for d in documents if d["kind"] == "Stack"]
+    pod = stack["spec"]["workspaceTemplate"]["spec"]["podTemplate"]["spec"]
+    (login,) = [c for c in pod["initContainers"] if c["name"] == "az-login"]
+    script = " ".join(login.get("command", []) + login.get("args", []))
+    assert "ARM_CLIENT_SECRET" not in script and "clientSecret" not in script
+    assert "ARM_CLIENT_SECRET" not in {e["name"] for e in login.get("env", [])}, "not needed in its environment"
+    found = re.search(r"--password @(\S+)", script)
+    assert found, script
+    path = Path(found.group(1))
+    mounts = {Path(m["mountPath"]): m for m in login["volumeMounts"]}
+    mount = mounts[path.parent]
+    assert mount.get("readOnly") is True
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    refs = stack["spec"]["envRefs"]["ARM_CLIENT_SECRET"]["secret"]
+    assert volume["secret"]["secretName"] == refs["name"]
+    assert volume["secret"]["items"] == [{"key": refs["key"], "path": path.name}]
+    assert volume["secret"]["defaultMode"] == 0o400
+    # ...and it is mounted nowhere else: the workspace container reads ARM_CLIENT_SECRET from envRefs.
+    assert all(m["name"] != mount["name"] for c in pod["containers"] for m in c.get("volumeMounts", []))
