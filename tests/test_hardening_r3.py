@@ -635,3 +635,19 @@ def test_r3_finding_07_az_login_reads_the_client_secret_from_a_file(variant: str
     assert volume["secret"]["defaultMode"] == 0o400
     # ...and it is mounted nowhere else: the workspace container reads ARM_CLIENT_SECRET from envRefs.
     assert all(m["name"] != mount["name"] for c in pod["containers"] for m in c.get("volumeMounts", []))
+
+
+def test_r3_finding_01_stack_and_out_dir_that_would_enter_the_workflows_commands_are_refused(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from components.shard.cli import main as shard_main
+
+    project = fleet_project(tmp_path, 2)
+    monkeypatch.chdir(project)
+    hostile_stack = "fleet$(touch PWNED)"
+    (project / f"Pulumi.{hostile_stack}.yaml").write_text((project / "Pulumi.fleet.yaml").read_text())
+    assert shard_main(["--stack", hostile_stack, "--out", "shards", "--size", "2"]) == 2
+    assert "--stack: a Pulumi stack name has 1-100 letters" in capsys.readouterr().err
+    assert shard_main(["--stack", "fleet", "--out", "out $(touch PWNED)", "--size", "2"]) == 2
+    assert "--out: the generated workflow runs commands naming this directory" in capsys.readouterr().err
+    assert not (project / "shards").exists() and not (project / "out $(touch PWNED)").exists()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -93,7 +94,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+# Pulumi's rule for stack names (pulumi/pulumi, validateStackName: ^[A-Za-z0-9_.-]{1,100}$); the
+# generated workflow's `run:` steps also name the output directory, so it keeps to the same letters.
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_OUT_DIR = re.compile(r"[A-Za-z0-9_./-]+")
+
+
 def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: StackSettings) -> int:
+    if not _STACK_NAME.fullmatch(args.stack):
+        raise ShardError(["--stack: a Pulumi stack name has 1-100 letters, digits, '-', '_' or '.'"])
+    if not _OUT_DIR.fullmatch(_shown(args.out, project_dir)):
+        raise ShardError(
+            [
+                "--out: the generated workflow runs commands naming this directory: use letters, digits, '-', '_', '.', '/'"
+            ]
+        )
     stack_path = project_dir / f"Pulumi.{args.stack}.yaml"
     document = yaml.safe_load(stack_path.read_text(encoding="utf-8")) or {}
     config = source_config(document, project)
