@@ -651,3 +651,15 @@ def test_r3_finding_01_stack_and_out_dir_that_would_enter_the_workflows_commands
     assert shard_main(["--stack", "fleet", "--out", "out $(touch PWNED)", "--size", "2"]) == 2
     assert "--out: the generated workflow runs commands naming this directory" in capsys.readouterr().err
     assert not (project / "shards").exists() and not (project / "out $(touch PWNED)").exists()
+
+
+def test_r3_finding_06_the_delete_guard_shows_the_clusters_text_without_control_characters(
+    run_script,  # noqa: F811
+) -> None:
+    from tests.test_precheck import KUBECONFIG_TEXT, SUB
+
+    values = {**writer_values("delete_guard"), "ARC_KUBECONFIG": KUBECONFIG_TEXT, "ARC_KUBE_CONTEXT": "kind-arc-dev"}
+    run = run_script("delete_guard", values, FAKE_RELEASE_NS="azure-arc-release",
+                     FAKE_IDENTITY=f"{SUB}/rg/other\x1b]0;owned\x07\nforged line")  # fmt: skip
+    assert run.code == 1 and "carries the agents of connected cluster" in run.stderr, run.stderr
+    assert "\x1b" not in run.stderr and "\x07" not in run.stderr and "other]0;ownedforged line" in run.stderr

@@ -84,6 +84,7 @@ if [ -n "$release" ]; then
       -o 'jsonpath={.data.AZURE_SUBSCRIPTION_ID}/{.data.AZURE_RESOURCE_GROUP}/{.data.AZURE_RESOURCE_NAME}' 2>"$errors"); then
     refuse "cannot read ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
   fi
+  identity=$(printf '%s' "$identity" | tr -d '\000-\037\177')  # the cluster's text, shown: no control characters
   ours="$ARC_SUBSCRIPTION/$ARC_RESOURCE_GROUP/$ARC_CLUSTER_NAME"
   if [ -z "$(printf '%s' "$identity" | tr -d /)" ]; then
     refuse "$reached has an $ARC_RELEASE_NAME release but no ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig, so whose agents they are cannot be told; this stack onboarded $ours. Point kubeconfig/kubeContext at that cluster and run pulumi up, then pulumi destroy"

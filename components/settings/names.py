@@ -13,6 +13,8 @@ from .raw import _INVALID, _did_you_mean, _Report
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+# ARM's rule for tag names (Learn, azure-resource-manager/management/tag-resources, Limitations):
+# none of these characters, at most 512 characters.
 _TAG_NAME_FORBIDDEN = set("<>%&\\?/")
 
 
