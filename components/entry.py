@@ -1,5 +1,5 @@
-"""What the command-line tools (`python -m components.plan`, `.shard`, `.migrate`) share at their
-entry: what a bare `python -m` outside the project's environment meets first, and a reader that
+"""What the command-line tools (`python -m components.plan`, `python -m components.shard`) share at
+their entry: what a bare `python -m` outside the project's environment meets first, and a reader that
 stops early (`| head`). Standard library only: it runs before any dependency is known to import."""
 
 from __future__ import annotations

@@ -649,7 +649,7 @@ def test_r3_finding_01_stack_and_out_dir_that_would_enter_the_workflows_commands
     assert shard_main(["--stack", hostile_stack, "--out", "shards", "--size", "2"]) == 2
     assert "--stack: a Pulumi stack name has 1-100 letters" in capsys.readouterr().err
     assert shard_main(["--stack", "fleet", "--out", "out $(touch PWNED)", "--size", "2"]) == 2
-    assert "--out: the generated workflow runs commands naming this directory" in capsys.readouterr().err
+    assert "--out: the generated workflow's commands name it" in capsys.readouterr().err
     assert not (project / "shards").exists() and not (project / "out $(touch PWNED)").exists()
 
 

@@ -104,11 +104,7 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
     if not _STACK_NAME.fullmatch(args.stack):
         raise ShardError(["--stack: a Pulumi stack name has 1-100 letters, digits, '-', '_' or '.'"])
     if not _OUT_DIR.fullmatch(_shown(args.out, project_dir)):
-        raise ShardError(
-            [
-                "--out: the generated workflow runs commands naming this directory: use letters, digits, '-', '_', '.', '/'"
-            ]
-        )
+        raise ShardError(["--out: the generated workflow's commands name it: use letters, digits, '-', '_', '.', '/'"])
     stack_path = project_dir / f"Pulumi.{args.stack}.yaml"
     document = yaml.safe_load(stack_path.read_text(encoding="utf-8")) or {}
     config = source_config(document, project)
@@ -163,7 +159,8 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
         files.append(shard_file(name, config, [(index_of[m], items[index_of[m]]) for m in held], environment, header))
 
     secrets = [s for f in files for s in f.secrets]
-    _check_variables({source for _, source in secrets})
+    if not args.esc:
+        _check_variables({source for _, source in secrets})
     if secrets and args.esc and any("clusters[" in key for _, key in secrets):
         raise ShardError(
             ["secure values inside cluster items cannot come from an ESC environment: move them to the top level"]
