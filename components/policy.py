@@ -367,8 +367,9 @@ def _resolve_definition(check: _Check, definition: str | None, path: str) -> tup
         known = [b.display_name for b in catalog.BUILTINS if not b.deploys]
         check.error(
             path,
-            f"unknown built-in {'' if check.secret else repr(definition)}{check.suggest(definition, known)}; "
-            "give a display name or id from "
+            "unknown built-in"
+            + ("" if check.secret else f" {definition!r}")
+            + f"{check.suggest(definition, known)}; give a display name or id from "
             "docs/policy.md, or a custom definition's full id",
         )
     return None
