@@ -354,15 +354,12 @@ def _absolute_references(section: str, entry: Mapping[str, Any], base: str | Non
     GetAuthInfoFileReferences, kubernetes commit 03ced770): a cluster's certificate-authority; a
     user's client-certificate, client-key, tokenFile, and exec.command when it names a path (holds
     a separator; a bare name is looked up on PATH). The minified text is written to a temporary
-    file elsewhere: left relative, kubectl would look for them there (in $TMPDIR)."""
-    field, names = (
-        ("cluster", ("certificate-authority",))
-        if section == "clusters"
-        else (
-            "user",
-            ("client-certificate", "client-key", "tokenFile"),
-        )
-    )
+    file elsewhere: left relative, kubectl would look for them there (in $TMPDIR). Not inlined as
+    `*-data`: a tokenFile is read anew for each request (rotated tokens), and a plugin is a program."""
+    if section == "clusters":
+        field, names = "cluster", ("certificate-authority",)
+    else:
+        field, names = "user", ("client-certificate", "client-key", "tokenFile")
     body = entry.get(field)
     if base is None or not isinstance(body, dict):
         return entry
