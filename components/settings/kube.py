@@ -356,6 +356,7 @@ def _absolute_references(section: str, entry: Mapping[str, Any], base: str | Non
     a separator; a bare name is looked up on PATH). The minified text is written to a temporary
     file elsewhere: left relative, kubectl would look for them there (in $TMPDIR). Not inlined as
     `*-data`: a tokenFile is read anew for each request (rotated tokens), and a plugin is a program."""
+    names: tuple[str, ...]
     if section == "clusters":
         field, names = "cluster", ("certificate-authority",)
     else:
