@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.test_precheck import run_script  # noqa: F401  # the fixture: precheck.sh with a fake cluster and ARM
@@ -59,6 +61,45 @@ def run_set_secrets(project: Path, tmp_path: Path, values: dict[str, str]) -> li
 # --- 1. command injection in the generated set-secrets.sh -------------------------------------------
 
 
+def parse_property_path(path: str) -> list[str | int]:
+    """A port of Pulumi's ParsePropertyPath (pulumi/pulumi sdk/go/common/resource/properties_path.go,
+    commit 02327a04), which `pulumi config set --path` applies to the key after its namespace."""
+    elements: list[str | int] = []
+    while path:
+        if path[0] == ".":
+            path = path[1:]
+        elif path[0] == "[":
+            if len(path) > 1 and path[1] == '"':
+                key, i = "", 2
+                while True:
+                    if i >= len(path):
+                        raise ValueError("missing closing quote in property name")
+                    if path[i] == '"':
+                        i += 1
+                        break
+                    if path[i] == "\\" and i + 1 < len(path) and path[i + 1] == '"':
+                        key, i = key + '"', i + 2
+                    else:
+                        key, i = key + path[i], i + 1
+                if i >= len(path) or path[i] != "]":
+                    raise ValueError("missing closing bracket in property access")
+                element: str | int = key
+                path = path[i:]
+            else:
+                end = path.index("]")
+                element = "*" if path[1:end] == "*" else int(path[1:end])
+                path = path[end:]
+            elements.append(element)
+            path = path[1:]
+        else:
+            i = 0
+            while i < len(path) and path[i] not in ".[":
+                i += 1
+            elements.append(path[:i])
+            path = path[i:]
+    return elements
+
+
 HOSTILE_TAGS = {
     "x';touch PWNED-1;'": "pwned-1",
     "$(touch PWNED-2)": "pwned-2",
@@ -93,6 +134,9 @@ def test_r3_finding_01_tag_names_in_set_secrets_sh_run_no_code(tmp_path: Path, m
         * 2
     )  # groups stack and the one shard
     assert [line for line in calls if line.startswith("stdin:")] == ["stdin:one", "stdin:two", "stdin:three"] * 2
+    # ...and each is the tag's own key for Pulumi.
+    for path, name in zip(paths, list(HOSTILE_TAGS) * 2, strict=True):
+        assert parse_property_path(path.split(":", 1)[1]) == ["tags", name]
 
 
 def test_r3_finding_01_control_characters_in_a_key_path_are_refused(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -663,3 +707,23 @@ def test_r3_finding_06_the_delete_guard_shows_the_clusters_text_without_control_
                      FAKE_IDENTITY=f"{SUB}/rg/other\x1b]0;owned\x07\nforged line")  # fmt: skip
     assert run.code == 1 and "carries the agents of connected cluster" in run.stderr, run.stderr
     assert "\x1b" not in run.stderr and "\x07" not in run.stderr and "other]0;ownedforged line" in run.stderr
+
+
+@given(st.text(min_size=1, max_size=40))
+@example('a"b')
+@example("a\\b")
+@example("a\\")
+@example('a\\"')
+@example("x.y[0]")
+def test_r3_finding_01_every_key_path_names_its_key_for_pulumi(name: str) -> None:
+    """Whatever a map key holds, Pulumi reads the path back to it; but control characters and a
+    trailing backslash (which Pulumi's grammar cannot write), refused."""
+    from components.shard.assign import ShardError
+    from components.shard.stackfiles import strip_secure
+
+    try:
+        _, (path,) = strip_secure({name: {"deeper": {"secure": CIPHERTEXT}}}, "arc-onboarding:tags")
+    except ShardError:
+        assert name.endswith("\\") or re.search(r"[\x00-\x1f\x7f-\x9f]", name), name
+        return
+    assert parse_property_path(path.split(":", 1)[1]) == ["tags", name, "deeper"]
