@@ -18,8 +18,19 @@ case $ARC_SUBSCRIPTION in
     say "the subscription id is not a GUID; nothing changed"
     exit 2 ;;
 esac
-errors=$(mktemp)
-trap 'rm -f "$errors"' EXIT
+# Temporary files in a directory of our own (mode 0700), never loose in $TMPDIR; removed on a
+# signal too (dash runs no EXIT trap then), with 128 + the signal.
+work=$(mktemp -d)
+errors=$work/errors
+quit() {
+  trap - EXIT HUP INT TERM
+  rm -rf "$work"
+  exit "$1"
+}
+trap 'quit $?' EXIT
+trap 'quit 129' HUP
+trap 'quit 130' INT
+trap 'quit 143' TERM
 settings="/subscriptions/$ARC_SUBSCRIPTION/resourceGroups/$ARC_RESOURCE_GROUP/providers/Microsoft.Kubernetes/connectedClusters/$ARC_CLUSTER_NAME/providers/Microsoft.HybridCompute/settings/default?api-version=$ARC_API_VERSION"
 if az rest --method put --url "$settings" --body '{"properties":{"gatewayProperties":{"gatewayResourceId":null}}}' \
     --output none 2>"$errors"; then
@@ -30,5 +41,5 @@ if grep -q -e ResourceNotFound -e ResourceGroupNotFound -e ParentResourceNotFoun
   say "connected cluster $ARC_CLUSTER_NAME is gone: no gateway association to clear"
   exit 0
 fi
-say "clearing the gateway association of $ARC_CLUSTER_NAME failed: $(tail -n 1 "$errors")"
+say "clearing the gateway association of $ARC_CLUSTER_NAME failed: $(tail -n 1 "$errors" | tr -d '\000-\037\177')"
 exit 1
