@@ -22,6 +22,7 @@ esac
 # signal too (dash runs no EXIT trap then), with 128 + the signal.
 work=$(mktemp -d)
 errors=$work/errors
+# shellcheck disable=SC2329 # invoked by the traps below
 quit() {
   trap - EXIT HUP INT TERM
   rm -rf "$work"
