@@ -87,6 +87,8 @@ def pre_write_check_environment(
             release_name=RELEASE_NAME,
             replace_stale=settings.agents.replace_stale,
             dry_run=dry_run,
+            location=settings.location,
+            private_link_scope=settings.private_link_scope_id or "",
         ),
         **(kubectl_environment(settings.kube) or {}),
     }

@@ -92,3 +92,19 @@ class TestPreWriteChecks:
             and "az connectedk8s connect --name arc-test --resource-group arc-test-rg" in stop
         )
         assert answer(run).arm_key is None and run.writes() == []
+
+    def test_a_location_microsoft_kubernetes_does_not_offer_stops(self, run_script) -> None:  # noqa: F811
+        environment = {**check_env(), "ARC_LOCATION": "westeurope"}
+        run = run_script("precheck", environment, FAKE_REGIONS="East US\nwesteurope")
+        assert answer(run).stops == ()
+        (stop,) = answer(run_script("precheck", {**environment, "ARC_LOCATION": "mars"}, FAKE_REGIONS="eastus")).stops
+        assert stop.startswith("location mars is not a region")
+
+    def test_the_private_link_scope_must_be_in_the_clusters_region(self, run_script) -> None:  # noqa: F811
+        scope = f"/subscriptions/{SUB}/resourceGroups/net-rg/providers/Microsoft.HybridCompute/privateLinkScopes/s"
+        environment = {**check_env(), "ARC_LOCATION": "eastus", "ARC_PRIVATE_LINK_SCOPE": scope}
+        assert answer(run_script("precheck", environment, FAKE_SCOPE_LOCATION="eastus")).stops == ()
+        (stop,) = answer(run_script("precheck", environment, FAKE_SCOPE_LOCATION="westeurope")).stops
+        assert "privateLink.scopeResourceId" in stop and "westeurope" in stop
+        (gone,) = answer(run_script("precheck", environment)).stops
+        assert "does not exist" in gone

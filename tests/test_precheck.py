@@ -53,7 +53,13 @@ printf '%s\n' "$*" >>"$FAKE_LOG"
 if [ -n "${FAKE_AZ_ERROR:-}" ]; then echo "$FAKE_AZ_ERROR" >&2; exit 1; fi
 lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 case "$1 $2" in
+  "provider show") printf '%s\n' ${FAKE_REGIONS:-}; exit 0 ;;
   "resource show")
+    case "$4" in
+      */privateLinkScopes/*)
+        if [ -n "${FAKE_SCOPE_LOCATION:-}" ]; then echo "$FAKE_SCOPE_LOCATION"; exit 0; fi
+        echo "ERROR: (ResourceNotFound) The Resource was not found." >&2; exit 3 ;;
+    esac
     id=$(lower "$4")
     for entry in ${FAKE_ARM:-}; do
       case "$id" in
@@ -479,6 +485,7 @@ def test_the_check_runs_with_this_clusters_values(plan, monkeypatch) -> None:
         **scripts.precheck_environment(
             subscription=PLACEHOLDER_SUBSCRIPTION, resource_group="arc-test-rg", cluster_name="arc-test",
             crd_suffix="com", agent_namespace="azure-arc", release_name="azure-arc", replace_stale=True, dry_run=False,
+            location="eastus",
         ),
         "ARC_KUBE_CONTEXT": "kind-arc-dev",
     }  # fmt: skip

@@ -112,9 +112,14 @@ def precheck_environment(
     release_name: str,
     replace_stale: bool,
     dry_run: bool,
+    location: str = "",
+    private_link_scope: str = "",
 ) -> dict[str, str]:
-    """The pre-write check's values; the kubeconfig and context are added by the caller."""
+    """The pre-write check's values; the kubeconfig and context are added by the caller. `location`
+    and `private_link_scope` (empty: not checked) feed the CLI's region checks."""
     return {
+        "ARC_LOCATION": location,
+        "ARC_PRIVATE_LINK_SCOPE": private_link_scope,
         "ARC_SUBSCRIPTION": subscription,
         "ARC_RESOURCE_GROUP": resource_group,
         "ARC_CLUSTER_NAME": cluster_name,

@@ -85,6 +85,30 @@ fi
 if linux=$(k get nodes -l kubernetes.io/os=linux -o name 2>"$errors") && [ -z "$linux" ]; then
   say note "no node of $reached is labelled kubernetes.io/os=linux: the Arc agents run on Linux nodes only and would not be scheduled (https://aka.ms/ArcK8sSupportedOSArchitecture)"
 fi
+# The region must be one Microsoft.Kubernetes offers connectedClusters in (custom.py create_connectedk8s
+# -> _utils.py validate_connect_rp_location); an empty answer tells nothing, so nothing is said.
+if [ -n "${ARC_LOCATION:-}" ] && regions=$(az provider show --namespace Microsoft.Kubernetes --subscription "$ARC_SUBSCRIPTION" \
+    --query "resourceTypes[?resourceType=='connectedClusters'].locations[]" --output tsv 2>/dev/null) && [ -n "$regions" ]; then
+  if ! printf '%s\n' "$regions" | tr -d ' ' | tr '[:upper:]' '[:lower:]' | grep -Fxq -- "$(lower "$ARC_LOCATION")"; then
+    say stop "location $ARC_LOCATION is not a region where Microsoft.Kubernetes offers connected clusters (az provider show --namespace Microsoft.Kubernetes); set location to one of them"
+    exit 0
+  fi
+fi
+# The private link scope must be in the cluster's region (custom.py create_connectedk8s): a mismatch or
+# a scope that does not exist stops, as the CLI's errors do; any other failure to read it is a note.
+if [ -n "${ARC_PRIVATE_LINK_SCOPE:-}" ]; then
+  if scope_location=$(az resource show --ids "$ARC_PRIVATE_LINK_SCOPE" --query location --output tsv 2>"$errors"); then
+    if [ "$(lower "$(printf '%s' "$scope_location" | tr -d ' ')")" != "$(lower "$ARC_LOCATION")" ]; then
+      say stop "the private link scope (privateLink.scopeResourceId) is in $scope_location, the connected cluster in $ARC_LOCATION: they must be in the same Azure region"
+      exit 0
+    fi
+  elif grep -q -e ResourceNotFound -e ResourceGroupNotFound "$errors"; then
+    say stop "the private link scope privateLink.scopeResourceId does not exist; give the ARM id of an existing Microsoft.HybridCompute/privateLinkScopes"
+    exit 0
+  else
+    say note "the private link scope's region could not be read ($(last_line)); not checked"
+  fi
+fi
 # 3. What an earlier onboarding left: the release's storage secrets (any namespace, as `helm list -A`),
 # the agents' identity ConfigMap, the Arc CRDs.
 if ! release_namespaces=$(k get secrets --all-namespaces -l "owner=helm,name=$ARC_RELEASE_NAME" \
