@@ -61,11 +61,12 @@ def feature_values(features: FeatureSettings, custom_locations_oid: Any = None) 
     """`systemDefaultValues` of the features, as `az connectedk8s connect` / `enable-features` set them.
 
     Only what is on is set, so a default stack sends exactly the CLI's connect values.
-    `custom_locations_oid`: the looked-up object id (`features.customLocations` without an explicit one).
+    `custom_locations_oid`: the lookup's object id, which the CLI prefers to an explicit one.
     """
     wrap = keep_secret(features.secret)
     values: dict[str, Any] = {"clusterconnect-agent": {"enabled": wrap(features.cluster_connect)}}
-    oid = features.custom_locations_oid or (custom_locations_oid if features.custom_locations else None)
+    looked_up = custom_locations_oid if features.custom_locations else None
+    oid = looked_up if looked_up is not None else features.custom_locations_oid
     if oid is not None:
         values["customLocations"] = {"enabled": wrap(True), "oid": wrap(oid)}
     if features.azure_rbac:

@@ -449,15 +449,18 @@ class ArcConnectedCluster(pulumi.ComponentResource):
 
     def _custom_locations_lookup(self) -> command.local.Command | None:
         """The Custom Locations RP's object id, looked up where Pulumi runs as the CLI's Graph lookup
-        does (connectedk8s `custom.py` ~4400), unless `features.customLocationsOid` gives it. Runs
-        once, at create: the object id of a first-party app does not change."""
+        does, and preferred to `features.customLocationsOid`, which is the fallback when the lookup
+        fails (azure-cli-extensions @ 0b4bb2eb, connectedk8s `custom.py` `get_custom_locations_oid`).
+        Runs once, at create: the object id of a first-party app does not change."""
         features = self._args.settings.features
-        if not features.custom_locations or features.custom_locations_oid is not None:
+        if not features.custom_locations:
             return None
         return command.local.Command(
             f"{self._prefix}-custom-locations-oid",
             create=scripts.text("custom_locations_oid"),
-            environment=scripts.custom_locations_environment(),
+            environment=self._secret_if("features")(
+                scripts.custom_locations_environment(features.custom_locations_oid)
+            ),
             interpreter=list(scripts.INTERPRETER),
             opts=self._child(),
         )

@@ -157,8 +157,9 @@ FEATURE_FIELDS: dict[str, Key] = {
     ),
     "customLocationsOid": Key(
         "string",
-        "Object id of the Custom Locations RP's service principal: turns custom locations on "
-        "without a lookup (needs cluster-connect; registers Microsoft.ExtendedLocation).",
+        "Object id of the Custom Locations RP's service principal: turns custom locations on; "
+        "the Graph lookup is still tried and wins, as the CLI's, this id is its fallback (needs "
+        "cluster-connect; registers Microsoft.ExtendedLocation).",
     ),
     "azureRbac": Key("boolean", "Azure RBAC for the cluster (the guard agent).", default=False),
     "azureRbacSkipList": Key(

@@ -298,9 +298,12 @@ class TestCustomLocations:
         assert release["inputs"]["values"]["systemDefaultValues"]["customLocations"] == {"enabled": True, "oid": ""}
         assert any(r["name"] == "register-microsoft.extendedlocation" for r in result.document["resources"])
 
-    def test_an_explicit_oid_needs_no_lookup(self, plan) -> None:
+    def test_an_explicit_oid_is_the_lookups_fallback(self, plan) -> None:
+        """As the CLI (get_custom_locations_oid): the looked-up id wins, the given one is the fallback."""
         oid = "51dfe1e8-70c6-4de5-a08e-e18aff23d815"
         result = plan({**BASE_CONFIG, "features": {"customLocations": True, "customLocationsOid": oid}}, "--json")
-        assert not [r for r in result.document["resources"] if r["name"].endswith("-custom-locations-oid")]
+        lookup = result.resource("command:local:Command", "-custom-locations-oid")
+        assert lookup["inputs"]["environment"]["ARC_CUSTOM_LOCATIONS_OID"] == oid
         values = result.resource("kubernetes:helm.sh/v3:Release")["inputs"]["values"]["systemDefaultValues"]
-        assert values["customLocations"] == {"enabled": True, "oid": oid}
+        # The mock's Command prints nothing: the value is the lookup's stdout (the given id when it fails).
+        assert values["customLocations"] == {"enabled": True, "oid": ""}

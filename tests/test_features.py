@@ -150,7 +150,8 @@ class TestFeatures:
         assert system_values(result) == {
             "azureArcAgents": {"autoUpdate": "false"},
             "clusterconnect-agent": {"enabled": True},
-            "customLocations": {"enabled": True, "oid": OID},
+            # The lookup's stdout, which the mock leaves empty; the script prints OID when it fails.
+            "customLocations": {"enabled": True, "oid": ""},
             "spnOnboarding": False,
         }
         commands = {r["urn"]: r for r in registrations(result)}

@@ -152,3 +152,27 @@ class TestUpgrade:
         after, changes = migrate.migrate(state)
         assert "retainOnDelete" not in after["deployment"]["resources"][-1]
         assert not [c for c in changes if c.options]
+
+
+# --- custom locations: the CLI prefers the looked-up object id (issue 19 §5) -------------------------
+
+LOOKED_UP = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+GIVEN = "51dfe1e8-70c6-4de5-a08e-e18aff23d815"
+
+
+@needs_sh
+class TestCustomLocationsLookup:
+    def test_the_looked_up_id_wins_over_a_given_one(self, sh) -> None:  # noqa: F811
+        run = sh((scripts.text("custom_locations_oid"), scripts.custom_locations_environment(GIVEN)),
+                 FAKE_LISTING=LOOKED_UP)  # fmt: skip
+        assert (run.code, run.stdout) == (0, LOOKED_UP) and "using the looked-up one" in run.stderr
+
+    def test_a_failed_lookup_falls_back_to_the_given_id(self, sh) -> None:  # noqa: F811
+        run = sh((scripts.text("custom_locations_oid"), scripts.custom_locations_environment(GIVEN)),
+                 FAKE_AZ_ERROR="Insufficient privileges")  # fmt: skip
+        assert (run.code, run.stdout) == (0, GIVEN) and "unchecked" in run.stderr
+
+    def test_a_failed_lookup_without_a_given_id_stops(self, sh) -> None:  # noqa: F811
+        run = sh((scripts.text("custom_locations_oid"), scripts.custom_locations_environment()),
+                 FAKE_AZ_ERROR="Insufficient privileges")  # fmt: skip
+        assert run.code == 1 and run.stdout == "" and "features.customLocationsOid" in run.stderr

@@ -165,8 +165,12 @@ def delete_guard_environment(
 CUSTOM_LOCATIONS_APP_ID = "bc313c14-388c-4e7d-a58e-70017303ee3b"
 
 
-def custom_locations_environment() -> dict[str, str]:
-    return {"ARC_CUSTOM_LOCATIONS_APP_ID": CUSTOM_LOCATIONS_APP_ID}
+def custom_locations_environment(given_oid: str | None = None) -> dict[str, str]:
+    """`given_oid` (features.customLocationsOid): used when the lookup fails, as the CLI does."""
+    return {
+        "ARC_CUSTOM_LOCATIONS_APP_ID": CUSTOM_LOCATIONS_APP_ID,
+        **({"ARC_CUSTOM_LOCATIONS_OID": given_oid} if given_oid else {}),
+    }
 
 
 def register_environment(*, namespace: str, subscription: Value) -> dict[str, Value | str]:
