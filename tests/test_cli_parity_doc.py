@@ -48,3 +48,17 @@ def test_the_false_statements_are_gone(false_statement: str) -> None:
 def test_the_gateway_order_is_the_clis() -> None:
     text = PAGE.read_text()
     assert "PUT the connected cluster without `gateway`, PUT the association" in text
+
+
+def test_the_plan_says_where_the_agents_values_come_from(plan) -> None:
+    from tests.conftest import BASE_CONFIG
+
+    text = plan(BASE_CONFIG).stdout
+    assert (
+        "agents' values for arc-test-rg/arc-test: the program's explicit set (the CLI's before 1.10), not the Arc "
+        "data plane's GetHelmSettings answer" in text
+    )
+    assert text.count("key: Secret azure-arc/azure-arc-connect-privatekey") == 1
+    older = plan({**BASE_CONFIG, "agents": {"chartVersion": "1.34.2"}}).stdout
+    assert "key: global.onboardingPrivateKey" in older
+    assert "Helm values and the data plane" in PAGE.read_text()

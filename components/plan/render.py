@@ -144,6 +144,28 @@ def _details(resource: dict[str, Any]) -> list[str]:
     return lines
 
 
+# The agents' release (components/arc_cluster.py) and where its values come from (docs/cli-parity.md).
+_AGENTS_RELEASE = ("kubernetes:helm.sh/v3:Release", "azure-arc")
+VALUES_SOURCE = (
+    "the program's explicit set (the CLI's before 1.10), not the Arc data plane's GetHelmSettings answer "
+    "(docs/cli-parity.md, Helm values and the data plane)"
+)
+
+
+def values_source_lines(resources: list[dict[str, Any]]) -> list[str]:
+    """One line per agents' release: where its values come from, and where the agents' key goes."""
+    lines = []
+    for resource in resources:
+        inputs = resource.get("inputs") or {}
+        if (resource["type"], inputs.get("name")) != _AGENTS_RELEASE:
+            continue
+        values = inputs.get("values")
+        in_values = isinstance(values, dict) and "onboardingPrivateKey" in (values.get("global") or {})
+        key = "global.onboardingPrivateKey" if in_values else "Secret azure-arc/azure-arc-connect-privatekey"
+        lines.append(f"agents' values for {resource['name'].removesuffix('-agents')}: {VALUES_SOURCE}; key: {key}")
+    return lines
+
+
 def render_tree(document: dict[str, Any], colour: bool = False, details: bool = False) -> str:
     """The plan as `pulumi preview` prints a first update: a tree of types and names under the
     stack, then the stack outputs' kube contexts and endpoints, and a `Resources:` summary."""
@@ -176,6 +198,7 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
         lines.append(
             f"kube context for {name}: {cluster.get('kubeContext') or '(the file is missing: current-context at up time)'}"
         )
+    lines.extend(values_source_lines(document["resources"]))
     for name, cluster in document["outputs"].get("clusters", {}).items():
         endpoints = cluster.get("requiredEndpoints")
         if isinstance(endpoints, list):
