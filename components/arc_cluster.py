@@ -25,7 +25,7 @@ from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
-from .gateway import GatewayAssociation, gateway_association
+from .gateway import gateway_association
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
@@ -129,7 +129,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: resources.Resource
-    gateway: GatewayAssociation | None
+    gateway: command.local.Command | None
     cleanup: command.local.Command
     uninstall_guard: command.local.Command
     provider: k8s.Provider
@@ -267,18 +267,19 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             ),
         )
 
-    def _gateway(self) -> GatewayAssociation | None:
-        """The gateway association (components/gateway.py): retained on delete, cleared by its unlink step."""
+    def _gateway(self) -> command.local.Command | None:
+        """The gateway association (components/gateway.py): PUT, and PUT null on removal, as the CLI."""
         settings, args = self._args.settings, self._args
         if settings.gateway_resource_id is None:
             return None
         return gateway_association(
             self._prefix,
-            gateway_resource_id=self._secret_if_set("gateway", settings.gateway_resource_id),
+            gateway_resource_id=settings.gateway_resource_id,
             cluster=self.connected_cluster,
             cluster_name=settings.cluster_name,
             resource_group_name=args.resource_group_name,
             subscription_id=args.subscription_id,
+            secret=settings.is_secret("gateway"),
             parent=self,
         )
 
@@ -434,7 +435,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                     self.cleanup,
                     *([self.preflight.job] if self.preflight else []),
                     # As the CLI, the agents are installed once the gateway is associated.
-                    *([self.gateway.settings] if self.gateway else []),
+                    *([self.gateway] if self.gateway else []),
                     # As the CLI, the key's Secret exists before the install.
                     *([self.agent_key.secret] if self.agent_key else []),
                 ],

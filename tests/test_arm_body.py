@@ -230,24 +230,18 @@ class TestAlias:
 
 
 class TestGateway:
-    def test_settings_resource_at_the_cluster_scope(self, plan) -> None:
+    def test_settings_association_at_the_cluster_scope(self, plan) -> None:
         result = plan({**BASE_CONFIG, "gateway": {"resourceId": GATEWAY_ID}}, "--json")
         assert result.code == 0, result.stderr
-        settings = result.resource(GENERIC, "-gateway")
-        assert settings["inputs"] == {
-            "apiVersion": "2025-02-19-preview",
-            "parentResourcePath": "connectedClusters/arc-test/providers/Microsoft.HybridCompute",
-            "properties": {"gatewayProperties": {"gatewayResourceId": GATEWAY_ID}},
-            "resourceGroupName": "arc-test-rg",
-            "resourceName": "default",
-            "resourceProviderNamespace": "Microsoft.Kubernetes",
-            "resourceType": "settings",
-        }
-        assert CLUSTER in settings["dependencies"] and settings["parent"] == COMPONENT
+        link = result.resource("command:local:Command", "-gateway-link")
+        assert link["inputs"]["environment"]["ARC_GATEWAY_ID"] == GATEWAY_ID
+        assert (
+            "connectedClusters/$ARC_CLUSTER_NAME/providers/Microsoft.HybridCompute/settings/default"
+            in (link["inputs"]["create"])
+        )
+        assert CLUSTER in link["dependencies"] and link["parent"] == COMPONENT
         registered = {r["name"] for r in result.document["resources"] if r["name"].startswith("register-")}
         assert "register-microsoft.hybridcompute" in registered
-        # The mocked id is the CLI's URL of the setting.
-        assert any("Microsoft.HybridCompute/settings" in m for m in result.document["mocked"])
 
     def test_no_gateway_no_settings_and_gateway_disabled(self, plan) -> None:
         result = plan(BASE_CONFIG, "--json")

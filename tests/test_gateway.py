@@ -28,41 +28,40 @@ def addresses_gateway_settings(resource: dict[str, Any]) -> bool:
 
 class TestPlan:
     def test_no_delete_of_the_association_on_removal_or_destroy(self, plan) -> None:
-        """What a removal or destroy does to each resource is fixed by its options and delete steps:
-        the association is retained (no provider DELETE), and no delete step DELETEs a setting."""
+        """What a removal or destroy does is fixed by the delete steps: no resource addresses the
+        setting through the provider (whose create and delete would not work on it), and the one
+        delete step that names it PUTs a null id."""
         result = plan(GATEWAY_CONFIG, "--json")
         assert result.code == 0, result.stderr
-        associations = [r for r in result.document["resources"] if addresses_gateway_settings(r)]
-        assert len(associations) == 1
-        assert associations[0]["options"]["retainOnDelete"] is True
+        assert not [r for r in result.document["resources"] if addresses_gateway_settings(r)]
         for command in (r for r in result.document["resources"] if r["type"] == COMMAND):
             delete = command["inputs"].get("delete") or ""
             if "HybridCompute/settings" in delete:
                 assert "--method delete" not in delete and "--method put" in delete
 
-    def test_the_unlink_step_puts_a_null_gateway_while_the_cluster_exists(self, plan) -> None:
+    def test_the_association_puts_the_id_and_a_null_one_on_removal(self, plan) -> None:
         result = plan(GATEWAY_CONFIG, "--json")
-        unlink = result.resource(COMMAND, "-gateway-unlink")
-        association = result.resource(GENERIC, "-gateway")
-        assert unlink["inputs"]["delete"] == scripts.text("gateway_unlink")
-        assert "create" not in unlink["inputs"]
-        assert '"gatewayResourceId":null' in unlink["inputs"]["delete"]
-        # Depends on the association (and so on the cluster): a destroy runs it before the ARM delete.
-        assert association["urn"] in unlink["dependencies"]
-        assert unlink["inputs"]["environment"] == {
+        link = result.resource(COMMAND, "-gateway-link")
+        assert link["inputs"]["create"] == link["inputs"]["update"] == scripts.text("gateway_link")
+        assert link["inputs"]["delete"] == scripts.text("gateway_unlink")
+        assert '"gatewayResourceId":null' in link["inputs"]["delete"]
+        # After the connected cluster: a destroy clears it before the ARM delete.
+        assert result.resource(GENERIC, "-cluster")["urn"] in link["dependencies"]
+        assert link["inputs"]["environment"] == {
             "ARC_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
             "ARC_RESOURCE_GROUP": "arc-test-rg",
             "ARC_CLUSTER_NAME": "arc-test",
             "ARC_API_VERSION": "2025-02-19-preview",
+            "ARC_GATEWAY_ID": GATEWAY_ID,
         }
 
     def test_the_agents_wait_for_the_association(self, plan) -> None:
         result = plan(GATEWAY_CONFIG, "--json")
-        assert result.resource(GENERIC, "-gateway")["urn"] in result.resource(RELEASE)["dependencies"]
+        assert result.resource(COMMAND, "-gateway-link")["urn"] in result.resource(RELEASE)["dependencies"]
 
-    def test_no_gateway_no_unlink(self, plan) -> None:
+    def test_no_gateway_no_association(self, plan) -> None:
         result = plan(BASE_CONFIG, "--json")
-        assert not [r for r in result.document["resources"] if r["name"].endswith("-gateway-unlink")]
+        assert not [r for r in result.document["resources"] if "-gateway" in r["name"]]
 
 
 def unlink(subscription: str = SUBSCRIPTION) -> tuple[str, dict[str, str]]:
@@ -100,6 +99,19 @@ class TestUnlinkRuns:
     def test_a_subscription_that_is_no_guid_is_never_passed_to_az(self, sh) -> None:  # noqa: F811
         run = sh(unlink("$(touch pwned)"))
         assert run.code == 2 and run.calls == []
+
+    def test_the_link_puts_the_gateway_id_as_connect_does(self, sh) -> None:  # noqa: F811
+        environment = scripts.gateway_environment(
+            subscription=SUBSCRIPTION, resource_group="arc-test-rg", cluster_name="arc-test",
+            api_version="2025-02-19-preview", gateway_id=GATEWAY_ID,
+        )  # fmt: skip
+        run = sh((scripts.text("gateway_link"), environment))
+        assert run.code == 0, run.stderr
+        (call,) = run.calls
+        assert call.startswith("rest --method put --url /subscriptions/")
+        assert f'--body {{"properties":{{"gatewayProperties":{{"gatewayResourceId":"{GATEWAY_ID}"}}}}}}' in call
+        bad = sh((scripts.text("gateway_link"), {**environment, "ARC_GATEWAY_ID": 'x"; touch pwned'}))
+        assert bad.code == 2 and bad.calls == []
 
 
 def test_gateway_behind_a_tls_inspecting_proxy_is_a_warning_naming_both_keys() -> None:

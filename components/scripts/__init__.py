@@ -27,6 +27,7 @@ Script = Literal[
     "delete_guard",
     "custom_locations_oid",
     "gateway_unlink",
+    "gateway_link",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -186,4 +187,16 @@ def gateway_unlink_environment(
         "ARC_RESOURCE_GROUP": resource_group,
         "ARC_CLUSTER_NAME": cluster_name,
         "ARC_API_VERSION": api_version,
+    }
+
+
+def gateway_environment(
+    *, subscription: Value, resource_group: Value, cluster_name: Value, api_version: str, gateway_id: Value
+) -> dict[str, Value | str]:
+    """What gateway_link.sh (create, update) and gateway_unlink.sh (delete) read."""
+    return {
+        **gateway_unlink_environment(
+            subscription=subscription, resource_group=resource_group, cluster_name=cluster_name, api_version=api_version
+        ),
+        "ARC_GATEWAY_ID": gateway_id,
     }

@@ -3,9 +3,9 @@
 # `Microsoft.HybridCompute/settings/default` with a null gatewayResourceId (connectedk8s custom.py
 # update_connected_cluster -> _utils.py update_gateway_cluster_link, azure-cli-extensions @ 0b4bb2eb).
 # The settings type has Get, Put and Patch but no DELETE (swagger 2025-02-19-preview), so the
-# association's own resource is retained on delete and this step is what undoes it.
+# association is a Command whose delete step is this.
 #
-# Run as `/bin/sh -c "$(this file)"` as the delete step of the `<cluster>-gateway-unlink` Command
+# Run as `/bin/sh -c "$(this file)"` as the delete step of the `<cluster>-gateway-link` Command
 # (components/gateway.py). Environment, stored at its last create or update
 # (components/scripts/__init__.py, gateway_unlink_environment):
 #   ARC_SUBSCRIPTION (a GUID), ARC_RESOURCE_GROUP, ARC_CLUSTER_NAME, ARC_API_VERSION.

@@ -69,7 +69,13 @@ def main(argv: list[str]) -> int:
         print(found.get("properties", {}).get(query.removeprefix("properties."), ""))
         return 0
     if argv[:1] == ["rest"]:
-        return rest(option(argv, "--method") or "get", option(argv, "--url") or "", query, option(argv, "--output"))
+        return rest(
+            option(argv, "--method") or "get",
+            option(argv, "--url") or "",
+            query,
+            option(argv, "--output"),
+            option(argv, "--body"),
+        )
     if argv[:2] == ["resource", "list"] and option(argv, "--query") == "[].[type, name]":
         group = option(argv, "--resource-group") or ""
         listing = arm.in_group(subscription, group)
@@ -88,7 +94,7 @@ def not_found(code: str, message: str) -> int:
     return 1
 
 
-def rest(method: str, url: str, query: str, output: str | None) -> int:
+def rest(method: str, url: str, query: str, output: str | None, body_text: str | None = None) -> int:
     path = urlsplit(url).path.rstrip("/")
     parts = path.strip("/").split("/")
     if len(parts) < 4 or parts[0].lower() != "subscriptions" or parts[2].lower() != "resourcegroups":
@@ -99,6 +105,17 @@ def rest(method: str, url: str, query: str, output: str | None) -> int:
         return not_found("ResourceGroupNotFound", f"Resource group '{parts[3]}' could not be found.")
     if method == "delete":
         arm.delete(path)
+        return 0
+    if method == "put":
+        # ARM PUT (az rest --method put --body): creates or replaces the resource at the path, whose
+        # parent must exist (an extension resource such as `.../connectedClusters/N/providers/NS/type/name`).
+        owner = "/".join(parts[:-4] if len(parts) > 8 and parts[-4].lower() == "providers" else parts[:-2])
+        if owner.count("/") > 3 and arm.get("/" + owner) is None:
+            return not_found("ParentResourceNotFound", f"Parent resource '{owner.rsplit('/', 1)[-1]}' not found.")
+        stored = {**json.loads(body_text or "{}"), "id": path, "name": parts[-1], "type": "/".join(parts[-3:-1])}
+        arm.put(stored)
+        if output != "none":
+            print(json.dumps(stored, indent=2))
         return 0
     resources = world.read("azure").get("resources", {})
     found = resources.get(path.lower())
