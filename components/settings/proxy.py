@@ -71,6 +71,17 @@ def _check_proxy(
             path = f"proxy.noProxy[{index}]"
             if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, path, stored_secret, report):
                 ok = False
+    url_set = value["httpProxy"] or value["httpsProxy"]
+    if ok and isinstance(no_proxy, list) and no_proxy and not url_set:
+        # The chart would turn the proxy on (isProxyEnabled) with nowhere to send traffic: a proxy URL
+        # lost on the way (a secret URL not yet set in a shard) must not plan green.
+        report.error(
+            "proxy.noProxy",
+            "is set but proxy.httpsProxy (and httpProxy) is not: the agents would be told a proxy is on "
+            "with no proxy URL; set proxy.httpsProxy (a secret URL: `pulumi config set --secret --path "
+            "proxy.httpsProxy`; a new shard: run its set-secrets.sh), or remove noProxy",
+        )
+        ok = False
     ca_pem = None
     ca_file = value["caCertFile"]
     if isinstance(ca_file, str) and ca_file != SECURE_PLACEHOLDER:
