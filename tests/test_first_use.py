@@ -4,10 +4,13 @@ named after it (`test_r3_finding_NN_*`)."""
 from __future__ import annotations
 
 import datetime
-import os
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+
+from components.plan.cli import main as plan_main
 
 from components.settings import ConfigError, StackSettings, load
 from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config
@@ -45,3 +48,55 @@ def test_r3_finding_10_no_proxy_without_a_proxy_url_is_an_error() -> None:
     # With a URL, or a CA alone, it stays valid.
     settings({"proxy": {"httpsProxy": "http://proxy.corp:3128", "noProxy": [".svc"]}})
     settings({"proxy": {"httpProxy": "http://proxy.corp:3128", "noProxy": [".svc"]}})
+
+
+def _fleet_with_secrets(project: Path, names: list[str]) -> None:
+    """The fleet `fleet` of test_shard with a secret proxy URL and one item's secret key."""
+    from tests.test_shard import write_fleet
+
+    extra = {"arc-onboarding:proxy": {"httpsProxy": {"secure": "v1:source-proxy"}, "noProxy": [".svc", "10.0.0.0/8"]}}
+    write_fleet(project, names, 1, extra)
+    document = yaml.safe_load((project / "Pulumi.fleet.yaml").read_text())
+    for item in document["config"]["arc-onboarding:clusters"]:
+        if item["clusterName"] == "store-001":
+            item["agents"] = {"privateKey": {"secure": "v1:source-key"}}
+    document["encryptionsalt"] = "v1:source-salt"
+    (project / "Pulumi.fleet.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def test_r3_finding_10_a_shards_secrets_are_kept_and_a_shard_without_them_does_not_plan(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from tests.test_shard import fleet_project, plan_document, shard, stack_files
+
+    project = fleet_project(tmp_path, 6, groups=1)
+    _fleet_with_secrets(project, [f"store-{i:03d}" for i in range(4)])
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    # set-secrets.sh ran for fleet-001: its file now holds ciphertext of its own stack.
+    path = project / "shards" / "Pulumi.fleet-001.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["config"]["arc-onboarding:proxy"]["httpsProxy"] = {"secure": "v1:shard-proxy"}
+    document["config"]["arc-onboarding:clusters"][1]["agents"] = {"privateKey": {"secure": "v1:shard-key"}}
+    document = {"encryptionsalt": "v1:shard-salt", **document}
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    capsys.readouterr()
+    # A planned shard whose secret was never set is an error, not a proxy without its URL.
+    code = plan_main(["--config-file", str(project / "shards" / "Pulumi.fleet-002.yaml"), "--json"])
+    assert code == 2 and "arc-onboarding:proxy.noProxy: is set but proxy.httpsProxy" in capsys.readouterr().err
+
+    # store-000 leaves (store-001 moves to position 0 of fleet-001), two stores come.
+    _fleet_with_secrets(project, [f"store-{i:03d}" for i in range(1, 6)])
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    files = stack_files(project)
+    kept = files["fleet-001"]
+    assert kept["encryptionsalt"] == "v1:shard-salt"
+    assert kept["config"]["arc-onboarding:proxy"]["httpsProxy"] == {"secure": "v1:shard-proxy"}
+    items = kept["config"]["arc-onboarding:clusters"]
+    assert items[0]["clusterName"] == "store-001" and items[0]["agents"]["privateKey"] == {"secure": "v1:shard-key"}
+    assert "v1:source" not in "".join(p.read_text() for p in (project / "shards").iterdir())
+    # set-secrets.sh sets only what a stack lacks: nothing for fleet-001.
+    script = (project / "shards" / "set-secrets.sh").read_text()
+    assert "fleet-001" not in script and "fleet-002" in script and "fleet-003" in script
+    resources = plan_document(project, "fleet-001", capsys)["resources"]
+    values = next(r for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release")["inputs"]["values"]
+    assert values["global"]["httpsProxy"] == "[secret]"

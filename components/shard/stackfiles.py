@@ -6,8 +6,9 @@ groups the fleet creates are declared once, by the groups stack, so no resource 
 
 `secure:` values are ciphertext for the source stack's own key: a copy would not decrypt in
 another stack, and re-encrypting needs the passphrase or KMS key, which this offline tool never
-has. So they are left out of every file, and listed: as `pulumi config set --secret` commands to
-run per stack, or as keys a Pulumi ESC environment (imported by every file) must provide.
+has. So they are left out of every new file, and listed: as `pulumi config set --secret` commands to
+run per stack, or as keys a Pulumi ESC environment (imported by every file) must provide. A stack
+whose file already holds them (set-secrets.sh ran) keeps its own ciphertext when regenerated.
 """
 
 from __future__ import annotations
@@ -58,17 +59,21 @@ def source_config(document: Mapping[str, Any], project: str) -> dict[str, Any]:
     return out
 
 
-def strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
-    """`value` without its `secure:` leaves, and their paths in `pulumi config set --path` syntax."""
+def strip_secure(value: Any, path: str, carried: Mapping[str, str] | None = None) -> tuple[Any, list[str]]:
+    """`value` without its `secure:` leaves, and their paths in `pulumi config set --path` syntax.
+    A leaf whose path is in `carried` takes that ciphertext instead (the target stack's own) and is
+    not listed."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
+            if carried and path in carried:
+                return {"secure": carried[path]}, []
             return None, [path]
         kept: dict[str, Any] = {}
         found: list[str] = []
         for name, item in value.items():
             # A dotted map key (a tag name) needs the bracket form in a --path.
             child = f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}"
-            stripped, paths = strip_secure(item, child)
+            stripped, paths = strip_secure(item, child, carried)
             found += paths
             if stripped is not None:
                 kept[name] = stripped
@@ -77,20 +82,70 @@ def strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
         items: list[Any] = []
         found = []
         for index, item in enumerate(value):
-            stripped, paths = strip_secure(item, f"{path}[{index}]")
+            stripped, paths = strip_secure(item, f"{path}[{index}]", carried)
             found += paths
             items.append(stripped)
         return items, found
     return value, []
 
 
-def _top_level(config: Mapping[str, Any], keep: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _secure_leaves(value: Any, path: str) -> dict[str, str]:
+    """The `secure:` leaves of a value by their `--path` (as strip_secure names them)."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return {path: str(value["secure"])}
+        out: dict[str, str] = {}
+        for name, item in value.items():
+            out |= _secure_leaves(item, f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}")
+        return out
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _secure_leaves(item, f"{path}[{i}]").items()}
+    return {}
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What a stack's existing file holds of its own: the ciphertext `pulumi config set --secret`
+    (set-secrets.sh) wrote there, and the secrets-provider sections it decrypts with."""
+
+    secrets: dict[str, str]
+    sections: dict[str, Any]
+
+
+_CLUSTERS = f"{NAMESPACE}:clusters"
+
+
+def previous_secrets(document: Mapping[str, Any], project: str, position_of: Mapping[str, int]) -> Previous:
+    """The stack's own secrets, keyed by the paths the new file will have: a cluster item's move
+    within the shard (others added or removed) is followed by its `<group>/<cluster>` id."""
+    config = source_config(document, project)
+    secrets: dict[str, str] = {}
+    for key, value in config.items():
+        if key != _CLUSTERS:
+            secrets |= _secure_leaves(value, key)
+            continue
+        default_group = config.get(f"{NAMESPACE}:resourceGroup")
+        for index, item in enumerate(value if isinstance(value, list) else []):
+            if not isinstance(item, dict):
+                continue
+            member = f"{item.get('resourceGroup', default_group)}/{item.get('clusterName')}".lower()
+            if member not in position_of:
+                continue
+            old, new = f"{_CLUSTERS}[{index}]", f"{_CLUSTERS}[{position_of[member]}]"
+            secrets |= {new + path[len(old) :]: text for path, text in _secure_leaves(item, old).items()}
+    sections = {name: document[name] for name in _PER_STACK_SECTIONS if name in document}
+    return Previous(secrets, sections if secrets else {})
+
+
+def _top_level(
+    config: Mapping[str, Any], keep: Any, carried: Mapping[str, str]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     out: dict[str, Any] = {}
     secrets: list[tuple[str, str]] = []
     for key, value in config.items():
         if key in _FLEET_KEYS or not keep(key):
             continue
-        stripped, paths = strip_secure(value, key)
+        stripped, paths = strip_secure(value, key, carried)
         secrets += [(p, p) for p in paths]
         if stripped is not None:
             out[key] = stripped
@@ -103,27 +158,40 @@ def shard_file(
     items: Sequence[tuple[int, Mapping[str, Any]]],
     environment: Sequence[str],
     header: str,
+    previous: Previous | None = None,
 ) -> StackFile:
-    """One shard: top-level settings, its items (source index, item), registrations and groups off."""
-    out, secrets = _top_level(config, lambda key: key != _GROUP_LOCATIONS)
+    """One shard: top-level settings, its items (source index, item), registrations and groups off;
+    the secrets its existing file already holds are kept (they are encrypted for this stack)."""
+    carried = previous.secrets if previous else {}
+    out, secrets = _top_level(config, lambda key: key != _GROUP_LOCATIONS, carried)
     out[f"{NAMESPACE}:registerProviders"] = False
     out[f"{NAMESPACE}:createResourceGroup"] = False
     clusters = []
     for position, (index, item) in enumerate(items):
         mine = {k: v for k, v in item.items() if k != "createResourceGroup"}
-        stripped, paths = strip_secure(mine, f"{NAMESPACE}:clusters[{position}]")
+        stripped, paths = strip_secure(mine, f"{NAMESPACE}:clusters[{position}]", carried)
         source = f"{NAMESPACE}:clusters[{index}]"
         secrets += [(p, source + p[len(f"{NAMESPACE}:clusters[{position}]") :]) for p in paths]
         clusters.append(stripped)
     out[f"{NAMESPACE}:clusters"] = clusters
-    return StackFile(name, _document(out, environment), header, tuple(secrets))
+    return StackFile(name, _document(out, environment, previous), header, tuple(secrets))
 
 
 def groups_file(
-    name: str, config: Mapping[str, Any], groups: Sequence[str], protect: bool, environment: Sequence[str], header: str
+    name: str,
+    config: Mapping[str, Any],
+    groups: Sequence[str],
+    protect: bool,
+    environment: Sequence[str],
+    header: str,
+    previous: Previous | None = None,
 ) -> StackFile:
     """The groups stack: the groups the fleet creates and the provider registrations, once."""
-    out, secrets = _top_level(config, lambda key: key in _GROUPS_STACK_KEYS or not key.startswith(f"{NAMESPACE}:"))
+    out, secrets = _top_level(
+        config,
+        lambda key: key in _GROUPS_STACK_KEYS or not key.startswith(f"{NAMESPACE}:"),
+        previous.secrets if previous else {},
+    )
     out[f"{NAMESPACE}:groups"] = list(groups)
     listed = {g.lower() for g in groups}
     placed = {k: v for k, v in (config.get(_GROUP_LOCATIONS) or {}).items() if str(k).lower() in listed}
@@ -133,11 +201,11 @@ def groups_file(
         out[f"{NAMESPACE}:protect"] = True
     else:
         out.pop(f"{NAMESPACE}:protect", None)
-    return StackFile(name, _document(out, environment), header, tuple(secrets))
+    return StackFile(name, _document(out, environment, previous), header, tuple(secrets))
 
 
-def _document(config: dict[str, Any], environment: Sequence[str]) -> dict[str, Any]:
-    document: dict[str, Any] = {}
+def _document(config: dict[str, Any], environment: Sequence[str], previous: Previous | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = dict(previous.sections) if previous else {}
     if environment:
         document["environment"] = list(environment)
     document["config"] = config
