@@ -100,3 +100,26 @@ def test_r3_finding_10_a_shards_secrets_are_kept_and_a_shard_without_them_does_n
     resources = plan_document(project, "fleet-001", capsys)["resources"]
     values = next(r for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release")["inputs"]["values"]
     assert values["global"]["httpsProxy"] == "[secret]"
+
+
+# --- finding 11: a shard runs with the KUBECONFIG that CI writes ---------------------------------
+
+
+def test_r3_finding_11_shards_use_the_kubeconfig_ci_writes(tmp_path: Path, monkeypatch, capsys) -> None:
+    from tests.test_shard import fleet_project, shard, stack_files
+
+    project = fleet_project(tmp_path, 3)
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    out = capsys.readouterr().out
+    # The source's path would override $KUBECONFIG, which the workflow writes from the fleet's secret.
+    assert all("arc-onboarding:kubeconfig" not in d["config"] for d in stack_files(project).values())
+    assert 'KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"' in (project / "shards" / "shards.yml").read_text()
+    assert "not copied: `arc-onboarding:kubeconfig: kubeconfig.yaml`" in out and "FLEET_KUBECONFIG" in out
+    # An item's own kubeconfig file cannot be what CI has: refused, with the way out.
+    document = yaml.safe_load((project / "Pulumi.fleet.yaml").read_text())
+    document["config"]["arc-onboarding:clusters"][2]["kubeconfig"] = "kubeconfig.yaml"
+    (project / "Pulumi.fleet.yaml").write_text(yaml.safe_dump(document))
+    assert shard(project, monkeypatch, "--size", "2") == 2
+    (error,) = capsys.readouterr().err.splitlines()
+    assert error.startswith("error: clusters[2].kubeconfig: a shard runs with one kubeconfig, $KUBECONFIG")
+    assert "kubectl config view --flatten" in error

@@ -493,7 +493,8 @@ def test_plan_shards_reports_each_shard_in_its_own_process(tmp_path, monkeypatch
     assert shard(project, monkeypatch, "--size", "2") == 0
     broken = project / "shards" / "Pulumi.fleet-broken.yaml"
     broken.write_text("config:\n  arc-onboarding:location: westeurope\n  arc-onboarding:groups: [bad/name]\n")
-    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    # As the generated workflow runs a shard: $KUBECONFIG is the fleet's kubeconfig.
+    env = {**os.environ, "KUBECONFIG": str(project / "kubeconfig.yaml")}
     done = subprocess.run(
         [sys.executable, "-m", "components.plan", "--shards", "shards", "--json", "--jobs", "2"],
         cwd=project,

@@ -39,11 +39,14 @@ from .assign import (
     read_map,
     slug,
 )
-from .deployments import operator_documents, operator_text, workflow_text
+from .deployments import kubeconfig_secret, operator_documents, operator_text, workflow_text
 from .stackfiles import (
+    IN_CLUSTER,
+    KUBECONFIG_KEY,
     Previous,
     StackFile,
     groups_file,
+    item_kubeconfig_problems,
     previous_secrets,
     secret_variable,
     shard_file,
@@ -119,6 +122,11 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
     previous = read_map(map_path)
     if previous is not None and previous.stack != args.stack:
         raise ShardError([f"{map_path}: the shard map of stack {previous.stack}, not {args.stack}"])
+    label = f"inventory({inventory})" if isinstance(inventory, str) else "clusters"
+    kube_secret = kubeconfig_secret(args.stack)
+    problems = item_kubeconfig_problems(list(enumerate(items)), label, kube_secret)
+    if problems:
+        raise ShardError(problems)
     shard_map = assign(members, previous, args.stack, by, args.size)
     check_one_shard_each(shard_map.shards)
 
@@ -187,6 +195,13 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
         script.unlink()
     map_path.write_text(map_text(shard_map), encoding="utf-8")
     _report(args, settings, shard_map, previous, files, map_path, project_dir, source_sections(document))
+    kubeconfig = config.get(KUBECONFIG_KEY)
+    if isinstance(kubeconfig, str) and kubeconfig != IN_CLUSTER:
+        print(
+            f"not copied: `{KUBECONFIG_KEY}: {kubeconfig}` (it would override the KUBECONFIG that CI writes from "
+            f"the secret {kube_secret} and the operator mounts): run a shard by hand with "
+            f"`KUBECONFIG={kubeconfig} pulumi up ...`"
+        )
     return EXIT_OK
 
 

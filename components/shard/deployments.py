@@ -26,6 +26,11 @@ _ACTIONS = {
 }
 
 
+def kubeconfig_secret(source_stack: str) -> str:
+    """The GitHub environment secret holding the fleet's kubeconfig, which the workflow writes to $KUBECONFIG."""
+    return source_stack.upper().replace("-", "_") + "_KUBECONFIG"
+
+
 def operator_documents(
     template: Path, groups_stack: str | None, shards: Sequence[str], org: str, kubeconfig_secret: str
 ) -> list[dict[str, Any]]:
@@ -85,7 +90,7 @@ def workflow_text(
     if version is None:
         raise ShardError([f"{template_path}: no pulumi-version to pin the CLI to"])
     pins["version"] = version.group(1)
-    secret = source_stack.upper().replace("-", "_") + "_KUBECONFIG"
+    secret = kubeconfig_secret(source_stack)
     matrix = "\n".join(f"          - {name}" for name in shards)
     groups_job = needs = ""
     if groups_stack:

@@ -26,6 +26,10 @@ from components.schema import NAMESPACE
 from .assign import ShardError
 
 _FLEET_KEYS = {f"{NAMESPACE}:{k}" for k in ("clusters", "inventory", "groups")}
+# A path the source's machine had: CI and the operator give a shard $KUBECONFIG (the fleet's secret),
+# which this key would override. `in-cluster` is no path and stays.
+KUBECONFIG_KEY = f"{NAMESPACE}:kubeconfig"
+IN_CLUSTER = "in-cluster"
 # Where the created groups go: the groups stack's business (its listed groups only); a shard reads its groups.
 _GROUP_LOCATIONS = f"{NAMESPACE}:resourceGroupLocations"
 # What a groups stack reads: where and how its groups are made, and the registrations.
@@ -89,6 +93,19 @@ def strip_secure(value: Any, path: str, carried: Mapping[str, str] | None = None
     return value, []
 
 
+def item_kubeconfig_problems(items: Sequence[tuple[int, Mapping[str, Any]]], label: str, secret: str) -> list[str]:
+    """Items that name their own kubeconfig file: a shard's `pulumi up` in CI or the operator has
+    one, $KUBECONFIG, so such an item would read a file CI does not have (or a stale one)."""
+    return [
+        f"{label}[{index}].kubeconfig: a shard runs with one kubeconfig, $KUBECONFIG (CI writes it from the "
+        f"secret {secret}): merge the files into one with a context per cluster "
+        "(`KUBECONFIG=a.yaml:b.yaml kubectl config view --flatten > fleet.yaml`), give each item its "
+        "kubeContext and drop the item's kubeconfig"
+        for index, item in items
+        if item.get("kubeconfig") not in (None, IN_CLUSTER)
+    ]
+
+
 def _secure_leaves(value: Any, path: str) -> dict[str, str]:
     """The `secure:` leaves of a value by their `--path` (as strip_secure names them)."""
     if isinstance(value, dict):
@@ -143,7 +160,7 @@ def _top_level(
     out: dict[str, Any] = {}
     secrets: list[tuple[str, str]] = []
     for key, value in config.items():
-        if key in _FLEET_KEYS or not keep(key):
+        if key in _FLEET_KEYS or not keep(key) or (key == KUBECONFIG_KEY and value != IN_CLUSTER):
             continue
         stripped, paths = strip_secure(value, key, carried)
         secrets += [(p, p) for p in paths]
