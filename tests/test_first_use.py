@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from components.plan.cli import main as plan_main
-
 from components.settings import ConfigError, StackSettings, load
 from tests.conftest import BASE_CONFIG, KUBECONFIG, ROOT, engine_config
 
@@ -123,3 +122,29 @@ def test_r3_finding_11_shards_use_the_kubeconfig_ci_writes(tmp_path: Path, monke
     (error,) = capsys.readouterr().err.splitlines()
     assert error.startswith("error: clusters[2].kubeconfig: a shard runs with one kubeconfig, $KUBECONFIG")
     assert "kubectl config view --flatten" in error
+
+
+# --- finding 13: fleet errors name the cluster ----------------------------------------------------
+
+
+def test_r3_finding_13_an_items_error_names_the_item_and_the_key() -> None:
+    items = [{"clusterName": "store-16"}, {"clusterName": "store-17", "kubeContext": "kind-other"}]
+    items[1]["distribution"] = "eks"
+    fleet = {"clusters": items, "resourceGroup": "rg-a", "location": "westeurope"}
+    (found,) = problems({**fleet, "oidcIssuer": {"enabled": True}})
+    assert found.startswith(
+        "arc-onboarding:clusters[1] (store-17).oidcIssuer.selfHostedIssuerUrl: is required with distribution eks"
+    )
+    # A bad default shared by every item stays one line at its own key.
+    found_all = problems({**fleet, "distribution": "eks", "proxy": {"httpsProxy": "ftp://p:21"}})
+    assert "arc-onboarding:proxy.httpsProxy: must start with http:// or https://" in found_all
+    assert not [p for p in found_all if "(store-16).proxy" in p or "(store-17).proxy" in p]
+
+
+def test_r3_finding_13_a_duplicate_is_reported_with_the_rows_other_error() -> None:
+    items = [{"clusterName": "store-01"}, {"clusterName": "STORE-01", "proxy": {"noProxy": ["bad label!"]}}]
+    found = problems({"clusters": items, "resourceGroup": "rg-a", "location": "westeurope"})
+    assert any(p.startswith("arc-onboarding:clusters[1].proxy.noProxy[0]: ") for p in found)
+    assert "arc-onboarding:clusters[1].clusterName: 'STORE-01' is already in group 'rg-a' (clusters[0])" in "\n".join(
+        found
+    )

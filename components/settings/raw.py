@@ -35,8 +35,21 @@ class _Report:
     # "clusters[N]." in a fleet: problems of the item itself (a missing name, a duplicate) name it.
     item: str = ""
 
+    # A fleet item's label (`clusters[2] (store-17)`): an error of a key the item inherits from the
+    # top level (or lacks) is the item's, as the checks run per cluster: it names both. Each such
+    # error's line, top-level key and message are kept, so that one every inheriting item shares
+    # (a bad default) is reported once, at its own key (fleet._collapse_inherited).
+    inherited: str = ""
+    inherited_errors: list[tuple[str, str, str]] = field(default_factory=list)
+
     def error(self, path: str, message: str) -> None:
-        self.errors.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
+        key = self.where(path)
+        if self.inherited and not key.startswith(self.item):
+            line = _one_line(f"{NAMESPACE}:{self.inherited}.{key}: {message}")
+            self.inherited_errors.append((line, key, message))
+            self.errors.append(line)
+            return
+        self.errors.append(_one_line(f"{NAMESPACE}:{key}: {message}"))
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
@@ -45,7 +58,7 @@ class _Report:
         self.errors.append(_one_line(f"{NAMESPACE}:{self.item}{path}: {message}"))
 
     def scoped(self, where: Callable[[str], str], item: str) -> _Report:
-        return _Report(self.errors, self.warnings, self.unvalidated, where, item)
+        return _Report(self.errors, self.warnings, self.unvalidated, where, item, "", self.inherited_errors)
 
 
 _INVALID = object()
