@@ -148,3 +148,53 @@ def test_r3_finding_13_a_duplicate_is_reported_with_the_rows_other_error() -> No
     assert "arc-onboarding:clusters[1].clusterName: 'STORE-01' is already in group 'rg-a' (clusters[0])" in "\n".join(
         found
     )
+
+
+# --- finding 16: generated files people commit ------------------------------------------------------
+
+
+def test_r3_finding_16_adding_stores_rewrites_only_the_shards_they_join(tmp_path: Path, monkeypatch) -> None:
+    from tests.test_shard import fleet_project, shard, write_fleet
+
+    project = fleet_project(tmp_path, 8, groups=1)
+    write_fleet(project, [f"store-{i:03d}" for i in range(4)], 1)
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    before = {p.name: p.read_text() for p in (project / "shards").glob("Pulumi.fleet-0*.yaml")}
+    write_fleet(project, [f"store-{i:03d}" for i in range(8)], 1)
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    after = {p.name: p.read_text() for p in (project / "shards").glob("Pulumi.fleet-0*.yaml")}
+    assert set(after) - set(before) == {"Pulumi.fleet-003.yaml", "Pulumi.fleet-004.yaml"}
+    assert {name: after[name] for name in before} == before
+
+
+def test_r3_finding_16_operator_stacks_use_the_org_and_new_stacks_are_initialised(tmp_path: Path, monkeypatch) -> None:
+    from tests.test_shard import fleet_project, shard, write_fleet
+
+    extra = {"arc-onboarding:proxy": {"httpsProxy": {"secure": "v1:x"}, "noProxy": [".svc"]}}
+    project = fleet_project(tmp_path, 4, groups=1)
+    write_fleet(project, [f"store-{i:03d}" for i in range(2)], 1, extra)
+    assert shard(project, monkeypatch, "--size", "2", "--org", "acme") == 0
+    stacks = [d for d in yaml.safe_load_all((project / "shards" / "operator-stacks.yaml").read_text()) if d]
+    repos = {d["spec"]["projectRepo"] for d in stacks if d["kind"] == "Stack"}
+    assert repos == {"https://github.com/acme/arc-onboarding.git"}
+    script = (project / "shards" / "set-secrets.sh").read_text()
+    init = 'pulumi stack init --no-select "$PULUMI_ORG/fleet-001"'
+    assert init in script and script.index(init) < script.index("| pulumi config set")
+    # Regenerated with two more stores: only the new shard is initialised.
+    write_fleet(project, [f"store-{i:03d}" for i in range(4)], 1, extra)
+    assert shard(project, monkeypatch, "--size", "2", "--org", "acme", "--repo", "git@example.com:x.git") == 0
+    script = (project / "shards" / "set-secrets.sh").read_text()
+    assert (
+        'init --no-select "$PULUMI_ORG/fleet-002"' in script
+        and 'init --no-select "$PULUMI_ORG/fleet-001"' not in script
+    )
+    stacks = [d for d in yaml.safe_load_all((project / "shards" / "operator-stacks.yaml").read_text()) if d]
+    assert {d["spec"]["projectRepo"] for d in stacks if d["kind"] == "Stack"} == {"git@example.com:x.git"}
+
+
+def test_r3_finding_16_a_long_group_name_makes_a_short_shard_name() -> None:
+    from components.shard.assign import shard_name
+
+    group = "arc-stores-westeurope-production-retail-" + "x" * 50
+    name = shard_name("stores", group, 1)
+    assert len(name) <= len("stores-") + 20 + len("-001") and name != shard_name("stores", group + "y", 1)
