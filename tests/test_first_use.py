@@ -198,3 +198,26 @@ def test_r3_finding_16_a_long_group_name_makes_a_short_shard_name() -> None:
     group = "arc-stores-westeurope-production-retail-" + "x" * 50
     name = shard_name("stores", group, 1)
     assert len(name) <= len("stores-") + 20 + len("-001") and name != shard_name("stores", group + "y", 1)
+
+
+# --- finding 12: spreadsheets as people export them ----------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_r3_finding_12_a_spreadsheet_export_reads_as_written(tmp_path: Path, separator: str) -> None:
+    rows = [
+        ["clusterName", "kubeContext", "tags.store", "tags.cost.centre", "#notes", "verify"],
+        ["store-1", "kind-arc-dev", "0101", "cc-1", "opened 2019; ask Ann", "false"],
+        ["store-2", "kind-other", "", "cc-2", "", ""],
+        ["", "", "", "", "", ""],
+        ["", "", "", "", "", ""],
+    ]
+    text = "\ufeff" + "".join(separator.join(f'"{c}"' if ";" in c else c for c in row) + "\r\n" for row in rows)
+    (tmp_path / "stores.csv").write_text(text, encoding="utf-8")
+    config = {"location": "westeurope", "resourceGroup": "rg-a", "inventory": "stores.csv", "tags": {"fleet": "eu"}}
+    stack = load(engine_config(config), [], tmp_path, ENV, today=datetime.date(2026, 11, 25))
+    first, second = stack.clusters
+    assert (first.cluster_name, first.verify, second.cluster_name) == ("store-1", False, "store-2")
+    # Per-store tags merge over the top-level ones, as a YAML item's map would.
+    assert first.tags == {"fleet": "eu", "store": "0101", "cost.centre": "cc-1"}
+    assert second.tags == {"fleet": "eu", "cost.centre": "cc-2"}
