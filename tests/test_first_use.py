@@ -221,3 +221,51 @@ def test_r3_finding_12_a_spreadsheet_export_reads_as_written(tmp_path: Path, sep
     # Per-store tags merge over the top-level ones, as a YAML item's map would.
     assert first.tags == {"fleet": "eu", "store": "0101", "cost.centre": "cc-1"}
     assert second.tags == {"fleet": "eu", "cost.centre": "cc-2"}
+
+
+# --- finding 14: suggestions that mislead --------------------------------------------------------------
+
+POLICY_ENFORCED = {"enabled": True, "assignments": [{"name": "a", "definition": "x", "enforcement": "Enforced"}]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "expected"),
+    [
+        ({"policy": POLICY_ENFORCED}, "policy.assignments[0].enforcement", "(did you mean `Default`?)"),
+        ({"chartVersion": "1.2.3"}, "chartVersion", "(did you mean `agents.chartVersion`?"),
+        ({"gatewayResourceId": "x"}, "gatewayResourceId", "(did you mean `gateway.resourceId`?"),
+        ({"caCertFile": "ca.pem"}, "caCertFile", "(did you mean `proxy.caCertFile`?"),
+        ({"location": "europe-west"}, "location", "(did you mean 'westeurope'?)"),
+        ({"kubeContext": "store-0101"}, "kubeContext", "; its contexts: 'kind-arc-dev', 'kind-other'"),
+        ({"proxy": {"httpsProxy": "http://u:p#ss@proxy.corp:3128"}}, "proxy.httpsProxy", "URL-encode them (# as %23"),
+        ({"proxy": {"httpsProxy": "http://u:p@ss@proxy.corp:3128"}}, "proxy.httpsProxy", "@ as %40"),
+        ({"clusterName": "store-1 "}, "clusterName", "(it holds a space at its start or end: retype it)"),
+        ({"resourceGroup": "rg\u00a0a"}, "resourceGroup", "(it holds U+00A0 (no-break space): retype it)"),
+        (
+            {"features": {"customLocationsOid": "{4b0c7a9e-1b6f-4c2f-8a47-0c3d5b9e2f11}"}},
+            "features.customLocationsOid",
+            "(remove the braces around the GUID",
+        ),
+    ],
+    ids=["enforced", "chart-version", "gateway-id", "ca-file", "europe-west", "context", "hash", "at", "space",
+         "nbsp", "braces"],
+)  # fmt: skip
+def test_r3_finding_14_suggestions_point_at_the_fix(overrides: dict[str, Any], key: str, expected: str) -> None:
+    found = [p for p in problems(overrides) if p.startswith(f"arc-onboarding:{key}: ")]
+    assert len(found) == 1 and expected in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("inventory", "expected"),
+    [
+        ('["a.csv", "b.csv"]', "takes one file path, not a list"),
+        ("stores.xlsx", "a spreadsheet workbook is not read: save the sheet as CSV"),
+    ],
+)
+def test_r3_finding_14_an_inventory_list_or_workbook_says_what_to_do(tmp_path: Path, inventory: str, expected: str):
+    (tmp_path / "stores.xlsx").write_bytes(b"PK\x03\x04workbook")
+    config = {"location": "westeurope", "resourceGroup": "rg-a", "inventory": inventory}
+    with pytest.raises(ConfigError) as raised:
+        load(engine_config(config), [], tmp_path, ENV)
+    (problem,) = raised.value.problems
+    assert problem.startswith("arc-onboarding:inventory: ") and expected in problem

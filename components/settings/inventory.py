@@ -26,6 +26,8 @@ _NESTED_KEYS = {path for path, key in iter_keys(CLUSTER_FIELDS) if key.type in (
 _MAP_KEYS = {path for path, key in iter_keys(CLUSTER_FIELDS) if key.type == "map"}
 # What spreadsheets export: a comma, or a semicolon (locales whose decimal mark is a comma), or a tab.
 _DELIMITERS = (",", ";", "\t")
+# Workbook formats (zip or binary): only their CSV export is read.
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 # A column for people, not the program (notes, an owner): its header starts with this.
 IGNORED_COLUMN = "#"
 
@@ -47,7 +49,18 @@ def _read_inventory(value: Any, project_dir: Path, report: _Report) -> Any:
     if not value.strip():
         report.error("inventory", "is empty: give the path of a YAML or CSV file of cluster items")
         return _INVALID
+    if value.lstrip().startswith("["):
+        # `pulumi config set --path inventory[0] a.csv`, or a YAML list: the engine hands it on as JSON text.
+        report.error("inventory", "takes one file path, not a list: put every cluster in one file (or use `clusters`)")
+        return _INVALID
     path = inventory_path(value, project_dir)
+    if path.suffix.lower() in _WORKBOOKS:
+        report.error(
+            "inventory",
+            f"{value}: a spreadsheet workbook is not read: save the sheet as CSV (in Excel: File > Save As > "
+            "CSV UTF-8) and name the .csv file",
+        )
+        return _INVALID
     if not exists(path):
         report.error("inventory", f"{value}: no such file (relative paths start at the project directory)")
         return _INVALID

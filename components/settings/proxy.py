@@ -21,6 +21,7 @@ from .raw import (
     _GUID,
     _INVALID,
     SECURE_PLACEHOLDER,
+    _brace_hint,
     _Report,
     _split_url,
     _warn_plaintext,
@@ -163,6 +164,16 @@ def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
 
 def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
     """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
+    authority = url.partition("://")[2].partition("/")[0]
+    if "#" in url or authority.count("@") > 1:
+        # `#` starts a fragment and the rest of the password becomes a port; an `@` in userinfo is
+        # refused by Go's url.Parse (net/url, validUserinfo), which the agents read the proxy with.
+        report.error(
+            path,
+            "has a '#' or a second '@': in a user name or password, URL-encode them (# as %23, @ as %40, "
+            "e.g. `python3 -c 'import urllib.parse,getpass; print(urllib.parse.quote(getpass.getpass(), safe=\"\"))'`)",
+        )
+        return None
     parts = _split_url(url, path, "http(s)://[user:password@]host:port", report)
     if parts is None:
         return None
@@ -268,7 +279,7 @@ def _check_private_link(value: Any, report: _Report) -> Any:
         report.error(
             "privateLink.scopeResourceId",
             "must be the ARM id of a private link scope: /subscriptions/<guid>/resourceGroups/<group>"
-            "/providers/Microsoft.HybridCompute/privateLinkScopes/<name>",
+            "/providers/Microsoft.HybridCompute/privateLinkScopes/<name>" + _brace_hint(scope),
         )
         return _INVALID
     return scope
@@ -351,7 +362,7 @@ def _check_gateway(value: Any, cloud: Cloud | None, private_link: Any, report: _
         report.error(
             "gateway.resourceId",
             "must be the ARM id of an Arc gateway: /subscriptions/<guid>/resourceGroups/<group>"
-            "/providers/Microsoft.HybridCompute/gateways/<name>",
+            "/providers/Microsoft.HybridCompute/gateways/<name>" + _brace_hint(gateway),
         )
         return _INVALID
     if cloud is not None and cloud.name != "AzureCloud":

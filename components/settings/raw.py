@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from components.schema import NAMESPACE, SCHEMA, Key, default_of
+from components.schema import NAMESPACE, SCHEMA, Key, default_of, iter_keys
 
 from .files import MAX_DEPTH
 
@@ -71,6 +72,34 @@ def _one_line(problem: str) -> str:
     """Key names and file paths come from the user: escape control characters so that a problem
     stays one printable line (a newline in a tag name must not forge a second problem)."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in problem)
+
+
+def _key_hint(name: str, fields: Mapping[str, Key]) -> str:
+    """An unknown key's suggestion: a nested key of that name (`chartVersion` -> `agents.chartVersion`)
+    or of those words (`gatewayResourceId` -> `gateway.resourceId`) before the closest spelling, which
+    matched `chartVersion` to `location`."""
+    folded = name.lower()
+    for path, _ in iter_keys(fields):
+        if "." in path and (path.rsplit(".", 1)[1].lower() == folded or path.replace(".", "").lower() == folded):
+            return f" (did you mean `{path}`? a nested key: `pulumi config set --path '{NAMESPACE}:{path}' VALUE`)"
+    return _did_you_mean(name, fields)
+
+
+def _invisible(value: str) -> str:
+    """What a name's error cannot show: a space at its ends, a no-break or other invisible space."""
+    found = []
+    if value != value.strip():
+        found.append("a space at its start or end")
+    odd = sorted({c for c in value if (c.isspace() and c != " ") or unicodedata.category(c) == "Cf"})
+    found += [f"U+{ord(c):04X} ({unicodedata.name(c, 'unnamed').lower()})" for c in odd]
+    return f" (it holds {' and '.join(found)}: retype it)" if found else ""
+
+
+def _brace_hint(value: str) -> str:
+    """`{GUID}`, as the registry and some tools print it: say to drop the braces (never echoing it)."""
+    if re.search(r"\{" + _GUID.pattern + r"\}", value):
+        return " (remove the braces around the GUID: Azure writes it without them)"
+    return ""
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -222,7 +251,7 @@ def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Re
     for name, item in value.items():
         if name not in fields:
             hint = " (a stack-wide key: set it at the top level)" if name in SCHEMA else ""
-            report.error(f"{path}.{name}", f"unknown key{hint or _did_you_mean(name, fields)}")
+            report.error(f"{path}.{name}", f"unknown key{hint or _key_hint(name, fields)}")
         elif item is not None:
             out[name] = _coerce(item, fields[name], f"{path}.{name}", report, encoded=False, secret=secret)
     return out
@@ -254,7 +283,7 @@ def _read_raw(config: Mapping[str, Any], report: _Report, secret_names: Set[str]
                 f"then `pulumi config set --path '{NAMESPACE}:{name}' VALUE`",
             )
         else:
-            report.error(name, f"unknown key{_did_you_mean(name, SCHEMA)}")
+            report.error(name, f"unknown key{_key_hint(name, SCHEMA)}")
     return tree
 
 
