@@ -4,6 +4,7 @@ named after it (`test_r3_finding_NN_*`)."""
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import Any
 
@@ -269,3 +270,67 @@ def test_r3_finding_14_an_inventory_list_or_workbook_says_what_to_do(tmp_path: P
         load(engine_config(config), [], tmp_path, ENV)
     (problem,) = raised.value.problems
     assert problem.startswith("arc-onboarding:inventory: ") and expected in problem
+
+
+# --- finding 15: big stacks ---------------------------------------------------------------------------
+
+
+def test_r3_finding_15_a_fleets_endpoint_list_is_printed_once_and_sharding_suggested(plan, monkeypatch) -> None:
+    from components.plan import cli
+    from tests.test_fleet import ITEMS, fleet
+
+    monkeypatch.setattr(cli, "SHARD_HINT_CLUSTERS", 2)
+    items = [ITEMS[0], {k: v for k, v in ITEMS[1].items() if k != "agents"}, ITEMS[2]]
+    result = plan(fleet(items))
+    assert result.code == 0, result.stderr
+    headers = [line for line in result.stdout.splitlines() if line.startswith("required endpoints for ")]
+    # c1 and c2 (westeurope, same settings) share one list; c3 (northeurope) has its own.
+    assert len(headers) == 2 and headers[0].startswith("required endpoints for rg-a/c1, rg-a/c2 ("), headers
+    assert "hint: 3 clusters in one stack" in result.stderr and "components.shard --stack" in result.stderr
+
+
+def test_r3_finding_15_plan_shards_carries_warnings_and_shows_progress(tmp_path: Path, monkeypatch) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_shard import fleet_project, shard
+
+    proxy = {"arc-onboarding:proxy": {"httpsProxy": "http://proxy.corp:3128", "noProxy": [".svc"]}}
+    project = fleet_project(tmp_path, 3, extra=proxy)
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    # Progress goes to a terminal only: the function is called with stderr as its stream here.
+    code = (
+        "import json, sys; from pathlib import Path; from components.plan.shards import plan_shards, shards_document;"
+        "plans = plan_shards(Path('shards'), Path('.'), 2, sys.stderr);"
+        "print(json.dumps(shards_document(plans, 1.0)))"
+    )
+    env = {**os.environ, "KUBECONFIG": str(project / "kubeconfig.yaml")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    warned = [w for s in document["shards"] for w in s["warnings"]]
+    # noProxy lacks the in-cluster entries and a CIDR: each shard warns, as its `pulumi up` would.
+    assert any("arc-onboarding:proxy.noProxy: has no CIDR" in w for w in warned), document
+    assert done.stderr.splitlines()[-1].startswith("3 of 3: ")
+
+
+def test_r3_finding_15_a_long_plan_shows_progress_on_a_terminal(monkeypatch) -> None:
+    import io
+    import time
+    from types import SimpleNamespace
+
+    from components.plan import cli
+
+    monkeypatch.setattr(cli, "_PROGRESS_AFTER", 0.01)
+    monkeypatch.setattr(cli, "_PROGRESS_EVERY", 0.01)
+    stream = io.StringIO()
+    monitor = SimpleNamespace(registrations=[object()] * 7)
+    with cli._Progress(stream, enabled=True) as progress:
+        progress.watch(monitor)  # type: ignore[arg-type]
+        time.sleep(0.2)
+    assert stream.getvalue().startswith("planning: 7 resources registered (")
+    quiet = io.StringIO()
+    with cli._Progress(quiet, enabled=False) as progress:
+        time.sleep(0.05)
+    assert quiet.getvalue() == ""

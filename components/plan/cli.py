@@ -20,14 +20,17 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import pulumi
 
 from components.settings import NODES_FILE_ENV, load
 
+from .engine import RecordingMonitor
 from .render import (
     endpoint_rows,
     endpoints_document,
@@ -82,7 +85,7 @@ def _plan_shards(directory: Path, project_dir: Path, jobs: int, as_json: bool) -
         print(f"error: --shards {directory}: no such directory", file=sys.stderr)
         return EXIT_INVALID
     started = time.monotonic()
-    plans = plan_shards(directory, project_dir, jobs)
+    plans = plan_shards(directory, project_dir, jobs, sys.stderr if sys.stderr.isatty() else None)
     seconds = time.monotonic() - started
     if not plans:
         print(f"error: --shards {directory}: no Pulumi.*.yaml stack files", file=sys.stderr)
@@ -93,6 +96,59 @@ def _plan_shards(directory: Path, project_dir: Path, jobs: int, as_json: bool) -
     else:
         sys.stdout.write(render_shards(plans, seconds))
     return exit_code(plans)
+
+
+# Past this many clusters one stack is one long engine run and state file: say how to shard it.
+SHARD_HINT_CLUSTERS = 300
+# Progress on a terminal: quiet for quick plans, then a line every few seconds.
+_PROGRESS_AFTER, _PROGRESS_EVERY = 2.0, 5.0
+
+
+class _Progress:
+    """On a terminal, `planning: N resources registered (Ts)` on stderr while a big plan runs. A
+    daemon thread reads the monitor's registrations; it never writes to stdout."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.monitor: RecordingMonitor | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="arc-plan-progress", daemon=True)
+
+    def watch(self, monitor: RecordingMonitor) -> None:
+        self.monitor = monitor
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        wait = _PROGRESS_AFTER
+        while not self._stop.wait(wait):
+            count = len(self.monitor.registrations) if self.monitor else 0
+            print(
+                f"planning: {count} resources registered ({time.monotonic() - started:.0f}s)",
+                file=self.stream,
+                flush=True,
+            )
+            wait = _PROGRESS_EVERY
+
+
+def shard_hint(stack: str, clusters: int) -> str | None:
+    """The hint a big single stack gets (docs/scale.md)."""
+    if clusters <= SHARD_HINT_CLUSTERS:
+        return None
+    return (
+        f"hint: {clusters} clusters in one stack: one engine, one state file and one `pulumi up` every cluster "
+        f"waits on; shard it: `venv/bin/python -m components.shard --stack {stack} --size 50 --out shards` "
+        "(docs/scale.md)"
+    )
 
 
 def failure_line(error: BaseException) -> str:
@@ -147,13 +203,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _nodes_file(args.nodes_file):
             if args.endpoints:
                 return _print_endpoints(stack_config, project_dir, args.json)
-            run = run_program(
-                project_dir / "__main__.py",
-                stack_config.project,
-                stack_config.stack,
-                stack_config.config,
-                stack_config.secret_keys,
-            )
+            with _Progress(sys.stderr, sys.stderr.isatty() and not args.json) as progress:
+                run = run_program(
+                    project_dir / "__main__.py",
+                    stack_config.project,
+                    stack_config.stack,
+                    stack_config.config,
+                    stack_config.secret_keys,
+                    progress.watch,
+                )
     except PlanInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -168,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     document = plan_document(stack_config, run)
+    hint = shard_hint(stack_config.stack, len(document["outputs"].get("clusters", {})))
+    if hint:
+        print(hint, file=sys.stderr)
     if args.json:
         json.dump(document, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")

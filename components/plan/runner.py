@@ -106,10 +106,14 @@ def run_program(
     stack: str,
     config: Mapping[str, str],
     secret_keys: list[str],
+    watch: Callable[[RecordingMonitor], None] | None = None,
 ) -> ProgramRun:
-    """Run `program` under mocks with this config; raises what the program raises."""
+    """Run `program` under mocks with this config; raises what the program raises. `watch` gets the
+    monitor before the program runs (a progress display reads its registrations)."""
     mock = PlanMocks()
     monitor = RecordingMonitor(mock, project, stack)
+    if watch is not None:
+        watch(monitor)
     diagnostics = _Diagnostics()
     logger = logging.getLogger(f"arc-onboarding.offline.{id(monitor)}")
     logger.propagate = False
