@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +336,53 @@ def test_r3_finding_15_a_long_plan_shows_progress_on_a_terminal(monkeypatch) -> 
     with cli._Progress(quiet, enabled=False) as progress:
         time.sleep(0.05)
     assert quiet.getvalue() == ""
+
+
+# --- finding 18: docs that do not run (and the messages they quote) ---------------------------------
+
+
+def test_r3_finding_18_a_duplicate_key_after_a_mapping_names_the_duplicate(plan) -> None:
+    raw = (
+        "config:\n  arc-onboarding:clusterName: a\n  arc-onboarding:proxy:\n    httpsProxy: http://p:3128\n"
+        "  arc-onboarding:clusterName: b\n"
+    )
+    result = plan(raw=raw)
+    assert result.code == 2
+    assert result.stderr.startswith("arc-onboarding:clusterName: Pulumi.test.yaml: duplicate key")
+
+
+_FENCE = re.compile(r"^([ \t]*)```(?:sh|bash|shell|console)\n(.*?)^\1```", re.M | re.S)
+_MARK = re.compile(r"<!-- doc-block: (runs offline|not run \(.+\)) -->")
+
+
+def doc_blocks() -> list[tuple[str, str, str]]:
+    """(page, marker or '', block) for every shell block of the README and docs/."""
+    found = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for block in _FENCE.finditer(text):
+            before = text[: block.start()].rstrip().rsplit("\n", 1)[-1].strip()
+            mark = _MARK.fullmatch(before)
+            found.append((page.relative_to(ROOT).as_posix(), mark[1] if mark else "", block[2]))
+    return found
+
+
+def test_r3_finding_18_every_shell_block_of_the_docs_says_whether_it_runs_offline() -> None:
+    blocks = doc_blocks()
+    assert len(blocks) > 20
+    assert [(page, block[:60]) for page, mark, block in blocks if not mark] == []
+
+
+@pytest.mark.parametrize(
+    ("page", "block"),
+    [(page, block) for page, mark, block in doc_blocks() if mark == "runs offline"],
+    ids=lambda value: value if value.endswith(".md") else "",
+)
+def test_r3_finding_18_the_offline_shell_blocks_of_the_docs_run(page: str, block: str, tmp_path: Path) -> None:
+    # As a newcomer runs them: from the project root, with a kubeconfig (the fixture's) and no cloud.
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KUBECONFIG": str(KUBECONFIG), "NO_COLOR": "1"}
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, f"{page}:\n{block}\n{done.stderr[-2000:]}"
+    assert done.stdout.strip(), block
