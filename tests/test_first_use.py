@@ -7,6 +7,7 @@ import datetime
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +387,59 @@ def test_r3_finding_18_the_offline_shell_blocks_of_the_docs_run(page: str, block
     )
     assert done.returncode == 0, f"{page}:\n{block}\n{done.stderr[-2000:]}"
     assert done.stdout.strip(), block
+
+
+# --- finding 20: the resource graph ----------------------------------------------------------------------
+
+
+def dev_graph_output(fmt: str) -> str:
+    env = {"PATH": os.environ["PATH"], "HOME": "/nonexistent-home", "KUBECONFIG": str(KUBECONFIG)}
+    done = subprocess.run(
+        [sys.executable, "-m", "components.plan", "--graph", fmt],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_r3_finding_20_the_graph_boxes_components_and_highlights_the_critical_path() -> None:
+    from components.plan.graph import build, to_dot, to_mermaid
+
+    def resource(name: str, parent: str | None = None, deps: tuple[str, ...] = (), provider: str | None = None):
+        return {"urn": name, "type": f"x:index:{name.upper()}", "name": name, "parent": parent,
+                "dependencies": list(deps), "provider": provider, "read": False}  # fmt: skip
+
+    resources = [
+        resource("group"),
+        resource("component"),
+        resource("key", "component"),
+        resource("cluster", "component", ("group", "key")),
+        resource("release", "component", ("cluster",)),
+        resource("later", None, ("component",)),  # waits for everything in the component
+        resource("side", None, ("group",)),
+    ]
+    graph = build(resources)
+    assert set(graph.components) == {"component"} and "component" not in graph.nodes
+    assert {("key", "later"), ("cluster", "later"), ("release", "later")} <= set(graph.edges)
+    assert graph.critical == ["group", "cluster", "release", "later"]
+    dot = to_dot(graph, "t")
+    assert "subgraph cluster_" in dot and dot.count("{") == dot.count("}")
+    assert sum(1 for line in dot.splitlines() if "->" in line and "penwidth" in line) == 3  # the path's edges
+    assert sum(1 for line in dot.splitlines() if "[label=" in line and "penwidth" in line) == 4  # its resources
+    mermaid = to_mermaid(graph, "t")
+    assert 'subgraph n6["index:COMPONENT component"]' in mermaid and mermaid.count("\n  end") == 1
+    assert "  class n0,n2,n3,n4 critical" in mermaid and "linkStyle " in mermaid
+
+
+def test_r3_finding_20_the_docs_show_the_dev_stacks_graph_as_the_program_draws_it() -> None:
+    mermaid = dev_graph_output("mermaid")
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    shown = page.split("<!-- plan-graph:start -->\n```mermaid\n", 1)[1].split("```\n<!-- plan-graph:end -->", 1)[0]
+    assert shown == mermaid
+    assert "arc-dev-rg/arc-dev-agents" in mermaid and "critical" in mermaid
+    assert (ROOT / "docs" / "plan-graph-dev.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert dev_graph_output("dot").startswith("digraph plan {")

@@ -1,11 +1,13 @@
 """Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
 
     python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--diff] [--color WHEN] [--endpoints]
+    python -m components.plan [--stack NAME] --graph dot|mermaid
     python -m components.plan --shards DIR [--jobs N] [--json]
 
 Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
 runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
 `--endpoints` prints the stack's outbound endpoints instead (a firewall list) and exits.
+`--graph` prints the resource graph instead of the tree, as Graphviz DOT or Mermaid.
 `--shards DIR` plans every stack file in DIR (the output of `python -m components.shard`) in
 parallel processes and reports each: result, clusters, resources, seconds and peak memory.
 Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
@@ -31,6 +33,8 @@ import pulumi
 from components.settings import NODES_FILE_ENV, load
 
 from .engine import RecordingMonitor
+from .graph import build as build_graph
+from .graph import to_dot, to_mermaid
 from .render import (
     endpoint_rows,
     endpoints_document,
@@ -192,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--endpoints", action="store_true", help="print the outbound endpoints to allow (a firewall list) and exit"
     )
+    parser.add_argument(
+        "--graph",
+        choices=("dot", "mermaid"),
+        help="print the resource graph instead of the tree: components as boxes, the critical path highlighted",
+    )
     parser.add_argument("--shards", type=Path, help="plan every Pulumi.*.yaml in this directory, in parallel")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes at once with --shards")
     args = parser.parse_args(argv)
@@ -229,7 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     hint = shard_hint(stack_config.stack, len(document["outputs"].get("clusters", {})))
     if hint:
         print(hint, file=sys.stderr)
-    if args.json:
+    if args.graph:
+        graph = build_graph(document["resources"])
+        title = f"{document['project']} / stack {document['stack']}: what the plan creates, and in what order"
+        sys.stdout.write(to_dot(graph, title) if args.graph == "dot" else to_mermaid(graph, title))
+    elif args.json:
         json.dump(document, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:
