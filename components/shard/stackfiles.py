@@ -106,18 +106,20 @@ def item_kubeconfig_problems(items: Sequence[tuple[int, Mapping[str, Any]]], lab
     ]
 
 
-def _secure_leaves(value: Any, path: str) -> dict[str, str]:
-    """The `secure:` leaves of a value by their `--path` (as strip_secure names them)."""
+def _ciphertexts(value: Any) -> list[str]:
+    """The `secure:` leaves' texts, in the order strip_secure lists their paths."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return {path: str(value["secure"])}
-        out: dict[str, str] = {}
-        for name, item in value.items():
-            out |= _secure_leaves(item, f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}")
-        return out
+            return [str(value["secure"])]
+        return [text for item in value.values() for text in _ciphertexts(item)]
     if isinstance(value, list):
-        return {k: v for i, item in enumerate(value) for k, v in _secure_leaves(item, f"{path}[{i}]").items()}
-    return {}
+        return [text for item in value for text in _ciphertexts(item)]
+    return []
+
+
+def _secure_leaves(value: Any, path: str) -> dict[str, str]:
+    """The `secure:` leaves of a value by their `--path`, named by strip_secure itself."""
+    return dict(zip(strip_secure(value, path)[1], _ciphertexts(value), strict=True))
 
 
 @dataclass(frozen=True)
