@@ -39,7 +39,7 @@ class _Report:
     # A fleet item's label (`clusters[2] (store-17)`): an error of a key the item inherits from the
     # top level (or lacks) is the item's, as the checks run per cluster: it names both. Each such
     # error's line, top-level key and message are kept, so that one every inheriting item shares
-    # (a bad default) is reported once, at its own key (fleet._collapse_inherited).
+    # (a bad default) is reported once, at its own key (fleet.collapse_inherited).
     inherited: str = ""
     inherited_errors: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -74,14 +74,15 @@ def _one_line(problem: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in problem)
 
 
-def _key_hint(name: str, fields: Mapping[str, Key]) -> str:
+def _key_hint(name: str, fields: Mapping[str, Key], top_level: bool = False) -> str:
     """An unknown key's suggestion: a nested key of that name (`chartVersion` -> `agents.chartVersion`)
     or of those words (`gatewayResourceId` -> `gateway.resourceId`) before the closest spelling, which
-    matched `chartVersion` to `location`."""
+    matched `chartVersion` to `location`. A top-level key gets the command that sets the nested one."""
     folded = name.lower()
     for path, _ in iter_keys(fields):
         if "." in path and (path.rsplit(".", 1)[1].lower() == folded or path.replace(".", "").lower() == folded):
-            return f" (did you mean `{path}`? a nested key: `pulumi config set --path '{NAMESPACE}:{path}' VALUE`)"
+            command = f": `pulumi config set --path '{NAMESPACE}:{path}' VALUE`" if top_level else ""
+            return f" (did you mean `{path}`? a nested key{command})"
     return _did_you_mean(name, fields)
 
 
@@ -283,7 +284,7 @@ def _read_raw(config: Mapping[str, Any], report: _Report, secret_names: Set[str]
                 f"then `pulumi config set --path '{NAMESPACE}:{name}' VALUE`",
             )
         else:
-            report.error(name, f"unknown key{_key_hint(name, SCHEMA)}")
+            report.error(name, f"unknown key{_key_hint(name, SCHEMA, top_level=True)}")
     return tree
 
 
