@@ -443,3 +443,15 @@ def test_r3_finding_20_the_docs_show_the_dev_stacks_graph_as_the_program_draws_i
     assert "arc-dev-rg/arc-dev-agents" in mermaid and "critical" in mermaid
     assert (ROOT / "docs" / "plan-graph-dev.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert dev_graph_output("dot").startswith("digraph plan {")
+
+
+def test_r3_finding_16_new_stacks_without_secrets_are_listed_for_stack_init(tmp_path: Path, monkeypatch, capsys):
+    from tests.test_shard import fleet_project, shard
+
+    project = fleet_project(tmp_path, 3)
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    out = capsys.readouterr().out
+    assert "new stacks (3): create each once, before CI updates it:" in out
+    assert '  pulumi stack init --no-select "$PULUMI_ORG/fleet-002"' in out
+    assert shard(project, monkeypatch, "--size", "2") == 0
+    assert "new stacks" not in capsys.readouterr().out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -206,12 +207,16 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
         script.unlink()
     map_path.write_text(map_text(shard_map), encoding="utf-8")
     _report(args, settings, shard_map, previous, files, map_path, project_dir, source_sections(document))
+    if new_stacks and not script.exists():
+        # `pulumi up --stack` does not create a stack: CI's first update of a new shard needs it.
+        print(f"new stacks ({len(new_stacks)}): create each once, before CI updates it:")
+        print("\n".join(f"  {line}" for line in _stack_init_lines(new_stacks)))
     kubeconfig = config.get(KUBECONFIG_KEY)
     if isinstance(kubeconfig, str) and kubeconfig != IN_CLUSTER:
         print(
             f"not copied: `{KUBECONFIG_KEY}: {kubeconfig}` (it would override the KUBECONFIG that CI writes from "
             f"the secret {kube_secret} and the operator mounts): run a shard by hand with "
-            f"`KUBECONFIG={kubeconfig} pulumi up ...`"
+            f"`KUBECONFIG={shlex.quote(kubeconfig)} pulumi up ...`"
         )
     return EXIT_OK
 
@@ -249,7 +254,8 @@ def _remove_stale(out: Path, previous: ShardMap | None, shard_map: ShardMap) -> 
 
 def _stack_init_lines(new_stacks: Sequence[str]) -> list[str]:
     """`pulumi stack init` of the stacks whose files this run wrote first: a secret is encrypted
-    for a stack, so the stack must exist before `pulumi config set --secret`."""
+    for a stack, so the stack must exist before `pulumi config set --secret` (and before CI's
+    `pulumi up --stack`, which creates none)."""
     return [f'pulumi stack init --no-select "$PULUMI_ORG/{name}"' for name in new_stacks]
 
 
@@ -262,7 +268,7 @@ def _secrets_script(files: Sequence[StackFile], out_shown: str, new_stacks: Sequ
         "# encrypts it for that stack, so it never appears on a command line. Set PULUMI_ORG first.",
         "set -eu",
     ]
-    lines += _stack_init_lines([f.name for f in files if f.name in new_stacks and f.secrets])
+    lines += _stack_init_lines(new_stacks)
     for stack_file in files:
         for key, source in stack_file.secrets:
             lines.append(
