@@ -83,7 +83,17 @@ def test_r3_finding_10_a_shards_secrets_are_kept_and_a_shard_without_them_does_n
     document = {"encryptionsalt": "v1:shard-salt", **document}
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     capsys.readouterr()
-    # A planned shard whose secret was never set is an error, not a proxy without its URL.
+    # A shard whose secret is not set yet keeps its slot, empty: the plan shows a secret proxy URL
+    # and says it is not set (`pulumi up` refuses the empty value: "could not decrypt ...: bad value").
+    waiting = yaml.safe_load((project / "shards" / "Pulumi.fleet-002.yaml").read_text())
+    assert waiting["config"]["arc-onboarding:proxy"]["httpsProxy"] == {"secure": ""}
+    code = plan_main(["--config-file", str(project / "shards" / "Pulumi.fleet-002.yaml"), "--json"])
+    err = capsys.readouterr().err
+    assert code == 0 and "warning: arc-onboarding:proxy: holds a secure value not set yet" in err
+    assert "run set-secrets.sh for this stack" in err
+    # Without the slot (a hand-edited file), the proxy without its URL is an error.
+    del waiting["config"]["arc-onboarding:proxy"]["httpsProxy"]
+    (project / "shards" / "Pulumi.fleet-002.yaml").write_text(yaml.safe_dump(waiting))
     code = plan_main(["--config-file", str(project / "shards" / "Pulumi.fleet-002.yaml"), "--json"])
     assert code == 2 and "arc-onboarding:proxy.noProxy: is set but proxy.httpsProxy" in capsys.readouterr().err
 

@@ -232,9 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_INVALID
         print(failure_line(error), file=sys.stderr)
         return EXIT_FAILED
-    for warning in run.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     document = plan_document(stack_config, run)
+    for warning in document["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     hint = shard_hint(stack_config.stack, len(document["outputs"].get("clusters", {})))
     if hint:
         print(hint, file=sys.stderr)

@@ -42,7 +42,12 @@ def plan_document(stack_config: StackConfig, run: ProgramRun) -> dict[str, Any]:
         "project": stack_config.project,
         "stack": stack_config.stack,
         "mocked": run.mocked,
-        "warnings": run.warnings,
+        "warnings": [
+            f"{key}: holds a secure value not set yet (empty: the sharder's placeholder); `pulumi up` cannot "
+            "decrypt it: run set-secrets.sh for this stack"
+            for key in stack_config.unset_secrets
+        ]
+        + run.warnings,
         "resources": [r.as_json() for r in ordered(run.registrations)],
         "outputs": run.outputs,
         **({"contactedClusters": run.contacted} if run.contacted else {}),

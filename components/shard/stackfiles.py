@@ -63,21 +63,23 @@ def source_config(document: Mapping[str, Any], project: str) -> dict[str, Any]:
     return out
 
 
-def strip_secure(value: Any, path: str, carried: Mapping[str, str] | None = None) -> tuple[Any, list[str]]:
+def strip_secure(
+    value: Any, path: str, carried: Mapping[str, str] | None = None, placeholder: bool = False
+) -> tuple[Any, list[str]]:
     """`value` without its `secure:` leaves, and their paths in `pulumi config set --path` syntax.
     A leaf whose path is in `carried` takes that ciphertext instead (the target stack's own) and is
-    not listed."""
+    not listed; with `placeholder`, a listed leaf stays as an empty `secure:` value (PLACEHOLDER)."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             if carried and path in carried:
                 return {"secure": carried[path]}, []
-            return None, [path]
+            return (dict(PLACEHOLDER) if placeholder else None), [path]
         kept: dict[str, Any] = {}
         found: list[str] = []
         for name, item in value.items():
             # A dotted map key (a tag name) needs the bracket form in a --path.
             child = f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}"
-            stripped, paths = strip_secure(item, child, carried)
+            stripped, paths = strip_secure(item, child, carried, placeholder)
             found += paths
             if stripped is not None:
                 kept[name] = stripped
@@ -86,7 +88,7 @@ def strip_secure(value: Any, path: str, carried: Mapping[str, str] | None = None
         items: list[Any] = []
         found = []
         for index, item in enumerate(value):
-            stripped, paths = strip_secure(item, f"{path}[{index}]", carried)
+            stripped, paths = strip_secure(item, f"{path}[{index}]", carried, placeholder)
             found += paths
             items.append(stripped)
         return items, found
@@ -132,6 +134,11 @@ class Previous:
 
 
 _CLUSTERS = f"{NAMESPACE}:clusters"
+# What a secret the stack does not hold yet is written as: the slot stays (a shard keeps its
+# proxy URL's place, and the offline plan sees a secret there), and `pulumi up` refuses it
+# ("could not decrypt configuration value: ...: bad value", Pulumi CLI 3.274, the engine tier's) until
+# `pulumi config set --secret --path` replaces it.
+PLACEHOLDER = {"secure": ""}
 
 
 def previous_secrets(document: Mapping[str, Any], project: str, position_of: Mapping[str, int]) -> Previous:
@@ -152,19 +159,20 @@ def previous_secrets(document: Mapping[str, Any], project: str, position_of: Map
                 continue
             old, new = f"{_CLUSTERS}[{index}]", f"{_CLUSTERS}[{position_of[member]}]"
             secrets |= {new + path[len(old) :]: text for path, text in _secure_leaves(item, old).items()}
+    secrets = {path: text for path, text in secrets.items() if text}  # a placeholder is no secret held
     sections = {name: document[name] for name in _PER_STACK_SECTIONS if name in document}
     return Previous(secrets, sections if secrets else {})
 
 
 def _top_level(
-    config: Mapping[str, Any], keep: Any, carried: Mapping[str, str]
+    config: Mapping[str, Any], keep: Any, carried: Mapping[str, str], placeholder: bool
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     out: dict[str, Any] = {}
     secrets: list[tuple[str, str]] = []
     for key, value in config.items():
         if key in _FLEET_KEYS or not keep(key) or (key == KUBECONFIG_KEY and value != IN_CLUSTER):
             continue
-        stripped, paths = strip_secure(value, key, carried)
+        stripped, paths = strip_secure(value, key, carried, placeholder)
         secrets += [(p, p) for p in paths]
         if stripped is not None:
             out[key] = stripped
@@ -178,17 +186,20 @@ def shard_file(
     environment: Sequence[str],
     header: str,
     previous: Previous | None = None,
+    placeholder: bool = False,
 ) -> StackFile:
     """One shard: top-level settings, its items (source index, item), registrations and groups off;
-    the secrets its existing file already holds are kept (they are encrypted for this stack)."""
+    the secrets its existing file already holds are kept (they are encrypted for this stack), the
+    others are PLACEHOLDERs with `placeholder` (not with an ESC environment, which a stack file's
+    value would override)."""
     carried = previous.secrets if previous else {}
-    out, secrets = _top_level(config, lambda key: key != _GROUP_LOCATIONS, carried)
+    out, secrets = _top_level(config, lambda key: key != _GROUP_LOCATIONS, carried, placeholder)
     out[f"{NAMESPACE}:registerProviders"] = False
     out[f"{NAMESPACE}:createResourceGroup"] = False
     clusters = []
     for position, (index, item) in enumerate(items):
         mine = {k: v for k, v in item.items() if k != "createResourceGroup"}
-        stripped, paths = strip_secure(mine, f"{NAMESPACE}:clusters[{position}]", carried)
+        stripped, paths = strip_secure(mine, f"{NAMESPACE}:clusters[{position}]", carried, placeholder)
         source = f"{NAMESPACE}:clusters[{index}]"
         secrets += [(p, source + p[len(f"{NAMESPACE}:clusters[{position}]") :]) for p in paths]
         clusters.append(stripped)
@@ -204,12 +215,14 @@ def groups_file(
     environment: Sequence[str],
     header: str,
     previous: Previous | None = None,
+    placeholder: bool = False,
 ) -> StackFile:
     """The groups stack: the groups the fleet creates and the provider registrations, once."""
     out, secrets = _top_level(
         config,
         lambda key: key in _GROUPS_STACK_KEYS or not key.startswith(f"{NAMESPACE}:"),
         previous.secrets if previous else {},
+        placeholder,
     )
     out[f"{NAMESPACE}:groups"] = list(groups)
     listed = {g.lower() for g in groups}
