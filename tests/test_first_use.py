@@ -84,7 +84,7 @@ def test_r3_finding_10_a_shards_secrets_are_kept_and_a_shard_without_them_does_n
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     capsys.readouterr()
     # A shard whose secret is not set yet keeps its slot, empty: the plan shows a secret proxy URL
-    # and says it is not set (`pulumi up` refuses the empty value: "could not decrypt ...: bad value").
+    # and says it is not set (`pulumi up` refuses the empty value: "validating stack config: bad value").
     waiting = yaml.safe_load((project / "shards" / "Pulumi.fleet-002.yaml").read_text())
     assert waiting["config"]["arc-onboarding:proxy"]["httpsProxy"] == {"secure": ""}
     code = plan_main(["--config-file", str(project / "shards" / "Pulumi.fleet-002.yaml"), "--json"])

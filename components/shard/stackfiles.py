@@ -136,7 +136,7 @@ class Previous:
 _CLUSTERS = f"{NAMESPACE}:clusters"
 # What a secret the stack does not hold yet is written as: the slot stays (a shard keeps its
 # proxy URL's place, and the offline plan sees a secret there), and `pulumi up` refuses it
-# ("could not decrypt configuration value: ...: bad value", Pulumi CLI 3.274, the engine tier's) until
+# ("error: validating stack config: bad value" from preview and up, Pulumi CLI 3.274) until
 # `pulumi config set --secret --path` replaces it.
 PLACEHOLDER = {"secure": ""}
 
