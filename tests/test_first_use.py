@@ -192,15 +192,15 @@ def test_r3_finding_16_operator_stacks_use_the_org_and_new_stacks_are_initialise
     repos = {d["spec"]["projectRepo"] for d in stacks if d["kind"] == "Stack"}
     assert repos == {"https://github.com/acme/arc-onboarding.git"}
     script = (project / "shards" / "set-secrets.sh").read_text()
-    init = 'pulumi stack init --no-select "$PULUMI_ORG/fleet-001"'
+    init = 'pulumi stack init --no-select "$PULUMI_ORG"/fleet-001'
     assert init in script and script.index(init) < script.index("| pulumi config set")
     # Regenerated with two more stores: only the new shard is initialised.
     write_fleet(project, [f"store-{i:03d}" for i in range(4)], 1, extra)
     assert shard(project, monkeypatch, "--size", "2", "--org", "acme", "--repo", "git@example.com:x.git") == 0
     script = (project / "shards" / "set-secrets.sh").read_text()
     assert (
-        'init --no-select "$PULUMI_ORG/fleet-002"' in script
-        and 'init --no-select "$PULUMI_ORG/fleet-001"' not in script
+        'init --no-select "$PULUMI_ORG"/fleet-002' in script
+        and 'init --no-select "$PULUMI_ORG"/fleet-001' not in script
     )
     stacks = [d for d in yaml.safe_load_all((project / "shards" / "operator-stacks.yaml").read_text()) if d]
     assert {d["spec"]["projectRepo"] for d in stacks if d["kind"] == "Stack"} == {"git@example.com:x.git"}
@@ -462,6 +462,6 @@ def test_r3_finding_16_new_stacks_without_secrets_are_listed_for_stack_init(tmp_
     assert shard(project, monkeypatch, "--size", "2") == 0
     out = capsys.readouterr().out
     assert "new stacks (3): create each once, before CI updates it:" in out
-    assert '  pulumi stack init --no-select "$PULUMI_ORG/fleet-002"' in out
+    assert '  pulumi stack init --no-select "$PULUMI_ORG"/fleet-002' in out
     assert shard(project, monkeypatch, "--size", "2") == 0
     assert "new stacks" not in capsys.readouterr().out

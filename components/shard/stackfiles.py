@@ -69,17 +69,22 @@ def strip_secure(
     """`value` without its `secure:` leaves, and their paths in `pulumi config set --path` syntax.
     A leaf whose path is in `carried` takes that ciphertext instead (the target stack's own) and is
     not listed; with `placeholder`, a listed leaf stays as an empty `secure:` value (PLACEHOLDER)."""
+    return _strip(value, path, (), carried or {}, placeholder)
+
+
+def _strip(
+    value: Any, root: str, keys: tuple[str | int, ...], carried: Mapping[str, str], placeholder: bool
+) -> tuple[Any, list[str]]:
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            if carried and path in carried:
+            path = root + "".join(_path_element(key) for key in keys)
+            if path in carried:
                 return {"secure": carried[path]}, []
             return (dict(PLACEHOLDER) if placeholder else None), [path]
         kept: dict[str, Any] = {}
         found: list[str] = []
         for name, item in value.items():
-            # A dotted map key (a tag name) needs the bracket form in a --path.
-            child = f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}"
-            stripped, paths = strip_secure(item, child, carried, placeholder)
+            stripped, paths = _strip(item, root, (*keys, str(name)), carried, placeholder)
             found += paths
             if stripped is not None:
                 kept[name] = stripped
@@ -88,7 +93,7 @@ def strip_secure(
         items: list[Any] = []
         found = []
         for index, item in enumerate(value):
-            stripped, paths = strip_secure(item, f"{path}[{index}]", carried, placeholder)
+            stripped, paths = _strip(item, root, (*keys, index), carried, placeholder)
             found += paths
             items.append(stripped)
         return items, found
@@ -162,6 +167,31 @@ def previous_secrets(document: Mapping[str, Any], project: str, position_of: Map
     secrets = {path: text for path, text in secrets.items() if text}  # a placeholder is no secret held
     sections = {name: document[name] for name in _PER_STACK_SECTIONS if name in document}
     return Previous(secrets, sections if secrets else {})
+
+
+# Pulumi's property paths (pulumi/pulumi sdk/go/common/resource/properties_path.go,
+# ParsePropertyPath, commit 02327a04): a bare element runs to the next `.` or `[`; any other key
+# goes in `["..."]`, where `\"` is the one escape (so a key cannot end in `\`). A key path is typed
+# into a shell script and read by people, so control characters are refused rather than carried.
+_BARE_ELEMENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _path_element(key: str | int) -> str:
+    """One `--path` element after its parent: `[N]`, `.name`, or `["name"]`."""
+    if isinstance(key, int):
+        return f"[{key}]"
+    if _CONTROL.search(key):
+        raise ShardError(
+            ["a map key on the way to a `secure:` value (a tag name?) holds a control character: rename it"]
+        )
+    if key.endswith("\\"):
+        raise ShardError(
+            ["a map key on the way to a `secure:` value ends in a backslash, which a --path cannot write: rename it"]
+        )
+    if _BARE_ELEMENT.fullmatch(key):
+        return f".{key}"
+    return '["' + key.replace('"', '\\"') + '"]'
 
 
 def _top_level(
