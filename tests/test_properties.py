@@ -235,6 +235,7 @@ def real_paths(config: dict[str, Any]) -> set[str]:
 
 @hypothesis_settings(max_examples=200 * EXPLORE)
 @given(config=ARBITRARY, secret=st.lists(st.sampled_from(sorted(SCHEMA)), max_size=2))
+@example(config={"location": "westeurope", "resourceGroup": "rg", "tags": {"": ""}, "clusters": [{}]}, secret=[])
 def test_parser_never_crashes_and_names_real_keys(config: dict[str, Any], secret: list[str]) -> None:
     try:
         lines = list(parse(config, secret).warnings)
@@ -245,13 +246,14 @@ def test_parser_never_crashes_and_names_real_keys(config: dict[str, Any], secret
     for line in lines:
         assert line.startswith(PREFIX) and "\n" not in line
         key = line[len(PREFIX) :]
-        # An item's problem with a key it inherits names the item by its name too (issue 20 finding 13).
+        # An item's problem with a key it inherits names the item, then the top-level key the user
+        # wrote (issue 20 finding 13).
         listed = config.get("clusters")
         for index, item in enumerate(listed if isinstance(listed, list) else []):
             name = item.get("clusterName") if isinstance(item, dict) else None
-            label = f"clusters[{index}] ({name})."
-            if isinstance(name, str) and key.startswith(label):
-                key = f"clusters[{index}]." + key[len(label) :]
+            label = f"clusters[{index}] ({name if isinstance(name, str) and name.strip() else 'no clusterName'})."
+            if key.startswith(label):
+                key = key[len(label) :]
         key = key.split(": ", 1)[0]
         assert key in known, line
 

@@ -77,9 +77,10 @@ def collapse_inherited(items: list[_Item], report: _Report) -> None:
 
 
 def _item_label(item: Mapping[str, Any], name: str) -> str:
-    """`clusters[2] (store-17)`: how a problem of a key the item inherits names the item."""
+    """`clusters[2] (store-17)`: how a problem of a key the item inherits names the item (never as
+    `clusters[2].key`, which would say the item sets the key)."""
     cluster = item.get("clusterName")
-    return f"{name} ({cluster})" if isinstance(cluster, str) and cluster.strip() else name
+    return f"{name} ({cluster if isinstance(cluster, str) and cluster.strip() else 'no clusterName'})"
 
 
 def _item_origin(item: Mapping[str, Any], name: str) -> Callable[[str], str]:
