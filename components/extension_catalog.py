@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .network import Endpoint
+from .network import Endpoint, extension_key
 
 # --- Sources ---------------------------------------------------------------------------------------
 
@@ -88,7 +88,13 @@ SOURCES: dict[str, tuple[str, str]] = {
 
 # What ARM lets an update change (SPEC, `patchExtension`): everything else of an extension (its
 # type, scope, identity, plan) is fixed at creation, so a change of those is a replacement.
-UPDATABLE = ("autoUpgradeMinorVersion", "releaseTrain", "version", "configurationSettings", "configurationProtectedSettings")
+UPDATABLE = (
+    "autoUpgradeMinorVersion",
+    "releaseTrain",
+    "version",
+    "configurationSettings",
+    "configurationProtectedSettings",
+)
 # The azure-native input names of the fixed properties (kubernetesconfiguration.Extension).
 REPLACE_ON_CHANGES = ("extensionType", "scope", "identity", "plan")
 
@@ -122,8 +128,10 @@ class KnownExtension:
     release_namespace: str | None  # the cluster-scope release namespace the CLI uses
     sources: tuple[str, ...]
     scopes: tuple[Scope, ...] = ("cluster",)
-    # Only one instance per cluster (the CLI forces the name and the cluster scope).
+    # Only one instance per cluster.
     single_instance: bool = True
+    # The CLI forces `default_name` whatever `--name` says (its Create): so does this program.
+    fixed_name: bool = False
     release_train: str | None = None
     settings: tuple[Setting, ...] = ()
     # Settings the user may not give: the type is configured through its own keys (gitops, policy).
@@ -147,7 +155,7 @@ class KnownExtension:
 
 
 def needed_key(extension_type: str) -> str:
-    return f"extension:{extension_type.lower()}"
+    return extension_key(extension_type)
 
 
 def _endpoint(host: str, purpose: str, extension_type: str, websockets: bool | None = False) -> Endpoint:
@@ -203,6 +211,7 @@ CONTAINER_INSIGHTS = KnownExtension(
     type=CONTAINER_INSIGHTS_TYPE,
     title="Azure Monitor Container Insights",
     default_name=CONTAINER_INSIGHTS_NAME,
+    fixed_name=True,
     release_namespace="azuremonitor-containers",
     sources=("CI", "MONFW"),
     settings=(
@@ -230,10 +239,21 @@ CONTAINER_INSIGHTS = KnownExtension(
             protected=True,
             filled=True,
         ),
-        Setting("amalogs.secret.key", "string", "`<not_used>` with managed identity, as the CLI sends it.", "CI",
-                protected=True, filled=True),  # fmt: skip
-        Setting("amalogs.domain", "string", "The agent's domain outside the public cloud, as the CLI sets it.", "CI",
-                filled=True),  # fmt: skip
+        Setting(
+            "amalogs.secret.key",
+            "string",
+            "`<not_used>` with managed identity, as the CLI sends it.",
+            "CI",
+            protected=True,
+            filled=True,
+        ),
+        Setting(
+            "amalogs.domain",
+            "string",
+            "The agent's domain outside the public cloud, as the CLI sets it.",
+            "CI",
+            filled=True,
+        ),
         Setting(
             "proxyEndpoint",
             "string",
@@ -264,6 +284,7 @@ MANAGED_PROMETHEUS = KnownExtension(
     type=METRICS_TYPE,
     title="Azure Monitor managed service for Prometheus (metrics)",
     default_name="azuremonitor-metrics",
+    fixed_name=True,
     release_namespace="kube-system",
     sources=("AMM", "MONFW"),
     # AMM Create: `stable` when no release train is given.
@@ -282,12 +303,18 @@ MANAGED_PROMETHEUS = KnownExtension(
     endpoints={
         "AzureCloud": (
             _endpoint("global.handler.control.monitor.azure.com", f"{_MON}: access control service", METRICS_TYPE),
-            _endpoint("{region}.handler.control.monitor.azure.com",
-                      f"{_MON}: fetch the data collection rules of the cluster", METRICS_TYPE),
-            _endpoint("*.metrics.ingest.monitor.azure.com",
-                      f"{_MON}: managed Prometheus metrics ingestion endpoint (DCE)", METRICS_TYPE),
+            _endpoint(
+                "{region}.handler.control.monitor.azure.com",
+                f"{_MON}: fetch the data collection rules of the cluster",
+                METRICS_TYPE,
+            ),
+            _endpoint(
+                "*.metrics.ingest.monitor.azure.com",
+                f"{_MON}: managed Prometheus metrics ingestion endpoint (DCE)",
+                METRICS_TYPE,
+            ),
         ),
-    },  # fmt: skip
+    },
     cluster_needs=(),
     companions=(
         "a data collection endpoint, rule and association, recording rules and an optional Grafana link "
@@ -309,6 +336,7 @@ DEFENDER = KnownExtension(
     title="Microsoft Defender for Containers sensor",
     # DEF Create: the name is the type, lower case; namespace `mdc`; cluster scope only.
     default_name=DEFENDER_TYPE,
+    fixed_name=True,
     release_namespace="mdc",
     sources=("DEF", "CI", "DEFNET"),
     settings=(
@@ -320,21 +348,40 @@ DEFENDER = KnownExtension(
             required=True,
             resource=WORKSPACE_TYPE,
         ),
-        Setting(AAD_AUTH_SETTING, "boolean", "`false`: DEF sets it so that the workspace's key is used.", "DEF",
-                filled=True),  # fmt: skip
-        Setting("amalogs.secret.wsid", "string", "The workspace's customer id, read by the program as the CLI does.",
-                "CI", protected=True, filled=True),  # fmt: skip
-        Setting("amalogs.secret.key", "string", "The workspace's primary shared key, read by the program as the CLI "
-                "does (secret in state).", "CI", protected=True, filled=True),  # fmt: skip
-        Setting("amalogs.domain", "string", "The agent's domain outside the public cloud, as the CLI sets it.", "CI",
-                filled=True),  # fmt: skip
+        Setting(
+            AAD_AUTH_SETTING, "boolean", "`false`: DEF sets it so that the workspace's key is used.", "DEF", filled=True
+        ),
+        Setting(
+            "amalogs.secret.wsid",
+            "string",
+            "The workspace's customer id, read by the program as the CLI does.",
+            "CI",
+            protected=True,
+            filled=True,
+        ),
+        Setting(
+            "amalogs.secret.key",
+            "string",
+            "The workspace's primary shared key, read by the program as the CLI does (secret in state).",
+            "CI",
+            protected=True,
+            filled=True,
+        ),
+        Setting(
+            "amalogs.domain",
+            "string",
+            "The agent's domain outside the public cloud, as the CLI sets it.",
+            "CI",
+            filled=True,
+        ),
     ),
     endpoints={
         "AzureCloud": (
-            _endpoint("*.cloud.defender.microsoft.com", "Defender sensor: runtime security telemetry (DEFNET)",
-                      DEFENDER_TYPE),
+            _endpoint(
+                "*.cloud.defender.microsoft.com", "Defender sensor: runtime security telemetry (DEFNET)", DEFENDER_TYPE
+            ),
         ),
-    },  # fmt: skip
+    },
     cluster_needs=(),
 )
 
@@ -350,13 +397,25 @@ KEY_VAULT = KnownExtension(
     release_namespace="kube-system",
     sources=("AKV", "AKVCN"),
     settings=(
-        Setting(f"{_CSI}.enableSecretRotation", "boolean",
-                "Periodically update pod mounts and Kubernetes secrets from Key Vault (default false).", "AKV"),
-        Setting(f"{_CSI}.rotationPollInterval", "interval",
-                "How often rotation polls, e.g. `2m` (default 2m; with enableSecretRotation).", "AKV"),
-        Setting(f"{_CSI}.syncSecret.enabled", "boolean",
-                "Mirror mounted content into Kubernetes secrets (`secretObjects`; default false).", "AKV"),
-    ),  # fmt: skip
+        Setting(
+            f"{_CSI}.enableSecretRotation",
+            "boolean",
+            "Periodically update pod mounts and Kubernetes secrets from Key Vault (default false).",
+            "AKV",
+        ),
+        Setting(
+            f"{_CSI}.rotationPollInterval",
+            "interval",
+            "How often rotation polls, e.g. `2m` (default 2m; with enableSecretRotation).",
+            "AKV",
+        ),
+        Setting(
+            f"{_CSI}.syncSecret.enabled",
+            "boolean",
+            "Mirror mounted content into Kubernetes secrets (`secretObjects`; default false).",
+            "AKV",
+        ),
+    ),
     endpoints={
         "AzureCloud": (
             _endpoint("linuxgeneva-microsoft.azurecr.io", "extension images (AKV prerequisites)", KEY_VAULT_TYPE),
@@ -366,10 +425,11 @@ KEY_VAULT = KnownExtension(
         "AzureChinaCloud": (
             _endpoint("linuxgeneva-microsoft.azurecr.cn", "extension images (AKVCN prerequisites)", KEY_VAULT_TYPE),
             _endpoint("upstreamarc.azurecr.cn", "extension images (AKVCN prerequisites)", KEY_VAULT_TYPE),
-            _endpoint("*.blob.core.chinacloudapi.cn", "extension images' storage (AKVCN prerequisites)",
-                      KEY_VAULT_TYPE),
+            _endpoint(
+                "*.blob.core.chinacloudapi.cn", "extension images' storage (AKVCN prerequisites)", KEY_VAULT_TYPE
+            ),
         ),
-    },  # fmt: skip
+    },
     cluster_needs=("a supported distribution (AKV lists them; Linux and Windows containers)",),
 )
 
