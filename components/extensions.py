@@ -73,3 +73,65 @@ def extension_args(extension: ExtensionSettings, cluster_name: Any, resource_gro
     if extension.settings:
         args["configuration_settings"] = dict(extension.settings)
     return args
+
+
+# --- What a known type needs beside its own settings (CI and DEF in components/extension_catalog.py) ----
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """A Log Analytics workspace by ARM id: what the azure-native lookups take."""
+
+    subscription: str
+    resource_group: str
+    name: str
+
+
+def workspace_ref(resource_id: str) -> WorkspaceRef:
+    """The parts of a workspace id the settings already checked (`/subscriptions/S/resourceGroups/G/...`)."""
+    parts = resource_id.strip("/").split("/")
+    return WorkspaceRef(subscription=parts[1], resource_group=parts[3], name=parts[-1])
+
+
+def workspace_of(extension: ExtensionSettings) -> WorkspaceRef | None:
+    """The workspace a Container Insights or Defender extension reports to; None for other types."""
+    if extension.type not in (catalog.CONTAINER_INSIGHTS_TYPE, catalog.DEFENDER_TYPE):
+        return None
+    return workspace_ref(extension.settings[catalog.WORKSPACE_SETTING])
+
+
+def looked_up_protected(extension: ExtensionSettings, customer_id: Any, shared_key: Any) -> dict[str, Any]:
+    """The protected settings `az k8s-extension create` derives from the workspace (CI
+    `_get_container_insights_settings`): its customer id, and its primary shared key for Defender
+    (managed identity for Container Insights: `<not_used>`), both in the `amalogs.` and the older
+    `omsagent.` names, as the CLI sends them. A `proxyEndpoint` is copied to both proxy settings."""
+    key = shared_key if extension.type == catalog.DEFENDER_TYPE else "<not_used>"
+    out: dict[str, Any] = {}
+    for prefix in ("omsagent", "amalogs"):
+        out[f"{prefix}.secret.wsid"] = customer_id
+        out[f"{prefix}.secret.key"] = key
+    if "proxyEndpoint" in extension.protected:
+        for prefix in ("omsagent", "amalogs"):
+            out[f"{prefix}.proxy"] = extension.protected["proxyEndpoint"]
+    return out
+
+
+def data_collection_rule_args(workspace_id: str) -> dict[str, Any]:
+    """`monitor.DataCollectionRule` keyword arguments besides name, group and location: the rule the
+    CLI PUTs for Container Insights with managed identity (CI `_ensure_container_insights_dcr_for_monitoring`)."""
+    streams = list(catalog.DCR_STREAMS)
+    return {
+        "kind": "Linux",
+        "data_sources": {
+            "extensions": [
+                {
+                    "name": catalog.DCR_ASSOCIATION_NAME,
+                    "streams": streams,
+                    "extension_name": "ContainerInsights",
+                    "extension_settings": {},
+                }
+            ]
+        },
+        "data_flows": [{"streams": streams, "destinations": [catalog.DCR_DESTINATION]}],
+        "destinations": {"log_analytics": [{"workspace_resource_id": workspace_id, "name": catalog.DCR_DESTINATION}]},
+    }

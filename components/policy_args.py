@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .extensions import connected_cluster_scope
+from .extensions import ExtensionSettings
+from .extensions import extension_args as generic_extension_args
 from .policy import PolicyAssignment, PolicySettings
 
 # Explicit ARM name, as the docs and the built-in name it.
@@ -31,19 +32,16 @@ RESOURCE_PROVIDER = "Microsoft.PolicyInsights"
 
 def extension_args(settings: PolicySettings, cluster_name: Any, resource_group_name: Any) -> dict[str, Any]:
     """`kubernetesconfiguration.Extension` keyword arguments (the names may be Pulumi outputs)."""
-    args: dict[str, Any] = {
-        **connected_cluster_scope(cluster_name, resource_group_name),
-        "extension_name": EXTENSION_NAME,
-        "extension_type": EXTENSION_TYPE,
-        "release_train": RELEASE_TRAIN,
+    extension = ExtensionSettings(
+        name=EXTENSION_NAME,
+        type=EXTENSION_TYPE,
+        namespace=RELEASE_NAMESPACE,
+        release_train=RELEASE_TRAIN,
         # Minor versions follow Microsoft unless pinned, as for the agents (S1, S4).
-        "auto_upgrade_minor_version": settings.auto_upgrade_minor_version,
-        "identity": {"type": "SystemAssigned"},
-        "scope": {"cluster": {"release_namespace": RELEASE_NAMESPACE}},
-    }
-    if settings.version is not None:
-        args["version"] = settings.version
-    return args
+        auto_upgrade_minor_version=settings.auto_upgrade_minor_version,
+        version=settings.version,
+    )
+    return generic_extension_args(extension, cluster_name, resource_group_name)
 
 
 def arm_parameters(parameters: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
