@@ -10,8 +10,8 @@ import pytest
 
 from components.settings import GitOpsSettings
 from tests.conftest import BASE_CONFIG, BASE_STACK_YAML
-from tests.test_fleet import FLEET_DEFAULTS, ITEMS, fleet
 from tests.test_extensions import EXTENSION_OPTIONS
+from tests.test_fleet import FLEET_DEFAULTS, ITEMS, fleet
 from tests.test_plan import CHILD, CLUSTER, COMPONENT, GROUP, NO_OPTIONS, PROJECT, RELEASE, by_urn
 from tests.test_settings import problems, settings
 
