@@ -481,7 +481,11 @@ def documented_clouds(known: KnownExtension) -> tuple[str, ...]:
 
 
 def _md(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*").replace("|", "\\|")
+    """Free text in Markdown: escaped outside code spans (`<region>` stays as written inside them)."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*").replace("|", "\\|")
+    return "`".join(parts)
 
 
 def docs_table() -> str:
@@ -505,7 +509,7 @@ def docs_table() -> str:
             out.append(f"- Registers: {', '.join(k.providers)}.")
         for cloud, endpoints_ in k.endpoints.items():
             hosts = ", ".join(f"`{e.host.replace('{region}', '<region>')}`" for e in endpoints_)
-            out.append(f"- Endpoints ({cloud}, 443): {_md(hosts).replace(chr(92) + '*', '*')}.")
+            out.append(f"- Endpoints ({cloud}, 443): {hosts}.")
         if not k.endpoints and not k.own_key:
             out.append("- Endpoints: none documented beyond the agents' list.")
         for need in k.cluster_needs:

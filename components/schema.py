@@ -382,7 +382,8 @@ SCHEMA: dict[str, Key] = {
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
         "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.HybridCompute when "
-        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`).",
+        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`, and the namespaces of "
+        "the known `extensions` types, docs/extensions.md).",
         default=True,
         stack_only=True,
     ),

@@ -379,3 +379,22 @@ def test_bad_settings_exit_2_before_anything_is_registered(plan) -> None:
         in result.stderr
     )
     assert result.stdout == ""
+
+
+def test_endpoints_join_the_preflight_and_the_firewall_list_of_their_cluster_only(plan) -> None:
+    items = [{**ITEMS[0], "extensions": [KEY_VAULT]}, ITEMS[1]]
+    result = plan(fleet(items), "--json")
+    assert result.code == 0, result.stderr
+    jobs = {
+        r["name"]: r["inputs"]["spec"]["template"]["spec"]["containers"][0]["args"]
+        for r in result.document["resources"]
+        if r["type"] == "kubernetes:batch/v1:Job"
+    }
+    assert "upstreamarc.azurecr.io:443" in jobs["rg-a/c1-preflight"]
+    assert "upstreamarc.azurecr.io:443" not in jobs["rg-a/c2-preflight"]
+    # A wildcard names no host to try: listed, not probed.
+    assert "*.blob.core.windows.net:443" not in jobs["rg-a/c1-preflight"]
+    listed = plan(fleet(items), "--endpoints", "--json").document["endpoints"]
+    row = next(e for e in listed if e["host"] == "upstreamarc.azurecr.io")
+    assert row["clusters"] == ["rg-a/c1"] and row["required"] is True
+    assert row["neededWhen"] == "cluster extension microsoft.azurekeyvaultsecretsprovider (extensions)"
