@@ -398,3 +398,13 @@ def test_endpoints_join_the_preflight_and_the_firewall_list_of_their_cluster_onl
     row = next(e for e in listed if e["host"] == "upstreamarc.azurecr.io")
     assert row["clusters"] == ["rg-a/c1"] and row["required"] is True
     assert row["neededWhen"] == "cluster extension microsoft.azurekeyvaultsecretsprovider (extensions)"
+
+
+def test_looked_up_workspace_key_is_secret_without_any_secret_config(plan) -> None:
+    result = plan({**BASE_CONFIG, "extensions": [DEFENDER]}, "--json")
+    assert result.code == 0, result.stderr
+    protected = by_urn(result)[ext_urn(catalog.DEFENDER_TYPE)]["inputs"]["configurationProtectedSettings"]
+    assert protected == {
+        f"{prefix}.secret.{key}": "[secret]" for prefix in ("amalogs", "omsagent") for key in ("key", "wsid")
+    }
+    assert "placeholder-shared-key" not in result.stdout
