@@ -14,8 +14,8 @@ from .test_engine import deletes_in_order, dev_config
 EXTENSION = "::arc-dev-rg/arc-dev-extensions-akvsecretsprovider"
 RELEASE = "::arc-dev-rg/arc-dev-agents"
 VERIFY = "::arc-dev-rg/arc-dev-verify"
-TOKEN = "kv-Pr0tected-7f3c"  # noqa: S105  # a test value the state must never hold in plain text
-NEW_TOKEN = "kv-Pr0tected-9a1d"  # noqa: S105
+TOKEN = "kv-Pr0tected-7f3c"  # a test value the state must never hold in plain text
+NEW_TOKEN = "kv-Pr0tected-9a1d"
 # The stand-in ARM keys resources by lower-cased id (ids compare without case).
 EXTENSION_ID_END = "/providers/microsoft.kubernetesconfiguration/extensions/akvsecretsprovider"
 
