@@ -10,10 +10,16 @@ import pytest
 from components import extension_catalog as catalog
 from components import network
 from components.arc_cluster import managed_extensions
-from components.extensions import ExtensionSettings, extension_args, looked_up_protected, workspace_ref
+from components.extensions import (
+    ExtensionSettings,
+    data_collection_rule_args,
+    extension_args,
+    looked_up_protected,
+    workspace_ref,
+)
 from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.settings.extensions import resource_id_pattern
-from tests.conftest import BASE_CONFIG, BASE_STACK_YAML
+from tests.conftest import BASE_CONFIG, BASE_STACK_YAML, FIXTURES
 from tests.test_fleet import ITEMS, fleet
 from tests.test_plan import CHILD, PROJECT, by_urn
 from tests.test_settings import problems, settings
@@ -408,3 +414,52 @@ def test_looked_up_workspace_key_is_secret_without_any_secret_config(plan) -> No
         f"{prefix}.secret.{key}": "[secret]" for prefix in ("amalogs", "omsagent") for key in ("key", "wsid")
     }
     assert "placeholder-shared-key" not in result.stdout
+
+
+def source_facts() -> list[tuple[str, str, str]]:
+    rows = (FIXTURES / "extension-facts.tsv").read_text().splitlines()
+    return [(tag, fact, value) for tag, _, fact, value in (r.split("\t") for r in rows if not r.startswith("#"))]
+
+
+ENTRY = {
+    "CI": catalog.CONTAINER_INSIGHTS,
+    "DEF": catalog.DEFENDER,
+    "AMM": catalog.MANAGED_PROMETHEUS,
+    "AKV": catalog.KEY_VAULT,
+    "AKVCN": catalog.KEY_VAULT,
+    "DEFNET": catalog.DEFENDER,
+}
+
+
+@pytest.mark.parametrize(("tag", "fact", "value"), source_facts())
+def test_the_catalog_against_its_sources(tag: str, fact: str, value: str) -> None:
+    if tag == "SPEC":
+        assert list(catalog.UPDATABLE) == value.split()
+        return
+    known = ENTRY[tag]
+    if fact == "name":
+        assert known.default_name == value
+    elif fact == "release_namespace":
+        assert known.release_namespace == value
+    elif fact == "release_train":
+        assert known.release_train == value
+    elif fact == "workspace_setting":
+        assert (setting := known.setting(value)) is not None and setting.required and setting.type == "resourceId"
+    elif fact == "aad_setting":
+        assert value == catalog.AAD_AUTH_SETTING and known.setting(value) is not None
+    elif fact == "dcr_name":
+        assert catalog.dcr_name("West Europe", "c1") == "MSCI-westeurope-c1" and catalog.DCR_NAME_MAX == 64
+    elif fact == "dcra_name":
+        assert value == catalog.DCR_ASSOCIATION_NAME
+    elif fact == "dcr_stream":
+        assert (value,) == catalog.DCR_STREAMS
+    elif fact == "dcr_kind":
+        assert data_collection_rule_args(WORKSPACE)["kind"] == value
+    elif fact == "dcr_destination":
+        assert value == catalog.DCR_DESTINATION
+    elif fact.startswith("domain_"):
+        assert catalog.CONTAINER_INSIGHTS_DOMAINS[fact.removeprefix("domain_")] == value
+    elif fact.startswith("endpoint_"):
+        assert [e.host for e in known.endpoints[fact.removeprefix("endpoint_")]] == value.split()
+    else:
+        pytest.fail(f"unknown fact {fact}")

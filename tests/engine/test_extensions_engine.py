@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .conftest import Engine
-from .test_engine import deletes_in_order, dev_config
+from .test_engine import compare_with_plan, deletes_in_order, dev_config
 
 EXTENSION = "::arc-dev-rg/arc-dev-extensions-akvsecretsprovider"
 RELEASE = "::arc-dev-rg/arc-dev-agents"
@@ -107,3 +107,8 @@ def test_extension_created_after_the_agents_updated_in_place_and_destroyed_befor
         c for c in engine.calls("az") if "delete" in c["argv"] and any("akvsecretsprovider" in a for a in c["argv"])
     ]
     assert not deleted_by_guard, "the uninstall guard deleted a managed extension"
+
+
+def test_preview_registers_what_the_offline_plan_shows_with_extensions(engine: Engine) -> None:
+    engine.init({**dev_config(), "arc-onboarding:extensions": key_vault("2m")})
+    compare_with_plan(engine)
