@@ -6,10 +6,11 @@ resource. Stand-ins: standins/ (azure_native.Extension is the extensions API at 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from .conftest import Engine
-from .test_engine import compare_with_plan, deletes_in_order, dev_config
+from .test_engine import compare_with_plan, deletes_in_order, dev_config, json_object, upgraded_engine
 
 EXTENSION = "::arc-dev-rg/arc-dev-extensions-akvsecretsprovider"
 RELEASE = "::arc-dev-rg/arc-dev-agents"
@@ -112,3 +113,21 @@ def test_extension_created_after_the_agents_updated_in_place_and_destroyed_befor
 def test_preview_registers_what_the_offline_plan_shows_with_extensions(engine: Engine) -> None:
     engine.init({**dev_config(), "arc-onboarding:extensions": key_vault("2m")})
     compare_with_plan(engine)
+
+
+# main before issue 21: Flux's extension built by components/flux.py alone, without replaceOnChanges.
+BEFORE_EXTENSIONS_COMMIT = "9ccd5f2f129a47b25f3189a71507ce480e36dbcb"
+
+
+def test_upgrade_of_a_flux_stack_from_before_extensions_changes_no_resource(tools, tmp_path: Path) -> None:
+    """Flux became a known type of the extensions machinery with the same URNs and inputs: a stack
+    brought up by the previous program is neither replaced nor updated by the current one (only the
+    `replaceOnChanges` option and an output's wording are new, docs/extensions.md)."""
+    config = {**dev_config(), "arc-onboarding:gitops": {"url": "https://git.corp.example/platform/edge-config.git"}}
+    engine = upgraded_engine(tools, tmp_path, BEFORE_EXTENSIONS_COMMIT, config)
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
+    changed = [(s["op"], s["urn"].rsplit("::", 1)[-1]) for s in steps if s["op"] not in ("same", "read", "refresh")]
+    assert [c for c in changed if "gitops" in c[1]] == [], changed
+    assert not [c for c in changed if c[0] in ("replace", "create-replacement", "delete-replaced", "delete")], changed
+    engine.up()
+    engine.up("--expect-no-changes")
