@@ -34,6 +34,11 @@ METRICS_AMW_COMMIT = "2e16c837e46286dddd17ad213b057fb61e977567"
 SPEC_COMMIT = "04b1b8e194dd83e2c8ffd348e4717a2fef5cf5f2"
 
 SOURCES: dict[str, tuple[str, str]] = {
+    "DEFAULT": (
+        "az k8s-extension `partner_extensions/DefaultExtension.py` (Create: the scope only when `--scope` is "
+        "given; Update: a `PatchExtension`)",
+        _CLI.format(commit=CONTAINER_INSIGHTS_COMMIT, path="partner_extensions/DefaultExtension.py"),
+    ),
     "CI": (
         "az k8s-extension `partner_extensions/ContainerInsights.py` (Create, "
         "`_get_container_insights_settings`, `_ensure_container_insights_dcr_for_monitoring`, Delete)",
@@ -471,10 +476,6 @@ def find(extension_type: str) -> KnownExtension | None:
 def endpoints(cloud: str, held: frozenset[str]) -> tuple[Endpoint, ...]:
     """The endpoints of the known types a cluster installs (`held` holds their `needed_key`)."""
     return tuple(e for k in KNOWN if k.needed in held for e in k.endpoints.get(cloud, ()))
-
-
-def documented_clouds(known: KnownExtension) -> tuple[str, ...]:
-    return tuple(known.endpoints)
 
 
 # --- docs/extensions.md -----------------------------------------------------------------------------

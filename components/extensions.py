@@ -36,7 +36,8 @@ class ExtensionSettings:
 
     name: str
     type: str
-    scope: str = "cluster"  # or "namespace"
+    # "cluster", "namespace", or None: no scope sent (the CLI's DefaultExtension without `--scope`).
+    scope: str | None = "cluster"
     namespace: str | None = None  # release namespace (cluster scope) or target namespace
     auto_upgrade_minor_version: bool | None = True
     release_train: str | None = None
@@ -66,7 +67,7 @@ def extension_args(extension: ExtensionSettings, cluster_name: Any, resource_gro
     args["identity"] = dict(SYSTEM_IDENTITY)
     if extension.scope == "namespace":
         args["scope"] = {"namespace": {"target_namespace": extension.namespace or extension.name}}
-    else:
+    elif extension.scope == "cluster":
         args["scope"] = {"cluster": {"release_namespace": extension.namespace} if extension.namespace else {}}
     if extension.version is not None:
         args["version"] = extension.version

@@ -289,7 +289,7 @@ EXTENSION_FIELDS: dict[str, Key] = {
         "string",
         "`cluster` (with `releaseNamespace`) or `namespace` (with `targetNamespace`); fixed once created "
         "(a change replaces the extension).",
-        default="cluster",
+        default_doc="known types: `cluster`; others: none sent (the type's own default), as the CLI without `--scope`",
     ),
     "releaseNamespace": Key(
         "string", "The release namespace of a cluster-scoped extension.", default_doc="the known type's namespace"

@@ -240,6 +240,11 @@ def test_unset_extensions_add_nothing() -> None:
             ".token' VALUE`",
         ),
         (
+            {"type": "Microsoft.Dapr", "name": "dapr", "releaseNamespace": "dapr-system"},
+            "arc-onboarding:extensions[0].scope: is required with releaseNamespace or targetNamespace: `cluster` or "
+            "`namespace`",
+        ),
+        (
             {**KEY_VAULT, "typo": 1},
             "arc-onboarding:extensions[0].typo: unknown key (did you mean `type`?)",
         ),
@@ -270,7 +275,9 @@ def test_unknown_types_are_installed_unchecked_with_a_warning() -> None:
     (extension,) = s.clusters[0].extensions
     assert extension.type == "Microsoft.Dapr" and extension.settings == {"x": "1"} and extension.known is None
     assert any("`Microsoft.Dapr` is not in the catalog" in w for w in s.warnings)
-    assert extension.namespace is None
+    assert extension.namespace is None and extension.scope is None
+    # No scope sent, as the CLI sends none without `--scope` (DefaultExtension Create).
+    assert "scope" not in extension_args(extension, "c", "g")
 
 
 def test_prometheus_warns_what_is_not_done_and_missing_cloud_endpoints() -> None:

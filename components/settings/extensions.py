@@ -13,7 +13,7 @@ from typing import Any
 from components import extension_catalog as catalog
 from components.clouds import Cloud
 from components.extensions import ExtensionSettings
-from components.schema import EXTENSION_FIELDS, EXTENSION_SCOPES, NAMESPACE
+from components.schema import EXTENSION_SCOPES, NAMESPACE
 
 from .raw import _INVALID, SECURE_PLACEHOLDER, _did_you_mean, _json_type, _Report
 
@@ -216,9 +216,18 @@ def _check_name(value: Any, known: catalog.KnownExtension | None, check: _Item) 
     return value
 
 
-def _check_scope(item: Mapping[str, Any], known: catalog.KnownExtension | None, check: _Item) -> tuple[str, str | None]:
-    scope = item.get("scope") or "cluster"
+def _check_scope(
+    item: Mapping[str, Any], known: catalog.KnownExtension | None, check: _Item
+) -> tuple[str | None, str | None]:
+    # Unset: known types are cluster-scoped; other types get no scope, as `az k8s-extension create`
+    # without `--scope` sends none (DefaultExtension Create), and ARM applies the type's default.
+    given = item.get("scope")
+    scope = given if given is not None else ("cluster" if known is not None else None)
     release, target = item.get("releaseNamespace"), item.get("targetNamespace")
+    if scope is None:
+        if release is not None or target is not None:
+            check.error("scope", "is required with releaseNamespace or targetNamespace: `cluster` or `namespace`")
+        return None, None
     if scope not in EXTENSION_SCOPES:
         check.error("scope", f"must be `cluster` or `namespace`{_did_you_mean(str(scope), EXTENSION_SCOPES)}")
         return "cluster", None
@@ -374,6 +383,3 @@ def _program_settings(known: catalog.KnownExtension, cloud: Cloud | None) -> dic
         if domain:
             out["amalogs.domain"] = domain
     return out
-
-
-__all__ = ["EXTENSION_FIELDS", "_check_extensions"]
