@@ -193,7 +193,8 @@ def dcr_name(workspace_region: str, cluster_name: str) -> str:
     return f"MSCI-{region}-{cluster_name}"[:DCR_NAME_MAX]
 
 
-_MON = "Azure Monitor (MONFW)"
+# Purposes as MONFW gives them (its tables: endpoint, purpose, port).
+_MON = "Azure Monitor"
 _MONITOR_PUBLIC = (
     ("*.ods.opinsights.azure.com", f"{_MON}: data ingestion"),
     ("*.oms.opinsights.azure.com", f"{_MON}: Azure Monitor agent onboarding"),
@@ -382,9 +383,7 @@ DEFENDER = KnownExtension(
     ),
     endpoints={
         "AzureCloud": (
-            _endpoint(
-                "*.cloud.defender.microsoft.com", "Defender sensor: runtime security telemetry (DEFNET)", DEFENDER_TYPE
-            ),
+            _endpoint("*.cloud.defender.microsoft.com", "Defender sensor: runtime security telemetry", DEFENDER_TYPE),
         ),
     },
     cluster_needs=(),
@@ -423,15 +422,33 @@ KEY_VAULT = KnownExtension(
     ),
     endpoints={
         "AzureCloud": (
-            _endpoint("linuxgeneva-microsoft.azurecr.io", "extension images (AKV prerequisites)", KEY_VAULT_TYPE),
-            _endpoint("upstreamarc.azurecr.io", "extension images (AKV prerequisites)", KEY_VAULT_TYPE),
-            _endpoint("*.blob.core.windows.net", "extension images' storage (AKV prerequisites)", KEY_VAULT_TYPE),
+            _endpoint(
+                "linuxgeneva-microsoft.azurecr.io",
+                "Key Vault provider: extension images (its prerequisites)",
+                KEY_VAULT_TYPE,
+            ),
+            _endpoint(
+                "upstreamarc.azurecr.io", "Key Vault provider: extension images (its prerequisites)", KEY_VAULT_TYPE
+            ),
+            _endpoint(
+                "*.blob.core.windows.net",
+                "Key Vault provider: extension images' storage (its prerequisites)",
+                KEY_VAULT_TYPE,
+            ),
         ),
         "AzureChinaCloud": (
-            _endpoint("linuxgeneva-microsoft.azurecr.cn", "extension images (AKVCN prerequisites)", KEY_VAULT_TYPE),
-            _endpoint("upstreamarc.azurecr.cn", "extension images (AKVCN prerequisites)", KEY_VAULT_TYPE),
             _endpoint(
-                "*.blob.core.chinacloudapi.cn", "extension images' storage (AKVCN prerequisites)", KEY_VAULT_TYPE
+                "linuxgeneva-microsoft.azurecr.cn",
+                "Key Vault provider: extension images (its prerequisites)",
+                KEY_VAULT_TYPE,
+            ),
+            _endpoint(
+                "upstreamarc.azurecr.cn", "Key Vault provider: extension images (its prerequisites)", KEY_VAULT_TYPE
+            ),
+            _endpoint(
+                "*.blob.core.chinacloudapi.cn",
+                "Key Vault provider: extension images' storage (its prerequisites)",
+                KEY_VAULT_TYPE,
             ),
         ),
     },
