@@ -463,6 +463,7 @@ POLICY_TYPE = "microsoft.policyinsights"
 FLUX = KnownExtension(
     type=FLUX_TYPE,
     title="Flux (GitOps)",
+    # What the az CLI names the extension it installs on demand (`az k8s-configuration flux create`).
     default_name="flux",
     release_namespace="flux-system",
     sources=("FLUX",),
@@ -470,11 +471,16 @@ FLUX = KnownExtension(
 )
 
 POLICY = KnownExtension(
+    # ARM and the built-in that installs it use the lower-case type; the CLI lower-cases the documented
+    # `Microsoft.PolicyInsights` (azure-policy.md §1), so this is what ARM reads back.
     type=POLICY_TYPE,
     title="Azure Policy",
+    # Explicit ARM name, as the docs and the built-in name it.
     default_name="azurepolicy",
+    # The extension's release namespace (S1, S3).
     release_namespace="kube-system",
     sources=("POL",),
+    # The default train; other trains are not confirmed for this extension (azure-policy.md §1).
     release_train="Stable",
     own_key="policy",
     providers=("Microsoft.PolicyInsights",),

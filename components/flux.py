@@ -26,12 +26,12 @@ from .extensions import ExtensionSettings, connected_cluster_scope, extension_ar
 from .settings import GitOpsSettings
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcGitOps"
-# Explicit ARM names: `flux` is what the az CLI names the extension it installs on demand.
-EXTENSION_NAME = "flux"
+# Explicit ARM names: the extension's as the catalog knows it (components/extension_catalog.py).
+EXTENSION_NAME = catalog.FLUX.default_name
 CONFIGURATION_NAME = "cluster-config"
 # The configuration's objects (and its multi-tenancy service account) live in this namespace.
 CONFIGURATION_NAMESPACE = "cluster-config"
-FLUX_NAMESPACE = "flux-system"
+FLUX_NAMESPACE = catalog.FLUX.release_namespace
 # The az CLI's default kustomization name when none is given.
 KUSTOMIZATION_NAME = "kustomization-1"
 # The extension, as one known type of components/extensions.py: minor versions only (Microsoft
