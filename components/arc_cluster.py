@@ -493,7 +493,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 cluster_name=self.connected_cluster.name,
                 resource_group_name=self._args.resource_group_name,
                 secret=settings.is_secret("gitops"),
-                depends_on=[self.release, *([self.verify] if self.verify else [])],
+                depends_on=self._after_agents(),
             ),
             opts=self._child(),
         )
@@ -512,10 +512,14 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 resource_group_name=self._args.resource_group_name,
                 secret=settings.is_secret("policy"),
                 protect=settings.protect,
-                depends_on=[self.release, *([self.verify] if self.verify else []), *self._args.policy_depends_on],
+                depends_on=[*self._after_agents(), *self._args.policy_depends_on],
             ),
             opts=self._child(),
         )
+
+    def _after_agents(self) -> list[pulumi.Resource]:
+        """What every cluster extension waits for: the agents' release, and the verify step when on."""
+        return [self.release, *([self.verify] if self.verify else [])]
 
     def _extensions(self) -> ArcExtensions | None:
         """The `extensions` items, once the agents are in (and, with verify, connected), as for Flux."""
@@ -531,7 +535,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 resource_group_name=self._args.resource_group_name,
                 secret=settings.is_secret("extensions"),
                 protect=settings.protect,
-                depends_on=[self.release, *([self.verify] if self.verify else []), *self._args.policy_depends_on],
+                depends_on=[*self._after_agents(), *self._args.policy_depends_on],
             ),
             opts=self._child(),
         )

@@ -167,6 +167,29 @@ def _endpoint(host: str, purpose: str, extension_type: str, websockets: bool | N
     return Endpoint(host, 443, "https", purpose, websockets, needed_key(extension_type))
 
 
+def _workspace_settings(key_doc: str) -> tuple[Setting, ...]:
+    """What CI `_get_container_insights_settings` fills in from the workspace for Container Insights
+    and Defender alike: its customer id, its key (or `<not_used>`), the agent's domain per cloud."""
+    return (
+        Setting(
+            "amalogs.secret.wsid",
+            "string",
+            "The workspace's customer id, read from the workspace by the program as the CLI does.",
+            "CI",
+            protected=True,
+            filled=True,
+        ),
+        Setting("amalogs.secret.key", "string", key_doc, "CI", protected=True, filled=True),
+        Setting(
+            "amalogs.domain",
+            "string",
+            "The agent's domain outside the public cloud, as the CLI sets it.",
+            "CI",
+            filled=True,
+        ),
+    )
+
+
 # --- Container Insights (Microsoft.AzureMonitor.Containers) ------------------------------------------
 
 CONTAINER_INSIGHTS_TYPE = "microsoft.azuremonitor.containers"
@@ -237,29 +260,7 @@ CONTAINER_INSIGHTS = KnownExtension(
             "CI",
             allowed=("true",),
         ),
-        Setting(
-            "amalogs.secret.wsid",
-            "string",
-            "The workspace's customer id, read from the workspace by the program as the CLI does.",
-            "CI",
-            protected=True,
-            filled=True,
-        ),
-        Setting(
-            "amalogs.secret.key",
-            "string",
-            "`<not_used>` with managed identity, as the CLI sends it.",
-            "CI",
-            protected=True,
-            filled=True,
-        ),
-        Setting(
-            "amalogs.domain",
-            "string",
-            "The agent's domain outside the public cloud, as the CLI sets it.",
-            "CI",
-            filled=True,
-        ),
+        *_workspace_settings("`<not_used>` with managed identity, as the CLI sends it."),
         Setting(
             "proxyEndpoint",
             "string",
@@ -357,28 +358,8 @@ DEFENDER = KnownExtension(
         Setting(
             AAD_AUTH_SETTING, "boolean", "`false`: DEF sets it so that the workspace's key is used.", "DEF", filled=True
         ),
-        Setting(
-            "amalogs.secret.wsid",
-            "string",
-            "The workspace's customer id, read by the program as the CLI does.",
-            "CI",
-            protected=True,
-            filled=True,
-        ),
-        Setting(
-            "amalogs.secret.key",
-            "string",
-            "The workspace's primary shared key, read by the program as the CLI does (secret in state).",
-            "CI",
-            protected=True,
-            filled=True,
-        ),
-        Setting(
-            "amalogs.domain",
-            "string",
-            "The agent's domain outside the public cloud, as the CLI sets it.",
-            "CI",
-            filled=True,
+        *_workspace_settings(
+            "The workspace's primary shared key, read by the program as the CLI does (secret in state)."
         ),
     ),
     endpoints={
