@@ -508,3 +508,10 @@ def config_table() -> str:
         )
         rows.append(f"| `{path}` | {kind} | {_shown_default(key)} | {key.doc} |")
     return "\n".join(rows)
+
+
+def fields_table(fields: Mapping[str, Key]) -> str:
+    """The fields of an array's items (e.g. `extensions`), as a table for their docs page."""
+    rows = ["| field | type | default | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{name}` | {key.type} | {_shown_default(key)} | {key.doc} |" for name, key in fields.items()]
+    return "\n".join(rows)

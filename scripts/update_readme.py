@@ -23,14 +23,17 @@ from components.clouds import clouds_table  # noqa: E402
 from components.extension_catalog import docs_table as extensions_table  # noqa: E402
 from components.network import policy_section, readme_section  # noqa: E402
 from components.policy_catalog import docs_table  # noqa: E402
-from components.schema import config_table  # noqa: E402
+from components.schema import EXTENSION_FIELDS, config_table, fields_table  # noqa: E402
 
 # Each file, relative to the project, with the sections generated in it.
 DOCS: dict[str, dict[str, Callable[[], str]]] = {
     "docs/configuration.md": {"config-table": config_table, "clouds-table": clouds_table},
     "docs/network.md": {"network-requirements": readme_section},
     "docs/policy.md": {"policy-builtins": docs_table, "policy-endpoints": policy_section},
-    "docs/extensions.md": {"extensions-catalog": extensions_table},
+    "docs/extensions.md": {
+        "extension-fields": lambda: fields_table(EXTENSION_FIELDS),
+        "extensions-catalog": extensions_table,
+    },
 }
 
 
