@@ -3,6 +3,7 @@ the engine receives (offline plan), registrations, endpoints and the uninstall g
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -470,3 +471,26 @@ def test_the_catalog_against_its_sources(tag: str, fact: str, value: str) -> Non
         assert [e.host for e in known.endpoints[fact.removeprefix("endpoint_")]] == value.split()
     else:
         pytest.fail(f"unknown fact {fact}")
+
+
+def test_a_secret_extensions_key_quotes_no_type_and_says_names_are_plain(plan) -> None:
+    raw = (
+        BASE_STACK_YAML
+        + "  arc-onboarding:extensions:\n"
+        + "    - type: Contoso.InternalAgent\n"
+        + "      name: internal-agent\n"
+        + "      configurationProtectedSettings:\n"
+        + "        token:\n"
+        + "          secure: AAABAKxyz==\n"
+    )
+    result = plan(None, "--json", raw=raw)
+    assert result.code == 0, result.stderr
+    warnings = result.document["warnings"]
+    assert "Contoso.InternalAgent" not in json.dumps(warnings)
+    assert (
+        "arc-onboarding:extensions[0].type: the type is not in the catalog: it is installed as given, its settings unchecked (docs/extensions.md lists the known types)"
+        in warnings
+    )
+    assert any(w.startswith("arc-onboarding:extensions: is secret, but extension names become part") for w in warnings)
+    extension = by_urn(result)[ext_urn("internal-agent")]
+    assert extension["inputs"]["configurationProtectedSettings"] == "[secret]"

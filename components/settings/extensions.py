@@ -109,6 +109,13 @@ def _check_extensions(
             types.setdefault(known.type, index)
         ok = ok and check.ok
         out.append(extension)
+    if stored_secret and out:
+        # As for `policy` assignment names: a name in a URN cannot be encrypted.
+        report.warn(
+            "extensions",
+            "is secret, but extension names become part of resource names (URNs), which Pulumi cannot encrypt: "
+            "they are stored and shown in plain text",
+        )
     if stored_secret and any(e.settings for e in out):
         report.warn(
             "extensions",
@@ -136,10 +143,12 @@ def _check_item(
         if not extension_type.strip() or _NAME_FORBIDDEN.search(extension_type):
             check.error("type", "is not an extension type (e.g. `Microsoft.AzureMonitor.Containers`)")
             return None
-        close = _did_you_mean(extension_type.lower(), [k.type for k in catalog.KNOWN])
+        # A secret `extensions` is not quoted back, not even as a "did you mean" (docs/security.md).
+        close = "" if stored_secret else _did_you_mean(extension_type.lower(), [k.type for k in catalog.KNOWN])
+        shown = "the type" if stored_secret else f"`{extension_type}`"
         check.warn(
             "type",
-            f"`{extension_type}` is not in the catalog{close}: it is installed as given, its settings unchecked "
+            f"{shown} is not in the catalog{close}: it is installed as given, its settings unchecked "
             "(docs/extensions.md lists the known types)",
         )
     elif known.own_key is not None:
