@@ -118,7 +118,7 @@ class ArcExtensions(pulumi.ComponentResource):
             ),
             resource_group_name=args.resource_group_name,
             location=workspace.location,
-            **data_collection_rule_args(workspace_id),
+            **data_collection_rule_args(workspace_id, extension.settings.get(catalog.DATA_COLLECTION_SETTING)),
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=list(args.depends_on), delete_before_replace=True, protect=args.protect
             ),

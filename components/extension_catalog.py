@@ -103,7 +103,7 @@ UPDATABLE = (
 # The azure-native input names of the fixed properties (kubernetesconfiguration.Extension).
 REPLACE_ON_CHANGES = ("extensionType", "scope", "identity", "plan")
 
-SettingType = Literal["string", "boolean", "resourceId", "interval"]
+SettingType = Literal["string", "boolean", "resourceId", "interval", "dataCollection"]
 Scope = Literal["cluster", "namespace"]
 
 
@@ -205,6 +205,11 @@ AAD_AUTH_SETTING = "amalogs.useAADAuth"
 DCR_NAME_MAX = 64
 DCR_ASSOCIATION_NAME = "ContainerInsightsExtension"
 DCR_STREAMS = ("Microsoft-ContainerInsights-Group-Default",)
+# CI `_get_container_insights_settings`: a JSON object whose fields the CLI checks (with managed
+# identity) and passes to the rule as its `extensionSettings`; its `streams` replace the default.
+DATA_COLLECTION_SETTING = "dataCollectionSettings"
+DATA_COLLECTION_INTERVAL_MAX = 30  # minutes: "interval value MUST be in the range from 1m to 30m"
+NAMESPACE_FILTERING_MODES = ("off", "exclude", "include")  # compared lower-cased, as the CLI does
 DCR_DESTINATION = "la-workspace"
 # CI `_get_container_insights_settings`: the agent's domain outside the public cloud.
 CONTAINER_INSIGHTS_DOMAINS = {"AzureChinaCloud": "opinsights.azure.cn", "AzureUSGovernment": "opinsights.azure.us"}
@@ -261,6 +266,14 @@ CONTAINER_INSIGHTS = KnownExtension(
             allowed=("true",),
         ),
         *_workspace_settings("`<not_used>` with managed identity, as the CLI sends it."),
+        Setting(
+            DATA_COLLECTION_SETTING,
+            "dataCollection",
+            "What the data collection rule collects: `{interval: 1m-30m, namespaceFilteringMode: Off/Include/Exclude, "
+            "namespaces: [...], enableContainerLogV2: bool, streams: [...]}` (a mapping or its JSON text); the CLI "
+            "checks it and puts it in the rule.",
+            "CI",
+        ),
         Setting(
             "proxyEndpoint",
             "string",

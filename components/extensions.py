@@ -9,6 +9,7 @@ components/extension_catalog.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,10 +118,14 @@ def looked_up_protected(extension: ExtensionSettings, customer_id: Any, shared_k
     return out
 
 
-def data_collection_rule_args(workspace_id: str) -> dict[str, Any]:
+def data_collection_rule_args(workspace_id: str, data_collection: str | None = None) -> dict[str, Any]:
     """`monitor.DataCollectionRule` keyword arguments besides name, group and location: the rule the
-    CLI PUTs for Container Insights with managed identity (CI `_ensure_container_insights_dcr_for_monitoring`)."""
-    streams = list(catalog.DCR_STREAMS)
+    CLI PUTs for Container Insights with managed identity (CI `_ensure_container_insights_dcr_for_monitoring`).
+    `data_collection` is the checked `dataCollectionSettings` (JSON text): the rule's extension
+    settings, and its `streams` in place of the default."""
+    settings = json.loads(data_collection) if data_collection else {}
+    streams = list(settings.get("streams") or catalog.DCR_STREAMS)
+    extension_settings = {catalog.DATA_COLLECTION_SETTING: settings} if settings else {}
     return {
         "kind": "Linux",
         "data_sources": {
@@ -129,7 +134,7 @@ def data_collection_rule_args(workspace_id: str) -> dict[str, Any]:
                     "name": catalog.DCR_ASSOCIATION_NAME,
                     "streams": streams,
                     "extension_name": "ContainerInsights",
-                    "extension_settings": {},
+                    "extension_settings": extension_settings,
                 }
             ]
         },

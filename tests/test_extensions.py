@@ -241,6 +241,24 @@ def test_unset_extensions_add_nothing() -> None:
             ".token' VALUE`",
         ),
         (
+            {
+                **INSIGHTS,
+                "configurationSettings": {
+                    **INSIGHTS["configurationSettings"],
+                    "dataCollectionSettings": {"interval": "45m", "namespaceFilteringMode": "Sometimes"},
+                },
+            },
+            "arc-onboarding:extensions[0].configurationSettings.dataCollectionSettings: interval must be from 1m to 30m",
+        ),
+        (
+            {
+                **INSIGHTS,
+                "configurationSettings": {**INSIGHTS["configurationSettings"], "dataCollectionSettings": "{not json"},
+            },
+            "arc-onboarding:extensions[0].configurationSettings.dataCollectionSettings: must be a mapping (or its JSON "
+            "text)",
+        ),
+        (
             {"type": "Microsoft.Dapr", "name": "dapr", "releaseNamespace": "dapr-system"},
             "arc-onboarding:extensions[0].scope: is required with releaseNamespace or targetNamespace: `cluster` or "
             "`namespace`",
@@ -465,6 +483,9 @@ def test_the_catalog_against_its_sources(tag: str, fact: str, value: str) -> Non
         assert data_collection_rule_args(WORKSPACE)["kind"] == value
     elif fact == "dcr_destination":
         assert value == catalog.DCR_DESTINATION
+    elif fact == "data_collection_interval_max":
+        assert catalog.DATA_COLLECTION_INTERVAL_MAX == int(value)
+        assert known.setting(catalog.DATA_COLLECTION_SETTING) is not None
     elif fact.startswith("domain_"):
         assert catalog.CONTAINER_INSIGHTS_DOMAINS[fact.removeprefix("domain_")] == value
     elif fact.startswith("endpoint_"):
@@ -494,3 +515,32 @@ def test_a_secret_extensions_key_quotes_no_type_and_says_names_are_plain(plan) -
     assert any(w.startswith("arc-onboarding:extensions: is secret, but extension names become part") for w in warnings)
     extension = by_urn(result)[ext_urn("internal-agent")]
     assert extension["inputs"]["configurationProtectedSettings"] == "[secret]"
+
+
+def test_data_collection_settings_reach_the_rule_as_the_cli_puts_them(plan) -> None:
+    collect = {
+        "interval": "5m",
+        "namespaceFilteringMode": "Exclude",
+        "namespaces": ["kube-system"],
+        "streams": ["Microsoft-ContainerLogV2", "Microsoft-KubeEvents"],
+    }
+    item = {
+        **INSIGHTS,
+        "configurationSettings": {**INSIGHTS["configurationSettings"], "dataCollectionSettings": collect},
+    }
+    (cluster,) = settings({"extensions": [item]}).clusters
+    text = cluster.extensions[0].settings["dataCollectionSettings"]
+    assert json.loads(text) == collect
+    rule = data_collection_rule_args(WORKSPACE, text)
+    assert rule["data_flows"] == [{"streams": collect["streams"], "destinations": ["la-workspace"]}]
+    (source,) = rule["data_sources"]["extensions"]
+    assert source["streams"] == collect["streams"] and source["extension_settings"] == {
+        "dataCollectionSettings": collect
+    }
+    # Without it: the default stream and no extension settings (CI).
+    (default,) = data_collection_rule_args(WORKSPACE)["data_sources"]["extensions"]
+    assert default["streams"] == ["Microsoft-ContainerInsights-Group-Default"] and default["extension_settings"] == {}
+    result = plan({**BASE_CONFIG, "extensions": [item]}, "--json")
+    assert result.code == 0, result.stderr
+    planned = by_urn(result)[ext_urn("azuremonitor-containers-dcr", "azure-native:monitor:DataCollectionRule")]
+    assert planned["inputs"]["dataFlows"] == [{"destinations": ["la-workspace"], "streams": collect["streams"]}]

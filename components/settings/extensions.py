@@ -6,6 +6,7 @@ value is echoed (settings may hold anything, protected ones are secrets).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -306,7 +307,13 @@ def _check_settings(
                 continue
             out[name] = raw
             continue
-        text = _text(raw)
+        listed = known.setting(name) if known is not None else None
+        if listed is not None and listed.type == "dataCollection":
+            text = _data_collection(raw, check, path)
+            if text is None:
+                continue
+        else:
+            text = _text(raw)
         if text is None:
             check.error(path, f"must be a string, a boolean or a number, not {_json_type(raw)}")
             continue
@@ -314,6 +321,42 @@ def _check_settings(
             continue
         out[name] = text
     return out if check.ok else None
+
+
+def _data_collection(raw: Any, check: _Item, path: str) -> str | None:
+    """Container Insights' `dataCollectionSettings`, checked as CI `_get_container_insights_settings`
+    checks it, as compact JSON text (ARM takes strings); None after an error."""
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            check.error(path, "must be a mapping (or its JSON text)")
+            return None
+    if not isinstance(value, dict):
+        check.error(path, f"must be a mapping (or its JSON text), not {_json_type(value)}")
+        return None
+    problems = []
+    interval = value.get("interval")
+    if "interval" in value:
+        minutes = re.fullmatch(r"([0-9]+)m", interval) if isinstance(interval, str) else None
+        if minutes is None:
+            problems.append("interval must be <number>m")
+        elif not 0 < int(minutes.group(1)) <= catalog.DATA_COLLECTION_INTERVAL_MAX:
+            problems.append(f"interval must be from 1m to {catalog.DATA_COLLECTION_INTERVAL_MAX}m")
+    mode = value.get("namespaceFilteringMode")
+    if "namespaceFilteringMode" in value and not (
+        isinstance(mode, str) and mode.lower() in catalog.NAMESPACE_FILTERING_MODES
+    ):
+        problems.append("namespaceFilteringMode must be Off, Exclude or Include")
+    for field_ in ("namespaces", "streams"):
+        if field_ in value and not isinstance(value[field_], list):
+            problems.append(f"{field_} must be a list")
+    if "enableContainerLogV2" in value and not isinstance(value["enableContainerLogV2"], bool):
+        problems.append("enableContainerLogV2 must be true or false")
+    for problem in problems:
+        check.error(path, problem)
+    return None if problems else json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _check_known_setting(
