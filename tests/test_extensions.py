@@ -484,7 +484,7 @@ def test_the_catalog_against_its_sources(tag: str, fact: str, value: str) -> Non
     elif fact == "dcr_destination":
         assert value == catalog.DCR_DESTINATION
     elif fact == "data_collection_interval_max":
-        assert catalog.DATA_COLLECTION_INTERVAL_MAX == int(value)
+        assert int(value) == catalog.DATA_COLLECTION_INTERVAL_MAX
         assert known.setting(catalog.DATA_COLLECTION_SETTING) is not None
     elif fact.startswith("domain_"):
         assert catalog.CONTAINER_INSIGHTS_DOMAINS[fact.removeprefix("domain_")] == value
