@@ -165,15 +165,17 @@ def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
 def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
     """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
     authority = url.partition("://")[2].partition("/")[0]
-    if "#" in url or authority.count("@") > 1:
-        # `#` starts a fragment and the rest of the password becomes a port; an `@` in userinfo is
-        # refused by Go's url.Parse (net/url, validUserinfo), which the agents read the proxy with.
-        report.error(
-            path,
-            "has a '#' or a second '@': in a user name or password, URL-encode them (# as %23, @ as %40, "
-            "e.g. `python3 -c 'import urllib.parse,getpass; print(urllib.parse.quote(getpass.getpass(), safe=\"\"))'`)",
-        )
+    encode = "e.g. `python3 -c 'import urllib.parse,getpass; print(urllib.parse.quote(getpass.getpass(), safe=\"\"))'`"
+    if "#" in url:
+        # `#` starts a fragment: the rest of the password would become the port (Go's url.Parse, which
+        # the agents read the proxy with, cuts there too).
+        report.error(path, f"has a '#': in a user name or password, URL-encode it as %23 ({encode})")
         return None
+    if authority.count("@") > 1:
+        # RFC 3986 userinfo has no '@'. Go's net/url (url.go, parseAuthority and validUserinfo) takes
+        # the last '@' and accepts the others, so the agents would work; clients that split at the
+        # first would not. A warning, then.
+        report.warn(path, f"has an '@' in its user name or password: URL-encode it as %40 ({encode})")
     parts = _split_url(url, path, "http(s)://[user:password@]host:port", report)
     if parts is None:
         return None
