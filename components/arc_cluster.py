@@ -27,7 +27,7 @@ from .flux import ArcGitOps, ArcGitOpsArgs
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
-from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name
+from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name, parse_version
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -99,9 +99,15 @@ def managed_extensions(settings: ClusterSettings) -> list[str]:
     ]
 
 
-def release_ignore_changes(auto_upgrade: bool) -> list[str]:
-    """Self-upgrading agents move the release's chart version; the pin must not pull them back."""
-    return ["version"] if auto_upgrade else []
+def release_version(pin: str, auto_upgrade: bool, running: str | None) -> str:
+    """The chart version the release asks for: the pin; for self-upgrading agents, the version they
+    run (read by the pre-write check), so a later values change never rolls them back. Not an
+    `ignoreChanges` on the version: a refresh of a release keeps its stored inputs (pulumi-kubernetes
+    provider/v4 pkg/provider/helm_release.go, helmReleaseProvider.Read, commit f47bc2d6f199), so
+    the ignored input would stay the first pin and the next upgrade would install that."""
+    if auto_upgrade and running is not None and parse_version(running) is not None:
+        return running
+    return pin
 
 
 @dataclass(frozen=True)
@@ -383,7 +389,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             namespace=RELEASE_NAMESPACE,
             create_namespace=True,
             chart=agents(settings.agents.chart),
-            version=agents(settings.agents.chart_version),
+            version=agents(self._release_version()),
             timeout=agents(settings.agents.timeout_seconds),
             # A failed install is purged and a failed upgrade rolled back, so a failure never
             # leaves half-installed agents or a release Helm can no longer upgrade.
@@ -413,9 +419,16 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 depends_on=[self.connected_cluster, self.cleanup, *([self.preflight.job] if self.preflight else [])],
                 # Release name and namespace are fixed: create-before-delete would collide.
                 delete_before_replace=True,
-                ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
             ),
         )
+
+    def _release_version(self) -> pulumi.Input[str]:
+        """The release's chart version (release_version), once the pre-write check has read the
+        running one from the cluster."""
+        agents, check = self._args.settings.agents, self._args.pre_write_check
+        if not agents.auto_upgrade or check is None:
+            return agents.chart_version
+        return check.apply(lambda answer: release_version(agents.chart_version, True, answer.agent_version))
 
     def _custom_locations_lookup(self) -> command.local.Command | None:
         """The Custom Locations RP's object id, looked up where Pulumi runs as the CLI's Graph lookup

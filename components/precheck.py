@@ -38,12 +38,14 @@ class CheckAnswer:
     notes: tuple[str, ...] = ()
     # This stack's connected cluster exists in Azure with this agentPublicKeyCertificate.
     arm_key: str | None = None
+    # The chart version this stack's agents run on the cluster (their azure-clusterconfig ConfigMap).
+    agent_version: str | None = None
 
 
 def parse(stdout: str) -> CheckAnswer:
     stops: list[str] = []
     notes: list[str] = []
-    arm_key = None
+    arm_key = agent_version = None
     for line in stdout.splitlines():
         kind, _, text = line.partition(": ")
         if kind == "stop":
@@ -52,10 +54,12 @@ def parse(stdout: str) -> CheckAnswer:
             notes.append(text)
         elif kind == "arm-key":
             arm_key = text.strip()
+        elif kind == "agent-version":
+            agent_version = text.strip()
         elif line.strip():
             # Anything else is a finding too: never silently dropped.
             notes.append(line)
-    return CheckAnswer(tuple(stops), tuple(notes), arm_key)
+    return CheckAnswer(tuple(stops), tuple(notes), arm_key, agent_version)
 
 
 def verdict(label: str) -> Callable[[str], CheckAnswer]:

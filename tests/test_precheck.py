@@ -38,6 +38,7 @@ case "$*" in
   *"auth can-i"*) echo "${FAKE_CAN_I:-yes}"; [ "${FAKE_CAN_I:-yes}" = yes ] ;;
   *"get secrets --all-namespaces"*) [ -z "${FAKE_RELEASE_NS:-}" ] || printf '%s\n' "$FAKE_RELEASE_NS" ;;
   *"get secrets --namespace"*) [ -z "${FAKE_RELEASE_NS:-}" ] || echo secret/sh.helm.release.v1.azure-arc.v1 ;;
+  *"get configmap azure-clusterconfig"*AZURE_ARC_AGENT_VERSION*) printf '%s' "${FAKE_AGENT_VERSION:-}" ;;
   *"get configmap azure-clusterconfig"*) printf '%s' "${FAKE_IDENTITY:-}" ;;
   *"get customresourcedefinition"*)
     for crd in ${FAKE_CRDS:-}; do echo "customresourcedefinition.apiextensions.k8s.io/$crd"; done ;;
@@ -156,6 +157,13 @@ class TestPreWriteCheck:
         run = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=OURS,
                          FAKE_CRDS="connectedclusters.arc.azure.com", FAKE_ARM=f"{OURS}={KEY}")  # fmt: skip
         assert answer(run) == precheck.CheckAnswer(arm_key=KEY)
+        assert run.writes() == []
+
+    def test_same_identity_live_in_arm_reports_the_running_agent_version(self, run_script) -> None:
+        """What a self-upgrade moved: the release asks for it (arc_cluster.release_version)."""
+        run = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=OURS,
+                         FAKE_ARM=f"{OURS}={KEY}", FAKE_AGENT_VERSION="1.37.0")  # fmt: skip
+        assert answer(run) == precheck.CheckAnswer(arm_key=KEY, agent_version="1.37.0")
         assert run.writes() == []
 
     def test_same_identity_in_other_case_is_the_same_identity(self, run_script) -> None:

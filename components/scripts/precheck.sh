@@ -15,7 +15,9 @@
 #   `stop: TEXT`   the connected cluster must not be written (the program fails the run with TEXT);
 #   `note: TEXT`   logged as a warning;
 #   `arm-key: KEY` this stack's connected cluster exists in Azure with this agentPublicKeyCertificate
-#                  (the program compares it with the stack's key: a different key is not this stack's).
+#                  (the program compares it with the stack's key: a different key is not this stack's);
+#   `agent-version: V` the chart version this stack's agents run (azure-clusterconfig's
+#                  AZURE_ARC_AGENT_VERSION, connectedk8s.md §2.1): after a self-upgrade, newer than the pin.
 # Read-only unless ARC_REPLACE_STALE is true and ARC_DRY_RUN false; it never writes to Azure.
 # shellcheck shell=sh
 set -euf
@@ -135,6 +137,12 @@ if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
     # This stack's identity: live (this stack's own, or another tool's: the key tells) or stale.
     if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
       say arm-key "$key"
+      if ! version=$(k get configmap azure-clusterconfig --namespace "$ARC_AGENT_NAMESPACE" --ignore-not-found \
+          -o jsonpath='{.data.AZURE_ARC_AGENT_VERSION}' 2>"$errors"); then
+        say stop "cannot read the agents' version from ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
+      elif [ -n "$version" ]; then
+        say agent-version "$version"
+      fi
     elif [ $? -eq 1 ]; then
       stale "agents onboarded as connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP, which no longer exists in Azure"
     else
