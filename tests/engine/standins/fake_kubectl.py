@@ -190,6 +190,9 @@ def cluster_config(context: str) -> dict[str, str] | None:
                 "AZURE_SUBSCRIPTION_ID": values.get("subscriptionId", ""),
                 "AZURE_RESOURCE_GROUP": values.get("resourceGroupName", ""),
                 "AZURE_RESOURCE_NAME": values["resourceName"],
+                # The running chart's version (connectedk8s.md §2.1; tests/fixtures/charts renders
+                # it from .Chart.Version, so a self-upgrade moves it).
+                "AZURE_ARC_AGENT_VERSION": release.get("version", ""),
             }
     return None
 
