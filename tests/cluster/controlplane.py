@@ -190,12 +190,7 @@ class ControlPlanes:
         for name, cluster in self.clusters.items():
             self._controllers(cluster, pki)
             self.kubectl(name, "apply", "-f", "-", stdin=json.dumps(fake_node()))
-            cluster.processes.append(
-                self._spawn(
-                    f"{name}-kwok", "kwok", f"--kubeconfig={cluster.kubeconfig}", f"--config={self.stages}",
-                    "--manage-all-nodes=false", f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
-                )
-            )  # fmt: skip
+            cluster.processes.append(self._kwok(cluster, self.stages))
         for name, cluster in self.clusters.items():
             self._wait(
                 f"{name}: the default ServiceAccount and a Ready node",
@@ -247,6 +242,21 @@ class ControlPlanes:
                 "--leader-elect=false", "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
             )
         )  # fmt: skip
+
+    def _kwok(self, cluster: Cluster, stages: Path) -> Process:
+        return self._spawn(
+            f"{cluster.name}-kwok", "kwok", f"--kubeconfig={cluster.kubeconfig}", f"--config={stages}",
+            "--manage-all-nodes=false", f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
+        )  # fmt: skip
+
+    def restart_kwok(self, name: str, stages: Path | None = None) -> None:
+        """Cluster `name`'s kubelet again, with other stages (a Pod that fails) or the usual ones."""
+        cluster = self.clusters[name]
+        (kwok,) = [p for p in cluster.processes if p.name == f"{name}-kwok"]
+        kwok.stop()
+        cluster.processes.remove(kwok)
+        self.processes.remove(kwok)
+        cluster.processes.append(self._kwok(cluster, stages or self.stages))
 
     # --- talking to a cluster -------------------------------------------------------------------
     def _get(self, cluster: Cluster, path: str) -> str | None:

@@ -11,7 +11,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.engine.conftest import Engine
+import yaml
+
+from tests.engine.conftest import ROOT, Engine
 from tests.engine.test_engine import add_foreign_resource, dev_config
 
 from .conftest import CHART, PROJECT_CHART
@@ -271,6 +273,77 @@ def test_destroy_leaves_no_arc_objects_and_the_other_cluster_untouched(engine: E
 
     assert release(planes, "b") == theirs and arc_crds(planes, "b") == their_crds
     assert identity(planes, "b") == f"{SUB}/arc-other-rg/arc-other"
+
+
+# 7 ---------------------------------------------------------------------------------------------
+BLOCKED = "eastus.dp.kubernetesconfiguration.azure.com:443"
+
+
+def blocked_summary(tmp_path: Path) -> str:
+    """What the preflight script writes to its termination message when an endpoint is unreachable:
+    the script itself, run here where that name does not resolve."""
+    log = tmp_path / "termination-log"
+    subprocess.run(
+        ["bash", str(ROOT / "components" / "scripts" / "preflight.sh"), BLOCKED],
+        # localhost stands for the cluster's DNS name, which resolves in a Pod.
+        env={"PATH": os.environ["PATH"], "ARC_PREFLIGHT_TERMINATION_LOG": str(log), "ARC_PREFLIGHT_CA_FILE": "/none",
+             "ARC_PREFLIGHT_CLUSTER_NAME": "localhost"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    summary = log.read_text().strip()
+    assert BLOCKED in summary, summary
+    return summary
+
+
+def failing_preflight_stages(base: Path, summary: str, dest: Path) -> Path:
+    """kwok's stages plus one that fails every preflight Pod with that message (weighted over
+    pod-complete, which matches the same Pods), as a container that exited 1 does."""
+    stage = {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": "arc-preflight-fails"},
+        "spec": {
+            "resourceRef": {"apiGroup": "v1", "kind": "Pod"},
+            "selector": {
+                "matchExpressions": [
+                    {"key": ".metadata.namespace", "operator": "In", "values": [PREFLIGHT_NS]},
+                    {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
+                    {"key": ".status.phase", "operator": "In", "values": ["Running"]},
+                ]
+            },
+            "weight": 10000,
+            "next": {
+                "statusTemplate": (
+                    "{{ $now := Now }}\ncontainerStatuses:\n{{ range .spec.containers }}\n"
+                    "- image: {{ .image | Quote }}\n  name: {{ .name | Quote }}\n  ready: false\n"
+                    "  restartCount: 0\n  started: false\n  state:\n    terminated:\n      exitCode: 1\n"
+                    "      reason: Error\n      startedAt: {{ $now | Quote }}\n      finishedAt: {{ $now | Quote }}\n"
+                    f"      message: {json.dumps(summary)}\n{{{{ end }}}}\nphase: Failed\n"
+                )
+            },
+        },
+    }
+    dest.write_text(base.read_text() + "\n---\n" + yaml.safe_dump(stage))
+    return dest
+
+
+def test_a_failing_preflight_names_the_job_and_the_endpoint_then_converges(
+    engine: Engine, planes: ControlPlanes, tmp_path: Path
+) -> None:
+    summary = blocked_summary(tmp_path)
+    planes.restart_kwok("a", failing_preflight_stages(planes.stages, summary, tmp_path / "failing.yaml"))
+    engine.init(dev())
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    text = output(done)
+    assert f"kubernetes:batch/v1:Job ({'arc-dev-rg/arc-dev-preflight'})" in text, text[-3000:]
+    assert BLOCKED in text and "check(s) failed" in text, text[-3000:]
+    assert releases(planes, "a") == [], "the agents were installed after a failed preflight"
+
+    planes.restart_kwok("a")  # the firewall fixed: nothing in the stack changes
+    engine.up()
+    onboarded(planes, "a", "arc-dev-rg", "arc-dev")
+    engine.up("--expect-no-changes")
 
 
 def test_the_engine_runs_the_built_provider_from_the_plugin_cache(tools: tuple[Path, Path]) -> None:
