@@ -10,6 +10,7 @@ Per session: the builds and the plugin cache (the built provider installed as th
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,8 @@ def engine(
             "PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
             # The registry of the self-upgrade test serves with the control planes' certificate.
             "SSL_CERT_FILE": str(planes.clusters["a"].pki.ca),
+            # The stand-in ARM reports a connected cluster Connected once a real cluster's agents name it.
+            "ARC_ENGINE_KUBECONFIGS": os.pathsep.join(str(c.kubeconfig) for c in planes.clusters.values()),
         },
     )
     shutil.copytree(CHART, made.project / PROJECT_CHART)

@@ -10,6 +10,7 @@ by its group id; ports are chosen free at run time.
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import ctypes
 import functools
@@ -326,20 +327,28 @@ class ControlPlanes:
 def kubeconfig_document(
     clusters: Mapping[str, Cluster], contexts: Mapping[str, str], current: str
 ) -> dict[str, object]:
+    """Credentials inline, as a kind or cloud kubeconfig carries them (the program stores the text)."""
     pki = next(iter(clusters.values())).pki.dir
+
+    def data(path: Path) -> str:
+        return base64.b64encode(path.read_bytes()).decode()
+
     return {
         "apiVersion": "v1",
         "kind": "Config",
         "current-context": current,
         "clusters": [
-            {"name": c.name, "cluster": {"server": c.server, "certificate-authority": str(c.pki.ca)}}
+            {"name": c.name, "cluster": {"server": c.server, "certificate-authority-data": data(c.pki.ca)}}
             for c in clusters.values()
         ],
         "contexts": [clusters[cluster].context_entry(context) for context, cluster in contexts.items()],
         "users": [
             {
                 "name": "admin",
-                "user": {"client-certificate": str(pki / "admin.crt"), "client-key": str(pki / "admin.key")},
+                "user": {
+                    "client-certificate-data": data(pki / "admin.crt"),
+                    "client-key-data": data(pki / "admin.key"),
+                },
             }
         ],
     }

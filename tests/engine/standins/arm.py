@@ -12,12 +12,15 @@ ARM rules applied here:
   the cluster's agents have connected (Microsoft.Kubernetes connectedClusters.json, 2024-02-01-preview:
   connectivityStatus enum Connecting/Connected/Offline/Expired/AgentNotInstalled). Here the agents
   "connect" when a deployed azure-arc Helm release in the stand-in cluster names this cluster in
-  its values (global.subscriptionId/resourceGroupName/resourceName), as the real agents do.
+  its values (global.subscriptionId/resourceGroupName/resourceName), as the real agents do; in
+  the cluster tier (tests/cluster), when a real cluster's azure-clusterconfig names it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from typing import Any
 
 from . import world
@@ -81,10 +84,7 @@ def _with_connectivity(resource: dict[str, Any], via_az: bool = False) -> dict[s
 
 
 def _agents_connected(id_: str) -> bool:
-    for release in world.read("kubernetes").get("releases", {}).values():
-        values = release.get("values", {}).get("global", {})
-        if release.get("status") != "deployed":
-            continue
+    for values in _agent_identities():
         target = resource_id(
             values.get("subscriptionId", ""),
             values.get("resourceGroupName", ""),
@@ -95,3 +95,30 @@ def _agents_connected(id_: str) -> bool:
         if target.lower() == id_.lower():
             return True
     return False
+
+
+def _agent_identities() -> list[dict[str, str]]:
+    """Whose agents run: the deployed releases' `global` values in the stand-in cluster, or, in the
+    cluster tier (ARC_ENGINE_KUBECONFIGS: the real clusters' kubeconfigs), each real cluster's
+    azure-clusterconfig ConfigMap, which the agents' chart renders from those values."""
+    paths = [p for p in os.environ.get("ARC_ENGINE_KUBECONFIGS", "").split(os.pathsep) if p]
+    if not paths:
+        return [
+            release.get("values", {}).get("global", {})
+            for release in world.read("kubernetes").get("releases", {}).values()
+            if release.get("status") == "deployed"
+        ]
+    found = []
+    for path in paths:
+        done = subprocess.run(
+            ["kubectl", f"--kubeconfig={path}", "get", "configmap", "azure-clusterconfig", "--namespace=azure-arc",
+             "--ignore-not-found", "-o", "jsonpath={.data}"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        data = json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else {}
+        found.append({
+            "subscriptionId": data.get("AZURE_SUBSCRIPTION_ID", ""),
+            "resourceGroupName": data.get("AZURE_RESOURCE_GROUP", ""),
+            "resourceName": data.get("AZURE_RESOURCE_NAME", ""),
+        })  # fmt: skip
+    return found
