@@ -250,14 +250,18 @@ class ControlPlanes:
             "--manage-all-nodes=false", f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
         )  # fmt: skip
 
+    def stop_kwok(self, name: str) -> None:
+        """Cluster `name` without its kubelet: Pods stay Pending."""
+        cluster = self.clusters[name]
+        for kwok in [p for p in cluster.processes if p.name == f"{name}-kwok"]:
+            kwok.stop()
+            cluster.processes.remove(kwok)
+            self.processes.remove(kwok)
+
     def restart_kwok(self, name: str, stages: Path | None = None) -> None:
         """Cluster `name`'s kubelet again, with other stages (a Pod that fails) or the usual ones."""
-        cluster = self.clusters[name]
-        (kwok,) = [p for p in cluster.processes if p.name == f"{name}-kwok"]
-        kwok.stop()
-        cluster.processes.remove(kwok)
-        self.processes.remove(kwok)
-        cluster.processes.append(self._kwok(cluster, stages or self.stages))
+        self.stop_kwok(name)
+        self.clusters[name].processes.append(self._kwok(self.clusters[name], stages or self.stages))
 
     # --- talking to a cluster -------------------------------------------------------------------
     def _get(self, cluster: Cluster, path: str) -> str | None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.engine.conftest import ROOT, Engine
+from tests.engine.conftest import ROOT, Engine, kill_group
 from tests.engine.test_engine import add_foreign_resource, dev_config
 
 from .conftest import CHART, PROJECT_CHART
@@ -343,6 +344,34 @@ def test_a_failing_preflight_names_the_job_and_the_endpoint_then_converges(
     planes.restart_kwok("a")  # the firewall fixed: nothing in the stack changes
     engine.up()
     onboarded(planes, "a", "arc-dev-rg", "arc-dev")
+    engine.up("--expect-no-changes")
+
+
+# 8 ---------------------------------------------------------------------------------------------
+def release_statuses(planes: ControlPlanes, cluster: str) -> list[str]:
+    """The status label of each revision Helm stored of the agents' release."""
+    return planes.kubectl(cluster, "get", "secrets", "-n", RELEASE_NS, "-l", f"owner=helm,name={RELEASE}",
+                          "-o", "jsonpath={.items[*].metadata.labels.status}", check=False).stdout.split()  # fmt: skip
+
+
+def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Engine, planes: ControlPlanes) -> None:
+    """Killed while Helm waits for the agents (no kubelet: their Pods stay Pending), recovered as
+    docs/troubleshooting.md says; one release in the end."""
+    planes.stop_kwok("a")
+    engine.init({**dev(), "arc-onboarding:preflight": {"enabled": False}})
+    process = engine.start("up", "--yes", "--skip-preview")
+    deadline = time.monotonic() + 300
+    while "pending-install" not in release_statuses(planes, "a") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "pending-install" in release_statuses(planes, "a"), "the agents' install never started"
+    kill_group(process)
+    planes.restart_kwok("a")
+    engine.run("cancel", "--yes")
+    engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    engine.up()
+    onboarded_without_preflight = release(planes, "a")
+    assert release_statuses(planes, "a").count("deployed") == 1, release_statuses(planes, "a")
+    assert onboarded_without_preflight["chart"] == f"azure-arc-k8sagents-{PIN}"
     engine.up("--expect-no-changes")
 
 
