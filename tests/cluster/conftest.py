@@ -109,8 +109,6 @@ def engine(
         tmp_path / "engine",
         kubeconfig=kubeconfig,
         extra_env={
-            # The built provider is in the plugin cache only; nothing on PATH may shadow it.
-            "PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
             # The registry of the self-upgrade test serves with the control planes' certificate.
             "SSL_CERT_FILE": str(planes.clusters["a"].pki.ca),
             # The stand-in ARM reports a connected cluster Connected once a real cluster's agents name it.
