@@ -298,7 +298,7 @@ def blocked_summary(tmp_path: Path) -> str:
 
 def failing_preflight_stages(base: Path, summary: str, dest: Path) -> Path:
     """kwok's stages plus one that fails every preflight Pod with that message (weighted over
-    pod-complete, which matches the same Pods), as a container that exited 1 does."""
+    pod-complete, which matches the same Pods), as the kubelet reports a container that exited 1."""
     stage = {
         "apiVersion": "kwok.x-k8s.io/v1alpha1",
         "kind": "Stage",
@@ -314,8 +314,14 @@ def failing_preflight_stages(base: Path, summary: str, dest: Path) -> Path:
             },
             "weight": 10000,
             "next": {
+                # As the kubelet reports a Pod whose container exited 1: Ready and ContainersReady
+                # False with reason PodFailed (kubernetes pkg/kubelet/status/generate.go), the
+                # container terminated with reason Error and the termination message.
                 "statusTemplate": (
-                    "{{ $now := Now }}\ncontainerStatuses:\n{{ range .spec.containers }}\n"
+                    "{{ $now := Now }}\nconditions:\n"
+                    "- {type: Ready, status: 'False', reason: PodFailed, lastTransitionTime: {{ $now | Quote }}}\n"
+                    "- {type: ContainersReady, status: 'False', reason: PodFailed, lastTransitionTime: {{ $now | Quote }}}\n"
+                    "containerStatuses:\n{{ range .spec.containers }}\n"
                     "- image: {{ .image | Quote }}\n  name: {{ .name | Quote }}\n  ready: false\n"
                     "  restartCount: 0\n  started: false\n  state:\n    terminated:\n      exitCode: 1\n"
                     "      reason: Error\n      startedAt: {{ $now | Quote }}\n      finishedAt: {{ $now | Quote }}\n"
