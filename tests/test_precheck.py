@@ -36,6 +36,7 @@ case "$*" in
   *"get --raw /version"*)
     if [ -n "${FAKE_UNREACHABLE:-}" ]; then echo "dial tcp 10.0.0.1:6443: i/o timeout" >&2; exit 1; fi ;;
   *"auth can-i"*) echo "${FAKE_CAN_I:-yes}"; [ "${FAKE_CAN_I:-yes}" = yes ] ;;
+  *"get secrets --all-namespaces"*status=pending-install*) [ -z "${FAKE_PENDING_NS:-}" ] || printf '%s\n' "$FAKE_PENDING_NS" ;;
   *"get secrets --all-namespaces"*) [ -z "${FAKE_RELEASE_NS:-}" ] || printf '%s\n' "$FAKE_RELEASE_NS" ;;
   *"get secrets --namespace"*) [ -z "${FAKE_RELEASE_NS:-}" ] || echo secret/sh.helm.release.v1.azure-arc.v1 ;;
   *"get configmap azure-clusterconfig"*AZURE_ARC_AGENT_VERSION*) printf '%s' "${FAKE_AGENT_VERSION:-}" ;;
@@ -158,6 +159,22 @@ class TestPreWriteCheck:
                          FAKE_CRDS="connectedclusters.arc.azure.com", FAKE_ARM=f"{OURS}={KEY}")  # fmt: skip
         assert answer(run) == precheck.CheckAnswer(arm_key=KEY)
         assert run.writes() == []
+
+    @pytest.mark.parametrize("dry_run", [False, True])
+    def test_an_interrupted_install_of_this_stacks_agents_is_forgotten_at_up(self, run_script, dry_run) -> None:
+        """A killed `pulumi up` leaves the release pending-install; Helm refuses to install it again."""
+        run = run_script("precheck", check_env(dry_run=dry_run), FAKE_RELEASE_NS="azure-arc-release",
+                         FAKE_PENDING_NS="azure-arc-release", FAKE_IDENTITY=OURS, FAKE_ARM=f"{OURS}={KEY}")  # fmt: skip
+        found = answer(run)
+        assert found.stops == () and found.arm_key == KEY
+        (note,) = found.notes
+        assert "interrupted install of this stack's agents" in note and "pending-install" in note
+        expected = (
+            []
+            if dry_run
+            else ["delete secrets --namespace azure-arc-release -l owner=helm,name=azure-arc,status=pending-install"]
+        )
+        assert [w.split("--context kind-arc-dev ", 1)[-1] for w in run.writes()] == expected
 
     def test_same_identity_live_in_arm_reports_the_running_agent_version(self, run_script) -> None:
         """What a self-upgrade moved: the release asks for it (arc_cluster.release_version)."""

@@ -113,6 +113,34 @@ clean_stale() {
   done
 }
 
+# An install of this stack's agents whose Helm client died (a killed `pulumi up`): Helm keeps the
+# release `pending-install` and refuses to install it again ("cannot re-use a name that is still in
+# use"). The agents never install themselves (their self-upgrade is an upgrade, `pending-upgrade`),
+# and the stack's lock keeps a second `up` out, so nothing else is installing under this identity:
+# forget that revision, and the install runs again and takes over the objects it had created
+# (they carry the release's ownership annotations).
+forget_interrupted_install() {
+  if ! pending=$(k get secrets --all-namespaces -l "owner=helm,name=$ARC_RELEASE_NAME,status=pending-install" \
+      -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>"$errors"); then
+    say stop "cannot look for an interrupted install of the $ARC_RELEASE_NAME release on $reached: $(last_line)"
+    return 0
+  fi
+  pending=$(printf '%s\n' "$pending" | sed '/^$/d' | sort -u | tr '\n' ' ' | sed 's/ $//')
+  if [ -z "$pending" ]; then return 0; fi
+  what="an interrupted install of this stack's agents on $reached (Helm release $ARC_RELEASE_NAME pending-install in namespace(s) $pending)"
+  if [ "$ARC_DRY_RUN" = true ]; then
+    say note "$what: pulumi up forgets it and installs the agents again"
+    return 0
+  fi
+  for namespace in $pending; do
+    if ! k delete secrets --namespace "$namespace" -l "owner=helm,name=$ARC_RELEASE_NAME,status=pending-install" >/dev/null 2>"$errors"; then
+      say stop "$what could not be forgotten: $(last_line); remove it by hand: helm uninstall $ARC_RELEASE_NAME --namespace $namespace${helm_context}"
+      return 0
+    fi
+  done
+  say note "$what: forgotten; the agents are installed again"
+}
+
 stale() {
   what=$1
   if [ "$ARC_REPLACE_STALE" != true ]; then
@@ -143,6 +171,7 @@ if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
       elif [ -n "$version" ]; then
         say agent-version "$version"
       fi
+      forget_interrupted_install
     elif [ $? -eq 1 ]; then
       stale "agents onboarded as connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP, which no longer exists in Azure"
     else

@@ -162,6 +162,8 @@ def helm_secrets(verb: str, context: str, namespace: str | None, selector: str, 
         for key, release in releases(context).items()
         if release["name"] == labels.get("name", release["name"])
         and (namespace is None or release["namespace"] == namespace)
+        # Helm labels each revision's storage with its status (helm/helm pkg/storage/driver/secrets.go).
+        and labels.get("status", release.get("status")) == release.get("status")
     }
     names = {key: f"sh.helm.release.v1.{r['name']}.v{r['revision']}" for key, r in matching.items()}
     if verb == "delete":
