@@ -5,8 +5,10 @@ afterwards, read with the real kubectl and helm (controlplane.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.engine.conftest import ROOT, Engine, kill_group
+from tests.engine.conftest import ROOT, Engine
 from tests.engine.test_engine import add_foreign_resource, dev_config
 
 from .conftest import CHART, PROJECT_CHART
@@ -360,9 +362,26 @@ def release_statuses(planes: ControlPlanes, cluster: str) -> list[str]:
                           "-o", "jsonpath={.items[*].metadata.labels.status}", check=False).stdout.split()  # fmt: skip
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found.extend(children)
+        frontier = children
+    return found
+
+
 def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Engine, planes: ControlPlanes) -> None:
-    """Killed while Helm waits for the agents (no kubelet: their Pods stay Pending), recovered as
-    docs/troubleshooting.md says; one release in the end."""
+    """`pulumi up` and its plugins killed (a cancelled CI job kills them all) while Helm
+    waits for the agents (no kubelet: their Pods stay Pending): the release stays pending-install,
+    which Helm refuses to install again; recovered as docs/troubleshooting.md says, one release in
+    the end. Fails without the pre-write check forgetting the interrupted install."""
     planes.stop_kwok("a")
     engine.init({**dev(), "arc-onboarding:preflight": {"enabled": False}})
     process = engine.start("up", "--yes", "--skip-preview")
@@ -370,11 +389,16 @@ def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Eng
     while "pending-install" not in release_statuses(planes, "a") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert "pending-install" in release_statuses(planes, "a"), "the agents' install never started"
-    kill_group(process)
+    for pid in [*descendants(process.pid), process.pid]:  # the plugins run in process groups of their own
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(timeout=30)
     planes.restart_kwok("a")
+    assert release_statuses(planes, "a") == ["pending-install"]
     engine.run("cancel", "--yes")
     engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
-    engine.up()
+    done = engine.up()
+    assert "interrupted install of this stack's agents" in output(done)
     onboarded_without_preflight = release(planes, "a")
     assert release_statuses(planes, "a").count("deployed") == 1, release_statuses(planes, "a")
     assert onboarded_without_preflight["chart"] == f"azure-arc-k8sagents-{PIN}"
