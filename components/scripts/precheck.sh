@@ -18,7 +18,8 @@
 #                  (the program compares it with the stack's key: a different key is not this stack's);
 #   `agent-version: V` the chart version this stack's agents run (azure-clusterconfig's
 #                  AZURE_ARC_AGENT_VERSION, connectedk8s.md §2.1): after a self-upgrade, newer than the pin.
-# Read-only unless ARC_REPLACE_STALE is true and ARC_DRY_RUN false; it never writes to Azure.
+# Read-only unless ARC_DRY_RUN is false and either ARC_REPLACE_STALE is true (a stale onboarding)
+# or this stack's own install was interrupted (forget_interrupted_install); it never writes to Azure.
 # shellcheck shell=sh
 set -euf
 say() { printf '%s: %s\n' "$1" "$2"; }
