@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from components import extension_catalog as catalog
 from components import network
 from components.settings import StackSettings, component_name
 
@@ -42,7 +43,12 @@ def plan_document(stack_config: StackConfig, run: ProgramRun) -> dict[str, Any]:
         "project": stack_config.project,
         "stack": stack_config.stack,
         "mocked": run.mocked,
-        "warnings": run.warnings,
+        "warnings": [
+            f"{key}: holds a secure value not set yet (empty: the sharder's placeholder); `pulumi up` cannot "
+            "decrypt it: run set-secrets.sh for this stack"
+            for key in stack_config.unset_secrets
+        ]
+        + run.warnings,
         "resources": [r.as_json() for r in ordered(run.registrations)],
         "outputs": run.outputs,
         **({"contactedClusters": run.contacted} if run.contacted else {}),
@@ -176,14 +182,7 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
         lines.append(
             f"kube context for {name}: {cluster.get('kubeContext') or '(the file is missing: current-context at up time)'}"
         )
-    for name, cluster in document["outputs"].get("clusters", {}).items():
-        endpoints = cluster.get("requiredEndpoints")
-        if isinstance(endpoints, list):
-            targets = [f"{e['host']}:{e['port']}" + (" (websockets)" if e["websockets"] else "") for e in endpoints]
-            lines.append(f"required endpoints for {name} ({len(targets)}; all: --endpoints):")
-            lines.extend(f"  {t}" for t in targets or ["none documented for this cloud"])
-        elif endpoints is not None:
-            lines.append(f"required endpoints for {name}: {endpoints}")
+    lines += _endpoint_lines(document["outputs"].get("clusters", {}))
     reads = sum(1 for r, _, _ in rows if r["read"])
     lines += ["", "Resources:", "    " + paint(_GREEN, f"+ {len(rows) - reads} to create")]
     if reads:
@@ -193,6 +192,33 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
         lines.append("Mocked (not real answers):")
         lines.extend(f"  - {m}" for m in document["mocked"])
     return "\n".join(lines) + "\n"
+
+
+# Clusters named in full before "and N more": a fleet's clusters mostly share one list.
+_NAMED_CLUSTERS = 5
+
+
+def _endpoint_lines(clusters: Mapping[str, Any]) -> list[str]:
+    """Each distinct required-endpoints list once, with the clusters that have it: 2,000 clusters of
+    one region printed the same list 2,000 times (52,031 lines)."""
+    shared: dict[tuple[str, ...], list[str]] = {}
+    lines: list[str] = []
+    for name, cluster in clusters.items():
+        endpoints = cluster.get("requiredEndpoints")
+        if isinstance(endpoints, list):
+            targets = tuple(
+                f"{e['host']}:{e['port']}" + (" (websockets)" if e["websockets"] else "") for e in endpoints
+            )
+            shared.setdefault(targets, []).append(name)
+        elif endpoints is not None:
+            lines.append(f"required endpoints for {name}: {endpoints}")
+    for targets, names in shared.items():
+        shown = ", ".join(names[:_NAMED_CLUSTERS]) + (
+            f" and {len(names) - _NAMED_CLUSTERS} more clusters" if len(names) > _NAMED_CLUSTERS else ""
+        )
+        lines.append(f"required endpoints for {shown} ({len(targets)}; all: --endpoints):")
+        lines.extend(f"  {t}" for t in targets or ["none documented for this cloud"])
+    return lines
 
 
 # An endpoint, the clusters whose agents need it, and the clusters it serves (its region's).
@@ -209,8 +235,17 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     rows: dict[tuple[str, int | None], EndpointRow] = {}
     cloud = settings.cloud.name
     tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
-    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy extension's.
-    everything = dict.fromkeys((*network.ENDPOINTS[cloud], *network.GATEWAY, *network.POLICY_ENDPOINTS[cloud]))
+    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy
+    # extension's, the catalog's extension types'.
+    extension_types = {network.extension_key(k.type) for k in catalog.KNOWN}
+    everything = dict.fromkeys(
+        (
+            *network.ENDPOINTS[cloud],
+            *network.GATEWAY,
+            *network.POLICY_ENDPOINTS[cloud],
+            *catalog.endpoints(cloud, frozenset(extension_types)),
+        )
+    )
     for template in everything:
         for cluster, table in zip(settings.clusters, tables, strict=True):
             # A cluster serves only its own table's endpoints: the gateway's list in gateway mode, else its

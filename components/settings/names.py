@@ -9,10 +9,12 @@ from typing import Any
 from components import regions
 from components.clouds import CLOUDS, Cloud
 
-from .raw import _INVALID, _did_you_mean, _Report
+from .raw import _INVALID, _did_you_mean, _invisible, _Report
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+# ARM's rule for tag names (Learn, azure-resource-manager/management/tag-resources, Limitations):
+# none of these characters, at most 512 characters.
 _TAG_NAME_FORBIDDEN = set("<>%&\\?/")
 
 
@@ -52,7 +54,7 @@ def _check_cluster_name(value: Any, report: _Report) -> str | None:
     if not _CLUSTER_NAME.fullmatch(value):
         report.error(
             "clusterName",
-            "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
+            "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit" + _invisible(value),
         )
         return None
     return str(value)
@@ -65,7 +67,7 @@ def _check_group_name(value: Any, report: _Report) -> str | None:
     if not _GROUP_NAME.fullmatch(value) or value.endswith("."):
         report.error(
             "resourceGroup",
-            "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+            "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'" + _invisible(value),
         )
         return None
     return str(value)
@@ -85,7 +87,7 @@ def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Repo
         )
         return None
     if cloud is not None and location not in regions.REGIONS_BY_CLOUD[cloud.name]:
-        hint = regions.suggestion(location, cloud.name)
+        hint = None if secret else regions.suggestion(location, cloud.name)  # a close match tells the secret
         report.warn(
             "location",
             f"{'the value' if secret else repr(location)} is not a {cloud.name} region known offline"
