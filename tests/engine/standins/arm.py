@@ -12,12 +12,19 @@ ARM rules applied here:
   the cluster's agents have connected (Microsoft.Kubernetes connectedClusters.json, 2024-02-01-preview:
   connectivityStatus enum Connecting/Connected/Offline/Expired/AgentNotInstalled). Here the agents
   "connect" when a deployed azure-arc Helm release in the stand-in cluster names this cluster in
-  its values (global.subscriptionId/resourceGroupName/resourceName), as the real agents do.
+  its values (global.subscriptionId/resourceGroupName/resourceName), as the real agents do;
+- a connected cluster whose agents connected reports what they send (connectedClusters.json
+  2026-05-01, the read-only properties, tests/fixtures/connectedClusters-2026-05-01.json; values as
+  in its `GetClusterExample` response): `agentVersion` (the running chart), `kubernetesVersion`,
+  `totalNodeCount`, `totalCoreCount`, `offering`, `managedIdentityCertificateExpirationTime`,
+  `arcAgentProfile.agentState`, and a `lastConnectivityTime` that moves with every heartbeat (here:
+  every read, to the second).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from . import world
@@ -76,11 +83,26 @@ def _with_connectivity(resource: dict[str, Any], via_az: bool = False) -> dict[s
         return resource
     # The fault "the agents never connect" is what the verify step (fake az) sees.
     stuck = via_az and world.take_fault("az", "agents-connect", resource["id"]) is not None
-    status = "Connected" if not stuck and _agents_connected(resource["id"]) else "Connecting"
-    return {**resource, "properties": {**resource.get("properties", {}), "connectivityStatus": status}}
+    release = None if stuck else _agents_release(resource["id"])
+    properties = {**resource.get("properties", {}), "connectivityStatus": "Connected" if release else "Connecting"}
+    if release is not None:
+        profile = properties.get("arcAgentProfile")
+        properties.update(
+            agentVersion=release.get("version", ""),
+            kubernetesVersion="1.33.4",
+            totalNodeCount=1,
+            totalCoreCount=4,
+            offering="Kind",
+            managedIdentityCertificateExpirationTime="2027-03-01T00:00:00Z",
+            lastConnectivityTime=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        if isinstance(profile, dict):
+            properties["arcAgentProfile"] = {**profile, "agentState": "Succeeded"}
+    return {**resource, "properties": properties}
 
 
-def _agents_connected(id_: str) -> bool:
+def _agents_release(id_: str) -> dict[str, Any] | None:
+    """The deployed agents' release that names this connected cluster, if any."""
     for release in world.read("kubernetes").get("releases", {}).values():
         values = release.get("values", {}).get("global", {})
         if release.get("status") != "deployed":
@@ -93,5 +115,6 @@ def _agents_connected(id_: str) -> bool:
             values.get("resourceName", ""),
         )
         if target.lower() == id_.lower():
-            return True
-    return False
+            found: dict[str, Any] = release
+            return found
+    return None
