@@ -19,11 +19,14 @@ from .test_engine import (
     JOB_TYPE,
     RELEASE_TYPE,
     calls_since,
+    cluster_in_arm,
     converged,
     dev_config,
+    guarded_replacements,
     release_in_cluster,
     resource_errors,
     set_proxy_as_users_do,
+    upgraded_engine,
 )
 
 SECRET_TYPE = "kubernetes:core/v1:Secret"
@@ -153,3 +156,29 @@ def test_a_values_change_after_a_self_upgrade_keeps_the_running_version(engine: 
     set_proxy_as_users_do(engine)
     engine.up()
     assert release_in_cluster(engine)["version"] == "1.37.0", "the proxy change rolled the agents back to the pin"
+
+
+# The newest commit of main before the owner tag and the read-only ignores (issue 17).
+BEFORE_OWNER_TAG_COMMIT = "9ccd5f2f129a47b25f3189a71507ce480e36dbcb"
+
+
+def test_upgrade_from_before_the_owner_tag_updates_the_cluster_in_place(tools, tmp_path) -> None:
+    """A stack of the program before the owner tag: the first up with this one updates the cluster
+    (its tags gain the owner), replaces nothing, and the next up changes nothing; a key change then
+    passes the pre-write check."""
+    engine = upgraded_engine(tools, tmp_path, BEFORE_OWNER_TAG_COMMIT)
+    cluster_id = cluster_in_arm(engine)
+    assert not guarded_replacements(engine)
+    start = len(engine.calls())
+    engine.up()
+    cluster = [
+        c["call"]
+        for c in calls_since(engine, start, "Create", "Update", "Delete")
+        if c["subject"].endswith(DEV_CLUSTER)
+    ]
+    assert cluster == ["Update"], cluster
+    (arm,) = arm_clusters(engine)
+    assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "organization/arc-onboarding/dev", arm[
+        "tags"
+    ]
+    engine.up("--expect-no-changes")
