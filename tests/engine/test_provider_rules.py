@@ -178,7 +178,5 @@ def test_upgrade_from_before_the_owner_tag_updates_the_cluster_in_place(tools, t
     ]
     assert cluster == ["Update"], cluster
     (arm,) = arm_clusters(engine)
-    assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "organization/arc-onboarding/dev", arm[
-        "tags"
-    ]
+    assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "arc-onboarding/dev", arm["tags"]
     engine.up("--expect-no-changes")
