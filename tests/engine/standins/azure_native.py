@@ -158,14 +158,13 @@ class ArmKind(Kind):
     arm_type = ""
     api_version = ""
     path_params: tuple[str, ...] = ("resourceGroupName",)
-    # The PUT body's properties in SDK shape (what `SdkOutputsToSdkInputs` keeps of the outputs).
+    # The PUT body's writable properties in SDK shape (what `SdkOutputsToSdkInputs` keeps of the
+    # outputs: the body parameter's properties, never the path parameters, never read-only ones).
     body_keys: tuple[str, ...] = ("location", "tags", "properties")
-    # Read-only output keys of a typed resource (left out of the projection by the typed converter).
-    read_only: tuple[str, ...] = ()
 
     def projection(self, outputs: dict[str, Any]) -> dict[str, Any]:
-        """SRC convert `SdkOutputsToSdkInputs`: the outputs in input shape, read-only ones left out."""
-        return {k: v for k, v in outputs.items() if k in self.body_keys and k not in self.read_only}
+        """SRC convert `SdkOutputsToSdkInputs`: the outputs in input shape."""
+        return {k: v for k, v in outputs.items() if k in self.body_keys}
 
     def path_values(self, id_: str) -> dict[str, Any]:
         """The path parameters an id carries (`resources.ParseResourceID` against the PUT path)."""
@@ -298,18 +297,18 @@ class ConnectedCluster(ArmKind):
     # The typed SDK's top-level inputs that are not ARM properties (the rest travel in `properties`).
     envelope = ("clusterName", "resourceGroupName", "location", "tags", "identity", "kind")
     # connectedClusters.json 2024-02-01-preview (Azure/azure-rest-api-specs @ 346c11af, the typed
-    # resource's api): the read-only properties, flattened into the typed outputs.
-    read_only = (
-        "provisioningState", "connectivityStatus", "agentVersion", "kubernetesVersion", "totalNodeCount",
-        "totalCoreCount", "offering", "managedIdentityCertificateExpirationTime", "lastConnectivityTime",
-        "miscellaneousProperties", "systemData", "id", "name", "type", "azureApiVersion",
+    # resource's api): the PUT body in the typed SDK's flattened shape, its writable properties only
+    # (kubernetesVersion, agentVersion, connectivityStatus, lastConnectivityTime, ... are read-only).
+    body_keys = (
+        "location", "tags", "identity", "kind", "agentPublicKeyCertificate", "provisioningState", "distribution",
+        "distributionVersion", "infrastructure", "privateLinkState", "privateLinkScopeResourceId",
+        "azureHybridBenefit", "aadProfile", "arcAgentProfile",
     )  # fmt: skip
 
     def projection(self, outputs):
-        # The typed converter leaves read-only properties out, nested ones too (ArcAgentProfile's
-        # agentState and agentErrors); `properties` itself is no input of the flattened typed SDK.
-        skip = (*self.read_only, "clusterName", "resourceGroupName", "properties")
-        kept = {k: v for k, v in outputs.items() if k not in skip}
+        # The typed converter leaves read-only properties out, nested ones too (identity's
+        # principalId and tenantId, ArcAgentProfile's agentState and agentErrors).
+        kept = super().projection(outputs)
         if isinstance(kept.get("identity"), dict):
             kept["identity"] = {k: v for k, v in kept["identity"].items() if k not in ("principalId", "tenantId")}
         if isinstance(kept.get("arcAgentProfile"), dict):
