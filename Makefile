@@ -2,7 +2,8 @@
 # Both build ./venv from uv.lock (every dependency pinned with its hashes) with `uv sync --frozen`.
 # uv is the one on PATH when it is the pinned version (tools/uv.txt), otherwise make installs that
 # version with pip into .tools/ (hash-checked). Needs Python 3.11+ and PyPI.
-# After changing a dependency in pyproject.toml: `make lock` and commit uv.lock.
+# After changing a dependency in pyproject.toml: `make lock` and commit uv.lock and requirements.txt
+# (the lock's runtime packages exported with their hashes, for pip: `pip install --require-hashes -r`).
 PYTHON ?= python3
 VENV ?= venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ UV ?= $(if $(filter $(UV_VERSION),$(word 2,$(shell uv --version 2>/dev/null))),u
 # Where uv puts the project's environment: ./venv, the directory Pulumi.yaml names.
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: plan test pytest engine-test lint lock lock-check
+.PHONY: plan test pytest engine-test lint lock lock-check requirements
 
 plan: $(VENV)/.installed
 	$(PY) -m components.plan
@@ -34,12 +35,19 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 
-# The lock must match pyproject.toml (`uv sync --frozen`, here and in `pulumi install`, does not check).
+# The lock must match pyproject.toml (`uv sync --frozen`, here and in `pulumi install`, does not check),
+# and requirements.txt the lock.
+EXPORT = $(UV) export --quiet --frozen --no-dev --format requirements-txt
 lock-check: | $(UV)
 	$(UV) lock --check
+	@$(EXPORT) | diff -u requirements.txt - || { echo "requirements.txt is not uv.lock's export: run make requirements"; exit 1; }
 
 lock: | $(UV)
 	$(UV) lock
+	$(EXPORT) >requirements.txt
+
+requirements: | $(UV)
+	$(EXPORT) >requirements.txt
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)

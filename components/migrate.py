@@ -19,13 +19,10 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from components import arm_body
@@ -56,7 +53,13 @@ class Change:
 
     def describe(self) -> str:
         parts = (("inputs", self.inputs), ("outputs", self.outputs))
-        return f"{self.urn}: " + "; ".join(f"{where} + {', '.join(keys)}" for where, keys in parts if keys)
+        return f"{printable(self.urn)}: " + "; ".join(f"{where} + {', '.join(keys)}" for where, keys in parts if keys)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped: a URN holds names from the state, and a terminal
+    would act on an escape sequence in one."""
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
 
 
 def path_parameters(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -119,9 +122,15 @@ def migrate(exported: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
 
 
 def _pulumi(*args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(["pulumi", *args], capture_output=True, text=True, input=stdin, check=False)
+    try:
+        done = subprocess.run(["pulumi", *args], capture_output=True, text=True, input=stdin, check=False)
+    except FileNotFoundError:
+        raise MigrationError(
+            "the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) and log in to "
+            "the stack's backend, then run this again"
+        ) from None
     if done.returncode != 0:
-        raise MigrationError(f"pulumi {' '.join(args)} failed:\n{done.stderr.strip()}")
+        raise MigrationError(f"pulumi {' '.join(args)} failed:\n{printable(done.stderr.strip())}")
     return done.stdout
 
 
@@ -136,14 +145,10 @@ def run(stack: str, dry_run: bool) -> int:
     if dry_run:
         print(f"{stack}: dry run, state not written ({len(changes)} resource(s) would change)")
         return 0
-    # The exported state holds secrets as ciphertext only; the file is private and removed after.
-    fd, path = tempfile.mkstemp(prefix="arc-migrate-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(migrated, handle)
-        _pulumi("stack", "import", "--stack", stack, "--file", path)
-    finally:
-        Path(path).unlink()
+    # Piped (`pulumi stack import` reads standard input without --file: pulumi/pulumi
+    # pkg/cmd/pulumi/stack/stack_import.go, newStackImportCmd): no copy of the state is left in
+    # $TMPDIR when this process is killed.
+    _pulumi("stack", "import", "--stack", stack, stdin=json.dumps(migrated))
     print(f"{stack}: migrated {len(changes)} resource(s); check `pulumi preview --diff` shows `~ update`, no replace")
     return 0
 

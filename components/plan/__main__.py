@@ -10,7 +10,12 @@ from components.plan import keygen
 # generated when asked for, only slower.
 keygen.start(4096)
 
-from components.plan.cli import main, tune_gc_for_one_run  # noqa: E402  # after the key has started
+from components.entry import dependencies_missing  # noqa: E402
+
+try:
+    from components.plan.cli import main, tune_gc_for_one_run  # after the key has started
+except ModuleNotFoundError as error:
+    sys.exit(dependencies_missing("components.plan", error))
 
 tune_gc_for_one_run()
 code = main()

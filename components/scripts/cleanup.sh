@@ -19,14 +19,16 @@ namespace_timeout=180s
 probe_timeout=20s
 say() { printf 'arc-onboarding cleanup: %s\n' "$*" >&2; }
 
+# Temporary files in a directory of our own (mode 0700), never loose in $TMPDIR.
+work=$(mktemp -d)
 kubeconfig=
 child=
-# dash runs no EXIT trap when a signal kills it: the temporary kubeconfig (credentials) is removed
-# on SIGHUP, SIGINT and SIGTERM too, and the script exits as the signal would have (128 + number).
+# dash runs no EXIT trap when a signal kills it: the directory is removed on SIGHUP, SIGINT and
+# SIGTERM too, and the script exits as the signal would have (128 + number).
 quit() {
   trap - EXIT HUP INT TERM
   if [ -n "$child" ]; then kill "$child" 2>/dev/null || true; fi
-  if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi
+  rm -rf "$work"
   exit "$1"
 }
 trap 'quit $?' EXIT
@@ -35,8 +37,17 @@ trap 'quit 130' INT
 trap 'quit 143' TERM
 if [ -n "${ARC_KUBECONFIG:-}" ]; then
   umask 077
-  kubeconfig=$(mktemp)
-  printf '%s\n' "$ARC_KUBECONFIG" >"$kubeconfig"
+  printf '%s\n' "$ARC_KUBECONFIG" >"$work/kubeconfig"
+  # On Linux kubectl reads it as /dev/fd/3 of a file already unlinked: no signal, not even SIGKILL
+  # (what Go's exec.CommandContext sends), leaves the credentials on disk. Elsewhere /dev/fd/N
+  # shares one read offset between its readers and kubectl reads the file more than once: there
+  # the file stays in the private directory until the script ends.
+  kubeconfig=$work/kubeconfig
+  if [ "$(uname -s)" = Linux ]; then
+    exec 3<"$kubeconfig"
+    rm -f "$kubeconfig"
+    kubeconfig=/dev/fd/3
+  fi
 fi
 
 # kubectl in the background, waited for: a shell waiting for a foreground command runs its traps

@@ -24,14 +24,15 @@ lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 last_line() { tail -n 1 "$errors" 2>/dev/null || true; }
 interval=${ARC_POLL_INTERVAL_SECONDS:-10}
 
-errors=$(mktemp)
+# Temporary files in a directory of our own (mode 0700), never loose in $TMPDIR.
+work=$(mktemp -d)
+errors=$work/errors
 kubeconfig=
-# dash runs no EXIT trap when a signal ends it: the temporary kubeconfig (credentials) goes on
-# SIGHUP, SIGINT and SIGTERM too, once the kubectl call in flight returns, with 128 + the signal.
+# dash runs no EXIT trap when a signal ends it: the directory goes on SIGHUP, SIGINT and SIGTERM
+# too, once the kubectl call in flight returns, with 128 + the signal.
 quit() {
   trap - EXIT HUP INT TERM
-  rm -f "$errors"
-  if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi
+  rm -rf "$work"
   exit "$1"
 }
 trap 'quit $?' EXIT
@@ -40,8 +41,15 @@ trap 'quit 130' INT
 trap 'quit 143' TERM
 if [ -n "${ARC_KUBECONFIG:-}" ]; then
   umask 077
-  kubeconfig=$(mktemp)
-  printf '%s\n' "$ARC_KUBECONFIG" >"$kubeconfig"
+  printf '%s\n' "$ARC_KUBECONFIG" >"$work/kubeconfig"
+  # As cleanup.sh: on Linux kubectl reads /dev/fd/3 of the file already unlinked (nothing left on
+  # disk even after SIGKILL); elsewhere the file stays in the private directory until the end.
+  kubeconfig=$work/kubeconfig
+  if [ "$(uname -s)" = Linux ]; then
+    exec 3<"$kubeconfig"
+    rm -f "$kubeconfig"
+    kubeconfig=/dev/fd/3
+  fi
 fi
 k() {
   if [ -n "${ARC_KUBE_CONTEXT:-}" ]; then set -- --context "$ARC_KUBE_CONTEXT" "$@"; fi
@@ -76,6 +84,7 @@ if [ -n "$release" ]; then
       -o 'jsonpath={.data.AZURE_SUBSCRIPTION_ID}/{.data.AZURE_RESOURCE_GROUP}/{.data.AZURE_RESOURCE_NAME}' 2>"$errors"); then
     refuse "cannot read ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
   fi
+  identity=$(printf '%s' "$identity" | tr -d '\000-\037\177')  # the cluster's text, shown: no control characters
   ours="$ARC_SUBSCRIPTION/$ARC_RESOURCE_GROUP/$ARC_CLUSTER_NAME"
   if [ -z "$(printf '%s' "$identity" | tr -d /)" ]; then
     refuse "$reached has an $ARC_RELEASE_NAME release but no ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig, so whose agents they are cannot be told; this stack onboarded $ours. Point kubeconfig/kubeContext at that cluster and run pulumi up, then pulumi destroy"

@@ -18,8 +18,10 @@ if [ "${ARC_GROUP_ADOPTED:-}" = true ]; then
 fi
 subscription=$ARC_SUBSCRIPTION
 own=$(printf '%s\n' "$ARC_OWN_CLUSTERS" | tr '[:upper:]' '[:lower:]')
-errors=$(mktemp)
-trap 'rm -f "$errors"' EXIT
+# Temporary files in a directory of our own (mode 0700), never loose in $TMPDIR.
+work=$(mktemp -d)
+errors=$work/errors
+trap 'rm -rf "$work"' EXIT
 if ! listing=$(az resource list --resource-group "$group" --subscription "$subscription" \
     --query '[].[type, name]' --output tsv 2>"$errors"); then
   if grep -q ResourceGroupNotFound "$errors"; then

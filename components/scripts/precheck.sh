@@ -20,18 +20,28 @@
 # Read-only unless ARC_REPLACE_STALE is true and ARC_DRY_RUN false; it never writes to Azure.
 # shellcheck shell=sh
 set -euf
-say() { printf '%s: %s\n' "$1" "$2"; }
+# One finding a line: text from the cluster or from kubectl loses its control characters, so that
+# it can neither start a line of its own (a forged `arm-key:`) nor drive the terminal it is shown on.
+say() { printf '%s: %s\n' "$1" "$(printf '%s' "$2" | tr -d '\000-\037\177')"; }
 lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 last_line() { tail -n 1 "$errors" 2>/dev/null || true; }
+# A word of a command printed to copy and paste, quoted for sh when it is not plain (as Python's shlex.quote).
+q() {
+  case $1 in
+    '' | *[!A-Za-z0-9@%+=:,./_-]*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
 
-errors=$(mktemp)
+# Temporary files in a directory of our own (mode 0700), never loose in $TMPDIR.
+work=$(mktemp -d)
+errors=$work/errors
 kubeconfig=
-# dash runs no EXIT trap when a signal ends it: the temporary kubeconfig (credentials) goes on
-# SIGHUP, SIGINT and SIGTERM too, once the kubectl call in flight returns, with 128 + the signal.
+# dash runs no EXIT trap when a signal ends it: the directory goes on SIGHUP, SIGINT and SIGTERM
+# too, once the kubectl call in flight returns, with 128 + the signal.
 quit() {
   trap - EXIT HUP INT TERM
-  rm -f "$errors"
-  if [ -n "$kubeconfig" ]; then rm -f "$kubeconfig"; fi
+  rm -rf "$work"
   exit "$1"
 }
 trap 'quit $?' EXIT
@@ -40,8 +50,15 @@ trap 'quit 130' INT
 trap 'quit 143' TERM
 if [ -n "${ARC_KUBECONFIG:-}" ]; then
   umask 077
-  kubeconfig=$(mktemp)
-  printf '%s\n' "$ARC_KUBECONFIG" >"$kubeconfig"
+  printf '%s\n' "$ARC_KUBECONFIG" >"$work/kubeconfig"
+  # As cleanup.sh: on Linux kubectl reads /dev/fd/3 of the file already unlinked (nothing left on
+  # disk even after SIGKILL); elsewhere the file stays in the private directory until the end.
+  kubeconfig=$work/kubeconfig
+  if [ "$(uname -s)" = Linux ]; then
+    exec 3<"$kubeconfig"
+    rm -f "$kubeconfig"
+    kubeconfig=/dev/fd/3
+  fi
 fi
 k() {
   if [ -n "${ARC_KUBE_CONTEXT:-}" ]; then set -- --context "$ARC_KUBE_CONTEXT" "$@"; fi
@@ -49,8 +66,8 @@ k() {
   kubectl --request-timeout=20s "$@"
 }
 # How the user reaches the same cluster by hand.
-context_flag=${ARC_KUBE_CONTEXT:+ --context $ARC_KUBE_CONTEXT}
-helm_context=${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT}
+context_flag=${ARC_KUBE_CONTEXT:+ --context $(q "$ARC_KUBE_CONTEXT")}
+helm_context=${ARC_KUBE_CONTEXT:+ --kube-context $(q "$ARC_KUBE_CONTEXT")}
 reached="the cluster that kubeconfig${ARC_KUBE_CONTEXT:+ context $ARC_KUBE_CONTEXT} reaches"
 
 # 1. A reachable API server (the CLI: GET /version).
@@ -77,6 +94,7 @@ if ! identity=$(k get configmap azure-clusterconfig --namespace "$ARC_AGENT_NAME
   say stop "cannot read ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
   exit 0
 fi
+identity=$(printf '%s' "$identity" | tr -d '\000-\037\177')  # the cluster's text, shown and compared
 # shellcheck disable=SC2086 # ARC_CRDS is a space-separated list (globbing is off: set -f)
 if ! crds=$(k get customresourcedefinition $ARC_CRDS --ignore-not-found -o name 2>"$errors"); then
   say stop "cannot look for Arc CRDs on $reached: $(last_line)"
@@ -121,11 +139,14 @@ clean_stale() {
 stale() {
   what=$1
   if [ "$ARC_REPLACE_STALE" != true ]; then
-    remove="kubectl$context_flag delete namespace $ARC_AGENT_NAMESPACE"
+    remove="kubectl$context_flag delete namespace $(q "$ARC_AGENT_NAMESPACE")"
     for namespace in $release_namespaces; do
-      remove="helm delete $ARC_RELEASE_NAME --namespace $namespace --no-hooks$helm_context && $remove"
+      remove="helm delete $(q "$ARC_RELEASE_NAME") --namespace $(q "$namespace") --no-hooks$helm_context && $remove"
     done
-    if [ -n "$crds" ]; then remove="$remove && kubectl$context_flag delete crd $crds"; fi
+    if [ -n "$crds" ]; then
+      remove="$remove && kubectl$context_flag delete crd"
+      for crd in $crds; do remove="$remove $(q "$crd")"; done
+    fi
     say stop "$reached holds a stale Azure Arc onboarding: $what. Remove it with the stack's kubeconfig: $remove; or set agents.replaceStale: true to have pulumi up do the same"
   elif [ "$ARC_DRY_RUN" = true ]; then
     say note "$reached holds a stale Azure Arc onboarding: $what; agents.replaceStale: pulumi up removes it (release ${release_namespaces:-none}, namespace $ARC_AGENT_NAMESPACE, CRDs ${crds:-none}) before writing the connected cluster"
@@ -155,12 +176,13 @@ if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
   their_group=${rest%%/*}
   their_name=${rest#*/}
   where="connected cluster $their_name in group $their_group (subscription $their_subscription)"
+  offboard="az connectedk8s delete --name $(q "$their_name") --resource-group $(q "$their_group") --subscription $(q "$their_subscription")${ARC_KUBE_CONTEXT:+ --kube-context $(q "$ARC_KUBE_CONTEXT")}"
   if arm_key "$their_subscription" "$their_group" "$their_name" >/dev/null; then
-    say stop "$reached is onboarded to Azure Arc as another connected cluster: $where, which exists in Azure. This stack onboards $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP: point kubeconfig/kubeContext at the right cluster, or offboard that one first: az connectedk8s delete --name $their_name --resource-group $their_group --subscription $their_subscription${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT}"
+    say stop "$reached is onboarded to Azure Arc as another connected cluster: $where, which exists in Azure. This stack onboards $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP: point kubeconfig/kubeContext at the right cluster, or offboard that one first: $offboard"
   elif [ $? -eq 1 ]; then
     stale "agents onboarded as $where, which no longer exists in Azure"
   else
-    say stop "$reached is onboarded to Azure Arc as another connected cluster: $where; whether it still exists cannot be read from Azure ($(last_line)); offboard it first: az connectedk8s delete --name $their_name --resource-group $their_group --subscription $their_subscription${ARC_KUBE_CONTEXT:+ --kube-context $ARC_KUBE_CONTEXT}"
+    say stop "$reached is onboarded to Azure Arc as another connected cluster: $where; whether it still exists cannot be read from Azure ($(last_line)); offboard it first: $offboard"
   fi
   exit 0
 fi

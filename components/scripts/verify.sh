@@ -14,8 +14,10 @@ subscription=$ARC_SUBSCRIPTION
 timeout=$ARC_TIMEOUT_SECONDS
 namespace=$ARC_AGENT_NAMESPACE
 interval=${ARC_VERIFY_INTERVAL_SECONDS:-10}
-errors=$(mktemp)
-trap 'rm -f "$errors"' EXIT
+# Temporary files in a directory of our own (mode 0700), never loose in $TMPDIR.
+work=$(mktemp -d)
+errors=$work/errors
+trap 'rm -rf "$work"' EXIT
 deadline=$(( $(date +%s) + timeout ))
 last='none yet'
 while :; do

@@ -106,6 +106,43 @@ class _Loader(_BASE_LOADER):
                 )
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """A scalar its tag cannot convert (`!!float x`, `!!int x`, `!!timestamp x`) is refused
+        here: the converters' own errors (ValueError, KeyError...) quote the value."""
+        pending = len(self.state_generators)
+        try:
+            data = super().construct_object(node, deep=deep)
+        except (BadYaml, yaml.YAMLError):
+            raise
+        except Exception:  # any converter's error: none may carry the value out
+            raise _unconvertible(node) from None
+        # A collection's second step (the items of `!!set`, `!!omap`) runs later, in construct_document.
+        self.state_generators[pending:] = [_marked(g, node) for g in self.state_generators[pending:]]
+        return data
+
+
+def _unconvertible(node: Any) -> BadYaml:
+    return BadYaml(
+        f"a value its tag `{_shown_tag(node.tag)}` cannot convert: remove the tag or fix the value", node.start_mark
+    )
+
+
+def _marked(steps: Any, node: Any) -> Any:
+    try:
+        yield from steps
+    except (BadYaml, yaml.YAMLError):
+        raise
+    except Exception:
+        raise _unconvertible(node) from None
+
+
+def _shown_tag(tag: str) -> str:
+    """YAML's standard tags as written (`!!float`); any other is not echoed."""
+    prefix = "tag:yaml.org,2002:"
+    if tag.startswith(prefix) and _PLAIN_KEY.fullmatch(tag[len(prefix) :]):
+        return "!!" + tag[len(prefix) :]
+    return "!..."
+
 
 # Keys echoed in a duplicate-key message: config keys and kubeconfig field names, never a value.
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:\[\]-]{1,100}")

@@ -83,12 +83,27 @@ def _yaml_items(text: str, value: str, report: _Report) -> Any:
 
 def _csv_items(text: str, value: str, label: str, report: _Report) -> Any:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _csv_rows(reader, value, label, report)
+    except csv.Error as error:
+        # The reader's own limits (a cell over csv.field_size_limit(), 131,072 characters); its
+        # messages quote no cell. line_num counts the lines read before the one it stopped in.
+        report.error("inventory", f"{value}: line {reader.line_num + 1} cannot be read as CSV: {error}")
+        return _INVALID
+
+
+def _csv_rows(reader: csv.DictReader[str], value: str, label: str, report: _Report) -> Any:
     columns = reader.fieldnames or []
     if not columns:
         report.error("inventory", f"{value}: a CSV inventory needs a header row of keys (`clusterName,kubeContext`)")
         return _INVALID
     usable = True
-    for column in columns:
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        # csv.DictReader would keep the last of them silently.
+        report.error("inventory", f"{value}: the header names {', '.join(repeated)} more than once: keep one")
+        usable = False
+    for column in dict.fromkeys(columns):
         if column in _FLAT_KEYS:
             continue
         usable = False

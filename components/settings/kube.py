@@ -294,9 +294,17 @@ def _resolve_kube(
         return None
     if len(documents) == 1:
         document, index = documents[0]
+        origins: Mapping[int, str] | str = _origin(present[0])
     else:
         document = _merge_kubeconfigs([d for d, _ in documents])
         index = _index_kubeconfig(document)
+        # Each entry's files are relative to the file it came from (merging keeps the entry objects).
+        origins = {
+            id(entry): _origin(path)
+            for path, (one, _) in zip(present, documents, strict=True)
+            for section in ("clusters", "users")
+            for entry in _entries(one, section)
+        }
     current = document.get("current-context")
     chosen = context or (current if isinstance(current, str) else None)
     if not chosen:
@@ -308,10 +316,15 @@ def _resolve_kube(
     shown_context = "the context" if context and context_secret else f"context {chosen!r}"
     if chosen not in index["contexts"]:
         key = "kubeContext" if context else "kubeconfig"
-        hint = _did_you_mean(chosen, [n for n in index["contexts"] if isinstance(n, str)])
+        # A close match would tell a secret context.
+        hint = (
+            ""
+            if context and context_secret
+            else _did_you_mean(chosen, [n for n in index["contexts"] if isinstance(n, str)])
+        )
         report.error(key, f"{shown_context} is not in {shown}{hint}")
         return None
-    minified = minify_kubeconfig(document, chosen, index)
+    minified = minify_kubeconfig(document, chosen, index, origins)
     if minified is None:
         report.error(
             "kubeContext" if context else "kubeconfig",
@@ -322,12 +335,63 @@ def _resolve_kube(
     return KubeTarget(path=shown, content=minified, context=chosen, context_source=source)
 
 
-def minify_kubeconfig(document: Mapping[str, Any], context: str, index: _Index | None = None) -> str | None:
+def _entries(document: Mapping[str, Any], section: str) -> list[Any]:
+    entries = document.get(section)
+    return entries if isinstance(entries, list) else []
+
+
+# Go's filepath.Abs, Join and Clean, which kubectl uses, are os.path's abspath, join and normpath:
+# lexical, symbolic links not followed (Path.resolve follows them).
+def _origin(path: Path) -> str:
+    """The directory kubectl resolves a file's relative references against: filepath.Abs of the
+    file's directory (client-go clientcmd/loader.go, ResolveLocalPaths)."""
+    return os.path.abspath(os.path.dirname(path))  # noqa: PTH100, PTH120
+
+
+def _absolute_references(section: str, entry: Mapping[str, Any], base: str | None) -> Mapping[str, Any]:
+    """`entry` with its file references made absolute against `base`, as kubectl does when it loads
+    the file (client-go tools/clientcmd/loader.go, GetClusterFileReferences and
+    GetAuthInfoFileReferences, kubernetes commit 03ced770): a cluster's certificate-authority; a
+    user's client-certificate, client-key, tokenFile, and exec.command when it names a path (holds
+    a separator; a bare name is looked up on PATH). The minified text is written to a temporary
+    file elsewhere: left relative, kubectl would look for them there (in $TMPDIR). Not inlined as
+    `*-data`: a tokenFile is read anew for each request (rotated tokens), and a plugin is a program."""
+    names: tuple[str, ...]
+    if section == "clusters":
+        field, names = "cluster", ("certificate-authority",)
+    else:
+        field, names = "user", ("client-certificate", "client-key", "tokenFile")
+    body = entry.get(field)
+    if base is None or not isinstance(body, dict):
+        return entry
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, str) and value and not os.path.isabs(value):  # noqa: PTH117
+            return os.path.normpath(os.path.join(base, value))  # noqa: PTH118
+        return value
+
+    changed = {name: resolved(body[name]) for name in names if resolved(body.get(name)) != body.get(name)}
+    plugin = body.get("exec")
+    if field == "user" and isinstance(plugin, dict):
+        command = plugin.get("command")
+        if isinstance(command, str) and os.sep in command and resolved(command) != command:
+            changed["exec"] = {**plugin, "command": resolved(command)}
+    return {**entry, field: {**body, **changed}} if changed else entry
+
+
+def minify_kubeconfig(
+    document: Mapping[str, Any],
+    context: str,
+    index: _Index | None = None,
+    origins: Mapping[int, str] | str | None = None,
+) -> str | None:
     """Only what one context needs (its context, cluster and user), as `kubectl config view
     --minify` keeps: the provider and the cleanup get no other cluster's credentials, and editing
     another context of a shared fleet kubeconfig changes nothing for this cluster. None when the
     context names a cluster or user the file does not define. `index` is the document's, when the
-    caller minifies it for many contexts."""
+    caller minifies it for many contexts. `origins`: the directory of the file the document came
+    from, or each entry's (by id, for merged files); relative file references become absolute
+    against it. None leaves them as written."""
     sections = _index_kubeconfig(document) if index is None else index
 
     def named(section: str, name: Any) -> Mapping[str, Any] | None:
@@ -343,6 +407,12 @@ def minify_kubeconfig(document: Mapping[str, Any], context: str, index: _Index |
     cluster, user = named("clusters", spec.get("cluster")), named("users", spec.get("user"))
     if cluster is None or (spec.get("user") is not None and user is None):
         return None
+
+    def origin(entry: Mapping[str, Any]) -> str | None:
+        return origins if isinstance(origins, str) or origins is None else origins.get(id(entry))
+
+    cluster = _absolute_references("clusters", cluster, origin(cluster))
+    user = _absolute_references("users", user, origin(user)) if user is not None else None
     minimal = {
         "apiVersion": document.get("apiVersion", "v1"),
         "kind": "Config",

@@ -13,6 +13,8 @@ from .raw import _INVALID, _did_you_mean, _Report
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+# ARM's rule for tag names (Learn, azure-resource-manager/management/tag-resources, Limitations):
+# none of these characters, at most 512 characters.
 _TAG_NAME_FORBIDDEN = set("<>%&\\?/")
 
 
@@ -85,7 +87,7 @@ def _check_location(value: Any, cloud: Cloud | None, secret: bool, report: _Repo
         )
         return None
     if cloud is not None and location not in regions.REGIONS_BY_CLOUD[cloud.name]:
-        hint = regions.suggestion(location, cloud.name)
+        hint = None if secret else regions.suggestion(location, cloud.name)  # a close match tells the secret
         report.warn(
             "location",
             f"{'the value' if secret else repr(location)} is not a {cloud.name} region known offline"

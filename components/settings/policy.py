@@ -20,6 +20,7 @@ def _check_policy(value: Any, stored_secret: bool, cloud: Cloud | None, report: 
         # Type errors were reported while reading the raw values.
         reported=lambda v: v is _INVALID,
         opaque=lambda v: isinstance(v, str) and v == SECURE_PLACEHOLDER,
+        secret=stored_secret,
     )
     if settings is None:
         return _INVALID

@@ -2,6 +2,11 @@
 
 import sys
 
-from components.shard.cli import main
+from components.entry import dependencies_missing, run_to_a_pipe
 
-sys.exit(main())
+try:
+    from components.shard.cli import main
+except ModuleNotFoundError as error:
+    sys.exit(dependencies_missing("components.shard", error))
+
+sys.exit(run_to_a_pipe(main))

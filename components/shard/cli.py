@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,7 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+# Pulumi's rule for stack names (pulumi/pulumi, validateStackName: ^[A-Za-z0-9_.-]{1,100}$); the
+# generated workflow's `run:` steps also name the output directory, so it keeps to the same letters.
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_OUT_DIR = re.compile(r"[A-Za-z0-9_./-]+")
+
+
 def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: StackSettings) -> int:
+    if not _STACK_NAME.fullmatch(args.stack):
+        raise ShardError(["--stack: a Pulumi stack name has 1-100 letters, digits, '-', '_' or '.'"])
+    if not _OUT_DIR.fullmatch(_shown(args.out, project_dir)):
+        raise ShardError(["--out: the generated workflow's commands name it: use letters, digits, '-', '_', '.', '/'"])
     stack_path = project_dir / f"Pulumi.{args.stack}.yaml"
     document = yaml.safe_load(stack_path.read_text(encoding="utf-8")) or {}
     config = source_config(document, project)
@@ -147,6 +159,8 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
         files.append(shard_file(name, config, [(index_of[m], items[index_of[m]]) for m in held], environment, header))
 
     secrets = [s for f in files for s in f.secrets]
+    if not args.esc:
+        _check_variables({source for _, source in secrets})
     if secrets and args.esc and any("clusters[" in key for _, key in secrets):
         raise ShardError(
             ["secure values inside cluster items cannot come from an ESC environment: move them to the top level"]
@@ -205,6 +219,18 @@ def _remove_stale(out: Path, previous: ShardMap | None, shard_map: ShardMap) -> 
         (out / f"Pulumi.{name}.yaml").unlink(missing_ok=True)
 
 
+def _check_variables(sources: set[str]) -> None:
+    """Two source keys whose variable names collide (`tags.a-b`, `tags.a_b`) would get one value."""
+    by_variable: dict[str, list[str]] = {}
+    for source in sorted(sources):
+        by_variable.setdefault(secret_variable(source), []).append(source)
+    clashes = [
+        f"{', '.join(keys)} would all be read from ${name}" for name, keys in by_variable.items() if len(keys) > 1
+    ]
+    if clashes:
+        raise ShardError([*clashes, "rename the keys (tag names?) so that each secure value has its own variable"])
+
+
 def _secrets_script(files: Sequence[StackFile], out_shown: str) -> str:
     lines = [
         "#!/bin/sh",
@@ -216,9 +242,12 @@ def _secrets_script(files: Sequence[StackFile], out_shown: str) -> str:
     ]
     for stack_file in files:
         for key, source in stack_file.secrets:
+            # Every value quoted for the shell: a key path holds map keys (tag names) from the stack
+            # file, which a pull request can set; the variable name and the stack are ours.
+            stack = shlex.quote(stack_file.name)
             lines.append(
-                f"printf '%s' \"${secret_variable(source)}\" | pulumi config set --secret --path '{key}' "
-                f"--stack \"$PULUMI_ORG/{stack_file.name}\" --config-file '{out_shown}/Pulumi.{stack_file.name}.yaml'"
+                f"printf '%s' \"${secret_variable(source)}\" | pulumi config set --secret --path {shlex.quote(key)} "
+                f'--stack "$PULUMI_ORG"/{stack} --config-file {shlex.quote(f"{out_shown}/Pulumi.{stack_file.name}.yaml")}'
             )
     return "\n".join(lines) + "\n"
 

@@ -60,15 +60,17 @@ def source_config(document: Mapping[str, Any], project: str) -> dict[str, Any]:
 
 def strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
     """`value` without its `secure:` leaves, and their paths in `pulumi config set --path` syntax."""
+    return _strip(value, path, ())
+
+
+def _strip(value: Any, root: str, keys: tuple[str | int, ...]) -> tuple[Any, list[str]]:
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return None, [path]
+            return None, [root + "".join(_path_element(key) for key in keys)]
         kept: dict[str, Any] = {}
         found: list[str] = []
         for name, item in value.items():
-            # A dotted map key (a tag name) needs the bracket form in a --path.
-            child = f'{path}["{name}"]' if "." in str(name) else f"{path}.{name}"
-            stripped, paths = strip_secure(item, child)
+            stripped, paths = _strip(item, root, (*keys, str(name)))
             found += paths
             if stripped is not None:
                 kept[name] = stripped
@@ -77,11 +79,36 @@ def strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
         items: list[Any] = []
         found = []
         for index, item in enumerate(value):
-            stripped, paths = strip_secure(item, f"{path}[{index}]")
+            stripped, paths = _strip(item, root, (*keys, index))
             found += paths
             items.append(stripped)
         return items, found
     return value, []
+
+
+# Pulumi's property paths (pulumi/pulumi sdk/go/common/resource/properties_path.go,
+# ParsePropertyPath, commit 02327a04): a bare element runs to the next `.` or `[`; any other key
+# goes in `["..."]`, where `\"` is the one escape (so a key cannot end in `\`). A key path is typed
+# into a shell script and read by people, so control characters are refused rather than carried.
+_BARE_ELEMENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _path_element(key: str | int) -> str:
+    """One `--path` element after its parent: `[N]`, `.name`, or `["name"]`."""
+    if isinstance(key, int):
+        return f"[{key}]"
+    if _CONTROL.search(key):
+        raise ShardError(
+            ["a map key on the way to a `secure:` value (a tag name?) holds a control character: rename it"]
+        )
+    if key.endswith("\\"):
+        raise ShardError(
+            ["a map key on the way to a `secure:` value ends in a backslash, which a --path cannot write: rename it"]
+        )
+    if _BARE_ELEMENT.fullmatch(key):
+        return f".{key}"
+    return '["' + key.replace('"', '\\"') + '"]'
 
 
 def _top_level(config: Mapping[str, Any], keep: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:

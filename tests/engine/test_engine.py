@@ -753,6 +753,24 @@ def test_upgrade_from_the_previous_commit_replaces_nothing(tools, tmp_path: Path
     upgrade_with_migration(upgraded_engine(tools, tmp_path, commit), commit)
 
 
+# The newest commit of main before issue 20 changed the lifecycle scripts' text (temporary files in a
+# private directory, the kubeconfig read through /dev/fd/3) and what the stored kubeconfig holds.
+BEFORE_ISSUE_20_COMMIT = "9ccd5f2f129a47b25f3189a71507ce480e36dbcb"
+
+
+def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(tools, tmp_path: Path) -> None:
+    """A script's text is a Command input in state: the new texts are in-place updates of the
+    Commands, nothing is replaced or recreated, and the next `up` has nothing left to do."""
+    engine = upgraded_engine(tools, tmp_path, BEFORE_ISSUE_20_COMMIT)
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
+    kinds = {s["urn"]: (s["op"], (s.get("newState") or s.get("oldState") or {}).get("type")) for s in steps}
+    assert not [(urn, op) for urn, (op, _) in kinds.items() if op not in ("same", "update", "refresh")]
+    updated = {urn for urn, (op, _) in kinds.items() if op == "update"}
+    assert updated and all(kinds[urn][1] == "command:local:Command" for urn in updated), updated
+    engine.up()
+    engine.up("--expect-no-changes")
+
+
 def test_upgrade_from_the_typed_cluster_with_the_migration_updates_it_in_place(tools, tmp_path: Path) -> None:
     engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT)
     cluster_id = cluster_in_arm(engine)
