@@ -20,6 +20,7 @@ from pulumi_azure_native import resources
 
 from . import arm_body, arm_read_only, network, precheck, scripts
 from .agent_values import agent_values, keep_secret
+from .arc_extensions import ArcExtensions, ArcExtensionsArgs
 from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
@@ -96,6 +97,7 @@ def managed_extensions(settings: ClusterSettings) -> list[str]:
     return [
         *([FLUX_EXTENSION] if settings.gitops else []),
         *([POLICY_EXTENSION] if settings.policy.enabled else []),
+        *(e.name for e in settings.extensions),
     ]
 
 
@@ -115,7 +117,7 @@ class ArcConnectedClusterArgs:
     depends_on: Sequence[pulumi.Resource] = ()
     # The pre-write check's answer (components/precheck.py): the connected cluster waits for it.
     pre_write_check: pulumi.Output[precheck.CheckAnswer] | None = None
-    # The Azure Policy extension waits for these too (the Microsoft.PolicyInsights registration).
+    # The extensions (Azure Policy's, `extensions`) wait for these too: their providers' registrations.
     policy_depends_on: Sequence[pulumi.Resource] = ()
 
 
@@ -137,6 +139,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     kube_context: pulumi.Input[str] | None
     gitops: ArcGitOps | None
     policy: ArcPolicy | None
+    extensions: ArcExtensions | None
     data_plane_endpoint: pulumi.Input[str]
     required_endpoints: pulumi.Input[list[dict[str, object]]]
     preflight: Preflight | None
@@ -173,6 +176,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.oidc_issuer_url = self._oidc_issuer_url()
         self.gitops = self._gitops()
         self.policy = self._policy()
+        self.extensions = self._extensions()
 
         self.cluster_id = self.connected_cluster.id
         self.cluster_name = self.connected_cluster.name
@@ -494,7 +498,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 cluster_name=self.connected_cluster.name,
                 resource_group_name=self._args.resource_group_name,
                 secret=settings.is_secret("gitops"),
-                depends_on=[self.release, *([self.verify] if self.verify else [])],
+                depends_on=self._after_agents(),
             ),
             opts=self._child(),
         )
@@ -513,7 +517,30 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 resource_group_name=self._args.resource_group_name,
                 secret=settings.is_secret("policy"),
                 protect=settings.protect,
-                depends_on=[self.release, *([self.verify] if self.verify else []), *self._args.policy_depends_on],
+                depends_on=[*self._after_agents(), *self._args.policy_depends_on],
+            ),
+            opts=self._child(),
+        )
+
+    def _after_agents(self) -> list[pulumi.Resource]:
+        """What every cluster extension waits for: the agents' release, and the verify step when on."""
+        return [self.release, *([self.verify] if self.verify else [])]
+
+    def _extensions(self) -> ArcExtensions | None:
+        """The `extensions` items, once the agents are in (and, with verify, connected), as for Flux."""
+        settings = self._args.settings
+        if not settings.extensions:
+            return None
+        return ArcExtensions(
+            f"{self._prefix}-extensions",
+            ArcExtensionsArgs(
+                extensions=settings.extensions,
+                cluster_name=self.connected_cluster.name,
+                cluster_id=self.connected_cluster.id,
+                resource_group_name=self._args.resource_group_name,
+                secret=settings.is_secret("extensions"),
+                protect=settings.protect,
+                depends_on=[*self._after_agents(), *self._args.policy_depends_on],
             ),
             opts=self._child(),
         )

@@ -18,6 +18,7 @@ from pulumi_azure_native import authorization
 from pulumi_azure_native import kubernetesconfiguration as kc
 
 from .agent_values import keep_secret
+from .arc_extensions import extension_options
 from .policy import PolicySettings
 from .policy_args import assignment_args, extension_args
 
@@ -57,13 +58,7 @@ class ArcPolicy(pulumi.ComponentResource):
             **secret(
                 extension_args(args.settings, args.cluster_name, args.resource_group_name), _SECRET_EXTENSION_ARGS
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(args.depends_on),
-                # Fixed ARM names: a replacement must delete the old one first.
-                delete_before_replace=True,
-                protect=args.protect,
-            ),
+            opts=extension_options(self, args.depends_on, args.protect),
         )
         self.assignments = [
             authorization.PolicyAssignment(

@@ -19,19 +19,26 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import kubernetesconfiguration as kc
 
+from . import extension_catalog as catalog
 from .agent_values import keep_secret
-from .extensions import connected_cluster_scope
+from .arc_extensions import extension_options
+from .extensions import ExtensionSettings, connected_cluster_scope, extension_args
 from .settings import GitOpsSettings
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcGitOps"
-# Explicit ARM names: `flux` is what the az CLI names the extension it installs on demand.
-EXTENSION_NAME = "flux"
+# Explicit ARM names: the extension's as the catalog knows it (components/extension_catalog.py).
+EXTENSION_NAME = catalog.FLUX.default_name
 CONFIGURATION_NAME = "cluster-config"
 # The configuration's objects (and its multi-tenancy service account) live in this namespace.
 CONFIGURATION_NAMESPACE = "cluster-config"
-FLUX_NAMESPACE = "flux-system"
+FLUX_NAMESPACE = catalog.FLUX.release_namespace
 # The az CLI's default kustomization name when none is given.
 KUSTOMIZATION_NAME = "kustomization-1"
+# The extension, as one known type of components/extensions.py: minor versions only (Microsoft
+# supports the newest three, N-2), no release train given (ARM's default applies).
+FLUX_EXTENSION = ExtensionSettings(
+    name=EXTENSION_NAME, type=catalog.FLUX_TYPE, namespace=FLUX_NAMESPACE, auto_upgrade_minor_version=True
+)
 
 
 @dataclass(frozen=True)
@@ -55,20 +62,8 @@ class ArcGitOps(pulumi.ComponentResource):
 
         self.extension = kc.Extension(
             f"{name}-flux",
-            extension_name=EXTENSION_NAME,
-            extension_type="microsoft.flux",
-            # Minor versions only; Microsoft supports the newest three (N-2).
-            auto_upgrade_minor_version=True,
-            # As the az CLI creates it on a connected cluster.
-            identity=kc.IdentityArgs(type=kc.ResourceIdentityType.SYSTEM_ASSIGNED),
-            scope=kc.ScopeArgs(cluster=kc.ScopeClusterArgs(release_namespace=FLUX_NAMESPACE)),
-            **scope,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(args.depends_on),
-                # Fixed ARM name: a replacement must delete the old one first.
-                delete_before_replace=True,
-            ),
+            **extension_args(FLUX_EXTENSION, args.cluster_name, args.resource_group_name),
+            opts=extension_options(self, args.depends_on, protect=False),
         )
 
         protected: dict[str, pulumi.Input[str]] = {}

@@ -38,7 +38,7 @@ NEEDED_WHEN: dict[str, str] = {
     "azureRbac": "Azure RBAC (features.azureRbac)",
     "clusterConnectRbac": "Cluster Connect with Azure RBAC",
     "portal": "Azure portal management",
-    "extensions": "cluster extensions (gitops)",
+    "extensions": "any cluster extension installed (gitops, extensions)",
     "edgeServices": "IoT Operations, Key Vault secrets, cert-manager",
     "registryMirrors": "public images through Azure China's registry proxies",
     POLICY: "Azure Policy extension (policy.enabled)",
@@ -57,10 +57,13 @@ def conditions(
     extensions: bool = False,
     gateway: bool = False,
     policy: bool = False,
+    extension_types: Iterable[str] = (),
 ) -> frozenset[str]:
-    """The NEEDED_WHEN keys that hold for a cluster configured this way."""
-    # The Azure Policy extension is a cluster extension too (linuxgeneva-microsoft.azurecr.io).
-    extensions = extensions or policy
+    """The NEEDED_WHEN keys that hold for a cluster configured this way; each of `extension_types`
+    (the `extensions` items) adds its own key, which selects its endpoints from the catalog."""
+    types = tuple(extension_types)
+    # Azure Policy and the `extensions` items are cluster extensions too (linuxgeneva-microsoft.azurecr.io).
+    extensions = extensions or policy or bool(types)
     held = {"always"}
     held |= {GATEWAY_MODE} if gateway else set()
     held |= {"clusterConnect"} if cluster_connect else set()
@@ -69,7 +72,23 @@ def conditions(
     held |= {"clusterConnectRbac"} if azure_rbac and cluster_connect else set()
     held |= {"extensions"} if extensions else set()
     held |= {POLICY} if policy else set()
+    held |= {extension_key(t) for t in types}
     return frozenset(held)
+
+
+# The NEEDED_WHEN-style key of an `extensions` item's endpoints (components/extension_catalog.py).
+EXTENSION_PREFIX = "extension:"
+
+
+def extension_key(extension_type: str) -> str:
+    return f"{EXTENSION_PREFIX}{extension_type.lower()}"
+
+
+def needed_when(key: str) -> str:
+    """What NEEDED_WHEN says for a key; an extension type's key names the type."""
+    if key.startswith(EXTENSION_PREFIX):
+        return f"cluster extension {key.removeprefix(EXTENSION_PREFIX)} (extensions)"
+    return NEEDED_WHEN[key]
 
 
 @dataclass(frozen=True)
@@ -106,7 +125,7 @@ class Endpoint:
             "port": self.port,
             "protocol": self.protocol,
             "websockets": self.websockets,
-            "neededWhen": NEEDED_WHEN[self.needed],
+            "neededWhen": needed_when(self.needed),
             "purpose": self.purpose,
         }
         if required is not None:
@@ -393,8 +412,19 @@ def documented(cloud: str) -> bool:
 def listed(cloud: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
     """The endpoints of a cluster's table: the agents' (the gateway's list in gateway mode, else the
     cloud's), and the policy extension's where it is installed (the gateway does not cover those)."""
+    # The catalog's table holds Endpoints: imported here, where it is needed, to keep one direction.
+    from .extension_catalog import endpoints as extension_endpoints
+
     agents = GATEWAY if GATEWAY_MODE in held else ENDPOINTS[cloud]
-    return agents + (POLICY_ENDPOINTS[cloud] if POLICY in held else ())
+    listed_ = agents + (POLICY_ENDPOINTS[cloud] if POLICY in held else ())
+    # Several extensions may name one host (Container Insights and managed Prometheus): listed once.
+    seen = {(e.host, e.port) for e in listed_}
+    extra = []
+    for endpoint in extension_endpoints(cloud, held):
+        if (endpoint.host, endpoint.port) not in seen:
+            seen.add((endpoint.host, endpoint.port))
+            extra.append(endpoint)
+    return listed_ + tuple(extra)
 
 
 def endpoints_for(cloud: str, region: str, held: frozenset[str] = frozenset()) -> tuple[Endpoint, ...]:
@@ -504,7 +534,7 @@ def readme_section() -> str:
         for e in endpoints:
             host = e.host.replace("{region}", "<region>")
             out.append(
-                f"| `{host}` | {_port(e.port)} | {_yes_no(e.websockets)} | {NEEDED_WHEN[e.needed]} "
+                f"| `{host}` | {_port(e.port)} | {_yes_no(e.websockets)} | {needed_when(e.needed)} "
                 f"| {_markdown(e.purpose)} |"
             )
         out.append("")
@@ -530,7 +560,7 @@ def firewall_text(title: str, cloud: str, rows: Sequence[tuple[Endpoint, bool, S
     header = ("# endpoint", "required", "websockets", "clusters", "[needed when] purpose")
     table = [
         (e.target, "yes" if required else "no", _yes_no(e.websockets).replace(" ", "-"), ",".join(clusters),
-         f"[{NEEDED_WHEN[e.needed]}] {e.purpose}")
+         f"[{needed_when(e.needed)}] {e.purpose}")
         for e, required, clusters in rows
     ]  # fmt: skip
     widths = [max(len(header[i]), *(len(r[i]) for r in table)) for i in range(4)]

@@ -135,8 +135,15 @@ def provider_namespaces(settings: StackSettings) -> tuple[str, ...]:
 
 
 def policy_namespaces(settings: StackSettings) -> tuple[str, ...]:
-    """Azure Policy's namespace, once per stack, when some cluster installs the extension."""
-    return (POLICY_NAMESPACE,) if any(c.policy.enabled for c in settings.clusters) else ()
+    """The extensions' namespaces, once per stack: Azure Policy's when some cluster installs it, then
+    those the catalog names for the known types of the `extensions` items (docs/extensions.md)."""
+    namespaces = [POLICY_NAMESPACE] if any(c.policy.enabled for c in settings.clusters) else []
+    for cluster in settings.clusters:
+        for extension in cluster.extensions:
+            known = extension.known
+            namespaces.extend(known.providers if known else ())
+    registered = {n.lower() for n in provider_namespaces(settings)}
+    return tuple(n for n in dict.fromkeys(namespaces) if n.lower() not in registered)
 
 
 def register_providers(
@@ -253,7 +260,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         )
         for c in settings.clusters
     }
-    # Only the policy extensions wait for this one (it is empty without policy).
+    # Only the extensions wait for these (none without policy or `extensions`).
     policy_registrations = (
         register_providers(client.subscription_id, policy_namespaces(settings)) if settings.register_providers else []
     )

@@ -12,38 +12,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .extensions import connected_cluster_scope
+from . import extension_catalog as catalog
+from .extensions import ExtensionSettings
+from .extensions import extension_args as generic_extension_args
 from .policy import PolicyAssignment, PolicySettings
 
-# Explicit ARM name, as the docs and the built-in name it.
-EXTENSION_NAME = "azurepolicy"
-# ARM and the built-in use the lower-case type; the CLI lower-cases the documented
-# `Microsoft.PolicyInsights` (reference §1), so this is what ARM reads back.
-EXTENSION_TYPE = "microsoft.policyinsights"
-# The default train; other trains are not confirmed for this extension (reference §1).
-RELEASE_TRAIN = "Stable"
-# The extension's release namespace; Gatekeeper's pods run in `gatekeeper-system` (S1, S3).
-RELEASE_NAMESPACE = "kube-system"
+# The extension as the catalog knows it (components/extension_catalog.py, where the sources are).
+EXTENSION_NAME = catalog.POLICY.default_name
+EXTENSION_TYPE = catalog.POLICY.type
+RELEASE_TRAIN = catalog.POLICY.release_train
+RELEASE_NAMESPACE = catalog.POLICY.release_namespace
+# Gatekeeper's pods run in `gatekeeper-system` (S1, S3).
 GATEKEEPER_NAMESPACE = "gatekeeper-system"
 # The provider to register once per stack when any cluster uses policy (S1).
-RESOURCE_PROVIDER = "Microsoft.PolicyInsights"
+(RESOURCE_PROVIDER,) = catalog.POLICY.providers
 
 
 def extension_args(settings: PolicySettings, cluster_name: Any, resource_group_name: Any) -> dict[str, Any]:
     """`kubernetesconfiguration.Extension` keyword arguments (the names may be Pulumi outputs)."""
-    args: dict[str, Any] = {
-        **connected_cluster_scope(cluster_name, resource_group_name),
-        "extension_name": EXTENSION_NAME,
-        "extension_type": EXTENSION_TYPE,
-        "release_train": RELEASE_TRAIN,
+    extension = ExtensionSettings(
+        name=EXTENSION_NAME,
+        type=EXTENSION_TYPE,
+        namespace=RELEASE_NAMESPACE,
+        release_train=RELEASE_TRAIN,
         # Minor versions follow Microsoft unless pinned, as for the agents (S1, S4).
-        "auto_upgrade_minor_version": settings.auto_upgrade_minor_version,
-        "identity": {"type": "SystemAssigned"},
-        "scope": {"cluster": {"release_namespace": RELEASE_NAMESPACE}},
-    }
-    if settings.version is not None:
-        args["version"] = settings.version
-    return args
+        auto_upgrade_minor_version=settings.auto_upgrade_minor_version,
+        version=settings.version,
+    )
+    return generic_extension_args(extension, cluster_name, resource_group_name)
 
 
 def arm_parameters(parameters: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:

@@ -261,6 +261,65 @@ POLICY_FIELDS: dict[str, Key] = {
     ),
 }
 
+# Cluster extensions (docs/extensions.md); components/settings/extensions.py checks the items against
+# the catalog (components/extension_catalog.py).
+EXTENSION_SCOPES = ("cluster", "namespace")
+
+EXTENSION_FIELDS: dict[str, Key] = {
+    "name": Key(
+        "string",
+        "ARM name of the extension, unique per cluster (no spaces, `/`, `?`, `#` or `%`: it is a segment of "
+        "the ARM path). Known single-instance types take the name the CLI gives them.",
+        default_doc="the known type's name; required for other types",
+    ),
+    "type": Key(
+        "string",
+        "The extension type, e.g. `Microsoft.AzureMonitor.Containers` (known types: docs/extensions.md; others "
+        "are installed unchecked, with a warning).",
+        required=True,
+    ),
+    "version": Key("string", "The version to pin; only with `autoUpgradeMinorVersion: false`."),
+    "releaseTrain": Key(
+        "string", "The release train (`Stable`, `Preview`, ...); only with auto-upgrade.", default_doc="ARM's `Stable`"
+    ),
+    "autoUpgradeMinorVersion": Key(
+        "boolean", "Let Azure upgrade the extension's minor versions; `false` with `version`.", default=True
+    ),
+    "scope": Key(
+        "string",
+        "`cluster` (with `releaseNamespace`) or `namespace` (with `targetNamespace`); fixed once created "
+        "(a change replaces the extension).",
+        default_doc="known types: `cluster`; others: none sent (the type's own default), as the CLI without `--scope`",
+    ),
+    "releaseNamespace": Key(
+        "string", "The release namespace of a cluster-scoped extension.", default_doc="the known type's namespace"
+    ),
+    "targetNamespace": Key(
+        "string", "The namespace of a namespace-scoped extension.", default_doc="the extension's name"
+    ),
+    "configurationSettings": Key(
+        "json",
+        "Settings by name (`{name: value}`; strings, booleans or numbers, sent as strings); known types' "
+        "settings are checked. Stored and shown in plain text, as ARM returns them to readers.",
+        default={},
+    ),
+    "configurationProtectedSettings": Key(
+        "json",
+        "Sensitive settings by name: set each with `pulumi config set --secret --path`; refused in plain "
+        "text; secret in state and never printed (ARM never returns them).",
+        default={},
+    ),
+}
+
+EXTENSIONS_KEY = Key(
+    "array",
+    "Cluster extensions installed once the agents are connected, each `{name, type, version, releaseTrain, "
+    "autoUpgradeMinorVersion, scope, releaseNamespace, targetNamespace, configurationSettings, "
+    "configurationProtectedSettings}` (docs/extensions.md). A fleet item's list replaces the default's.",
+    items="object",
+    fields=EXTENSION_FIELDS,
+)
+
 # Per cluster (not stack-wide): fleet items take it and merge it like `gitops`.
 POLICY_KEY = Key(
     "object",
@@ -323,7 +382,8 @@ SCHEMA: dict[str, Key] = {
         "boolean",
         "Register Microsoft.Kubernetes and Microsoft.KubernetesConfiguration (and "
         "Microsoft.ExtendedLocation when a cluster uses custom locations, Microsoft.HybridCompute when "
-        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`).",
+        "one uses a gateway, Microsoft.PolicyInsights when one enables `policy`, and the namespaces of "
+        "the known `extensions` types, docs/extensions.md).",
         default=True,
         stack_only=True,
     ),
@@ -371,6 +431,7 @@ SCHEMA: dict[str, Key] = {
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
     "preflight": Key("object", "In-cluster network preflight.", fields=PREFLIGHT_FIELDS),
     "policy": POLICY_KEY,
+    "extensions": EXTENSIONS_KEY,
 }
 
 # A fleet: `clusters` items take every key that is not stack-wide; top-level keys are their defaults.
@@ -446,4 +507,11 @@ def config_table() -> str:
             else ("object of strings" if key.type == "map" else key.type)
         )
         rows.append(f"| `{path}` | {kind} | {_shown_default(key)} | {key.doc} |")
+    return "\n".join(rows)
+
+
+def fields_table(fields: Mapping[str, Key]) -> str:
+    """The fields of an array's items (e.g. `extensions`), as a table for their docs page."""
+    rows = ["| field | type | default | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{name}` | {key.type} | {_shown_default(key)} | {key.doc} |" for name, key in fields.items()]
     return "\n".join(rows)

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 PROVIDER_SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumi_command", "pulumi_tls")
 RESOURCES = (
     "components.preflight", "components.flux", "components.arc_policy", "components.precheck",
-    "components.arc_cluster", "components.onboarding",
+    "components.arc_cluster", "components.onboarding", "components.arc_extensions",
 )  # fmt: skip
 OFFLINE_PLAN = ("components.plan",)
 # Tools that run beside the program, like the offline plan: the sharder (python -m components.shard).
@@ -24,7 +24,7 @@ TOOLS = (*OFFLINE_PLAN, "components.shard")
 DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
     "components.detection", "components.scripts", "components.policy", "components.policy_catalog",
-    "components.extensions", "components.arm_body", "components.agent_releases",
+    "components.extensions", "components.arm_body", "components.agent_releases", "components.extension_catalog",
 )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from components.settings import GitOpsSettings
 from tests.conftest import BASE_CONFIG, BASE_STACK_YAML
+from tests.test_extensions import EXTENSION_OPTIONS
 from tests.test_fleet import FLEET_DEFAULTS, ITEMS, fleet
 from tests.test_plan import CHILD, CLUSTER, COMPONENT, GROUP, NO_OPTIONS, PROJECT, RELEASE, by_urn
 from tests.test_settings import problems, settings
@@ -199,7 +200,9 @@ def test_extension_and_configuration(plan) -> None:
     assert component["inputs"] == {} and component["dependencies"] == [] and component["options"] == NO_OPTIONS
     for resource in (extension, configuration):
         assert resource["parent"] == GITOPS and resource["custom"] is True and resource["provider"] is None
-        assert resource["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
+    assert configuration["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
+    # Every extension of the program: replaced when ARM cannot update what changed (issue 21).
+    assert extension["options"] == {**NO_OPTIONS, **EXTENSION_OPTIONS}
 
     assert extension["name"] == "arc-test-rg/arc-test-gitops-flux"
     assert extension["inputs"] == EXTENSION_INPUTS

@@ -12,6 +12,7 @@ from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.policy import DISABLED
 from tests.conftest import BASE_CONFIG, BASE_STACK_YAML
 from tests.test_arm_body import GATEWAY_ID
+from tests.test_extensions import EXTENSION_OPTIONS
 from tests.test_fleet import FLEET_DEFAULTS, ITEMS, fleet
 from tests.test_lifecycle import depends_on
 from tests.test_plan import (
@@ -133,7 +134,9 @@ def test_extension_and_two_assignments(plan, verify: bool) -> None:
     for resource in (extension, baseline, images):
         assert resource["parent"] == POLICY_COMPONENT and resource["custom"] is True
         assert resource["provider"] is None
+    for resource in (baseline, images):
         assert resource["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
+    assert extension["options"] == {**NO_OPTIONS, **EXTENSION_OPTIONS}
     assert extension["inputs"] == EXTENSION_INPUTS
     assert baseline["inputs"] == {
         "displayName": BASELINE,

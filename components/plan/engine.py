@@ -31,6 +31,11 @@ _STACK_TYPE = "pulumi:pulumi:Stack"
 # The invoke the pre-write check runs as (components/precheck.py).
 _LOCAL_RUN = "command:local:run"
 GET_RESOURCE = "azure-native:resources:getResource"
+GET_WORKSPACE = "azure-native:operationalinsights:getWorkspace"
+GET_SHARED_KEYS = "azure-native:operationalinsights:getSharedKeys"
+# A Log Analytics workspace read offline: its customer id and region are placeholders.
+PLACEHOLDER_WORKSPACE_CUSTOMER_ID = "66666666-6666-6666-6666-666666666666"
+PLACEHOLDER_WORKSPACE_REGION = "workspace-region"
 # The aliases azure-native's SDK adds to every resource, one per API version of its type: they say
 # nothing about this program, so the plan leaves them out of a resource's options.
 _SDK_VERSION_ALIAS = re.compile(r"azure-native:[\w.]+/v\d{8}(?:preview)?:\w+")
@@ -214,6 +219,18 @@ class PlanMocks(pulumi.runtime.Mocks):
             issuer = f"https://{PLACEHOLDER_ISSUER_HOST}/{PLACEHOLDER_TENANT}/{PLACEHOLDER_ISSUER_ID}/"
             properties = {"oidcIssuerProfile": {"enabled": True, "issuerUrl": issuer}}
             return {"id": generic_resource_id(inputs), "name": inputs["resourceName"], "properties": properties}, []
+        if args.token == GET_WORKSPACE:
+            # The workspace Container Insights and Defender report to (components/arc_extensions.py).
+            self.mocked.add(f"{GET_WORKSPACE}: a placeholder customer id; the region is {PLACEHOLDER_WORKSPACE_REGION}")
+            inputs = dict(args.args)
+            return {
+                "customerId": PLACEHOLDER_WORKSPACE_CUSTOMER_ID,
+                "location": PLACEHOLDER_WORKSPACE_REGION,
+                "name": inputs.get("workspaceName"),
+            }, []
+        if args.token == GET_SHARED_KEYS:
+            self.mocked.add(f"{GET_SHARED_KEYS}: a placeholder key (secret)")
+            return {"primarySharedKey": "placeholder-shared-key", "secondarySharedKey": "placeholder-shared-key"}, []
         raise NotImplementedError(f"no offline answer for invoke {args.token}")
 
 

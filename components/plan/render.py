@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from components import extension_catalog as catalog
 from components import network
 from components.settings import StackSettings, component_name
 
@@ -209,8 +210,17 @@ def endpoint_rows(settings: StackSettings) -> list[EndpointRow]:
     rows: dict[tuple[str, int | None], EndpointRow] = {}
     cloud = settings.cloud.name
     tables = [set(network.listed(cloud, c.network_conditions)) for c in settings.clusters]
-    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy extension's.
-    everything = dict.fromkeys((*network.ENDPOINTS[cloud], *network.GATEWAY, *network.POLICY_ENDPOINTS[cloud]))
+    # Every table a cluster can have, each endpoint once: the cloud's, the gateway's, the policy
+    # extension's, the catalog's extension types'.
+    extension_types = {network.extension_key(k.type) for k in catalog.KNOWN}
+    everything = dict.fromkeys(
+        (
+            *network.ENDPOINTS[cloud],
+            *network.GATEWAY,
+            *network.POLICY_ENDPOINTS[cloud],
+            *catalog.endpoints(cloud, frozenset(extension_types)),
+        )
+    )
     for template in everything:
         for cluster, table in zip(settings.clusters, tables, strict=True):
             # A cluster serves only its own table's endpoints: the gateway's list in gateway mode, else its

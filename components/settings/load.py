@@ -15,6 +15,7 @@ from components.schema import CLUSTER_FIELDS, NAMESPACE, SCHEMA, default_of
 
 from .agents import _check_agents
 from .arm import _check_distribution_version, _check_hybrid_benefit, _check_issuer_host, _check_oidc
+from .extensions import _check_extensions
 from .features import _check_features
 from .fleet import _fleet_checks, _fleet_items, _groups_stack, _Item
 from .gitops import _check_gitops
@@ -159,6 +160,9 @@ def _build_cluster(
         proxy = expand_arc_keyword(proxy, cloud)
     preflight = _check_preflight(tree["preflight"], report)
     policy = _check_policy(tree["policy"], "policy" in secret, cloud, report)
+    extensions = _check_extensions(
+        tree["extensions"], "extensions" in secret, cloud, report, reserved=_reserved_names(gitops, policy)
+    )
     create_group = tree["createResourceGroup"]
     if proxy and location and agents and cloud:
         held = network.conditions(
@@ -168,6 +172,7 @@ def _build_cluster(
             extensions=isinstance(gitops, GitOpsSettings),
             gateway=isinstance(gateway, str),
             policy=isinstance(policy, PolicySettings) and policy.enabled,
+            extension_types=[e.type for e in extensions] if isinstance(extensions, tuple) else (),
         )
         _check_proxy_routes(proxy, cloud, location, held, report)
     if preflight and preflight.enabled and cloud and not network.documented(cloud.name):
@@ -190,7 +195,7 @@ def _build_cluster(
         preflight,
         oidc,
     )
-    optional = (gitops, private_link, gateway, hybrid_benefit, distribution_version, policy)
+    optional = (gitops, private_link, gateway, hybrid_benefit, distribution_version, policy, extensions)
     if any(p is None or p is _INVALID for p in parts) or _INVALID in (*flags, *optional):
         return None
     assert cluster_name and group and location and distribution and infrastructure
@@ -218,7 +223,16 @@ def _build_cluster(
         verify=tree["verify"],
         protect=tree["protect"],
         policy=policy,
+        extensions=extensions,
     )
+
+
+def _reserved_names(gitops: Any, policy: Any) -> dict[str, str]:
+    """The extension names the cluster's own keys install, by name (components/flux.py, policy_args.py)."""
+    reserved = {"flux": "gitops"} if isinstance(gitops, GitOpsSettings) else {}
+    if isinstance(policy, PolicySettings) and policy.enabled:
+        reserved["azurepolicy"] = "policy"
+    return reserved
 
 
 def _resolve_auto(clusters: list[ClusterSettings | None], reports: list[_Report], environ: Mapping[str, str]) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from components import network
 from components.clouds import Cloud
+from components.extensions import ExtensionSettings
 from components.policy import DISABLED, PolicySettings
 from components.schema import DEFAULT_PREFLIGHT_IMAGE
 
@@ -128,6 +129,8 @@ class ClusterSettings:
     verify: bool = True
     protect: bool = False
     policy: PolicySettings = DISABLED
+    # `extensions`: the cluster extensions beside Flux and Policy (components/arc_extensions.py).
+    extensions: tuple[ExtensionSettings, ...] = ()
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys
@@ -142,6 +145,7 @@ class ClusterSettings:
             extensions=self.gitops is not None,
             gateway=self.gateway_resource_id is not None,
             policy=self.policy.enabled,
+            extension_types=tuple(e.type for e in self.extensions),
         )
 
 
