@@ -764,21 +764,16 @@ def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(too
     engine = upgraded_engine(tools, tmp_path, BEFORE_ISSUE_20_COMMIT)
     steps = json_object(engine.run("preview", "--json").stdout)["steps"]
     kinds = {s["urn"]: (s["op"], (s.get("newState") or s.get("oldState") or {}).get("type")) for s in steps}
-    # The connected cluster's update (issue 17's owner tag; test_provider_rules.py checks it) leaves its
-    # outputs unknown in a preview here, the azure-native stand-in having no preview support (the real
-    # provider keeps name and id): what reads them (verify's triggers, the release's values) then looks
-    # changed in the preview only. The `up` below is the judge.
-    previewed = [(urn, op) for urn, (op, _) in kinds.items() if op not in ("same", "update", "refresh")]
-    assert all(urn.endswith("-verify") for urn, _ in previewed), previewed
+    assert not [(urn, op) for urn, (op, _) in kinds.items() if op not in ("same", "update", "refresh")]
     updated = {urn for urn, (op, _) in kinds.items() if op == "update"}
-    commands = {urn for urn in updated if kinds[urn][1] == "command:local:Command"}
-    assert commands and updated - commands <= {u for u in updated if u.endswith((DEV_CLUSTER, "-agents"))}, updated
+    # The connected cluster's update is issue 17's owner tag (test_provider_rules.py checks it).
+    commands = {urn for urn in updated if not urn.endswith(DEV_CLUSTER)}
+    assert commands and all(kinds[urn][1] == "command:local:Command" for urn in commands), updated
     start = len(engine.calls())
     engine.up()
     written = calls_since(engine, start, "Create", "Update", "Delete")
     assert not [c for c in written if c["who"] == "command" and c["call"] != "Update"], f"a Command replaced: {written}"
-    # Every Command the preview showed as updated is updated in place, verify included.
-    assert {c["subject"] for c in written if c["who"] == "command"} >= commands | {u for u, _ in previewed}, written
+    assert {c["subject"] for c in written if c["who"] == "command"} == commands, written
     assert not [c for c in written if c["who"] == "kubernetes"], f"the release or an object changed: {written}"
     assert [c["call"] for c in written if c["subject"].endswith(DEV_CLUSTER)] == ["Update"], written
     engine.up("--expect-no-changes")

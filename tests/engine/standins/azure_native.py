@@ -50,7 +50,8 @@ from typing import Any
 from . import arm, provider, world
 from .provider import Diff, Kind, PartialFailure, Plugin, ProviderError
 
-PLUGIN = Plugin("azure-native", "3.29.0", {})
+# azure-native answers previews itself (SRC provider.go `Configure`: SupportsPreview true).
+PLUGIN = Plugin("azure-native", "3.29.0", {}, supports_preview=True)
 
 
 def subscription() -> str:
@@ -169,6 +170,13 @@ class ArmKind(Kind):
     def path_values(self, id_: str) -> dict[str, Any]:
         """The path parameters an id carries (`resources.ParseResourceID` against the PUT path)."""
         raise NotImplementedError
+
+    def preview_update(self, olds, news):
+        """SRC provider.go `Update` in a preview: the new inputs as outputs (`PreviewOutputs`), with
+        the outputs that never change on an update (`name`, `location`) taken from the old state;
+        the engine keeps the id. (`PreviewOutputs` keeps only response properties; the stand-in's
+        outputs echo the inputs anyway, as its create does.)"""
+        return {**news, **{k: olds[k] for k in ("name", "location") if k in olds}}
 
     def import_inputs(self, id_: str, outputs: dict[str, Any]) -> dict[str, Any]:
         """SRC convert `ResponseToSdkInputs`: path parameters from the id, the body from the GET

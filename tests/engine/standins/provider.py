@@ -5,8 +5,10 @@ Protocol choices, as the engine documents them (pulumi/pulumi proto/pulumi/provi
 - Configure answers acceptSecrets=false: the engine then strips secrets from what it sends and marks
   an output secret when the input of the same name was (pkg/resource/plugin/provider_plugin.go,
   `annotateSecrets`), so secrets stay ciphertext in the state without the stand-in handling them.
-- supportsPreview=false: in a preview the engine does not call Create/Update and takes the inputs
-  as the planned outputs, unknown where the provider would compute them.
+- supportsPreview=false by default: in a preview the engine does not call Create/Update and takes
+  the inputs as the planned outputs, unknown where the provider would compute them. A stand-in whose
+  provider answers previews itself (azure-native) sets `supports_preview` and answers them in its
+  kind's `preview_create`/`preview_update`, without touching the world or the call log.
 """
 
 from __future__ import annotations
@@ -125,6 +127,14 @@ class Kind:
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def preview_create(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Planned outputs of a create, for a provider that supports previews: the inputs."""
+        return inputs
+
+    def preview_update(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """Planned outputs of an update, for a provider that supports previews: the new inputs."""
+        return news
+
     def delete(self, id_: str, olds: dict[str, Any]) -> None:
         pass
 
@@ -139,6 +149,8 @@ class Plugin:
     config_replaces: Callable[[dict[str, Any], dict[str, Any]], list[str]] = lambda olds, news: []
     # This provider instance's own inputs (from Configure).
     config: dict[str, Any] = field(default_factory=dict)
+    # The provider computes preview outputs itself (ConfigureResponse.supportsPreview).
+    supports_preview: bool = False
 
 
 def _type_of(urn: str) -> str:
@@ -225,7 +237,9 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Configure(self, request, context):
         world.record(self.plugin.name, "Configure", subject=request.urn or "default")
         self.plugin.config = rpc.to_dict(request.args)
-        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False, acceptResources=False)
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=False, supportsPreview=self.plugin.supports_preview, acceptResources=False
+        )
 
     def Cancel(self, request, context):
         return empty_pb2.Empty()
@@ -278,6 +292,8 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Create(self, request, context):
         kind = self._kind(request.urn, context)
         inputs = rpc.to_dict(request.properties)
+        if request.preview:
+            return provider_pb2.CreateResponse(properties=rpc.to_struct(kind.preview_create(inputs)))
         self._enter("Create", request.urn, context)
         try:
             id_, outputs = kind.create(_name_of(request.urn), inputs)
@@ -301,6 +317,9 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
 
     def Update(self, request, context):
         kind = self._kind(request.urn, context)
+        if request.preview:
+            outputs = kind.preview_update(rpc.to_dict(request.olds), rpc.to_dict(request.news))
+            return provider_pb2.UpdateResponse(properties=rpc.to_struct(outputs))
         self._enter("Update", request.urn, context, id=request.id)
         try:
             outputs = kind.update(request.id, rpc.to_dict(request.olds), rpc.to_dict(request.news))
