@@ -110,6 +110,21 @@ def _kind(value: Any) -> str:
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
+# Words people use for the two modes: by spelling, `Enforced` is closest to `DoNotEnforce`.
+_ENFORCEMENT_WORDS = {
+    "Default": ("enforce", "enforced", "enforcing", "enabled", "on", "true", "deny"),
+    "DoNotEnforce": ("audit", "auditonly", "disabled", "off", "false", "notenforced", "donotenforced", "report"),
+}
+
+
+def _enforcement_hint(given: str) -> str:
+    folded = re.sub(r"[^a-z]", "", given.lower())
+    for mode, words in _ENFORCEMENT_WORDS.items():
+        if folded in words:
+            return f" (did you mean `{mode}`?)"
+    return _suggest(given, ENFORCEMENT_MODES)
+
+
 def _suggest(name: str, known: Iterable[str]) -> str:
     """` (did you mean `x`?)`: a case-insensitive match first, then the closest spelling."""
     known = list(known)
@@ -305,7 +320,7 @@ def _check_assignment(check: _Check, item: Any, path: str) -> tuple[str | None, 
     if enforcement is not None and enforcement not in ENFORCEMENT_MODES:
         check.error(
             f"{path}.enforcement",
-            f"must be {' or '.join(ENFORCEMENT_MODES)}{check.suggest(enforcement, ENFORCEMENT_MODES)}",
+            f"must be {' or '.join(ENFORCEMENT_MODES)}{'' if check.secret else _enforcement_hint(enforcement)}",
         )
         return name, None
     if name is None or resolved is None or parameters is None:

@@ -8,6 +8,7 @@ is therefore a warning with a suggestion, never an error.
 from __future__ import annotations
 
 import difflib
+import re
 
 PUBLIC_REGIONS = frozenset(
     [
@@ -89,6 +90,11 @@ def normalize(location: str) -> str:
 
 
 def suggestion(location: str, cloud: str) -> str | None:
-    """The closest known region of the cloud, or None when nothing is close."""
+    """The closest known region of the cloud, or None when nothing is close. A region with its words
+    swapped (`europe-west`, `europewest`: `westeurope`) first: by spelling, `ukwest` is closer."""
+    folded = re.sub(r"[^a-z0-9]", "", location.lower())
+    swapped = [r for r in sorted(REGIONS_BY_CLOUD[cloud]) if len(r) == len(folded) and folded in r + r]
+    if swapped:
+        return swapped[0]
     close = difflib.get_close_matches(location, sorted(REGIONS_BY_CLOUD[cloud]), n=1, cutoff=0.6)
     return close[0] if close else None

@@ -117,7 +117,7 @@ class TestAgainstTheSwagger:
             {**BASE_CONFIG, "oidcIssuer": {"enabled": True}, "workloadIdentity": {"enabled": False}},
             {**BASE_CONFIG, "azureHybridBenefit": "False"},
             {**BASE_CONFIG, "distributionVersion": "4.16"},
-            {**BASE_CONFIG, "proxy": {"noProxy": ["Arc"]}},
+            {**BASE_CONFIG, "proxy": {"httpsProxy": "http://proxy.corp:3128", "noProxy": ["Arc"]}},
             {**BASE_CONFIG, "features": {"customLocations": True}},
         ],
         ids=[
@@ -166,7 +166,7 @@ class TestAgainstTheSwagger:
                                                  "securityProfile": {"workloadIdentity": {"enabled": False}}}),
             ({"azureHybridBenefit": "False"}, {"azureHybridBenefit": "False"}),
             ({"distributionVersion": "4.16"}, {"distributionVersion": "4.16"}),
-            ({"proxy": {"noProxy": ["Arc"]}}, {"arcAgentryConfigurations": [{"feature": "proxy", "settings": {}}]}),
+            ({"proxy": {"httpsProxy": "http://proxy.corp:3128", "noProxy": ["Arc"]}}, {"arcAgentryConfigurations": [{"feature": "proxy", "settings": {}}]}),
             ({"features": {"customLocations": True}}, {}),
         ],
         ids=["gateway", "oidc", "ahb", "distribution-version", "proxy", "custom-locations"],

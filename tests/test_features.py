@@ -272,9 +272,10 @@ class TestFeatures:
                 {"clusterName": "c2", "kubeContext": "kind-other", "privateLink": {"scopeResourceId": SCOPE}},
             ],
         }
-        # The conflicting value is the top-level default: the line names the key the user wrote.
+        # The conflicting value is the top-level default: the line names the item (issue 20 finding 13)
+        # and the key the user wrote.
         assert invalid(plan(config, "--json")) == [
-            "arc-onboarding:features.clusterConnect: cannot be true with privateLink.scopeResourceId: "
+            "arc-onboarding:clusters[1] (c2).features.clusterConnect: cannot be true with privateLink.scopeResourceId: "
             "private link turns cluster-connect off",
         ]
 

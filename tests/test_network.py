@@ -242,7 +242,6 @@ def warnings(proxy: dict[str, Any] | None = None, secret: tuple[str, ...] = (), 
 
 class TestNoProxyWarnings:
     def test_none_without_a_proxy_url(self) -> None:
-        assert warnings({"noProxy": [".azure.com"]}) == []
         assert warnings({"caCertFile": "tests/fixtures/proxy-ca.pem"}) == []
 
     def test_none_with_the_guidance(self) -> None:

@@ -106,7 +106,7 @@ class TestArcKeyword:
     def test_case_insensitive_deduplicated_and_per_cloud(self) -> None:
         config = {
             "cloud": "AzureChinaCloud", "azure-native:environment": "china", "location": "chinaeast2",
-            "proxy": {"noProxy": ["arc", ".his.arc.azure.cn", "ARC"]},
+            "proxy": {"httpsProxy": "http://p:3128", "noProxy": ["arc", ".his.arc.azure.cn", "ARC"]},
         }  # fmt: skip
         assert settings(config).clusters[0].proxy.no_proxy == (
             ".his.arc.azure.cn", ".dp.kubernetesconfiguration.azure.cn", ".guestconfiguration.azure.cn",

@@ -407,8 +407,8 @@ def test_a_fleet_item_turning_policy_off_keeps_no_inherited_assignment(plan) -> 
     result = plan(fleet(items, policy=POLICY), "--json")
     assert result.code == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        "arc-onboarding:policy.assignments: needs policy.enabled: true: the Azure Policy extension is what "
-        "enforces assignments in the cluster"
+        "arc-onboarding:clusters[1] (c2).policy.assignments: needs policy.enabled: true: the Azure Policy "
+        "extension is what enforces assignments in the cluster"
     ]
 
 

@@ -66,8 +66,11 @@ PROXY_FIELDS = {
     "caCertFile": st.just(CA),
 }
 # Every combination of fields equally likely (optional fields alone come correlated).
-PROXY = st.sets(st.sampled_from(sorted(PROXY_FIELDS))).flatmap(
-    lambda names: st.fixed_dictionaries({name: PROXY_FIELDS[name] for name in names})
+# noProxy needs a proxy URL (issue 20 finding 10).
+PROXY = (
+    st.sets(st.sampled_from(sorted(PROXY_FIELDS)))
+    .filter(lambda names: "noProxy" not in names or bool({"httpProxy", "httpsProxy"} & names))
+    .flatmap(lambda names: st.fixed_dictionaries({name: PROXY_FIELDS[name] for name in names}))
 )
 TAG_NAME = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 _.:-]{0,20}", fullmatch=True)
 VERSION = st.builds("1.{}.{}".format, st.integers(14, 60), st.integers(0, 20)) | st.just("2.0.0-rc.1")
@@ -105,7 +108,7 @@ def chart_values() -> dict[str, str]:
 
 @hypothesis_settings(max_examples=60 * EXPLORE)
 @given(config=VALID)
-@example(config={**BASE_CONFIG, "proxy": {"noProxy": [".svc"]}})
+@example(config={**BASE_CONFIG, "proxy": {"httpsProxy": "http://p:3128", "noProxy": [".svc"]}})
 @example(config={**BASE_CONFIG, "proxy": {"caCertFile": CA}})
 @example(config={**BASE_CONFIG, "proxy": {"noProxy": []}})
 def test_valid_settings_give_chart_values_with_consistent_proxy_fields(
@@ -232,6 +235,7 @@ def real_paths(config: dict[str, Any]) -> set[str]:
 
 @hypothesis_settings(max_examples=200 * EXPLORE)
 @given(config=ARBITRARY, secret=st.lists(st.sampled_from(sorted(SCHEMA)), max_size=2))
+@example(config={"location": "westeurope", "resourceGroup": "rg", "tags": {"": ""}, "clusters": [{}]}, secret=[])
 def test_parser_never_crashes_and_names_real_keys(config: dict[str, Any], secret: list[str]) -> None:
     try:
         lines = list(parse(config, secret).warnings)
@@ -241,7 +245,16 @@ def test_parser_never_crashes_and_names_real_keys(config: dict[str, Any], secret
     known = real_paths(config)
     for line in lines:
         assert line.startswith(PREFIX) and "\n" not in line
-        key = line[len(PREFIX) :].split(": ", 1)[0]
+        key = line[len(PREFIX) :]
+        # An item's problem with a key it inherits names the item, then the top-level key the user
+        # wrote (issue 20 finding 13).
+        listed = config.get("clusters")
+        for index, item in enumerate(listed if isinstance(listed, list) else []):
+            name = item.get("clusterName") if isinstance(item, dict) else None
+            label = f"clusters[{index}] ({name if isinstance(name, str) and name.strip() else 'no clusterName'})."
+            if key.startswith(label):
+                key = key[len(label) :]
+        key = key.split(": ", 1)[0]
         assert key in known, line
 
 

@@ -251,7 +251,7 @@ class TestProxy:
         assert s.warnings == () and s.clusters[0].proxy.secret
 
     def test_secret_proxy_key_makes_all_proxy_values_secret(self) -> None:
-        s = settings({"proxy": {"noProxy": ["10.0.0.0/8"]}}, secret=["proxy"])
+        s = settings({"proxy": {"httpsProxy": "http://p:3128", "noProxy": ["10.0.0.0/8"]}}, secret=["proxy"])
         assert s.clusters[0].proxy.secret
 
     @pytest.mark.parametrize(

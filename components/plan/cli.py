@@ -1,11 +1,13 @@
 """Offline plan: what `pulumi up` would ask the engine to do, with no cloud and no credentials.
 
     python -m components.plan [--stack NAME] [--config-file PATH] [--nodes-file PATH] [--json] [--diff] [--color WHEN] [--endpoints]
+    python -m components.plan [--stack NAME] --graph dot|mermaid
     python -m components.plan --shards DIR [--jobs N] [--json]
 
 Run from the project directory. Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (default `dev`),
 runs `__main__.py` under the Pulumi SDK's mock engine and prints the resources it registers.
 `--endpoints` prints the stack's outbound endpoints instead (a firewall list) and exits.
+`--graph` prints the resource graph instead of the tree, as Graphviz DOT or Mermaid.
 `--shards DIR` plans every stack file in DIR (the output of `python -m components.shard`) in
 parallel processes and reports each: result, clusters, resources, seconds and peak memory.
 Exit codes: 0 planned; 2 invalid configuration; 1 anything else.
@@ -20,14 +22,19 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import pulumi
 
 from components.settings import NODES_FILE_ENV, load
 
+from .engine import RecordingMonitor
+from .graph import build as build_graph
+from .graph import to_dot, to_mermaid
 from .render import (
     endpoint_rows,
     endpoints_document,
@@ -82,7 +89,7 @@ def _plan_shards(directory: Path, project_dir: Path, jobs: int, as_json: bool) -
         print(f"error: --shards {directory}: no such directory", file=sys.stderr)
         return EXIT_INVALID
     started = time.monotonic()
-    plans = plan_shards(directory, project_dir, jobs)
+    plans = plan_shards(directory, project_dir, jobs, sys.stderr if sys.stderr.isatty() else None)
     seconds = time.monotonic() - started
     if not plans:
         print(f"error: --shards {directory}: no Pulumi.*.yaml stack files", file=sys.stderr)
@@ -93,6 +100,59 @@ def _plan_shards(directory: Path, project_dir: Path, jobs: int, as_json: bool) -
     else:
         sys.stdout.write(render_shards(plans, seconds))
     return exit_code(plans)
+
+
+# Past this many clusters one stack is one long engine run and state file: say how to shard it.
+SHARD_HINT_CLUSTERS = 300
+# Progress on a terminal: quiet for quick plans, then a line every few seconds.
+_PROGRESS_AFTER, _PROGRESS_EVERY = 2.0, 5.0
+
+
+class _Progress:
+    """On a terminal, `planning: N resources registered (Ts)` on stderr while a big plan runs. A
+    daemon thread reads the monitor's registrations; it never writes to stdout."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.monitor: RecordingMonitor | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="arc-plan-progress", daemon=True)
+
+    def watch(self, monitor: RecordingMonitor) -> None:
+        self.monitor = monitor
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        wait = _PROGRESS_AFTER
+        while not self._stop.wait(wait):
+            count = len(self.monitor.registrations) if self.monitor else 0
+            print(
+                f"planning: {count} resources registered ({time.monotonic() - started:.0f}s)",
+                file=self.stream,
+                flush=True,
+            )
+            wait = _PROGRESS_EVERY
+
+
+def shard_hint(stack: str, clusters: int) -> str | None:
+    """The hint a big single stack gets (docs/scale.md)."""
+    if clusters <= SHARD_HINT_CLUSTERS:
+        return None
+    return (
+        f"hint: {clusters} clusters in one stack: one engine, one state file and one `pulumi up` every cluster "
+        f"waits on; shard it: `venv/bin/python -m components.shard --stack {stack} --size 50 --out shards` "
+        "(docs/scale.md)"
+    )
 
 
 def failure_line(error: BaseException) -> str:
@@ -136,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--endpoints", action="store_true", help="print the outbound endpoints to allow (a firewall list) and exit"
     )
+    parser.add_argument(
+        "--graph",
+        choices=("dot", "mermaid"),
+        help="print the resource graph instead of the tree: components as boxes, the critical path highlighted",
+    )
     parser.add_argument("--shards", type=Path, help="plan every Pulumi.*.yaml in this directory, in parallel")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes at once with --shards")
     args = parser.parse_args(argv)
@@ -147,13 +212,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _nodes_file(args.nodes_file):
             if args.endpoints:
                 return _print_endpoints(stack_config, project_dir, args.json)
-            run = run_program(
-                project_dir / "__main__.py",
-                stack_config.project,
-                stack_config.stack,
-                stack_config.config,
-                stack_config.secret_keys,
-            )
+            with _Progress(sys.stderr, sys.stderr.isatty() and not args.json) as progress:
+                run = run_program(
+                    project_dir / "__main__.py",
+                    stack_config.project,
+                    stack_config.stack,
+                    stack_config.config,
+                    stack_config.secret_keys,
+                    progress.watch,
+                )
     except PlanInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -165,10 +232,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_INVALID
         print(failure_line(error), file=sys.stderr)
         return EXIT_FAILED
-    for warning in run.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     document = plan_document(stack_config, run)
-    if args.json:
+    for warning in document["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    hint = shard_hint(stack_config.stack, len(document["outputs"].get("clusters", {})))
+    if hint:
+        print(hint, file=sys.stderr)
+    if args.graph:
+        graph = build_graph(document["resources"])
+        title = f"{document['project']} / stack {document['stack']}: what the plan creates, and in what order"
+        sys.stdout.write(to_dot(graph, title) if args.graph == "dot" else to_mermaid(graph, title))
+    elif args.json:
         json.dump(document, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:

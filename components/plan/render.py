@@ -43,7 +43,12 @@ def plan_document(stack_config: StackConfig, run: ProgramRun) -> dict[str, Any]:
         "project": stack_config.project,
         "stack": stack_config.stack,
         "mocked": run.mocked,
-        "warnings": run.warnings,
+        "warnings": [
+            f"{key}: holds a secure value not set yet (empty: the sharder's placeholder); `pulumi up` cannot "
+            "decrypt it: run set-secrets.sh for this stack"
+            for key in stack_config.unset_secrets
+        ]
+        + run.warnings,
         "resources": [r.as_json() for r in ordered(run.registrations)],
         "outputs": run.outputs,
         **({"contactedClusters": run.contacted} if run.contacted else {}),
@@ -177,14 +182,7 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
         lines.append(
             f"kube context for {name}: {cluster.get('kubeContext') or '(the file is missing: current-context at up time)'}"
         )
-    for name, cluster in document["outputs"].get("clusters", {}).items():
-        endpoints = cluster.get("requiredEndpoints")
-        if isinstance(endpoints, list):
-            targets = [f"{e['host']}:{e['port']}" + (" (websockets)" if e["websockets"] else "") for e in endpoints]
-            lines.append(f"required endpoints for {name} ({len(targets)}; all: --endpoints):")
-            lines.extend(f"  {t}" for t in targets or ["none documented for this cloud"])
-        elif endpoints is not None:
-            lines.append(f"required endpoints for {name}: {endpoints}")
+    lines += _endpoint_lines(document["outputs"].get("clusters", {}))
     reads = sum(1 for r, _, _ in rows if r["read"])
     lines += ["", "Resources:", "    " + paint(_GREEN, f"+ {len(rows) - reads} to create")]
     if reads:
@@ -194,6 +192,33 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
         lines.append("Mocked (not real answers):")
         lines.extend(f"  - {m}" for m in document["mocked"])
     return "\n".join(lines) + "\n"
+
+
+# Clusters named in full before "and N more": a fleet's clusters mostly share one list.
+_NAMED_CLUSTERS = 5
+
+
+def _endpoint_lines(clusters: Mapping[str, Any]) -> list[str]:
+    """Each distinct required-endpoints list once, with the clusters that have it: 2,000 clusters of
+    one region printed the same list 2,000 times (52,031 lines)."""
+    shared: dict[tuple[str, ...], list[str]] = {}
+    lines: list[str] = []
+    for name, cluster in clusters.items():
+        endpoints = cluster.get("requiredEndpoints")
+        if isinstance(endpoints, list):
+            targets = tuple(
+                f"{e['host']}:{e['port']}" + (" (websockets)" if e["websockets"] else "") for e in endpoints
+            )
+            shared.setdefault(targets, []).append(name)
+        elif endpoints is not None:
+            lines.append(f"required endpoints for {name}: {endpoints}")
+    for targets, names in shared.items():
+        shown = ", ".join(names[:_NAMED_CLUSTERS]) + (
+            f" and {len(names) - _NAMED_CLUSTERS} more clusters" if len(names) > _NAMED_CLUSTERS else ""
+        )
+        lines.append(f"required endpoints for {shown} ({len(targets)}; all: --endpoints):")
+        lines.extend(f"  {t}" for t in targets or ["none documented for this cloud"])
+    return lines
 
 
 # An endpoint, the clusters whose agents need it, and the clusters it serves (its region's).

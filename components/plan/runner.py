@@ -106,10 +106,14 @@ def run_program(
     stack: str,
     config: Mapping[str, str],
     secret_keys: list[str],
+    watch: Callable[[RecordingMonitor], None] | None = None,
 ) -> ProgramRun:
-    """Run `program` under mocks with this config; raises what the program raises."""
+    """Run `program` under mocks with this config; raises what the program raises. `watch` gets the
+    monitor before the program runs (a progress display reads its registrations)."""
     mock = PlanMocks()
     monitor = RecordingMonitor(mock, project, stack)
+    if watch is not None:
+        watch(monitor)
     diagnostics = _Diagnostics()
     logger = logging.getLogger(f"arc-onboarding.offline.{id(monitor)}")
     logger.propagate = False
@@ -159,6 +163,9 @@ class StackConfig:
     stack: str
     config: dict[str, str]
     secret_keys: list[str]
+    # Keys holding an empty `secure:` value: the sharder's placeholder for a secret set-secrets.sh
+    # sets; `pulumi up` cannot decrypt it ("bad value") until then.
+    unset_secrets: tuple[str, ...] = ()
 
 
 def _encode(value: Any) -> tuple[Any, bool]:
@@ -233,10 +240,21 @@ def read_stack_config(project_dir: Path, stack: str | None, config_file: Path | 
         if default is not None:
             config[f"{project}:{key}"] = _engine_string(default)
     secret_keys: list[str] = []
+    unset: list[str] = []
     for key, value in section.items():
         full = str(key) if ":" in str(key) else f"{project}:{key}"
+        if _has_empty_secure(value):
+            unset.append(full)
         encoded, secret = _encode(value)
         config[full] = encoded if encoded == SECURE_PLACEHOLDER else _engine_string(encoded)
         if secret:
             secret_keys.append(full)
-    return StackConfig(project=project, stack=stack, config=config, secret_keys=sorted(secret_keys))
+    return StackConfig(project, stack, config, sorted(secret_keys), tuple(unset))
+
+
+def _has_empty_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return not value["secure"]
+        return any(_has_empty_secure(v) for v in value.values())
+    return isinstance(value, list) and any(_has_empty_secure(v) for v in value)

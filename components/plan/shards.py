@@ -37,6 +37,8 @@ class ShardPlan:
     resources: int
     clusters: int
     problems: tuple[str, ...]
+    # The stack's warnings (what `pulumi up` would print), each without its `warning: ` prefix.
+    warnings: tuple[str, ...] = ()
 
 
 def stack_files(directory: Path) -> list[Path]:
@@ -90,9 +92,11 @@ def _plan_one(path: Path, project_dir: Path, stdout: IO[bytes], stderr: IO[bytes
     os._exit(code)
 
 
-def plan_shards(directory: Path, project_dir: Path, jobs: int) -> list[ShardPlan]:
-    """Plan every `Pulumi.*.yaml` of `directory`, at most `jobs` processes at a time."""
+def plan_shards(directory: Path, project_dir: Path, jobs: int, progress: IO[str] | None = None) -> list[ShardPlan]:
+    """Plan every `Pulumi.*.yaml` of `directory`, at most `jobs` processes at a time; a line on
+    `progress` (a terminal) as each finishes."""
     pending = stack_files(directory)
+    total = len(pending)
     for module in _SDK_MODULES:
         importlib.import_module(module)
     # No thread may run while forking (a lock held by it stays held in the child): the key this
@@ -122,6 +126,9 @@ def plan_shards(directory: Path, project_dir: Path, jobs: int) -> list[ShardPlan
             run = running.pop(pid)
             run.code = os.waitstatus_to_exitcode(status)
             done.append(_result(run, time.monotonic() - run.started, usage.ru_maxrss / 1024))
+            if progress is not None:
+                result = {EXIT_OK: "planned", EXIT_INVALID: "invalid"}.get(done[-1].code, "failed")
+                print(f"{len(done)} of {total}: {done[-1].stack} {result}", file=progress, flush=True)
         time.sleep(0.02)
     return sorted(done, key=lambda plan: plan.stack)
 
@@ -139,7 +146,8 @@ def _result(run: _Running, seconds: float, peak_mb: float) -> ShardPlan:
         resources = len(document["resources"])
         clusters = sum(1 for r in document["resources"] if r["type"] == "arc-onboarding:index:ArcConnectedCluster")
     problems = tuple(line for line in errors.splitlines() if line and not line.startswith("warning:"))
-    return ShardPlan(_stack_name(run.path), code, seconds, peak_mb, resources, clusters, problems)
+    warnings = tuple(line.removeprefix("warning: ") for line in errors.splitlines() if line.startswith("warning:"))
+    return ShardPlan(_stack_name(run.path), code, seconds, peak_mb, resources, clusters, problems, warnings)
 
 
 def shards_document(plans: list[ShardPlan], seconds: float) -> dict[str, object]:
@@ -162,6 +170,8 @@ def render_shards(plans: list[ShardPlan], seconds: float) -> str:
             f"{plan.seconds:>7.1f}  {plan.peak_mb:>7.0f}"
         )
         lines += [f"  {problem}" for problem in plan.problems]
+        if plan.warnings:
+            lines.append(f"  {len(plan.warnings)} warning(s): `--json` lists them, or plan the stack alone")
     ok = sum(1 for plan in plans if plan.code == EXIT_OK)
     peak = max((plan.peak_mb for plan in plans), default=0.0)
     lines.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import FeatureSettings
-from .raw import _GUID, _INVALID, SECURE_PLACEHOLDER, _Report
+from .raw import _GUID, _INVALID, SECURE_PLACEHOLDER, _brace_hint, _Report
 
 
 def _check_features(value: Any, private_link: Any, stored_secret: bool, report: _Report) -> FeatureSettings | None:
@@ -45,7 +45,7 @@ def _check_features(value: Any, private_link: Any, stored_secret: bool, report: 
         report.error(
             "features.customLocationsOid",
             "must be an object id (a GUID): `az ad sp show --id bc313c14-388c-4e7d-a58e-70017303ee3b "
-            "--query id -o tsv`",
+            "--query id -o tsv`" + _brace_hint(oid),
         )
         ok = False
     if isinstance(skip, list):

@@ -191,7 +191,8 @@ def _keys_to(root: Any, index: int) -> list[str]:
     node = root
     while isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if key.start_mark.index <= index <= value.end_mark.index:
+            # A block mapping ends where the next key starts: that key is not inside it.
+            if key.start_mark.index <= index < value.end_mark.index or index == key.start_mark.index:
                 if not (isinstance(key, yaml.ScalarNode) and _PLAIN_KEY.fullmatch(key.value)):
                     return keys
                 keys.append(key.value)

@@ -11,7 +11,7 @@ from components.schema import CLUSTER_FIELDS, NAMESPACE
 
 from .model import ClusterSettings, GroupSettings
 from .names import _check_group_name, _check_tags
-from .raw import _INVALID, _Report
+from .raw import _INVALID, _one_line, _Report
 
 # One cluster to build: its merged values, the report naming its keys, and its secret keys.
 _Item = tuple[dict[str, Any], _Report, frozenset[str]]
@@ -45,6 +45,7 @@ def _fleet_items(
             # inventory file holds no `secure:` values.)
             own = set(item) - {"clusterName", "resourceGroup"} if source in secret_names else set()
             scoped = report.scoped(_item_origin(item, f"{label}[{index}]"), f"{label}[{index}].")
+            scoped.inherited = _item_label(item, f"{label}[{index}]")
             items.append((_merge(defaults, item), scoped, frozenset(inherited | own)))
     return items
 
@@ -56,6 +57,30 @@ def _merge(defaults: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str, An
         base = merged.get(name)
         merged[name] = _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
     return merged
+
+
+def collapse_inherited(items: list[_Item], report: _Report) -> None:
+    """An inherited error that every item inheriting the key has (a bad top-level default) is one
+    line at the top-level key; one that only some items have (their own distribution, say) names
+    each item."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for line, key, message in report.inherited_errors:
+        groups.setdefault((key, message), []).append(line)
+    for (key, message), lines in groups.items():
+        inheriting = sum(1 for _, scoped, _ in items if scoped.where(key) == key)
+        if len(set(lines)) < max(inheriting, 2):
+            continue
+        first = report.errors.index(lines[0])
+        report.errors[first] = _one_line(f"{NAMESPACE}:{key}: {message}")
+        drop = set(lines)
+        report.errors[:] = [e for i, e in enumerate(report.errors) if i <= first or e not in drop]
+
+
+def _item_label(item: Mapping[str, Any], name: str) -> str:
+    """`clusters[2] (store-17)`: how a problem of a key the item inherits names the item (never as
+    `clusters[2].key`, which would say the item sets the key)."""
+    cluster = item.get("clusterName")
+    return f"{name} ({cluster if isinstance(cluster, str) and cluster.strip() else 'no clusterName'})"
 
 
 def _item_origin(item: Mapping[str, Any], name: str) -> Callable[[str], str]:
@@ -94,18 +119,23 @@ def _fleet_checks(
     group_locations = _group_locations(fleet, report)
     names: dict[tuple[str, str], int] = {}
     targets: dict[tuple[str, str | None], int] = {}
+    for index, (tree, scoped, _) in enumerate(items):
+        # From the item as written, not the built cluster: an item with another error is a
+        # duplicate all the same, and both are worth knowing in one run.
+        name, group_name = tree.get("clusterName"), tree.get("resourceGroup")
+        if not (isinstance(name, str) and isinstance(group_name, str)):
+            continue
+        key = (group_name.lower(), name.lower())
+        if key in names:
+            scoped.item_error(
+                "clusterName",
+                f"{name!r} is already in group {group_name!r} ({label}[{names[key]}]); ARM names compare case-insensitively",
+            )
+        names.setdefault(key, index)
     for index, cluster in enumerate(clusters):
         if cluster is None:
             continue
         scoped = items[index][1]
-        key = (cluster.resource_group.lower(), cluster.cluster_name.lower())
-        if key in names:
-            scoped.item_error(
-                "clusterName",
-                f"{cluster.cluster_name!r} is already in group {cluster.resource_group!r} "
-                f"({label}[{names[key]}]); ARM names compare case-insensitively",
-            )
-        names.setdefault(key, index)
         target = (cluster.kube.path, cluster.kube.context)
         if target in targets:
             scoped.item_error(

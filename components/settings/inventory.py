@@ -1,8 +1,9 @@
 """An inventory: the fleet's cluster items read from a file instead of the `clusters` list.
 
 A YAML file holds a list of items with the keys of `clusters`. A CSV file holds one item per row,
-one column per flat key (`clusterName`, `agents.chartVersion`); lists and maps (`proxy.noProxy`,
-`tags`) have no CSV form, so such a column is refused rather than guessed at.
+one column per flat key (`clusterName`, `agents.chartVersion`) or map entry (`tags.NAME`), separated
+as spreadsheets export them (`,` `;` or tab, from the header row); lists (`proxy.noProxy`) have no
+CSV form, so such a column is refused rather than guessed at. Columns headed `#...` are the reader's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from .raw import _INVALID, _coerce_array, _did_you_mean, _Report
 # The columns a CSV inventory may have: every per-cluster leaf that is a string, boolean or integer.
 _FLAT_KEYS = {path: key for path, key in iter_keys(CLUSTER_FIELDS) if key.type in ("string", "boolean", "integer")}
 _NESTED_KEYS = {path for path, key in iter_keys(CLUSTER_FIELDS) if key.type in ("array", "map")}
+# A map of strings (tags) has a column per entry: `tags.NAME`.
+_MAP_KEYS = {path for path, key in iter_keys(CLUSTER_FIELDS) if key.type == "map"}
+# What spreadsheets export: a comma, or a semicolon (locales whose decimal mark is a comma), or a tab.
+_DELIMITERS = (",", ";", "\t")
+# Workbook formats (zip or binary): only their CSV export is read.
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+# A column for people, not the program (notes, an owner): its header starts with this.
+IGNORED_COLUMN = "#"
 
 
 def inventory_label(path: str) -> str:
@@ -40,7 +49,18 @@ def _read_inventory(value: Any, project_dir: Path, report: _Report) -> Any:
     if not value.strip():
         report.error("inventory", "is empty: give the path of a YAML or CSV file of cluster items")
         return _INVALID
+    if value.lstrip().startswith("["):
+        # `pulumi config set --path inventory[0] a.csv`, or a YAML list: the engine hands it on as JSON text.
+        report.error("inventory", "takes one file path, not a list: put every cluster in one file (or use `clusters`)")
+        return _INVALID
     path = inventory_path(value, project_dir)
+    if path.suffix.lower() in _WORKBOOKS:
+        report.error(
+            "inventory",
+            f"{value}: a spreadsheet workbook is not read: save the sheet as CSV (in Excel: File > Save As > "
+            "CSV UTF-8) and name the .csv file",
+        )
+        return _INVALID
     if not exists(path):
         report.error("inventory", f"{value}: no such file (relative paths start at the project directory)")
         return _INVALID
@@ -81,8 +101,24 @@ def _yaml_items(text: str, value: str, report: _Report) -> Any:
     return document
 
 
+def _delimiter(text: str) -> str:
+    """The header row's separator: whichever of `,` `;` tab it holds most (a comma when none)."""
+    header = text.split("\n", 1)[0]
+    return max(_DELIMITERS, key=lambda d: (header.count(d), d == ","))
+
+
+def _map_column(column: str) -> tuple[str, str] | None:
+    """`tags.NAME` -> ("tags", "NAME"): one entry of a map per column."""
+    for key in _MAP_KEYS:
+        if column.startswith(f"{key}.") and len(column) > len(key) + 1:
+            return key, column[len(key) + 1 :]
+    return None
+
+
 def _csv_items(text: str, value: str, label: str, report: _Report) -> Any:
-    reader = csv.DictReader(io.StringIO(text))
+    # A spreadsheet's "CSV UTF-8" export starts with a byte-order mark, which is no part of the first column's name.
+    text = text.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         return _csv_rows(reader, value, label, report)
     except csv.Error as error:
@@ -98,13 +134,14 @@ def _csv_rows(reader: csv.DictReader[str], value: str, label: str, report: _Repo
         report.error("inventory", f"{value}: a CSV inventory needs a header row of keys (`clusterName,kubeContext`)")
         return _INVALID
     usable = True
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    # Empty headers (a spreadsheet's trailing separators) are no names; a cell under one is refused below.
+    repeated = sorted({c for c in columns if c.strip() and not c.startswith(IGNORED_COLUMN) and columns.count(c) > 1})
     if repeated:
         # csv.DictReader would keep the last of them silently.
         report.error("inventory", f"{value}: the header names {', '.join(repeated)} more than once: keep one")
         usable = False
     for column in dict.fromkeys(columns):
-        if column in _FLAT_KEYS:
+        if column in _FLAT_KEYS or column.startswith(IGNORED_COLUMN) or _map_column(column) or not column.strip():
             continue
         usable = False
         if any(column == nested or column.startswith(f"{nested}.") for nested in _NESTED_KEYS):
@@ -122,10 +159,19 @@ def _csv_rows(reader: csv.DictReader[str], value: str, label: str, report: _Repo
         if None in row:  # more cells than the header names
             report.error(f"{label}[{len(items)}]", f"row {reader.line_num} has more cells than the header")
             return _INVALID
+        if not any((cell or "").strip() for column, cell in row.items() if not column.startswith(IGNORED_COLUMN)):
+            continue  # a blank row (`;;;` at the end of an export)
         item: dict[str, Any] = {}
         for column, cell in row.items():
-            if cell is None or cell == "":
+            if cell is None or cell == "" or column.startswith(IGNORED_COLUMN):
                 continue  # an empty cell leaves the key unset: the top-level default applies
+            if not column.strip():
+                report.error(f"{label}[{len(items)}]", f"row {reader.line_num} has a value in a column with no header")
+                return _INVALID
+            entry = _map_column(column)
+            if entry is not None:
+                item.setdefault(entry[0], {})[entry[1]] = cell
+                continue
             node = item
             *parents, leaf = column.split(".")
             for parent in parents:

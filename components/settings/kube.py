@@ -316,12 +316,9 @@ def _resolve_kube(
     shown_context = "the context" if context and context_secret else f"context {chosen!r}"
     if chosen not in index["contexts"]:
         key = "kubeContext" if context else "kubeconfig"
-        # A close match would tell a secret context.
-        hint = (
-            ""
-            if context and context_secret
-            else _did_you_mean(chosen, [n for n in index["contexts"] if isinstance(n, str)])
-        )
+        names = [n for n in index["contexts"] if isinstance(n, str)]
+        # A close match, or the list, would tell a secret context.
+        hint = "" if context and context_secret else _did_you_mean(chosen, names) or _contexts_listed(names)
         report.error(key, f"{shown_context} is not in {shown}{hint}")
         return None
     minified = minify_kubeconfig(document, chosen, index, origins)
@@ -333,6 +330,23 @@ def _resolve_kube(
         )
         return None
     return KubeTarget(path=shown, content=minified, context=chosen, context_source=source)
+
+
+# Enough to recognise the intended one; `kubectl config get-contexts` lists them all.
+_LISTED_CONTEXTS = 10
+
+
+def _contexts_listed(names: list[str]) -> str:
+    """`; its contexts: a, b (and 3 more: kubectl config get-contexts)`, when nothing is close."""
+    if not names:
+        return "; the file has no contexts"
+    shown = ", ".join(repr(n) for n in names[:_LISTED_CONTEXTS])
+    more = (
+        f" and {len(names) - _LISTED_CONTEXTS} more: `kubectl config get-contexts`"
+        if len(names) > _LISTED_CONTEXTS
+        else ""
+    )
+    return f"; its contexts: {shown}{more}"
 
 
 def _entries(document: Mapping[str, Any], section: str) -> list[Any]:

@@ -17,7 +17,7 @@ from .agents import _check_agents
 from .arm import _check_distribution_version, _check_hybrid_benefit, _check_issuer_host, _check_oidc
 from .extensions import _check_extensions
 from .features import _check_features
-from .fleet import _fleet_checks, _fleet_items, _groups_stack, _Item
+from .fleet import _fleet_checks, _fleet_items, _groups_stack, _Item, collapse_inherited
 from .gitops import _check_gitops
 from .inventory import _read_inventory, inventory_label
 from .kube import AUTO, _check_distribution, _check_infrastructure, _detect_all, _resolve_kube
@@ -94,6 +94,7 @@ def load(
     _resolve_auto(clusters, [scoped for _, scoped, _ in items], environ)
     built = [c for c in clusters if c is not None]
     groups = _fleet_checks(clusters, items, raw if fleet else None, label or "clusters", secret_names, report)
+    collapse_inherited(items, report)
     if report.errors:
         raise ConfigError(list(dict.fromkeys(report.errors)))
     assert cloud is not None and len(built) == len(clusters)

@@ -9,7 +9,7 @@ from typing import Any
 from components import regions
 from components.clouds import CLOUDS, Cloud
 
-from .raw import _INVALID, _did_you_mean, _Report
+from .raw import _INVALID, _did_you_mean, _invisible, _Report
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
@@ -54,7 +54,7 @@ def _check_cluster_name(value: Any, report: _Report) -> str | None:
     if not _CLUSTER_NAME.fullmatch(value):
         report.error(
             "clusterName",
-            "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit",
+            "must be 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit" + _invisible(value),
         )
         return None
     return str(value)
@@ -67,7 +67,7 @@ def _check_group_name(value: Any, report: _Report) -> str | None:
     if not _GROUP_NAME.fullmatch(value) or value.endswith("."):
         report.error(
             "resourceGroup",
-            "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+            "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'" + _invisible(value),
         )
         return None
     return str(value)

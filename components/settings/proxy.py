@@ -21,6 +21,7 @@ from .raw import (
     _GUID,
     _INVALID,
     SECURE_PLACEHOLDER,
+    _brace_hint,
     _Report,
     _split_url,
     _warn_plaintext,
@@ -71,6 +72,17 @@ def _check_proxy(
             path = f"proxy.noProxy[{index}]"
             if entry != SECURE_PLACEHOLDER and not _check_no_proxy_entry(entry, path, stored_secret, report):
                 ok = False
+    url_set = value["httpProxy"] or value["httpsProxy"]
+    if ok and isinstance(no_proxy, list) and no_proxy and not url_set:
+        # The chart would turn the proxy on (isProxyEnabled) with nowhere to send traffic: a proxy URL
+        # lost on the way (a secret URL not yet set in a shard) must not plan green.
+        report.error(
+            "proxy.noProxy",
+            "is set but proxy.httpsProxy (and httpProxy) is not: the agents would be told a proxy is on "
+            "with no proxy URL; set proxy.httpsProxy (a secret URL: `pulumi config set --secret --path "
+            "proxy.httpsProxy`; a new shard: run its set-secrets.sh), or remove noProxy",
+        )
+        ok = False
     ca_pem = None
     ca_file = value["caCertFile"]
     if isinstance(ca_file, str) and ca_file != SECURE_PLACEHOLDER:
@@ -152,6 +164,18 @@ def _check_preflight(value: Any, report: _Report) -> PreflightSettings | None:
 
 def _check_proxy_url(url: str, path: str, report: _Report) -> bool | None:
     """None when invalid, else whether the URL carries credentials. Never echoes the URL."""
+    authority = url.partition("://")[2].partition("/")[0]
+    encode = "e.g. `python3 -c 'import urllib.parse,getpass; print(urllib.parse.quote(getpass.getpass(), safe=\"\"))'`"
+    if "#" in url:
+        # `#` starts a fragment: the rest of the password would become the port (Go's url.Parse, which
+        # the agents read the proxy with, cuts there too).
+        report.error(path, f"has a '#': in a user name or password, URL-encode it as %23 ({encode})")
+        return None
+    if authority.count("@") > 1:
+        # RFC 3986 userinfo has no '@'. Go's net/url (url.go, parseAuthority and validUserinfo) takes
+        # the last '@' and accepts the others, so the agents would work; clients that split at the
+        # first would not. A warning, then.
+        report.warn(path, f"has an '@' in its user name or password: URL-encode it as %40 ({encode})")
     parts = _split_url(url, path, "http(s)://[user:password@]host:port", report)
     if parts is None:
         return None
@@ -257,7 +281,7 @@ def _check_private_link(value: Any, report: _Report) -> Any:
         report.error(
             "privateLink.scopeResourceId",
             "must be the ARM id of a private link scope: /subscriptions/<guid>/resourceGroups/<group>"
-            "/providers/Microsoft.HybridCompute/privateLinkScopes/<name>",
+            "/providers/Microsoft.HybridCompute/privateLinkScopes/<name>" + _brace_hint(scope),
         )
         return _INVALID
     return scope
@@ -340,7 +364,7 @@ def _check_gateway(value: Any, cloud: Cloud | None, private_link: Any, report: _
         report.error(
             "gateway.resourceId",
             "must be the ARM id of an Arc gateway: /subscriptions/<guid>/resourceGroups/<group>"
-            "/providers/Microsoft.HybridCompute/gateways/<name>",
+            "/providers/Microsoft.HybridCompute/gateways/<name>" + _brace_hint(gateway),
         )
         return _INVALID
     if cloud is not None and cloud.name != "AzureCloud":

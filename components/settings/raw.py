@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from components.schema import NAMESPACE, SCHEMA, Key, default_of
+from components.schema import NAMESPACE, SCHEMA, Key, default_of, iter_keys
 
 from .files import MAX_DEPTH
 
@@ -35,8 +36,21 @@ class _Report:
     # "clusters[N]." in a fleet: problems of the item itself (a missing name, a duplicate) name it.
     item: str = ""
 
+    # A fleet item's label (`clusters[2] (store-17)`): an error of a key the item inherits from the
+    # top level (or lacks) is the item's, as the checks run per cluster: it names both. Each such
+    # error's line, top-level key and message are kept, so that one every inheriting item shares
+    # (a bad default) is reported once, at its own key (fleet.collapse_inherited).
+    inherited: str = ""
+    inherited_errors: list[tuple[str, str, str]] = field(default_factory=list)
+
     def error(self, path: str, message: str) -> None:
-        self.errors.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
+        key = self.where(path)
+        if self.inherited and not key.startswith(self.item):
+            line = _one_line(f"{NAMESPACE}:{self.inherited}.{key}: {message}")
+            self.inherited_errors.append((line, key, message))
+            self.errors.append(line)
+            return
+        self.errors.append(_one_line(f"{NAMESPACE}:{key}: {message}"))
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(_one_line(f"{NAMESPACE}:{self.where(path)}: {message}"))
@@ -45,7 +59,7 @@ class _Report:
         self.errors.append(_one_line(f"{NAMESPACE}:{self.item}{path}: {message}"))
 
     def scoped(self, where: Callable[[str], str], item: str) -> _Report:
-        return _Report(self.errors, self.warnings, self.unvalidated, where, item)
+        return _Report(self.errors, self.warnings, self.unvalidated, where, item, "", self.inherited_errors)
 
 
 _INVALID = object()
@@ -58,6 +72,35 @@ def _one_line(problem: str) -> str:
     """Key names and file paths come from the user: escape control characters so that a problem
     stays one printable line (a newline in a tag name must not forge a second problem)."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in problem)
+
+
+def _key_hint(name: str, fields: Mapping[str, Key], top_level: bool = False) -> str:
+    """An unknown key's suggestion: a nested key of that name (`chartVersion` -> `agents.chartVersion`)
+    or of those words (`gatewayResourceId` -> `gateway.resourceId`) before the closest spelling, which
+    matched `chartVersion` to `location`. A top-level key gets the command that sets the nested one."""
+    folded = name.lower()
+    for path, _ in iter_keys(fields):
+        if "." in path and (path.rsplit(".", 1)[1].lower() == folded or path.replace(".", "").lower() == folded):
+            command = f": `pulumi config set --path '{NAMESPACE}:{path}' VALUE`" if top_level else ""
+            return f" (did you mean `{path}`? a nested key{command})"
+    return _did_you_mean(name, fields)
+
+
+def _invisible(value: str) -> str:
+    """What a name's error cannot show: a space at its ends, a no-break or other invisible space."""
+    found = []
+    if value != value.strip():
+        found.append("a space at its start or end")
+    odd = sorted({c for c in value if (c.isspace() and c != " ") or unicodedata.category(c) == "Cf"})
+    found += [f"U+{ord(c):04X} ({unicodedata.name(c, 'unnamed').lower()})" for c in odd]
+    return f" (it holds {' and '.join(found)}: retype it)" if found else ""
+
+
+def _brace_hint(value: str) -> str:
+    """`{GUID}`, as the registry and some tools print it: say to drop the braces (never echoing it)."""
+    if re.search(r"\{" + _GUID.pattern + r"\}", value):
+        return " (remove the braces around the GUID: Azure writes it without them)"
+    return ""
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -209,7 +252,7 @@ def _coerce_object(value: Any, fields: Mapping[str, Key], path: str, report: _Re
     for name, item in value.items():
         if name not in fields:
             hint = " (a stack-wide key: set it at the top level)" if name in SCHEMA else ""
-            report.error(f"{path}.{name}", f"unknown key{hint or _did_you_mean(name, fields)}")
+            report.error(f"{path}.{name}", f"unknown key{hint or _key_hint(name, fields)}")
         elif item is not None:
             out[name] = _coerce(item, fields[name], f"{path}.{name}", report, encoded=False, secret=secret)
     return out
@@ -241,7 +284,7 @@ def _read_raw(config: Mapping[str, Any], report: _Report, secret_names: Set[str]
                 f"then `pulumi config set --path '{NAMESPACE}:{name}' VALUE`",
             )
         else:
-            report.error(name, f"unknown key{_did_you_mean(name, SCHEMA)}")
+            report.error(name, f"unknown key{_key_hint(name, SCHEMA, top_level=True)}")
     return tree
 
 

@@ -55,9 +55,20 @@ def slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")
 
 
+# A group name may have 90 characters: its part of a shard name is cut to this, with a hash.
+MAX_PARTITION = 20
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 7].rstrip('-')}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+
+
 def shard_name(stack: str, partition: str, number: int) -> str:
-    """`<stack>[-<partition>]-NNN`, at most MAX_NAME characters (a hash keeps shortened names apart)."""
-    base = "-".join(part for part in (slug(stack), slug(partition)) if part)
+    """`<stack>[-<partition>]-NNN`, at most MAX_NAME characters (a hash keeps shortened names apart);
+    the partition's part at most MAX_PARTITION, so that names stay readable in lists and logs."""
+    base = "-".join(part for part in (slug(stack), _bounded(slug(partition), MAX_PARTITION)) if part)
     suffix = f"-{number:03d}"
     if len(base) + len(suffix) > MAX_NAME:
         digest = hashlib.sha256(base.encode()).hexdigest()[:6]

@@ -15,6 +15,8 @@ import yaml
 
 from .assign import ShardError
 
+# The organization the template names, for the user's to replace.
+_PLACEHOLDER_ORG = "example-org"
 # A matrix has at most 256 jobs (GitHub Actions' limit).
 MAX_MATRIX = 256
 # The actions the jobs use, pinned as deploy.yml pins them.
@@ -26,11 +28,22 @@ _ACTIONS = {
 }
 
 
+def kubeconfig_secret(source_stack: str) -> str:
+    """The GitHub environment secret holding the fleet's kubeconfig, which the workflow writes to $KUBECONFIG."""
+    return source_stack.upper().replace("-", "_") + "_KUBECONFIG"
+
+
 def operator_documents(
-    template: Path, groups_stack: str | None, shards: Sequence[str], org: str, kubeconfig_secret: str
+    template: Path,
+    groups_stack: str | None,
+    shards: Sequence[str],
+    org: str,
+    kubeconfig_secret: str,
+    repo: str | None = None,
 ) -> list[dict[str, Any]]:
     """The template's ServiceAccount and binding once, then one Stack per stack (groups first);
-    every shard waits for the groups stack to have succeeded (`prerequisites`)."""
+    every shard waits for the groups stack to have succeeded (`prerequisites`). The template's
+    placeholder organization (`example-org`) is replaced in the repository URL too."""
     documents = [d for d in yaml.safe_load_all(template.read_text(encoding="utf-8")) if d]
     stacks = [d for d in documents if d.get("kind") == "Stack"]
     if len(stacks) != 1:
@@ -42,6 +55,8 @@ def operator_documents(
         stack["metadata"]["name"] = name
         spec = stack["spec"]
         spec["stack"] = f"{org}/{name}"
+        if "projectRepo" in spec:
+            spec["projectRepo"] = repo or str(spec["projectRepo"]).replace(f"/{_PLACEHOLDER_ORG}/", f"/{org}/")
         if groups_stack and name != groups_stack:
             spec["prerequisites"] = [{"name": groups_stack}]
         for volume in (
@@ -85,7 +100,7 @@ def workflow_text(
     if version is None:
         raise ShardError([f"{template_path}: no pulumi-version to pin the CLI to"])
     pins["version"] = version.group(1)
-    secret = source_stack.upper().replace("-", "_") + "_KUBECONFIG"
+    secret = kubeconfig_secret(source_stack)
     matrix = "\n".join(f"          - {name}" for name in shards)
     groups_job = needs = ""
     if groups_stack:
