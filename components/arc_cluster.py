@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import arm_body, network, precheck, scripts
+from . import arm_body, arm_read_only, network, precheck, scripts
 from .agent_values import agent_values, keep_secret
 from .arc_extensions import ArcExtensions, ArcExtensionsArgs
 from .arc_policy import ArcPolicy, ArcPolicyArgs
@@ -222,7 +222,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         check = self._args.pre_write_check
         if check is None:
             return public_key
-        return precheck.gate_key(self._prefix, self._args.settings, check, public_key)
+        return precheck.gate_key(self._prefix, self._args.settings, check, public_key, precheck.stack_owner())
 
     def _connected_cluster(self, public_key: pulumi.Input[str]) -> resources.Resource:
         """The ARM `Microsoft.Kubernetes/connectedClusters` resource, at the stable API 2026-05-01
@@ -256,7 +256,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             location=self._location,
             identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
             properties=arm_body.cluster_properties(body),
-            tags=self._secret_if("tags")(dict(settings.tags)),
+            tags=self._secret_if("tags")(arm_body.cluster_tags(dict(settings.tags), precheck.stack_owner())),
             opts=self._child(
                 depends_on=list(self._args.depends_on),
                 # State written before the move to the generic resource holds the typed resource
@@ -265,6 +265,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
                 replace_on_changes=list(arm_body.CLUSTER_REPLACE_ON_CHANGES),
+                # azure-native's refresh writes what ARM changed into the inputs, and the generic
+                # resource's `properties` keep read-only fields (connectivityStatus, agentVersion,
+                # lastConnectivityTime, ...): without this, every `up` after the agents connected
+                # would PUT the cluster (docs/engine-tests.md, the claim table).
+                ignore_changes=list(arm_read_only.CLUSTER_READ_ONLY_PATHS),
                 protect=settings.protect,
             ),
         )

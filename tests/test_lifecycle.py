@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components import scripts
+from components import arm_read_only, scripts
 from components.arc_cluster import kubectl_environment, release_version
 from components.onboarding import environment_warnings
 from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
@@ -143,6 +143,7 @@ def test_what_replaces_the_connected_cluster(plan) -> None:
         "deleteBeforeReplace": True,
         "replaceOnChanges": ["location", "properties.agentPublicKeyCertificate"],
         "aliases": [{"type": "azure-native:kubernetes:ConnectedCluster"}],
+        "ignoreChanges": sorted(arm_read_only.CLUSTER_READ_ONLY_PATHS),
     }
 
 

@@ -55,6 +55,7 @@ lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 case "$1 $2" in
   "resource show")
     id=$(lower "$4")
+    if [ "$6" = tags.arcOnboardingStack ]; then echo "${FAKE_OWNER:-}"; exit 0; fi
     for entry in ${FAKE_ARM:-}; do
       case "$id" in
         "/subscriptions/$(lower "${entry%%/*}")/resourcegroups/$(lower "$(echo "$entry" | cut -d/ -f2)")/providers/microsoft.kubernetes/connectedclusters/$(lower "$(echo "${entry%%=*}" | cut -d/ -f3)")")
@@ -159,6 +160,9 @@ class TestPreWriteCheck:
                          FAKE_CRDS="connectedclusters.arc.azure.com", FAKE_ARM=f"{OURS}={KEY}")  # fmt: skip
         assert answer(run) == precheck.CheckAnswer(arm_key=KEY)
         assert run.writes() == []
+        owned = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=OURS,
+                           FAKE_ARM=f"{OURS}={KEY}", FAKE_OWNER="org/arc-onboarding/dev")  # fmt: skip
+        assert answer(owned) == precheck.CheckAnswer(arm_key=KEY, arm_owner="org/arc-onboarding/dev")
 
     @pytest.mark.parametrize("dry_run", [False, True])
     def test_an_interrupted_install_of_this_stacks_agents_is_forgotten_at_up(self, run_script, dry_run) -> None:
@@ -294,6 +298,19 @@ class TestVerdict:
         problem = precheck.key_problem("rg/c", "c", "rg", found, "CCCC")
         assert problem is not None and "already exists with another agent key" in problem
         assert "set agents.privateKey" in problem and "az connectedk8s delete --name c --resource-group rg" in problem
+
+    def test_another_key_on_a_cluster_this_stack_owns_is_the_stacks_key_change(self) -> None:
+        """The owner tag names this stack: a new key replaces the cluster (delete-first) instead of
+        stopping; another stack's tag, or none, still stops."""
+        ours = precheck.CheckAnswer(arm_key="AAAA", arm_owner="org/arc-onboarding/dev")
+        assert precheck.key_problem("rg/c", "c", "rg", ours, "CCCC", "org/arc-onboarding/dev") is None
+        assert precheck.key_problem("rg/c", "c", "rg", ours, "CCCC", "org/arc-onboarding/prod") is not None
+        untagged = precheck.CheckAnswer(arm_key="AAAA")
+        assert precheck.key_problem("rg/c", "c", "rg", untagged, "CCCC", "org/arc-onboarding/dev") is not None
+
+    def test_parse_reads_the_owner_and_an_empty_one_is_none(self) -> None:
+        assert precheck.parse("arm-key: K\narm-owner: o/p/s\n").arm_owner == "o/p/s"
+        assert precheck.parse("arm-key: K\narm-owner: \n").arm_owner is None
 
 
 def guard_env(force: bool = False, managed: tuple[str, ...] = ("flux",)) -> dict[str, str]:

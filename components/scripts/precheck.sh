@@ -15,6 +15,7 @@
 #   `stop: TEXT`   the connected cluster must not be written (the program fails the run with TEXT);
 #   `note: TEXT`   logged as a warning;
 #   `arm-key: KEY` this stack's connected cluster exists in Azure with this agentPublicKeyCertificate
+#   `arm-owner: O` ... and its owner tag (arcOnboardingStack) names stack O (empty: no such tag)
 #                  (the program compares it with the stack's key: a different key is not this stack's);
 #   `agent-version: V` the chart version this stack's agents run (azure-clusterconfig's
 #                  AZURE_ARC_AGENT_VERSION, connectedk8s.md §2.1): after a self-upgrade, newer than the pin.
@@ -115,6 +116,12 @@ arm_key() {
   return 2
 }
 
+# The owner tag (arcOnboardingStack) of the connected cluster that exists: the stack that wrote it.
+arm_owner() {
+  az resource show --ids "/subscriptions/$1/resourceGroups/$2/providers/Microsoft.Kubernetes/connectedClusters/$3" \
+    --query tags.arcOnboardingStack --output tsv 2>"$errors"
+}
+
 # The cleanup `connect` does for a stale onboarding (custom.py ~860-905: crd_cleanup_force_delete,
 # then `helm delete azure-arc --no-hooks`), done with kubectl: forget the release (its storage
 # secrets), delete the agents' namespace (their workloads and the old identity), delete the CRDs
@@ -187,6 +194,7 @@ if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
     # This stack's identity: live (this stack's own, or another tool's: the key tells) or stale.
     if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
       say arm-key "$key"
+      say arm-owner "$(arm_owner "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME")"
       if ! version=$(k get configmap azure-clusterconfig --namespace "$ARC_AGENT_NAMESPACE" --ignore-not-found \
           -o jsonpath='{.data.AZURE_ARC_AGENT_VERSION}' 2>"$errors"); then
         say stop "cannot read the agents' version from ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
@@ -225,6 +233,7 @@ fi
 # key (the program compares); with it, CRDs are what a failed earlier install of it left, reused.
 if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
   say arm-key "$key"
+  say arm-owner "$(arm_owner "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME")"
   if [ -n "$crds" ]; then
     say note "Arc CRDs without agents on $reached ($crds), and connected cluster $ARC_CLUSTER_NAME exists in Azure: left by an earlier install of it; the install takes them over"
   fi
