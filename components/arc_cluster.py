@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import agent_releases, arm_body, network, precheck, scripts
+from . import agent_releases, arm_body, arm_read_only, network, precheck, scripts
 from .agent_key import AgentKeySecret, agent_key_secret
 from .agent_values import agent_values, keep_secret
 from .arc_extensions import ArcExtensions, ArcExtensionsArgs
@@ -30,7 +30,7 @@ from .gateway import gateway_association
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
-from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name
+from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name, parse_version
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -105,9 +105,15 @@ def managed_extensions(settings: ClusterSettings) -> list[str]:
     ]
 
 
-def release_ignore_changes(auto_upgrade: bool) -> list[str]:
-    """Self-upgrading agents move the release's chart version; the pin must not pull them back."""
-    return ["version"] if auto_upgrade else []
+def release_version(pin: str, auto_upgrade: bool, running: str | None) -> str:
+    """The chart version the release asks for: the pin; for self-upgrading agents, the version they
+    run (read by the pre-write check), so a later values change never rolls them back. Not an
+    `ignoreChanges` on the version: a refresh of a release keeps its stored inputs (pulumi-kubernetes
+    provider/v4 pkg/provider/helm_release.go, helmReleaseProvider.Read, commit f47bc2d6f199), so
+    the ignored input would stay the first pin and the next upgrade would install that."""
+    if auto_upgrade and running is not None and parse_version(running) is not None:
+        return running
+    return pin
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         check = self._args.pre_write_check
         if check is None:
             return public_key
-        return precheck.gate_key(self._prefix, self._args.settings, check, public_key)
+        return precheck.gate_key(self._prefix, self._args.settings, check, public_key, precheck.stack_owner())
 
     def _connected_cluster(self, public_key: pulumi.Input[str]) -> resources.Resource:
         """The ARM `Microsoft.Kubernetes/connectedClusters` resource, at the stable API 2026-05-01
@@ -256,7 +262,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             location=self._location,
             identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
             properties=arm_body.cluster_properties(body),
-            tags=self._secret_if("tags")(dict(settings.tags)),
+            tags=self._secret_if("tags")(arm_body.cluster_tags(dict(settings.tags), precheck.stack_owner())),
             opts=self._child(
                 # The preflight's verdict gates the first write, as the CLI's diagnostic checks
                 # gate its PUT (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
@@ -267,6 +273,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # The ARM name is fixed, so a replacement must delete the old resource first.
                 delete_before_replace=True,
                 replace_on_changes=list(arm_body.CLUSTER_REPLACE_ON_CHANGES),
+                # azure-native's refresh writes what ARM changed into the inputs, and the generic
+                # resource's `properties` keep read-only fields (connectivityStatus, agentVersion,
+                # lastConnectivityTime, ...): without this, every `up` after the agents connected
+                # would PUT the cluster (docs/engine-tests.md, the claim table).
+                ignore_changes=list(arm_read_only.CLUSTER_READ_ONLY_PATHS),
                 protect=settings.protect,
             ),
         )
@@ -407,7 +418,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             namespace=RELEASE_NAMESPACE,
             create_namespace=True,
             chart=agents(settings.agents.chart),
-            version=agents(settings.agents.chart_version),
+            version=agents(self._release_version()),
             timeout=agents(settings.agents.timeout_seconds),
             # A failed install is purged and a failed upgrade rolled back, so a failure never
             # leaves half-installed agents or a release Helm can no longer upgrade.
@@ -448,9 +459,16 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # Its uninstall always runs the chart's hooks; agents.forceDelete uninstalls without
                 # them, in the uninstall guard (delete_guard.sh step 5), as `delete --force` does.
                 retain_on_delete=settings.agents.force_delete,
-                ignore_changes=release_ignore_changes(settings.agents.auto_upgrade),
             ),
         )
+
+    def _release_version(self) -> pulumi.Input[str]:
+        """The release's chart version (release_version), once the pre-write check has read the
+        running one from the cluster."""
+        agents, check = self._args.settings.agents, self._args.pre_write_check
+        if not agents.auto_upgrade or check is None:
+            return agents.chart_version
+        return check.apply(lambda answer: release_version(agents.chart_version, True, answer.agent_version))
 
     def _custom_locations_lookup(self) -> command.local.Command | None:
         """The Custom Locations RP's object id, looked up where Pulumi runs as the CLI's Graph lookup

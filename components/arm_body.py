@@ -37,6 +37,16 @@ GATEWAY_SETTINGS_NAME = "default"
 # The feature the CLI names the proxy by in `arcAgentryConfigurations` (custom.py ~1923, ~5054).
 PROXY_FEATURE = "proxy"
 
+# The tag naming the stack that owns a connected cluster (`<project>/<stack>`). The
+# pre-write check reads it to tell this stack's own cluster, whose key the stack may change (a
+# delete-first replacement), from one onboarded by the CLI or another stack (never overwritten).
+OWNER_TAG = "arcOnboardingStack"
+
+
+def cluster_tags(tags: dict[str, str], owner: str) -> dict[str, str]:
+    """The connected cluster's tags: the configured ones and the owner tag (which wins)."""
+    return {**tags, OWNER_TAG: owner}
+
 
 @dataclass(frozen=True)
 class ClusterBody:

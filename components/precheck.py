@@ -38,12 +38,16 @@ class CheckAnswer:
     notes: tuple[str, ...] = ()
     # This stack's connected cluster exists in Azure with this agentPublicKeyCertificate.
     arm_key: str | None = None
+    # ... and with this owner tag (arm_body.OWNER_TAG): the stack that wrote it.
+    arm_owner: str | None = None
+    # The chart version this stack's agents run on the cluster (their azure-clusterconfig ConfigMap).
+    agent_version: str | None = None
 
 
 def parse(stdout: str) -> CheckAnswer:
     stops: list[str] = []
     notes: list[str] = []
-    arm_key = None
+    arm_key = arm_owner = agent_version = None
     for line in stdout.splitlines():
         kind, _, text = line.partition(": ")
         if kind == "stop":
@@ -52,10 +56,20 @@ def parse(stdout: str) -> CheckAnswer:
             notes.append(text)
         elif kind == "arm-key":
             arm_key = text.strip()
+        elif kind == "arm-owner":
+            arm_owner = text.strip() or None
+        elif kind == "agent-version":
+            agent_version = text.strip()
         elif line.strip():
             # Anything else is a finding too: never silently dropped.
             notes.append(line)
-    return CheckAnswer(tuple(stops), tuple(notes), arm_key)
+    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version)
+
+
+def stack_owner() -> str:
+    """This stack, as the connected cluster's owner tag names it."""
+    # Not the organization: the offline plan cannot know it, and it must show the tag the engine sends.
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
 def verdict(label: str) -> Callable[[str], CheckAnswer]:
@@ -78,9 +92,15 @@ def same_key(arm_key: str, own_key: str) -> bool:
     return "".join(arm_key.split()) == "".join(own_key.split())
 
 
-def key_problem(label: str, cluster_name: str, resource_group: str, answer: CheckAnswer, own_key: str) -> str | None:
-    """An existing connected cluster of this stack's name is this stack's only with this stack's key."""
+def key_problem(
+    label: str, cluster_name: str, resource_group: str, answer: CheckAnswer, own_key: str, owner: str | None = None
+) -> str | None:
+    """An existing connected cluster of this stack's name is this stack's with this stack's key, or
+    when it carries this stack's owner tag: then a new key is the stack's own change (the cluster is
+    replaced, delete-first: `replace_on_changes` on the key)."""
     if answer.arm_key is None or same_key(answer.arm_key, own_key):
+        return None
+    if owner is not None and answer.arm_owner == owner:
         return None
     return (
         f"{label}: not written to Azure: connected cluster {cluster_name} in group {resource_group} already "
@@ -93,7 +113,11 @@ def key_problem(label: str, cluster_name: str, resource_group: str, answer: Chec
 
 
 def gate_key(
-    label: str, settings: ClusterSettings, answer: pulumi.Output[CheckAnswer], own_key: pulumi.Input[str]
+    label: str,
+    settings: ClusterSettings,
+    answer: pulumi.Output[CheckAnswer],
+    own_key: pulumi.Input[str],
+    owner: str | None = None,
 ) -> pulumi.Output[str]:
     """The stack's public key, once the check has answered and found no other key in ARM: the
     connected cluster takes its key through this, so it is written only after the check."""
@@ -101,7 +125,7 @@ def gate_key(
     def check(values: list[Any]) -> str:
         found: CheckAnswer = values[0]
         key: str = values[1]
-        problem = key_problem(label, settings.cluster_name, settings.resource_group, found, key)
+        problem = key_problem(label, settings.cluster_name, settings.resource_group, found, key, owner)
         if problem:
             raise PreWriteCheckFailed(problem)
         return key

@@ -15,8 +15,9 @@ cannot be pulled); the Pulumi timeout is a little longer, so the Job's own condi
 
 The Job stays after it completes (no `ttlSecondsAfterFinished`: Pulumi owns it). It is replaced, so it
 runs again, when any of its inputs change (`replace_on_changes=["*"]`). A Job that failed in an earlier
-run is replaced on the next `up` by the provider's `pulumi.com/replaceUnready` annotation alone: with
-no input change, `replace_on_changes` proposes nothing (shown by the engine tests). Proxy URLs, noProxy
+run is replaced on the next `up`: pulumi-kubernetes reads an unready Job as a partial failure, so its
+init errors survive the refresh and `replace_on_changes=["*"]` replaces it; the
+`pulumi.com/replaceUnready` annotation asks the provider for the same. Proxy URLs, noProxy
 and the CA live in a Secret; an HMAC of that Secret's data in the Pod template makes a change to them a
 change to the Job without putting a guessable hash of a proxy password into the cluster.
 """

@@ -52,7 +52,9 @@ AGENT_FIELDS: dict[str, Key] = {
     ),
     "chart": Key(
         "string",
-        "The Release's chart: a full `oci://` reference, or a local chart path (air-gapped).",
+        "The Release's chart: a full `oci://` reference (MCR, or a mirror registry such as your ACR), or a "
+        "local chart directory or `.tgz` relative to the project, pinned at its own version and without "
+        "`autoUpgrade` (disconnected sites: docs/network.md).",
         default=DEFAULT_CHART,
     ),
     "autoUpgrade": Key(

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components import scripts
-from components.arc_cluster import kubectl_environment, release_ignore_changes
+from components import arm_read_only, scripts
+from components.arc_cluster import kubectl_environment, release_version
 from components.onboarding import environment_warnings
 from components.plan.engine import PLACEHOLDER_SUBSCRIPTION
 from components.settings import KubeTarget
@@ -105,15 +105,27 @@ def test_pinned_agents_upgrade_in_place_atomically(plan) -> None:
     assert release["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
 
 
-def test_self_upgrading_agents_keep_their_version(plan) -> None:
-    resources = planned(plan, {**BASE_CONFIG, "agents": {"autoUpgrade": True}})
-    assert resources[RELEASE]["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True, "ignoreChanges": ["version"]}
+def test_self_upgrading_agents_start_at_the_pin(plan) -> None:
+    """Offline nothing runs on the cluster: the first install is at the pin, nothing is ignored (an
+    ignored version would stay the first pin: tests/cluster shows the rollback it caused)."""
+    resources = planned(plan, {**BASE_CONFIG, "agents": {"autoUpgrade": True, "chartVersion": "1.35.3"}})
+    assert resources[RELEASE]["inputs"]["version"] == "1.35.3"
+    assert resources[RELEASE]["options"] == {**NO_OPTIONS, "deleteBeforeReplace": True}
     assert resources[CLUSTER]["inputs"]["properties"]["arcAgentProfile"] == {"agentAutoUpgrade": "Enabled"}
 
 
-def test_release_ignore_changes() -> None:
-    assert release_ignore_changes(True) == ["version"]
-    assert release_ignore_changes(False) == []
+@pytest.mark.parametrize(
+    ("auto_upgrade", "running", "expected"),
+    [
+        (True, "1.37.0", "1.37.0"),  # self-upgraded: stays there
+        (True, "1.35.3", "1.35.3"),  # the pin is ignored once they run, even a newer pin
+        (True, None, "1.36.1"),  # not installed yet: the pin
+        (True, "not-a-version", "1.36.1"),  # an unreadable answer is no version
+        (False, "1.37.0", "1.36.1"),  # pinned: the pin, up or down
+    ],
+)
+def test_release_version(auto_upgrade: bool, running: str | None, expected: str) -> None:
+    assert release_version("1.36.1", auto_upgrade, running) == expected
 
 
 def test_every_operation_reads_the_live_state_first() -> None:
@@ -132,6 +144,7 @@ def test_what_replaces_the_connected_cluster(plan) -> None:
         "deleteBeforeReplace": True,
         "replaceOnChanges": ["location", "properties.agentPublicKeyCertificate"],
         "aliases": [{"type": "azure-native:kubernetes:ConnectedCluster"}],
+        "ignoreChanges": sorted(arm_read_only.CLUSTER_READ_ONLY_PATHS),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from components import scripts
+from components import arm_read_only, scripts
 from components.plan.engine import PlanMocks
 from components.plan.render import tree_rows, use_colour
 from tests.conftest import BASE_CONFIG, FIXTURE_CREDENTIALS, FIXTURES
@@ -105,6 +105,8 @@ def test_connected_cluster(base_plan) -> None:
         **NO_OPTIONS, "deleteBeforeReplace": True,
         "replaceOnChanges": ["location", "properties.agentPublicKeyCertificate"],
         "aliases": [{"type": "azure-native:kubernetes:ConnectedCluster"}],
+        # Every read-only property of the 2026-05-01 swagger (tests/test_arm_read_only.py).
+        "ignoreChanges": sorted(arm_read_only.CLUSTER_READ_ONLY_PATHS),
     }  # fmt: skip
     assert cluster["provider"] is None and cluster["custom"] is True
     inputs = cluster["inputs"]
@@ -128,7 +130,8 @@ def test_connected_cluster(base_plan) -> None:
         "resourceName": "arc-test",
         "resourceProviderNamespace": "Microsoft.Kubernetes",
         "resourceType": "connectedClusters",
-        "tags": {},
+        # The owner tag the pre-write check reads (components/arm_body.py OWNER_TAG).
+        "tags": {"arcOnboardingStack": "arc-onboarding/test"},
     }
     # The PKCS#1 form of the (mocked, real) RSA-4096 key's public half.
     _, public_pem = PlanMocks._keys[4096]

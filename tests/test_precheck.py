@@ -36,8 +36,10 @@ case "$*" in
   *"get --raw /version"*)
     if [ -n "${FAKE_UNREACHABLE:-}" ]; then echo "dial tcp 10.0.0.1:6443: i/o timeout" >&2; exit 1; fi ;;
   *"auth can-i"*) echo "${FAKE_CAN_I:-yes}"; [ "${FAKE_CAN_I:-yes}" = yes ] ;;
+  *"get secrets --all-namespaces"*status=pending-install*) [ -z "${FAKE_PENDING_NS:-}" ] || printf '%s\n' "$FAKE_PENDING_NS" ;;
   *"get secrets --all-namespaces"*) [ -z "${FAKE_RELEASE_NS:-}" ] || printf '%s\n' "$FAKE_RELEASE_NS" ;;
   *"get secrets --namespace"*) [ -z "${FAKE_RELEASE_NS:-}" ] || echo secret/sh.helm.release.v1.azure-arc.v1 ;;
+  *"get configmap azure-clusterconfig"*AZURE_ARC_AGENT_VERSION*) printf '%s' "${FAKE_AGENT_VERSION:-}" ;;
   *"get configmap azure-clusterconfig"*) printf '%s' "${FAKE_IDENTITY:-}" ;;
   *"get customresourcedefinition"*)
     for crd in ${FAKE_CRDS:-}; do echo "customresourcedefinition.apiextensions.k8s.io/$crd"; done ;;
@@ -61,6 +63,7 @@ case "$1 $2" in
         echo "ERROR: (ResourceNotFound) The Resource was not found." >&2; exit 3 ;;
     esac
     id=$(lower "$4")
+    if [ "$6" = tags.arcOnboardingStack ]; then echo "${FAKE_OWNER:-}"; exit 0; fi
     for entry in ${FAKE_ARM:-}; do
       case "$id" in
         "/subscriptions/$(lower "${entry%%/*}")/resourcegroups/$(lower "$(echo "$entry" | cut -d/ -f2)")/providers/microsoft.kubernetes/connectedclusters/$(lower "$(echo "${entry%%=*}" | cut -d/ -f3)")")
@@ -164,6 +167,32 @@ class TestPreWriteCheck:
         run = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=OURS,
                          FAKE_CRDS="connectedclusters.arc.azure.com", FAKE_ARM=f"{OURS}={KEY}")  # fmt: skip
         assert answer(run) == precheck.CheckAnswer(arm_key=KEY)
+        assert run.writes() == []
+        owned = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=OURS,
+                           FAKE_ARM=f"{OURS}={KEY}", FAKE_OWNER="org/arc-onboarding/dev")  # fmt: skip
+        assert answer(owned) == precheck.CheckAnswer(arm_key=KEY, arm_owner="org/arc-onboarding/dev")
+
+    @pytest.mark.parametrize("dry_run", [False, True])
+    def test_an_interrupted_install_of_this_stacks_agents_is_forgotten_at_up(self, run_script, dry_run) -> None:
+        """A killed `pulumi up` leaves the release pending-install; Helm refuses to install it again."""
+        run = run_script("precheck", check_env(dry_run=dry_run), FAKE_RELEASE_NS="azure-arc-release",
+                         FAKE_PENDING_NS="azure-arc-release", FAKE_IDENTITY=OURS, FAKE_ARM=f"{OURS}={KEY}")  # fmt: skip
+        found = answer(run)
+        assert found.stops == () and found.arm_key == KEY
+        (note,) = found.notes
+        assert "interrupted install of this stack's agents" in note and "pending-install" in note
+        expected = (
+            []
+            if dry_run
+            else ["delete secrets --namespace azure-arc-release -l owner=helm,name=azure-arc,status=pending-install"]
+        )
+        assert [w.split("--context kind-arc-dev ", 1)[-1] for w in run.writes()] == expected
+
+    def test_same_identity_live_in_arm_reports_the_running_agent_version(self, run_script) -> None:
+        """What a self-upgrade moved: the release asks for it (arc_cluster.release_version)."""
+        run = run_script("precheck", check_env(), FAKE_RELEASE_NS="azure-arc-release", FAKE_IDENTITY=OURS,
+                         FAKE_ARM=f"{OURS}={KEY}", FAKE_AGENT_VERSION="1.37.0")  # fmt: skip
+        assert answer(run) == precheck.CheckAnswer(arm_key=KEY, agent_version="1.37.0")
         assert run.writes() == []
 
     def test_same_identity_in_other_case_is_the_same_identity(self, run_script) -> None:
@@ -277,6 +306,19 @@ class TestVerdict:
         problem = precheck.key_problem("rg/c", "c", "rg", found, "CCCC")
         assert problem is not None and "already exists with another agent key" in problem
         assert "set agents.privateKey" in problem and "az connectedk8s delete --name c --resource-group rg" in problem
+
+    def test_another_key_on_a_cluster_this_stack_owns_is_the_stacks_key_change(self) -> None:
+        """The owner tag names this stack: a new key replaces the cluster (delete-first) instead of
+        stopping; another stack's tag, or none, still stops."""
+        ours = precheck.CheckAnswer(arm_key="AAAA", arm_owner="org/arc-onboarding/dev")
+        assert precheck.key_problem("rg/c", "c", "rg", ours, "CCCC", "org/arc-onboarding/dev") is None
+        assert precheck.key_problem("rg/c", "c", "rg", ours, "CCCC", "org/arc-onboarding/prod") is not None
+        untagged = precheck.CheckAnswer(arm_key="AAAA")
+        assert precheck.key_problem("rg/c", "c", "rg", untagged, "CCCC", "org/arc-onboarding/dev") is not None
+
+    def test_parse_reads_the_owner_and_an_empty_one_is_none(self) -> None:
+        assert precheck.parse("arm-key: K\narm-owner: o/p/s\n").arm_owner == "o/p/s"
+        assert precheck.parse("arm-key: K\narm-owner: \n").arm_owner is None
 
 
 def guard_env(force: bool = False, managed: tuple[str, ...] = ("flux",)) -> dict[str, str]:

@@ -92,7 +92,9 @@ VALID = st.fixed_dictionaries(
                 "chartVersion": VERSION,
                 "autoUpgrade": st.booleans(),
                 "timeoutSeconds": st.integers(1, 10**6),
-                "chart": st.sampled_from(["oci://registry.example/arc/v2/azure-arc-k8sagents", "tests/fixtures"]),
+                "chart": st.sampled_from(
+                    ["oci://registry.example/arc/v2/azure-arc-k8sagents", "oci://myacr.azurecr.io/arc"]
+                ),
             },
         ),
         "proxy": PROXY,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import tarfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 
 from components.schema import DEFAULT_CHART, DEFAULT_CHART_VERSION
 from components.settings import SECURE_PLACEHOLDER, ConfigError, StackSettings, load
+from components.settings.agents import local_chart_version
 from tests.conftest import BASE_CONFIG, FIXTURES, KUBECONFIG, ROOT, engine_config
 
 ENV = {"KUBECONFIG": str(KUBECONFIG), "HOME": "/nonexistent-home"}
@@ -161,8 +163,34 @@ def test_bad_chart_references(chart: str) -> None:
     assert [p.split(":")[1] for p in problems({"agents": {"chart": chart}})] == ["agents.chart"]
 
 
+LOCAL_CHART = "tests/fixtures/charts/azure-arc-k8sagents"
+
+
 def test_local_chart_path_relative_to_project() -> None:
-    assert settings({"agents": {"chart": "tests/fixtures"}}).clusters[0].agents.chart == "tests/fixtures"
+    assert settings({"agents": {"chart": LOCAL_CHART}}).clusters[0].agents.chart == LOCAL_CHART
+
+
+def test_a_packaged_local_chart_is_read_for_its_version(tmp_path: Path) -> None:
+    packaged = tmp_path / "azure-arc-k8sagents-1.36.1.tgz"
+    with tarfile.open(packaged, "w:gz") as archive:
+        archive.add(ROOT / LOCAL_CHART, arcname="azure-arc-k8sagents")
+    assert local_chart_version(packaged) == "1.36.1"
+    assert settings({"agents": {"chart": str(packaged)}}).clusters[0].agents.chart == str(packaged)
+
+
+@pytest.mark.parametrize(
+    ("agents", "key", "says"),
+    [
+        ({"chart": "tests/fixtures"}, "agents.chart", "is not a Helm chart"),
+        ({"chart": "tests/fixtures/kubeconfig"}, "agents.chart", "is not a Helm chart"),
+        ({"chart": LOCAL_CHART, "chartVersion": "1.35.3"}, "agents.chartVersion", "holds version 1.36.1"),
+        ({"chart": LOCAL_CHART, "autoUpgrade": True}, "agents.autoUpgrade", "must be false with a local chart"),
+    ],
+)
+def test_a_local_chart_must_be_a_chart_of_the_pinned_version_and_pinned(agents, key: str, says: str) -> None:
+    """Helm installs a path's own version whatever the pin (air-gapped sites: docs/network.md)."""
+    found = problems({"agents": agents})
+    assert [p.split(":")[1] for p in found] == [key] and says in found[0], found
 
 
 def test_distribution_must_be_known_but_infrastructure_may_pass_through() -> None:

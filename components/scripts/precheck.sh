@@ -15,8 +15,12 @@
 #   `stop: TEXT`   the connected cluster must not be written (the program fails the run with TEXT);
 #   `note: TEXT`   logged as a warning;
 #   `arm-key: KEY` this stack's connected cluster exists in Azure with this agentPublicKeyCertificate
-#                  (the program compares it with the stack's key: a different key is not this stack's).
-# Read-only unless ARC_REPLACE_STALE is true and ARC_DRY_RUN false; it never writes to Azure.
+#   `arm-owner: O` ... and its owner tag (arcOnboardingStack) names stack O (empty: no such tag)
+#                  (the program compares it with the stack's key: a different key is not this stack's);
+#   `agent-version: V` the chart version this stack's agents run (azure-clusterconfig's
+#                  AZURE_ARC_AGENT_VERSION, connectedk8s.md §2.1): after a self-upgrade, newer than the pin.
+# Read-only unless ARC_DRY_RUN is false and either ARC_REPLACE_STALE is true (a stale onboarding)
+# or this stack's own install was interrupted (forget_interrupted_install); it never writes to Azure.
 # shellcheck shell=sh
 set -euf
 # One finding a line: text from the cluster or from kubectl loses its control characters, so that
@@ -141,6 +145,12 @@ arm_key() {
   return 2
 }
 
+# The owner tag (arcOnboardingStack) of the connected cluster that exists: the stack that wrote it.
+arm_owner() {
+  az resource show --ids "/subscriptions/$1/resourceGroups/$2/providers/Microsoft.Kubernetes/connectedClusters/$3" \
+    --query tags.arcOnboardingStack --output tsv 2>"$errors"
+}
+
 # The cleanup `connect` does for a stale onboarding (custom.py ~860-905: crd_cleanup_force_delete,
 # then `helm delete azure-arc --no-hooks`), done with kubectl: forget the release (its storage
 # secrets), delete the agents' namespace (their workloads and the old identity), delete the CRDs
@@ -156,6 +166,34 @@ clean_stale() {
       k patch customresourcedefinition "$crd" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null || return 1
     fi
   done
+}
+
+# An install of this stack's agents whose Helm client died (a killed `pulumi up`): Helm keeps the
+# release `pending-install` and refuses to install it again ("cannot re-use a name that is still in
+# use"). The agents never install themselves (their self-upgrade is an upgrade, `pending-upgrade`),
+# and the stack's lock keeps a second `up` out, so nothing else is installing under this identity:
+# forget that revision, and the install runs again and takes over the objects it had created
+# (they carry the release's ownership annotations).
+forget_interrupted_install() {
+  if ! pending=$(k get secrets --all-namespaces -l "owner=helm,name=$ARC_RELEASE_NAME,status=pending-install" \
+      -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>"$errors"); then
+    say stop "cannot look for an interrupted install of the $ARC_RELEASE_NAME release on $reached: $(last_line)"
+    return 0
+  fi
+  pending=$(printf '%s\n' "$pending" | sed '/^$/d' | sort -u | tr '\n' ' ' | sed 's/ $//')
+  if [ -z "$pending" ]; then return 0; fi
+  what="an interrupted install of this stack's agents on $reached (Helm release $ARC_RELEASE_NAME pending-install in namespace(s) $pending)"
+  if [ "$ARC_DRY_RUN" = true ]; then
+    say note "$what: pulumi up forgets it and installs the agents again"
+    return 0
+  fi
+  for namespace in $pending; do
+    if ! k delete secrets --namespace "$namespace" -l "owner=helm,name=$ARC_RELEASE_NAME,status=pending-install" >/dev/null 2>"$errors"; then
+      say stop "$what could not be forgotten: $(last_line); remove it by hand: helm uninstall $ARC_RELEASE_NAME --namespace $namespace${helm_context}"
+      return 0
+    fi
+  done
+  say note "$what: forgotten; the agents are installed again"
 }
 
 stale() {
@@ -185,6 +223,14 @@ if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
     # This stack's identity: live (this stack's own, or another tool's: the key tells) or stale.
     if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
       say arm-key "$key"
+      say arm-owner "$(arm_owner "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME")"
+      if ! version=$(k get configmap azure-clusterconfig --namespace "$ARC_AGENT_NAMESPACE" --ignore-not-found \
+          -o jsonpath='{.data.AZURE_ARC_AGENT_VERSION}' 2>"$errors"); then
+        say stop "cannot read the agents' version from ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
+      elif [ -n "$version" ]; then
+        say agent-version "$version"
+      fi
+      forget_interrupted_install
     elif [ $? -eq 1 ]; then
       stale "agents onboarded as connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP, which no longer exists in Azure"
     else
@@ -226,6 +272,7 @@ if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME");
     exit 0
   fi
   say arm-key "$key"
+  say arm-owner "$(arm_owner "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME")"
   if [ -n "$crds" ]; then
     say note "Arc CRDs without agents on $reached ($crds), and connected cluster $ARC_CLUSTER_NAME exists in Azure: left by an earlier install of it; the install takes them over"
   fi

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
+import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from components import agent_releases
 from components.keys import KeyFormatError, pkcs1_public_key_der, public_key_of_private_pem
 from components.schema import NAMESPACE
 
-from .files import exists
+from .files import exists, load_yaml, read_bytes, read_text
 from .model import AgentSettings
 from .raw import _INVALID, SECURE_PLACEHOLDER, _Report, _warn_plaintext
 
@@ -126,6 +128,8 @@ def _check_agents(value: Any, stored_secret: bool, project_dir: Path, report: _R
     chart = value["chart"]
     if isinstance(chart, str) and not _check_chart(chart, project_dir, report):
         ok = False
+    elif isinstance(chart, str) and not chart.startswith("oci://"):
+        ok = _check_local_chart(chart, project_dir, value, report) and ok
     timeout = value["timeoutSeconds"]
     if isinstance(timeout, int) and timeout <= 0:
         report.error("agents.timeoutSeconds", "must be a positive number of seconds")
@@ -169,3 +173,60 @@ def _check_chart(chart: str, project_dir: Path, report: _Report) -> bool:
         report.error("agents.chart", "local chart path does not exist (relative to the project directory)")
         return False
     return True
+
+
+def local_chart_version(path: Path) -> str:
+    """The version in a local chart's Chart.yaml: a chart directory, or a packaged chart (`helm
+    package`, `helm pull`: a .tgz whose top folder holds Chart.yaml). OSError, ValueError or
+    tarfile.TarError say why it is not one."""
+    if path.is_dir():
+        text = read_text(path / "Chart.yaml")
+    else:
+        with tarfile.open(fileobj=io.BytesIO(read_bytes(path)), mode="r:gz") as archive:
+            member = next((m for m in archive.getmembers() if m.isfile() and m.name.count("/") == 1
+                           and m.name.endswith("/Chart.yaml")), None)  # fmt: skip
+            extracted = archive.extractfile(member) if member is not None else None
+            if extracted is None:
+                raise ValueError("no Chart.yaml in its top folder")
+            text = extracted.read().decode("utf-8")
+    metadata = load_yaml(text)
+    version = metadata.get("version") if isinstance(metadata, dict) else None
+    if not isinstance(version, str):
+        raise ValueError("its Chart.yaml has no version")
+    return version
+
+
+def _check_local_chart(chart: str, project_dir: Path, value: Mapping[str, Any], report: _Report) -> bool:
+    """A local chart (air-gapped sites) installs the version it holds: Helm ignores `--version` for a
+    path, and the kubernetes provider takes the chart's own version as the release's (pulumi-kubernetes
+    provider/v4 pkg/provider/helm_release.go, helmReleaseProvider.Check: `new.Version =
+    chart.Metadata.Version`, commit f47bc2d6f199). So the pin must be that version, and agents that
+    upgrade themselves cannot use one: the next values change would install the folder's version."""
+    try:
+        version = local_chart_version(project_dir / chart)
+    except (OSError, ValueError, tarfile.TarError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        report.error(
+            "agents.chart",
+            f"is not a Helm chart ({reason}): give a chart directory (with Chart.yaml) or a packaged chart "
+            "(.tgz, from `helm pull`), relative to the project directory",
+        )
+        return False
+    ok = True
+    pin = value["chartVersion"]
+    if isinstance(pin, str) and pin != version:
+        report.error(
+            "agents.chartVersion",
+            f"is {pin} but the local chart agents.chart holds version {version}, which is what Helm installs "
+            f"from a path: set agents.chartVersion to {version}, or point agents.chart at the {pin} chart",
+        )
+        ok = False
+    if value["autoUpgrade"] is True:
+        report.error(
+            "agents.autoUpgrade",
+            "must be false with a local chart (agents.chart is a path, which holds one version): a later "
+            "`pulumi up` would roll self-upgraded agents back to it. Mirror the chart to an OCI registry "
+            "(oci://) instead, or keep the agents pinned",
+        )
+        ok = False
+    return ok

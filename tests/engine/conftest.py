@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,9 +58,16 @@ def build_engine() -> Path:
     return Path(done.stdout.strip().splitlines()[-1])
 
 
-def install_tools(engine_bin: Path, base: Path) -> tuple[Path, Path]:
+def install_tools(
+    engine_bin: Path, base: Path, providers: Mapping[str, Path] | None = None, kube_bin: Path | None = None
+) -> tuple[Path, Path]:
     """(PATH directory with pulumi, the language host stand-in, fake az/kubectl; PULUMI_HOME with
-    the stand-in providers installed at exactly the versions the SDK packages request), under base."""
+    the stand-in providers installed at exactly the versions the SDK packages request), under base.
+
+    The cluster tier (tests/cluster) passes real pieces instead: `providers`, provider binaries by
+    package name, installed into the plugin cache in place of their stand-ins (never on PATH, where
+    the engine would prefer them); `kube_bin`, a directory whose real kubectl and helm go on PATH in
+    place of the fake kubectl."""
     bin_dir, home, wrappers = base / "bin", base / "pulumi-home", base / "wrappers"
     for d in (bin_dir, home, wrappers):
         d.mkdir(parents=True)
@@ -70,10 +77,14 @@ def install_tools(engine_bin: Path, base: Path) -> tuple[Path, Path]:
         bin_dir / "pulumi-language-python", "language_host", f"-use-executor={bin_dir / 'pulumi-language-python-exec'}"
     )
     _wrapper(bin_dir / "az", "fake_az")
-    _wrapper(bin_dir / "kubectl", "fake_kubectl")
+    if kube_bin is None:
+        _wrapper(bin_dir / "kubectl", "fake_kubectl")
+    else:
+        for tool in ("kubectl", "helm"):
+            (bin_dir / tool).symlink_to(kube_bin / tool)
     env = {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"}
     for name, (module, version) in STANDIN_PROVIDERS.items():
-        binary = _wrapper(wrappers / f"pulumi-resource-{name}", module)
+        binary = (providers or {}).get(name) or _wrapper(wrappers / f"pulumi-resource-{name}", module)
         done = subprocess.run(
             [str(bin_dir / "pulumi"), "plugin", "install", "resource", name, version, "--file", str(binary)],
             check=False,
@@ -232,13 +243,24 @@ def yaml_mapping(path: Path) -> dict[str, Any]:
     return value
 
 
-def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> Engine:
+def make_engine(
+    tools: tuple[Path, Path],
+    base: Path,
+    source: Path = ROOT,
+    kubeconfig: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Engine:
+    """One test's engine under base; `kubeconfig` (its text) replaces the fixture's (the cluster
+    tier's real clusters), `extra_env` adds to the environment."""
     bin_dir, home = tools
     project, backend, world = base / "project", base / "backend", base / "world"
     for d in (project, backend, world):
         d.mkdir(parents=True)
     program_files(source, project)
-    shutil.copy(FIXTURES / "kubeconfig", base / "kubeconfig")
+    if kubeconfig is None:
+        shutil.copy(FIXTURES / "kubeconfig", base / "kubeconfig")
+    else:
+        (base / "kubeconfig").write_text(kubeconfig)
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": str(base),
@@ -255,6 +277,7 @@ def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> En
         "ARC_ENGINE_SUBSCRIPTION": "00000000-0000-0000-0000-000000000000",
         "ARC_ENGINE_TENANT": "11111111-1111-1111-1111-111111111111",
         "LANG": "C.UTF-8",
+        **(extra_env or {}),
     }
     engine = Engine(project, world, env)
     engine.run("login", f"file://{backend}")
@@ -265,8 +288,13 @@ def make_engine(tools: tuple[Path, Path], base: Path, source: Path = ROOT) -> En
 def engine(tools: tuple[Path, Path], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
     made = make_engine(tools, tmp_path)
     yield made
+    print_runs_if_failed(request, made)
+
+
+def print_runs_if_failed(request: pytest.FixtureRequest, engine: Engine) -> None:
+    """After a failed test, the engine's last runs (pytest shows a test's output when it fails)."""
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        print("\n".join(entry[:1500] for entry in made.log[-4:]))
+        print("\n".join(entry[:1500] for entry in engine.log[-4:]))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -623,7 +623,14 @@ def test_sigkill_mid_up_then_clear_pending_creates_and_import_converges(engine: 
         "--skip-preview",
         "--generate-code=false",
     )
+    # azure-native builds an import's inputs from ARM's GET body (docs/troubleshooting.md says what
+    # the next up does with them): no apiVersion, read-only properties as ARM reports them.
+    imported = next(r for r in engine.resources().values() if r["urn"] == urn)["inputs"]
+    assert "apiVersion" not in imported and "connectivityStatus" in imported["properties"], imported
+    start = len(engine.calls())
     engine.up()
+    cluster = [c["call"] for c in calls_since(engine, start, "Create", "Update", "Delete") if c["subject"] == urn]
+    assert cluster == ["Update"], f"the imported cluster: {cluster}"
     converged(engine)
 
 
@@ -769,9 +776,21 @@ def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(too
         if op not in ("same", "update", "refresh", "create") and not (op == "replace" and urn.endswith("-verify"))
     ]
     updated = {urn for urn, (op, _) in kinds.items() if op == "update"}
+    # Besides Commands: the kubernetes provider and the release (issue 19 §3) and the connected
+    # cluster (issue 17's owner tag; test_provider_rules.py checks it).
     issue_19 = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release")
-    assert updated and all(kinds[urn][1] in ("command:local:Command", *issue_19) for urn in updated), updated
+    others = {urn for urn in updated if not urn.endswith(DEV_CLUSTER)}
+    assert others and all(kinds[urn][1] in ("command:local:Command", *issue_19) for urn in others), updated
+    commands = {urn for urn in others if kinds[urn][1] == "command:local:Command"}
+    start = len(engine.calls())
     engine.up()
+    written = calls_since(engine, start, "Create", "Update", "Delete")
+    # Commands are updated in place, but verify, which the release's new revision re-runs.
+    replaced = [c for c in written if c["who"] == "command" and c["call"] != "Update"]
+    assert all(c["subject"].endswith("-verify") for c in replaced), f"a Command replaced: {written}"
+    assert commands <= {c["subject"] for c in written if c["who"] == "command"}, written
+    assert not [c for c in written if c["who"] == "kubernetes" and c["call"] == "Delete"], written
+    assert [c["call"] for c in written if c["subject"].endswith(DEV_CLUSTER)] == ["Update"], written
     engine.up("--expect-no-changes")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.standins import arm, azure_native, kubernetes, world
-from tests.engine.standins.provider import ProviderError
+from tests.engine.standins.provider import PartialFailure, ProviderError
 
 SUB = arm.SUBSCRIPTION
 HERE = Path(__file__).resolve().parent
@@ -32,11 +32,11 @@ def group() -> str:
     return str(id_)
 
 
-def test_typed_and_generic_connected_cluster_are_one_arm_object() -> None:
+def test_the_generic_cluster_is_addressed_as_arm_addresses_connected_clusters() -> None:
+    """The generic resource's id is ARM's id of the connected cluster, written out here rather than
+    computed by the stand-in's own function; the id parses back into the same path parameters; and
+    a typed cluster already at that id makes the generic create refuse."""
     group()
-    typed, _ = azure_native.ConnectedCluster().create(
-        "c", {"resourceGroupName": "arc-rg", "clusterName": "arc-1", "location": "eastus"}
-    )
     generic = {
         "resourceGroupName": "arc-rg",
         "resourceProviderNamespace": "Microsoft.Kubernetes",
@@ -46,9 +46,16 @@ def test_typed_and_generic_connected_cluster_are_one_arm_object() -> None:
         "apiVersion": "2026-05-01",
         "location": "eastus",
     }
-    assert azure_native.GenericResource().id_of(generic) == typed
+    expected = f"/subscriptions/{SUB}/resourceGroups/arc-rg/providers/Microsoft.Kubernetes/connectedClusters/arc-1"
+    kind = azure_native.GenericResource()
+    assert kind.id_of(generic) == expected
+    assert kind.path_values(expected) == {k: v for k, v in generic.items() if k not in ("apiVersion", "location")}
+    typed, _ = azure_native.ConnectedCluster().create(
+        "c", {"resourceGroupName": "arc-rg", "clusterName": "arc-1", "location": "eastus"}
+    )
+    assert typed == expected
     with pytest.raises(ProviderError, match="cannot create already existing resource"):
-        azure_native.GenericResource().create("c", generic)
+        kind.create("c", generic)
 
 
 def test_a_cluster_needs_its_group_and_a_group_delete_takes_its_contents() -> None:
@@ -245,7 +252,8 @@ def test_the_pre_write_check_reads_the_fakes_as_a_cluster_and_arm(tmp_path: Path
     assert (fresh.returncode, fresh.stdout) == (0, ""), fresh.stderr
     onboarded("MIIKEY")
     ours = run_script("precheck", environment, tmp_path)
-    assert (ours.returncode, ours.stdout) == (0, "arm-key: MIIKEY\n"), ours.stderr
+    # No owner tag on a cluster created outside the program: an empty owner.
+    assert (ours.returncode, ours.stdout) == (0, "arm-key: MIIKEY\narm-owner: \n"), ours.stderr
     # Deleted in the portal: the agents and CRDs are a stale onboarding.
     arm.delete(arm.resource_id(SUB, "arc-rg", "Microsoft.Kubernetes", "connectedClusters", "arc-1"))
     stale = run_script("precheck", environment, tmp_path)
@@ -284,3 +292,166 @@ def test_the_uninstall_guard_deletes_only_unmanaged_extensions_through_the_fakes
     # Another onboarding's agents on the cluster: refused before anything is deleted.
     refused = run_script("delete_guard", {**environment, "ARC_CLUSTER_NAME": "arc-2"}, tmp_path)
     assert refused.returncode == 1 and "not this stack's" in refused.stderr
+
+
+# --- the faithful ports (issue 17) ---------------------------------------------------------------
+CLUSTER_PROPERTIES = {
+    "agentPublicKeyCertificate": "MIIKEY",
+    "distribution": "kind",
+    "infrastructure": "generic",
+    "arcAgentProfile": {"agentAutoUpgrade": "Disabled"},
+}
+
+
+def generic_cluster(**properties: object) -> dict[str, object]:
+    return {
+        **GENERIC_CLUSTER,
+        "identity": {"type": "SystemAssigned"},
+        "properties": {**CLUSTER_PROPERTIES, **properties},
+    }
+
+
+def agents_connect(version: str = "1.36.0") -> None:
+    """The agents' release naming arc-1, as the chart deploys it: ARM then reports the cluster
+    Connected with what the agents send."""
+    values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
+    kubernetes.Release().create(
+        "r",
+        {
+            "name": "azure-arc",
+            "namespace": "azure-arc-release",
+            "createNamespace": True,
+            "chart": "c",
+            "version": version,
+            "values": values,
+        },
+    )
+
+
+def test_refresh_of_the_generic_cluster_carries_read_only_properties_into_its_inputs() -> None:
+    """azure-native Read: the change between the old and the new outputs' input projection is written
+    into the inputs; the generic resource's untyped `properties` keep read-only fields."""
+    group()
+    inputs = generic_cluster()
+    id_, created = azure_native.GenericResource().create("c", inputs)
+    assert created["properties"]["connectivityStatus"] == "Connecting"
+    agents_connect()
+    _, outputs, refreshed = azure_native.GenericResource().read(id_, created, inputs)
+    properties = refreshed["properties"]
+    assert properties["connectivityStatus"] == "Connected"
+    assert properties["agentVersion"] == "1.36.0" and "lastConnectivityTime" in properties
+    assert properties["arcAgentProfile"] == {"agentAutoUpgrade": "Disabled", "agentState": "Succeeded"}
+    # What the program sends next time lacks them: the recursive Diff names each one.
+    diff = azure_native.GenericResource().diff(refreshed, outputs, inputs)
+    assert diff.changed == ["properties"] and not diff.replaces
+    assert diff.detailed is not None
+    assert diff.detailed["properties.connectivityStatus"] == "DELETE"
+    assert diff.detailed["properties.arcAgentProfile.agentState"] == "DELETE"
+
+
+def test_refresh_of_the_typed_cluster_leaves_read_only_properties_out() -> None:
+    group()
+    typed = {"resourceGroupName": "arc-rg", "clusterName": "arc-1", "location": "eastus", **CLUSTER_PROPERTIES}
+    id_, created = azure_native.ConnectedCluster().create("c", typed)
+    agents_connect()
+    _, _, refreshed = azure_native.ConnectedCluster().read(id_, created, typed)
+    assert refreshed == typed
+
+
+def test_a_nested_key_change_is_reported_at_its_path_and_location_replaces() -> None:
+    group()
+    kind = azure_native.GenericResource()
+    inputs = generic_cluster()
+    _, state = kind.create("c", inputs)
+    rekeyed = kind.diff(inputs, state, generic_cluster(agentPublicKeyCertificate="MIIOTHER"))
+    # An update of the path the program's replace_on_changes names: the engine makes it a replacement.
+    assert rekeyed.detailed == {"properties.agentPublicKeyCertificate": "UPDATE"} and rekeyed.changed == ["properties"]
+    moved = kind.diff(inputs, state, {**inputs, "location": "westeurope"})
+    assert moved.detailed == {"location": "UPDATE_REPLACE"} and moved.delete_before_replace
+
+
+def test_an_import_builds_the_inputs_from_the_get_body() -> None:
+    group()
+    id_, _ = azure_native.GenericResource().create("c", generic_cluster())
+    agents_connect()
+    _, _, imported = azure_native.GenericResource().read(id_, {}, {})
+    assert {k: imported[k] for k in ("resourceGroupName", "resourceName", "resourceType", "parentResourcePath")} == {
+        "resourceGroupName": "arc-rg",
+        "resourceName": "arc-1",
+        "resourceType": "connectedClusters",
+        "parentResourcePath": "",
+    }
+    assert "apiVersion" not in imported, "not in the GET body nor the path"
+    assert imported["identity"] == {"type": "SystemAssigned"}
+    assert imported["properties"]["connectivityStatus"] == "Connected"
+
+
+def test_a_failed_long_running_put_leaves_the_cluster_created_and_in_the_state() -> None:
+    group()
+    expected = f"/subscriptions/{SUB}/resourceGroups/arc-rg/providers/Microsoft.Kubernetes/connectedClusters/arc-1"
+    with world.locked("faults") as faults:
+        faults["armed"] = [{"who": "azure-native", "call": "lro-fails", "match": "arc-1", "message": "LRO failed"}]
+    with pytest.raises(PartialFailure, match="LRO failed") as failed:
+        azure_native.GenericResource().create("c", generic_cluster())
+    assert failed.value.id_ == expected
+    assert failed.value.outputs["properties"]["provisioningState"] == "Failed"
+    assert arm.get(expected) is not None
+
+
+def test_kubernetes_release_read_keeps_the_stored_inputs_and_diff_takes_the_live_version() -> None:
+    agents_connect("1.36.0")
+    release = kubernetes.Release()
+    inputs = {"name": "azure-arc", "namespace": "azure-arc-release", "createNamespace": True, "chart": "c"}
+    inputs = {**inputs, "version": "1.36.0", "values": {"global": {"resourceName": "arc-1"}}}
+    with world.locked("kubernetes") as state:
+        state["releases"]["kind-arc-dev|azure-arc-release/azure-arc"]["version"] = "1.37.0"
+    _, outputs, read_inputs = release.read("azure-arc-release/azure-arc", {**inputs, "status": {}}, inputs)
+    assert read_inputs == inputs, "Read returns the stored inputs unchanged"
+    assert outputs["version"] == "1.37.0"
+    # Pinned: the live version differs from the pin, so the release diffs (an upgrade back to it).
+    assert release.diff_with(inputs, outputs, inputs, []).detailed == {"version": "UPDATE"}
+    # ignoreChanges: ["version"]: the engine resets it to the old input, the provider to the old output.
+    assert release.diff_with(inputs, outputs, inputs, ["version"]).detailed == {}
+    # ... but Update takes the version in the new inputs: the pin (helm_release.go `Update`).
+    changed = {**inputs, "values": {"global": {"resourceName": "arc-1", "noProxy": "x"}}}
+    assert release.update("azure-arc-release/azure-arc", outputs, changed)["version"] == "1.36.0"
+
+
+def test_a_failed_atomic_install_is_a_plain_error_and_leaves_no_release() -> None:
+    with world.locked("faults") as faults:
+        faults["armed"] = [{"who": "kubernetes", "call": "helm-install-fails", "match": "azure-arc", "message": "boom"}]
+    inputs = {"name": "azure-arc", "namespace": "azure-arc-release", "createNamespace": True, "chart": "c"}
+    with pytest.raises(ProviderError, match="uninstalled due to atomic being set: boom") as failed:
+        kubernetes.Release().create("r", {**inputs, "atomic": True})
+    assert not isinstance(failed.value, PartialFailure)
+    assert not world.read("kubernetes").get("releases")
+
+
+def test_a_secret_data_change_replaces_it_delete_first() -> None:
+    kubernetes.Namespace().create("n", {"metadata": {"name": "ns"}})
+    secret = kubernetes.Secret()
+    inputs = {"metadata": {"name": "s", "namespace": "ns"}, "type": "Opaque", "stringData": {"NO_PROXY": "a"}}
+    _, live = secret.create("s", inputs)
+    assert secret.diff(inputs, live, inputs).detailed == {}
+    changed = secret.diff(inputs, live, {**inputs, "stringData": {"NO_PROXY": "a,b"}})
+    assert changed.detailed == {"data.NO_PROXY": "UPDATE_REPLACE"} and changed.delete_before_replace
+
+
+def test_an_unready_job_reads_as_a_partial_failure_and_is_replaced_when_annotated() -> None:
+    kubernetes.Namespace().create("n", {"metadata": {"name": "ns"}})
+    job = kubernetes.Job()
+    inputs = {
+        "metadata": {"name": "j", "namespace": "ns", "annotations": {"pulumi.com/replaceUnready": "true"}},
+        "spec": {"template": {"metadata": {"annotations": {"hmac": "1"}}}},
+    }
+    with world.locked("faults") as faults:
+        faults["armed"] = [{"who": "kubernetes", "call": "job-fails", "match": "ns/j", "message": "unreachable"}]
+    with pytest.raises(PartialFailure) as failed:
+        job.create("j", inputs)
+    live = failed.value.outputs
+    with pytest.raises(PartialFailure, match="'j' was created but failed to initialize"):
+        job.read("ns/j", live, inputs)
+    assert job.diff(inputs, live, inputs).replaces == ['metadata.annotations["pulumi.com/replaceUnready"]']
+    template = {**inputs, "spec": {"template": {"metadata": {"annotations": {"hmac": "2"}}}}}
+    replaced = job.diff(inputs, live, template)
+    assert "spec.template.metadata.annotations.hmac" in replaced.replaces and replaced.delete_before_replace

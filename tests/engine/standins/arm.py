@@ -12,12 +12,22 @@ ARM rules applied here:
   the cluster's agents have connected (Microsoft.Kubernetes connectedClusters.json, 2024-02-01-preview:
   connectivityStatus enum Connecting/Connected/Offline/Expired/AgentNotInstalled). Here the agents
   "connect" when a deployed azure-arc Helm release in the stand-in cluster names this cluster in
-  its values (global.subscriptionId/resourceGroupName/resourceName), as the real agents do.
+  its values (global.subscriptionId/resourceGroupName/resourceName), as the real agents do; in the
+  cluster tier (tests/cluster), when a real cluster's azure-clusterconfig names it;
+- a connected cluster whose agents connected reports what they send (connectedClusters.json
+  2026-05-01, the read-only properties, tests/fixtures/connectedClusters-2026-05-01.json; values as
+  in its `GetClusterExample` response): `agentVersion` (the running chart), `kubernetesVersion`,
+  `totalNodeCount`, `totalCoreCount`, `offering`, `managedIdentityCertificateExpirationTime`,
+  `arcAgentProfile.agentState`, and a `lastConnectivityTime` that moves with every heartbeat (here:
+  every read, to the second).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import time
 from typing import Any
 
 from . import world
@@ -76,15 +86,28 @@ def _with_connectivity(resource: dict[str, Any], via_az: bool = False) -> dict[s
         return resource
     # The fault "the agents never connect" is what the verify step (fake az) sees.
     stuck = via_az and world.take_fault("az", "agents-connect", resource["id"]) is not None
-    status = "Connected" if not stuck and _agents_connected(resource["id"]) else "Connecting"
-    return {**resource, "properties": {**resource.get("properties", {}), "connectivityStatus": status}}
+    release = None if stuck else _agents_release(resource["id"])
+    properties = {**resource.get("properties", {}), "connectivityStatus": "Connected" if release else "Connecting"}
+    if release is not None:
+        profile = properties.get("arcAgentProfile")
+        properties.update(
+            agentVersion=release.get("version", ""),
+            kubernetesVersion="1.33.4",
+            totalNodeCount=1,
+            totalCoreCount=4,
+            offering="Kind",
+            managedIdentityCertificateExpirationTime="2027-03-01T00:00:00Z",
+            lastConnectivityTime=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        if isinstance(profile, dict):
+            properties["arcAgentProfile"] = {**profile, "agentState": "Succeeded"}
+    return {**resource, "properties": properties}
 
 
-def _agents_connected(id_: str) -> bool:
-    for release in world.read("kubernetes").get("releases", {}).values():
+def _agents_release(id_: str) -> dict[str, Any] | None:
+    """The deployed agents' release that names this connected cluster, if any."""
+    for release in _agent_releases():
         values = release.get("values", {}).get("global", {})
-        if release.get("status") != "deployed":
-            continue
         target = resource_id(
             values.get("subscriptionId", ""),
             values.get("resourceGroupName", ""),
@@ -93,5 +116,31 @@ def _agents_connected(id_: str) -> bool:
             values.get("resourceName", ""),
         )
         if target.lower() == id_.lower():
-            return True
-    return False
+            found: dict[str, Any] = release
+            return found
+    return None
+
+
+def _agent_releases() -> list[dict[str, Any]]:
+    """The deployed agents' releases: the stand-in cluster's, or, in the cluster tier
+    (ARC_ENGINE_KUBECONFIGS: the real clusters' kubeconfigs), what each real cluster's
+    azure-clusterconfig ConfigMap says of them (the chart renders it from the same values)."""
+    paths = [p for p in os.environ.get("ARC_ENGINE_KUBECONFIGS", "").split(os.pathsep) if p]
+    if not paths:
+        return [r for r in world.read("kubernetes").get("releases", {}).values() if r.get("status") == "deployed"]
+    found = []
+    for path in paths:
+        done = subprocess.run(
+            ["kubectl", f"--kubeconfig={path}", "get", "configmap", "azure-clusterconfig", "--namespace=azure-arc",
+             "--ignore-not-found", "-o", "jsonpath={.data}"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        data = json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else {}
+        global_values = {
+            "subscriptionId": data.get("AZURE_SUBSCRIPTION_ID", ""),
+            "resourceGroupName": data.get("AZURE_RESOURCE_GROUP", ""),
+            "resourceName": data.get("AZURE_RESOURCE_NAME", ""),
+        }
+        found.append({"status": "deployed", "version": data.get("AZURE_ARC_AGENT_VERSION", ""),
+                      "values": {"global": global_values}})  # fmt: skip
+    return found

@@ -10,6 +10,7 @@ Answers as az 2.x does (azure-cli `az resource show|list`, `az provider register
   line per resource; a missing group: "(ResourceGroupNotFound) Resource group 'G' could not be
   found." on stderr, exit 3.
 - `resource show --ids ID --query properties.NAME --output tsv` (the pre-write check): as above, by id;
+  `--query tags.NAME`: that tag's value, an empty line without it (az prints a null as nothing in tsv);
 - `rest --method get|delete --url URL` (the uninstall guard), against ARM by the URL's path: a GET of a
   collection lists its direct children as `{"value": [...]}` (`--query 'value[].name' --output tsv`:
   one name a line), a GET of a resource returns it (`--output none`: nothing); a DELETE removes it
@@ -44,7 +45,7 @@ def main(argv: list[str]) -> int:
             azure.setdefault("registered", {})[option(argv, "--namespace") or ""] = subscription
         return 0
     query = option(argv, "--query") or ""
-    if argv[:2] == ["resource", "show"] and query.startswith("properties.") and query.count(".") == 1:
+    if argv[:2] == ["resource", "show"] and query.startswith(("properties.", "tags.")) and query.count(".") == 1:
         ids = option(argv, "--ids")
         if ids is not None:
             parts = ids.strip("/").split("/")
@@ -66,7 +67,8 @@ def main(argv: list[str]) -> int:
                     file=sys.stderr,
                 )
             return 3
-        print(found.get("properties", {}).get(query.removeprefix("properties."), ""))
+        section, _, key = query.partition(".")
+        print((found.get(section) or {}).get(key, ""))
         return 0
     if argv[:1] == ["rest"]:
         return rest(

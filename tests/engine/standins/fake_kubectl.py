@@ -162,6 +162,8 @@ def helm_secrets(verb: str, context: str, namespace: str | None, selector: str, 
         for key, release in releases(context).items()
         if release["name"] == labels.get("name", release["name"])
         and (namespace is None or release["namespace"] == namespace)
+        # Helm labels each revision's storage with its status (helm/helm pkg/storage/driver/secrets.go).
+        and labels.get("status", release.get("status")) == release.get("status")
     }
     names = {key: f"sh.helm.release.v1.{r['name']}.v{r['revision']}" for key, r in matching.items()}
     if verb == "delete":
@@ -190,6 +192,9 @@ def cluster_config(context: str) -> dict[str, str] | None:
                 "AZURE_SUBSCRIPTION_ID": values.get("subscriptionId", ""),
                 "AZURE_RESOURCE_GROUP": values.get("resourceGroupName", ""),
                 "AZURE_RESOURCE_NAME": values["resourceName"],
+                # The running chart's version (connectedk8s.md §2.1; tests/fixtures/charts renders
+                # it from .Chart.Version, so a self-upgrade moves it).
+                "AZURE_ARC_AGENT_VERSION": release.get("version", ""),
             }
     return None
 

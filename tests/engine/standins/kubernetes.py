@@ -1,12 +1,21 @@
 """STAND-IN for the `kubernetes` provider 4.34.2 (`pulumi-resource-kubernetes`): no API server here.
 
 Objects and Helm releases live in `<world>/kubernetes.json`, per cluster (the provider's
-context, else its `clusterIdentifier`). Rules of the real provider (pulumi/pulumi-kubernetes
-provider/pkg/provider/provider.go, helm_release.go, await/job.go) and of Kubernetes/Helm applied here:
+context, else its `clusterIdentifier`). Rules of the real provider (pulumi/pulumi-kubernetes at
+94977969d64112b04e19945818a7d5d5f38f631d, v4.32.0+27, the commit the reference notes read:
+provider/pkg/provider/provider.go, diff.go, helm_release.go, await/await.go, await/job.go,
+clients/unstructured.go) and of Kubernetes/Helm (helm.sh/helm/v3 v3.21.4 pkg/action/install.go)
+applied here:
 - DiffConfig: with `clusterIdentifier` set, the provider is replaced only when it changes
   (provider.go DiffConfig, since 4.16.0);
-- a change of metadata.name or metadata.namespace replaces an object (provider.go Diff); a Secret's
-  `type` is immutable (forceNew);
+- Diff (provider.go `Diff`) compares the new inputs with the *live* object pruned to the old
+  inputs' shape (`pruneLiveState`), both normalized (`normalizeInputs`: a Secret's `stringData` is
+  folded into base64 `data`, clients/unstructured.go `normalizeSecret`), path by path
+  (`convertPatchToDiff`); a change under a forceNew path replaces (diff.go `forceNewProperties`):
+  `metadata.name`/`metadata.namespace` always, a Secret's `type`, `stringData` and `data` (unless the
+  provider sets `enableSecretMutable`, which this program does not), a Job's `spec.template`,
+  `spec.selector`, `spec.completions`, `spec.parallelism`; a named object is replaced delete-first
+  (`deleteBeforeReplace`: named, same name and namespace);
 - Create of an object that exists fails with the API server's AlreadyExists, upsert being off by
   default (provider.go Create: "resource ... was not successfully created by the Kubernetes API
   server"); a namespaced object needs its namespace;
@@ -14,24 +23,34 @@ provider/pkg/provider/provider.go, helm_release.go, await/job.go) and of Kuberne
 - a Job is awaited until Complete; a Job whose Pod fails (backoffLimit reached) is a partial failure:
   it stays in the state and the error quotes the failed Pod's termination message (await/job.go;
   the message format is provider.go `initializationError`);
+- Read of a Job that is not Complete is a partial failure too (await/job.go `jobInitAwaiter.Read`
+  returns an `initializationError`, await.go `Read` and provider.go `Read` turn it into
+  `partialError` with the live object): a refresh keeps the Job's init errors;
+- a Job with the `pulumi.com/replaceUnready: "true"` annotation that is not ready when diffed is
+  replaced (provider.go `Diff`, reading the live Job);
 - a Helm Release: name and namespace are forceNew (helm_release.go `forceNewFields`), anything else
   is an in-place `helm upgrade` (revision + 1); `createNamespace` creates the namespace; an install
   whose release exists fails with Helm's "cannot re-use a name that is still in use"; a failed
-  install with `atomic` is uninstalled by Helm (helm pkg/action/install.go failRelease: "release %s
-  failed, and has been uninstalled due to atomic being set") and reported by the provider as a
-  partial failure ("Helm release %q was created, but failed to initialize completely"), so the
-  state keeps it until a refresh finds it gone; Read of a release that is not there is "deleted";
-  Read reports the deployed chart version (agents that upgraded themselves move it).
+  install with `atomic` is uninstalled by Helm (install.go `failRelease`: "release %s failed, and
+  has been uninstalled due to atomic being set") and, since the release no longer exists,
+  `helmCreate` returns that error as is: a plain failure, nothing recorded in the state;
+- Release Read (helm_release.go `Read`) returns the stored `__inputs` unchanged as the inputs and
+  the live release in the outputs (its deployed chart `version`, `status.revision`); a release
+  that is not there is "deleted";
+- Release Diff (helm_release.go `Diff`) sets an ignored `version` to the *old outputs'* version
+  (the live one), then compares by a three-way merge of the old inputs, the new inputs and the old
+  state; Release Update does neither: it upgrades to the version in the new inputs.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from typing import Any
 
-from . import provider, world
-from .provider import Diff, Kind, PartialFailure, Plugin, ProviderError, top_level_diff
+from . import provider, rpc, world
+from .provider import MISSING, Diff, Kind, PartialFailure, Plugin, ProviderError, value_changes
 
 PLUGIN = Plugin("kubernetes", "4.34.2", {})
 # Two of the CRDs the Arc agents' chart brings (AzureCloud suffix).
@@ -50,31 +69,83 @@ def _key(kind: str, namespace: str | None, name: str) -> str:
     return f"{cluster()}|{kind}|{namespace or ''}/{name}"
 
 
+def _prune(live: Any, shape: Any) -> Any:
+    """provider.go `pruneLiveState`/`pruneMap`: the live object cut to the keys the inputs have."""
+    if isinstance(live, dict) and isinstance(shape, dict):
+        return {k: _prune(live[k], v) for k, v in shape.items() if k in live}
+    if isinstance(live, list) and isinstance(shape, list) and len(shape) == len(live):
+        return [_prune(a, b) for a, b in zip(live, shape, strict=True)]
+    return live
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
+
+
 class ObjectKind(Kind):
     kind = ""
     namespaced = True
-    immutable: tuple[str, ...] = ()
+    # diff.go `forceNew`, without the leading dot (the detailed diff's paths have none).
+    force_new: tuple[str, ...] = ()
 
     def _names(self, inputs: dict[str, Any]) -> tuple[str | None, str]:
         metadata = inputs.get("metadata", {})
         return (metadata.get("namespace") or "default") if self.namespaced else None, metadata["name"]
 
+    def normalize(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """provider.go `normalizeInputs`: read-only metadata dropped, the namespace made explicit."""
+        metadata = {
+            k: v
+            for k, v in inputs.get("metadata", {}).items()
+            if k not in ("creationTimestamp", "generation", "managedFields", "resourceVersion", "uid")
+        }
+        if self.namespaced:
+            metadata["namespace"] = metadata.get("namespace") or "default"
+        return {**inputs, "metadata": metadata}
+
     def diff(self, old_inputs, olds, news) -> Diff:
-        diff = top_level_diff(old_inputs, news, force_new=self.immutable)
-        old_meta, new_meta = old_inputs.get("metadata", {}), news.get("metadata", {})
-        moved = any(old_meta.get(k) != new_meta.get(k) for k in ("name", "namespace"))
-        return Diff(changed=diff.changed, replaces=[*diff.replaces, *(["metadata"] if moved else [])])
+        pruned = self.normalize(_prune(olds, old_inputs) if olds else old_inputs)
+        new_normal = self.normalize(news)
+        detailed: dict[str, str] = {}
+        for key in sorted({*pruned, *new_normal}):
+            for path, kind in value_changes(pruned.get(key, MISSING), new_normal.get(key, MISSING), key):
+                forced = ("metadata.name", "metadata.namespace", *self.force_new)
+                if any(_under(path, f) or _under(f, path) for f in forced):
+                    kind += "_REPLACE"
+                detailed[path] = kind
+        replaces = [path for path, kind in detailed.items() if kind.endswith("_REPLACE")]
+        if self.replace_unready(news, olds):
+            replaces.append('metadata.annotations["pulumi.com/replaceUnready"]')
+        old_meta, new_meta = olds.get("metadata", {}), new_normal["metadata"]
+        delete_first = bool(replaces) and all(old_meta.get(k) == new_meta.get(k) for k in ("name", "namespace"))
+        changed = sorted({p.split(".")[0].split("[")[0] for p in detailed})
+        return Diff(changed=changed, replaces=replaces, delete_before_replace=delete_first, detailed=detailed)
+
+    def diff_with(self, old_inputs, olds, news, ignore_changes) -> Diff:
+        """provider.go `Diff` drops detailed-diff paths under an ignored path (`ignorePath.Contains`)."""
+        diff = self.diff(old_inputs, olds, news)
+        if not ignore_changes or diff.detailed is None:
+            return diff
+        detailed = {p: k for p, k in diff.detailed.items() if not any(_under(p, i) for i in ignore_changes)}
+        replaces = [p for p in diff.replaces if p in detailed or p.startswith("metadata.annotations[")]
+        changed = sorted({p.split(".")[0].split("[")[0] for p in detailed})
+        return Diff(changed, replaces, diff.delete_before_replace and bool(replaces), detailed)
+
+    def replace_unready(self, news: dict[str, Any], olds: dict[str, Any]) -> bool:
+        return False
 
     def live(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """What the API server returns for what was applied."""
+        """What the API server returns for what was applied. A Secret keeps `stringData` as applied
+        (the API server would fold it into base64 `data`): the stand-in's outputs cannot be marked
+        secret (Configure answers acceptSecrets=false, and the engine then marks an output secret by
+        its input's name), and the Diff normalizes both sides as the real one does."""
+        normal = ObjectKind.normalize(self, inputs)
         metadata = {
-            **inputs.get("metadata", {}),
+            **normal["metadata"],
             "uid": str(uuid.uuid4()),
             "creationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        if self.namespaced:
-            metadata.setdefault("namespace", "default")
-        return {**inputs, "metadata": metadata}
+        return {**normal, "metadata": metadata}
 
     def create(self, name, inputs):
         namespace, object_name = self._names(inputs)
@@ -99,7 +170,8 @@ class ObjectKind(Kind):
         live = world.read("kubernetes").get("objects", {}).get(_key(self.kind, namespace or None, object_name))
         if live is None:
             return "", {}, {}
-        return id_, live, inputs
+        # provider.go `Read`: the inputs returned are the live object pruned to the old inputs' shape.
+        return id_, live, _prune(live, inputs) if inputs else live
 
     def update(self, id_, olds, news):
         namespace, object_name = self._names(news)
@@ -139,25 +211,52 @@ class Namespace(ObjectKind):
 
 
 class Secret(ObjectKind):
-    token, kind, immutable = "kubernetes:core/v1:Secret", "Secret", ("type",)
+    token, kind = "kubernetes:core/v1:Secret", "Secret"
+    force_new = ("type", "stringData", "data")
+
+    def normalize(self, inputs):
+        """clients/unstructured.go `normalizeSecret`: `stringData` overwrites `data`, base64-encoded,
+        as the API server stores it (skipped while a value is unknown: `hasComputedValue`)."""
+        normal = super().normalize(inputs)
+        string_data = normal.pop("stringData", None)
+        if not string_data or rpc.has_unknown(string_data):
+            if string_data:
+                normal["stringData"] = string_data
+            return normal
+        encoded = {k: base64.b64encode(str(v).encode()).decode() for k, v in string_data.items()}
+        normal["data"] = {**normal.get("data", {}), **encoded}
+        return normal
+
+
+def _complete(job: dict[str, Any]) -> bool:
+    return any(
+        c.get("type") == "Complete" and c.get("status") == "True"
+        for c in (job.get("status") or {}).get("conditions", [])
+    )
 
 
 class Job(ObjectKind):
     token, kind = "kubernetes:batch/v1:Job", "Job"
+    force_new = ("spec.completions", "spec.parallelism", "spec.selector", "spec.template")
 
-    def diff(self, old_inputs, olds, news) -> Diff:
-        """With the `pulumi.com/replaceUnready: "true"` annotation, a Job that did not complete is
-        replaced (pulumi-kubernetes docs, "Managing resources with Server-Side Apply"/annotations:
-        replaceUnready; provider.go Diff checks readiness of the live object)."""
-        diff = super().diff(old_inputs, olds, news)
+    def replace_unready(self, news, olds):
+        """provider.go `Diff`: with `pulumi.com/replaceUnready: "true"`, the *live* Job (read now,
+        errors ignored) is checked for readiness; an unready one is replaced."""
         annotations = news.get("metadata", {}).get("annotations") or {}
-        complete = any(
-            c.get("type") == "Complete" and c.get("status") == "True"
-            for c in (olds.get("status") or {}).get("conditions", [])
-        )
-        if annotations.get("pulumi.com/replaceUnready") == "true" and not complete:
-            return Diff(changed=sorted({*diff.changed, "spec"}), replaces=sorted({*diff.replaces, "spec"}))
-        return diff
+        if annotations.get("pulumi.com/replaceUnready") != "true" or not olds.get("metadata"):
+            return False
+        namespace, name = olds["metadata"].get("namespace"), olds["metadata"]["name"]
+        live = world.read("kubernetes").get("objects", {}).get(_key("Job", namespace, name))
+        return live is not None and not _complete(live)
+
+    def read(self, id_, olds, inputs):
+        found_id, live, live_inputs = super().read(id_, olds, inputs)
+        if found_id and not _complete(live):
+            # await/job.go `jobInitAwaiter.Read`: not ready is an `initializationError`, which
+            # provider.go `Read` returns as a partial error carrying the live object.
+            name = id_.rpartition("/")[2]
+            raise PartialFailure(f"Resource '{name}' was created but failed to initialize", id_, live, live_inputs)
+        return found_id, live, live_inputs
 
     def create(self, name, inputs):
         id_, live = super().create(name, inputs)
@@ -185,11 +284,47 @@ class Job(ObjectKind):
             return live
 
 
+def _three_way(original: Any, modified: dict[str, Any], current: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    """The paths of `strategicpatch.CreateThreeWayMergePatch(original, modified, current)` (no
+    schema, as helm_release.go `Diff` calls it): what `modified` sets differently from `current`,
+    and what it dropped from `original`; keys only the state has (status, ...) are no change."""
+    original = original if isinstance(original, dict) else {}
+    found: list[tuple[str, str]] = []
+    for key, new in modified.items():
+        where = provider.path_join(path, key)
+        old = current.get(key, MISSING)
+        if isinstance(new, dict) and isinstance(old, dict):
+            found += _three_way(original.get(key), new, old, where)
+        elif old is MISSING or old is None:
+            if new is not None:
+                found.append((where, "ADD"))
+        elif new != old:
+            found.append((where, "UPDATE"))
+    found += [(provider.path_join(path, k), "DELETE") for k in original if k not in modified and k in current]
+    return found
+
+
 class Release(Kind):
     token = "kubernetes:helm.sh/v3:Release"
 
     def diff(self, old_inputs, olds, news) -> Diff:
-        return top_level_diff(old_inputs, news, force_new=("name", "namespace"))
+        return self.diff_with(old_inputs, olds, news, [])
+
+    def diff_with(self, old_inputs, olds, news, ignore_changes) -> Diff:
+        """helm_release.go `Diff`: an ignored `version` takes the old *outputs'* version (the
+        deployed chart), then a three-way merge of old inputs, new inputs and old state; `name`
+        and `namespace` are forceNew; never delete-first."""
+        news = dict(news)
+        if "version" in ignore_changes:
+            news["version"] = olds.get("version")
+        old_inputs = {k: v for k, v in old_inputs.items() if k not in ("checksum", "resourceNames")}
+        detailed = {
+            path: kind + ("_REPLACE" if path.split(".")[0] in ("name", "namespace") else "")
+            for path, kind in _three_way(old_inputs, news, olds or old_inputs, "")
+        }
+        replaces = [path for path, kind in detailed.items() if kind.endswith("_REPLACE")]
+        changed = sorted({p.split(".")[0].split("[")[0] for p in detailed})
+        return Diff(changed=changed, replaces=replaces, detailed=detailed)
 
     def _status(self, release: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -240,11 +375,22 @@ class Release(Kind):
                 # "Custom Resource Definitions": CRDs are never deleted by Helm); the cleanup removes them.
                 for crd in CHART_CRDS:
                     objects.setdefault(_key("CustomResourceDefinition", None, crd), {"metadata": {"name": crd}})
+        if fault is not None and inputs.get("atomic"):
+            # install.go `failRelease` with Atomic uninstalls the release and wraps the error; the
+            # release no longer exists, so helm_release.go `helmCreate` returns the error as is and
+            # `Create` fails without a partial state: nothing is recorded.
+            raise ProviderError(
+                f"release {release_name} failed, and has been uninstalled due to atomic being set: {fault['message']}"
+            )
         if fault is not None:
+            # Without atomic, Helm records the failed release: `helmCreate` returns a
+            # `releaseFailedError` and `Create` a partial failure, so the state keeps the release.
             failed = {**release, "status": "failed"}
+            with world.locked("kubernetes") as state:
+                state.setdefault("releases", {})[f"{cluster()}|{id_}"] = failed
             raise PartialFailure(
-                f'Helm release "{id_}" was created, but failed to initialize completely. Use Helm CLI to investigate.: '
-                f"release {release_name} failed, and has been uninstalled due to atomic being set: {fault['message']}",
+                f'Helm release "{id_}" was created, but failed to initialize completely. Use Helm CLI to investigate: '
+                f"failed to become available within allocated timeout. Error: Helm Release {id_}: {fault['message']}",
                 id_,
                 self._outputs(inputs, failed),
                 inputs,
@@ -252,10 +398,16 @@ class Release(Kind):
         return id_, self._outputs(inputs, release)
 
     def read(self, id_, olds, inputs):
+        """helm_release.go `Read`: the live release in the outputs (`setReleaseAttributes`: the
+        deployed chart version, status and revision), the stored inputs returned unchanged; an
+        import (no stored inputs) takes its inputs from the live release."""
         release = world.read("kubernetes").get("releases", {}).get(f"{cluster()}|{id_}")
         if release is None:
             return "", {}, {}
-        return id_, self._outputs(olds, release), {**inputs, "version": release["version"]} if inputs else inputs
+        if not inputs:
+            inputs = {k: release[k] for k in ("name", "namespace", "chart", "version", "values")}
+        base = {k: v for k, v in (olds or inputs).items() if k != "status"}
+        return id_, self._outputs(base, release), inputs
 
     def update(self, id_, olds, news):
         with world.locked("kubernetes") as state:

@@ -5,8 +5,10 @@ Protocol choices, as the engine documents them (pulumi/pulumi proto/pulumi/provi
 - Configure answers acceptSecrets=false: the engine then strips secrets from what it sends and marks
   an output secret when the input of the same name was (pkg/resource/plugin/provider_plugin.go,
   `annotateSecrets`), so secrets stay ciphertext in the state without the stand-in handling them.
-- supportsPreview=false: in a preview the engine does not call Create/Update and takes the inputs
-  as the planned outputs, unknown where the provider would compute them.
+- supportsPreview=false by default: in a preview the engine does not call Create/Update and takes
+  the inputs as the planned outputs, unknown where the provider would compute them. A stand-in whose
+  provider answers previews itself (azure-native) sets `supports_preview` and answers them in its
+  kind's `preview_create`/`preview_update`, without touching the world or the call log.
 """
 
 from __future__ import annotations
@@ -40,9 +42,53 @@ class PartialFailure(ProviderError):
 
 @dataclass(frozen=True)
 class Diff:
+    """A provider's Diff answer. `changed` are top-level keys (DiffResponse.diffs); `detailed`, when
+    given, maps property paths ("properties.agentPublicKeyCertificate", "spec.template") to a
+    PropertyDiff kind name (ADD, UPDATE_REPLACE, ...): the engine matches `replaceOnChanges` and
+    `ignoreChanges` paths against these (pulumi/pulumi pkg/resource/deploy/step_generator.go
+    `applyReplaceOnChanges`, v3.274.0), so a provider that diffs recursively must report them."""
+
     changed: list[str] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    detailed: dict[str, str] | None = None
+
+
+MISSING: Any = object()
+
+
+def path_join(base: str, key: str | int) -> str:
+    """A property path as the engine parses it (`resource.ParsePropertyPath`)."""
+    if isinstance(key, int):
+        return f"{base}[{key}]"
+    plain = key.replace("_", "a").isalnum()
+    if not plain:
+        return f'{base}["{key}"]'
+    return f"{base}.{key}" if base else key
+
+
+def value_changes(old: Any, new: Any, path: str) -> list[tuple[str, str]]:
+    """(path, ADD | DELETE | UPDATE) for every leaf that differs, recursing into objects and, index
+    by index, arrays: the shape of pulumi/pulumi-azure-native provider/pkg/provider/diff.go
+    `objectDiff`/`valueDiff` and of pulumi-kubernetes' `convertPatchToDiff` (a missing or null
+    value is no value; an unknown one differs from anything)."""
+    if old is MISSING or old is None:
+        return [] if new is MISSING or new is None else [(path, "ADD")]
+    if new is MISSING or new is None:
+        return [(path, "DELETE")]
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[tuple[str, str]] = []
+        for key in sorted({*old, *new}):
+            found += value_changes(old.get(key, MISSING), new.get(key, MISSING), path_join(path, key))
+        return found
+    if isinstance(old, list) and isinstance(new, list):
+        found = []
+        for i in range(max(len(old), len(new))):
+            found += value_changes(
+                old[i] if i < len(old) else MISSING, new[i] if i < len(new) else MISSING, path_join(path, i)
+            )
+        return found
+    return [] if old == new else [(path, "UPDATE")]
 
 
 def top_level_diff(olds: dict[str, Any], news: dict[str, Any], force_new: tuple[str, ...] = ()) -> Diff:
@@ -63,6 +109,12 @@ class Kind:
     def diff(self, old_inputs: dict[str, Any], olds: dict[str, Any], news: dict[str, Any]) -> Diff:
         return top_level_diff(old_inputs, news)
 
+    def diff_with(
+        self, old_inputs: dict[str, Any], olds: dict[str, Any], news: dict[str, Any], ignore_changes: list[str]
+    ) -> Diff:
+        """Diff for a provider that looks at `ignoreChanges` itself (most leave it to the engine)."""
+        return self.diff(old_inputs, olds, news)
+
     def create(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
 
@@ -74,6 +126,14 @@ class Kind:
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def preview_create(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Planned outputs of a create, for a provider that supports previews: the inputs."""
+        return inputs
+
+    def preview_update(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """Planned outputs of an update, for a provider that supports previews: the new inputs."""
+        return news
 
     def delete(self, id_: str, olds: dict[str, Any]) -> None:
         pass
@@ -89,6 +149,8 @@ class Plugin:
     config_replaces: Callable[[dict[str, Any], dict[str, Any]], list[str]] = lambda olds, news: []
     # This provider instance's own inputs (from Configure).
     config: dict[str, Any] = field(default_factory=dict)
+    # The provider computes preview outputs itself (ConfigureResponse.supportsPreview).
+    supports_preview: bool = False
 
 
 def _type_of(urn: str) -> str:
@@ -175,7 +237,9 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Configure(self, request, context):
         world.record(self.plugin.name, "Configure", subject=request.urn or "default")
         self.plugin.config = rpc.to_dict(request.args)
-        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False, acceptResources=False)
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=False, supportsPreview=self.plugin.supports_preview, acceptResources=False
+        )
 
     def Cancel(self, request, context):
         return empty_pb2.Empty()
@@ -189,21 +253,33 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Diff(self, request, context):
         kind = self._kind(request.urn, context)
         old_inputs, olds, news = rpc.to_dict(request.old_inputs), rpc.to_dict(request.olds), rpc.to_dict(request.news)
-        for key in request.ignoreChanges:
-            # The engine already applied ignoreChanges to `news`; top-level keys only here.
-            if key in old_inputs:
-                news[key] = old_inputs[key]
-        diff = kind.diff(old_inputs, olds, news)
-        world.record(self.plugin.name, "Diff", subject=request.urn, changed=diff.changed, replaces=diff.replaces)
-        detailed = {
-            key: provider_pb2.PropertyDiff(
-                kind=provider_pb2.PropertyDiff.UPDATE_REPLACE
-                if key in diff.replaces
-                else provider_pb2.PropertyDiff.UPDATE,
-                inputDiff=True,
-            )
-            for key in diff.changed
-        }
+        # The engine has applied ignoreChanges to `news` already (step_generator.go
+        # `processIgnoreChanges`, from the old inputs); a provider may look at them again.
+        diff = kind.diff_with(old_inputs, olds, news, list(request.ignoreChanges))
+        world.record(
+            self.plugin.name,
+            "Diff",
+            subject=request.urn,
+            changed=diff.changed,
+            replaces=diff.replaces,
+            detailed=diff.detailed,
+            delete_before_replace=diff.delete_before_replace,
+        )
+        if diff.detailed is not None:
+            detailed = {
+                key: provider_pb2.PropertyDiff(kind=provider_pb2.PropertyDiff.Kind.Value(kind), inputDiff=True)
+                for key, kind in diff.detailed.items()
+            }
+        else:
+            detailed = {
+                key: provider_pb2.PropertyDiff(
+                    kind=provider_pb2.PropertyDiff.UPDATE_REPLACE
+                    if key in diff.replaces
+                    else provider_pb2.PropertyDiff.UPDATE,
+                    inputDiff=True,
+                )
+                for key in diff.changed
+            }
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME if diff.changed else provider_pb2.DiffResponse.DIFF_NONE,
             diffs=diff.changed,
@@ -216,6 +292,8 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Create(self, request, context):
         kind = self._kind(request.urn, context)
         inputs = rpc.to_dict(request.properties)
+        if request.preview:
+            return provider_pb2.CreateResponse(properties=rpc.to_struct(kind.preview_create(inputs)))
         self._enter("Create", request.urn, context)
         try:
             id_, outputs = kind.create(_name_of(request.urn), inputs)
@@ -227,13 +305,21 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     def Read(self, request, context):
         kind = self._kind(request.urn, context)
         self._enter("Read", request.urn, context, id=request.id)
-        id_, outputs, inputs = kind.read(request.id, rpc.to_dict(request.properties), rpc.to_dict(request.inputs))
+        try:
+            id_, outputs, inputs = kind.read(request.id, rpc.to_dict(request.properties), rpc.to_dict(request.inputs))
+        except ProviderError as error:
+            # A PartialFailure here is a read that found the object but not ready: the engine keeps
+            # the refreshed state with its init errors (pkg/resource/deploy/step.go RefreshStep.Apply).
+            self._fail(error, "Read", request.urn, context)
         if not id_:
             return provider_pb2.ReadResponse(id="")
         return provider_pb2.ReadResponse(id=id_, properties=rpc.to_struct(outputs), inputs=rpc.to_struct(inputs))
 
     def Update(self, request, context):
         kind = self._kind(request.urn, context)
+        if request.preview:
+            outputs = kind.preview_update(rpc.to_dict(request.olds), rpc.to_dict(request.news))
+            return provider_pb2.UpdateResponse(properties=rpc.to_struct(outputs))
         self._enter("Update", request.urn, context, id=request.id)
         try:
             outputs = kind.update(request.id, rpc.to_dict(request.olds), rpc.to_dict(request.news))

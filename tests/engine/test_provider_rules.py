@@ -1,0 +1,180 @@
+"""The program under the real engine where the providers' own rules decide (issue 17): what a
+refresh writes into the connected cluster's inputs once its agents connected, a change of the agent
+key, a proxy change's effect on the preflight Secret and Job, a long-running PUT that fails after
+ARM accepted it, and the self-upgraded agents' version on a values change. The stand-ins' rules
+and their sources: standins/azure_native.py, standins/kubernetes.py."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .conftest import Engine
+from .test_engine import (
+    DEV_CLUSTER,
+    JOB_TYPE,
+    RELEASE_TYPE,
+    calls_since,
+    cluster_in_arm,
+    converged,
+    dev_config,
+    guarded_replacements,
+    release_in_cluster,
+    resource_errors,
+    set_proxy_as_users_do,
+    upgraded_engine,
+)
+
+SECRET_TYPE = "kubernetes:core/v1:Secret"
+
+
+def cluster_state(engine: Engine) -> dict[str, Any]:
+    (cluster,) = [r for r in engine.resources().values() if r["urn"].endswith(DEV_CLUSTER)]
+    return cluster
+
+
+def arm_clusters(engine: Engine) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in engine.state("azure")["resources"].values()
+        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
+    ]
+
+
+def test_second_up_after_the_agents_connected_changes_nothing(engine: Engine) -> None:
+    """Between the two runs ARM moved the cluster from Connecting to Connected, with the agents'
+    version and a new heartbeat time; azure-native's refresh writes those read-only fields into the
+    inputs, and the cluster must still not be PUT again."""
+    engine.init(dev_config())
+    engine.up()
+    assert cluster_state(engine)["outputs"]["properties"]["connectivityStatus"] == "Connecting"
+    start = len(engine.calls())
+    engine.up("--expect-no-changes")
+    refreshed = cluster_state(engine)
+    properties = refreshed["outputs"]["properties"]
+    assert properties["connectivityStatus"] == "Connected" and properties["agentVersion"] == "1.36.1"
+    # The refresh carried them into the stored inputs, as azure-native's Read does for the generic resource.
+    assert refreshed["inputs"]["properties"]["connectivityStatus"] == "Connected"
+    heartbeat = properties["lastConnectivityTime"]
+    time.sleep(1.1)
+    engine.up("--expect-no-changes")
+    assert cluster_state(engine)["outputs"]["properties"]["lastConnectivityTime"] != heartbeat
+    changed = calls_since(engine, start, "Create", "Update", "Delete")
+    assert not changed, f"the cluster or anything else was written again: {changed}"
+
+
+def test_a_new_agent_key_replaces_the_connected_cluster_delete_first(engine: Engine) -> None:
+    """Adopting a different key (agents.privateKey) on a deployed stack: the key is the onboarding's
+    identity, so the connected cluster is deleted and created again with it, never PUT in place."""
+    engine.init(dev_config())
+    engine.up()
+    old_key = arm_clusters(engine)[0]["properties"]["agentPublicKeyCertificate"]
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+    # `--`: the PEM starts with dashes.
+    engine.run("config", "set", "--secret", "--path", "arc-onboarding:agents.privateKey", "--", pem)
+    start = len(engine.calls())
+    engine.up()
+    cluster = [
+        c["call"]
+        for c in calls_since(engine, start, "Create", "Update", "Delete")
+        if c["subject"].endswith(DEV_CLUSTER)
+    ]
+    assert cluster == ["Delete", "Create"], f"expected a delete-first replacement, saw {cluster}"
+    (arm,) = arm_clusters(engine)
+    assert arm["properties"]["agentPublicKeyCertificate"] != old_key
+    converged(engine)
+
+
+def test_a_proxy_change_replaces_the_preflight_secret_and_job_and_upgrades_the_release(engine: Engine) -> None:
+    """pulumi-kubernetes replaces a Secret whose data changes (forceNew `data`/`stringData`) and a
+    Job whose Pod template changes, both delete-first (named); the release is upgraded in place."""
+    engine.init(dev_config())
+    set_proxy_as_users_do(engine)
+    engine.up()
+    start = len(engine.calls())
+    engine.run("config", "set", "--path", "arc-onboarding:proxy.noProxy[4]", ".corp.example")
+    engine.up()
+    changed = calls_since(engine, start, "Create", "Update", "Delete")
+    secret = [c["call"] for c in changed if SECRET_TYPE in c["subject"]]
+    job = [c["call"] for c in changed if JOB_TYPE in c["subject"]]
+    release = [c["call"] for c in changed if RELEASE_TYPE in c["subject"]]
+    assert secret == ["Delete", "Create"], f"the settings Secret: {changed}"
+    assert job == ["Delete", "Create"], f"the preflight Job: {changed}"
+    assert release == ["Update"], changed
+    deleted = [c["subject"] for c in changed if c["call"] == "Delete"]
+    assert deleted.index(next(s for s in deleted if JOB_TYPE in s)) < deleted.index(
+        next(s for s in deleted if SECRET_TYPE in s)
+    ), "the Job that mounts the Secret goes first"
+    assert not [c for c in changed if c["subject"].endswith(DEV_CLUSTER)], changed
+    converged(engine)
+
+
+def test_a_failed_long_running_put_leaves_the_cluster_and_the_next_up_converges(engine: Engine) -> None:
+    """ARM accepted the PUT and its long-running operation failed: azure-native reports a partial
+    failure with the resource read back, so the state holds the cluster ARM holds; the next up
+    finishes with one cluster."""
+    engine.init(dev_config())
+    engine.arm_fault(
+        "azure-native",
+        "lro-fails",
+        "connectedClusters/arc-dev",
+        message='Code="InternalServerError" (async operation failed)',
+    )
+    done = engine.up(check=False)
+    assert done.returncode != 0
+    errors = resource_errors(done)
+    failed = [name for name in errors if not name.startswith("pulumi:pulumi:Stack")]
+    assert len(failed) == 1 and "arc-dev-cluster" in failed[0], errors
+    (arm,) = arm_clusters(engine)
+    assert cluster_state(engine)["id"].lower() == arm["id"].lower(), "the created cluster is not in the state"
+    start = len(engine.calls())
+    engine.up()
+    converged(engine)
+    # The refresh read the cluster without error, which drops its init error: nothing PUTs it again,
+    # so ARM keeps the failed operation's state (docs/engine-tests.md, the claim table).
+    assert not [c for c in calls_since(engine, start, "Update") if c["subject"].endswith(DEV_CLUSTER)]
+    assert arm_clusters(engine)[0]["properties"]["provisioningState"] == "Failed"
+
+
+def test_a_values_change_after_a_self_upgrade_keeps_the_running_version(engine: Engine) -> None:
+    config = dev_config()
+    config["arc-onboarding:agents"] = {**config["arc-onboarding:agents"], "autoUpgrade": True}
+    engine.init(config)
+    engine.up()
+    kube = engine.state("kubernetes")
+    release = kube["releases"]["kind-arc-dev|azure-arc-release/azure-arc"]
+    release.update(version="1.37.0", revision=release["revision"] + 1)
+    engine.write_state("kubernetes", kube)
+    set_proxy_as_users_do(engine)
+    engine.up()
+    assert release_in_cluster(engine)["version"] == "1.37.0", "the proxy change rolled the agents back to the pin"
+
+
+# The newest commit of main before the owner tag and the read-only ignores (issue 17).
+BEFORE_OWNER_TAG_COMMIT = "9ccd5f2f129a47b25f3189a71507ce480e36dbcb"
+
+
+def test_upgrade_from_before_the_owner_tag_updates_the_cluster_in_place(tools, tmp_path) -> None:
+    """A stack of the program before the owner tag: the first up with this one updates the cluster
+    (its tags gain the owner), replaces nothing, and the next up changes nothing; a key change then
+    passes the pre-write check."""
+    engine = upgraded_engine(tools, tmp_path, BEFORE_OWNER_TAG_COMMIT)
+    cluster_id = cluster_in_arm(engine)
+    assert not guarded_replacements(engine)
+    start = len(engine.calls())
+    engine.up()
+    cluster = [
+        c["call"]
+        for c in calls_since(engine, start, "Create", "Update", "Delete")
+        if c["subject"].endswith(DEV_CLUSTER)
+    ]
+    assert cluster == ["Update"], cluster
+    (arm,) = arm_clusters(engine)
+    assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "arc-onboarding/dev", arm["tags"]
+    engine.up("--expect-no-changes")
