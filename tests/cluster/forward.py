@@ -36,12 +36,13 @@ class Forwarder:
 
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        # One direction's end is passed on as a half-close: shutting both sockets down here cut the
+        # other direction's reply in flight (kubectl saw EOF under load).
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
                 sink.sendall(data)
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
 
     def close(self) -> None:
         self.closed = True
