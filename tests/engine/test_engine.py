@@ -17,7 +17,17 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import ROOT, RUN_TIMEOUT, Engine, json_object, kill_group, make_engine, program_files, yaml_mapping
+from .conftest import (
+    ROOT,
+    RUN_TIMEOUT,
+    Engine,
+    json_object,
+    kill_group,
+    make_engine,
+    program_files,
+    repair_file_backend,
+    yaml_mapping,
+)
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -569,6 +579,7 @@ def kill_during_cluster_create(engine: Engine) -> str:
         process.kill()
         pytest.fail("the cluster's create never started")
     kill_group(process)
+    repair_file_backend(engine.backend)  # a kill mid-write can leave an empty sidecar (troubleshooting.md)
     # A killed CLI leaves its lock; the CLI's own remedy for a file backend.
     engine.run("cancel", "--yes")
     # The PUT goes on without its caller (the stand-in finishes it once the engine is gone).
@@ -587,6 +598,19 @@ def cluster_in_arm(engine: Engine) -> str:
         if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
     )
     return found
+
+
+def test_an_empty_metadata_sidecar_fails_every_read_of_the_stack_until_removed(engine: Engine) -> None:
+    """What a kill between the file backend's sidecar write and its rename leaves behind
+    (`repair_file_backend`): the real CLI's error, then the step docs/troubleshooting.md gives."""
+    engine.init(dev_config())
+    (sidecar,) = [path for path in engine.backend.rglob("*.json.attrs") if "stacks" in path.parts]
+    sidecar.write_text("")
+    done = engine.run("cancel", "--yes", check=False)
+    assert done.returncode != 0 and "failed to load checkpoint: EOF" in done.stderr, done.stderr
+    assert repair_file_backend(engine.backend) == [sidecar]
+    engine.run("cancel", "--yes")
+    engine.export()
 
 
 def test_sigkill_mid_up_leaves_a_pending_create_that_up_alone_does_not_resolve(engine: Engine) -> None:
