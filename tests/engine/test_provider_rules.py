@@ -188,3 +188,18 @@ def test_upgrade_from_before_the_owner_tag_updates_the_cluster_in_place(tools, t
     (arm,) = arm_clusters(engine)
     assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "arc-onboarding/dev", arm["tags"]
     engine.up("--expect-no-changes")
+
+
+# The newest commit of main before the retry tag: the connected cluster's tags became an output of
+# the pre-write check there.
+BEFORE_RETRY_TAG_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"
+
+
+def test_upgrade_from_before_the_retry_tag_changes_nothing(tools, tmp_path) -> None:
+    """A healthy stack of the program before the retry tag: its first up with this one writes
+    nothing (no tag is sent until a write has failed)."""
+    engine = upgraded_engine(tools, tmp_path, BEFORE_RETRY_TAG_COMMIT)
+    start = len(engine.calls())
+    engine.up("--expect-no-changes")
+    assert not calls_since(engine, start, "Create", "Update", "Delete")
+    assert "arcOnboardingRetry" not in arm_clusters(engine)[0]["tags"]
