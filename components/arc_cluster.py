@@ -323,7 +323,6 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         chart pin (a trigger) changes, so an `up` that changes neither changes no value."""
         settings, args = self._args.settings, self._args
         cluster = self.connected_cluster
-        endpoint = config_data_plane(args.cloud, settings.location)
         protected = protected_settings(settings.proxy)
 
         def body(a: dict[str, Any]) -> str:
@@ -350,8 +349,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             properties=self._cluster_properties,
         ).apply(body)
         environment = scripts.helm_settings_environment(
-            health_check_url=data_plane.health_check_url(endpoint),
-            helm_settings_url=data_plane.helm_settings_url(endpoint),
+            endpoint=config_data_plane(args.cloud, settings.location),
             aad_resource=args.cloud.aad_resource,
             body=request,
         )

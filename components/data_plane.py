@@ -27,8 +27,6 @@ from typing import Any, Literal
 
 API_VERSION = "2024-07-01-preview"
 RELEASE_TRAIN = "stable"
-HEALTH_CHECK_PATH = "azure-arc-k8sagents/healthCheck"
-HELM_SETTINGS_PATH = "azure-arc-k8sagents/GetHelmSettings"
 CLUSTER_RESOURCE_TYPE = "Microsoft.Kubernetes/connectedClusters"
 
 # The CLI's protected settings of its `proxy` feature (connectedk8s.md §8), in the CLI's names.
@@ -41,11 +39,11 @@ def placeholder(feature: str, setting: str) -> str:
 
 
 def health_check_url(endpoint: str) -> str:
-    return f"{endpoint}/{HEALTH_CHECK_PATH}?api-version={API_VERSION}"
+    return f"{endpoint}/azure-arc-k8sagents/healthCheck?api-version={API_VERSION}"
 
 
 def helm_settings_url(endpoint: str) -> str:
-    return f"{endpoint}/{HELM_SETTINGS_PATH}?api-version={API_VERSION}&releaseTrain={RELEASE_TRAIN}"
+    return f"{endpoint}/azure-arc-k8sagents/GetHelmSettings?api-version={API_VERSION}&releaseTrain={RELEASE_TRAIN}"
 
 
 def proxy_protected_settings(

@@ -206,10 +206,7 @@ ANSWER = {
 
 def helm_settings() -> tuple[str, dict[str, str]]:
     environment = scripts.helm_settings_environment(
-        health_check_url=data_plane.health_check_url(ENDPOINT),
-        helm_settings_url=data_plane.helm_settings_url(ENDPOINT),
-        aad_resource="https://management.core.windows.net/",
-        body=data_plane.body_json(body()),
+        endpoint=ENDPOINT, aad_resource="https://management.core.windows.net/", body=data_plane.body_json(body())
     )
     return scripts.text("helm_settings"), {**environment, "ARC_DP_RETRY_SECONDS": "0"}
 

@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from components.data_plane import health_check_url, helm_settings_url
+
 Script = Literal[
     "verify",
     "cleanup",
@@ -81,16 +83,10 @@ def verify_environment(
     }
 
 
-def helm_settings_environment(
-    *, health_check_url: str, helm_settings_url: str, aad_resource: str, body: Value
-) -> dict[str, Value | str]:
+def helm_settings_environment(*, endpoint: str, aad_resource: str, body: Value) -> dict[str, Value | str]:
     """What helm_settings.sh reads: the data plane's two URLs, the token's audience, the request."""
-    return {
-        "ARC_HEALTH_CHECK_URL": health_check_url,
-        "ARC_HELM_SETTINGS_URL": helm_settings_url,
-        "ARC_AAD_RESOURCE": aad_resource,
-        "ARC_DP_BODY": body,
-    }
+    urls = {"ARC_HEALTH_CHECK_URL": health_check_url(endpoint), "ARC_HELM_SETTINGS_URL": helm_settings_url(endpoint)}
+    return {**urls, "ARC_AAD_RESOURCE": aad_resource, "ARC_DP_BODY": body}
 
 
 def cleanup_environment(*, crd_suffix: str, namespaces: Sequence[str]) -> dict[str, str]:

@@ -28,42 +28,37 @@ read_property() {
     --resource-type Microsoft.Kubernetes/connectedClusters --subscription "$subscription" \
     --query "properties.$1" --output tsv 2>"$errors"
 }
-last='none yet'
-while :; do
-  if status=$(read_property connectivityStatus); then
-    last=$status
-    if [ "$status" = Connected ]; then
-      echo "arc-onboarding: connected cluster $cluster in group $group is Connected"
-      break
+# settled PROPERTY VALUE: 0 when the wait for PROPERTY is over; a Failed agent state fails the step.
+settled() {
+  case $1:$2 in
+    connectivityStatus:Connected)
+      echo "arc-onboarding: connected cluster $cluster in group $group is Connected" ;;
+    arcAgentProfile.agentState:Succeeded | arcAgentProfile.agentState:)
+      echo "arc-onboarding: connected cluster $cluster: agent state ${2:-not reported}" ;;
+    arcAgentProfile.agentState:Failed)
+      echo "arc-onboarding: connected cluster $cluster in group $group: arcAgentProfile.agentState is Failed (the OIDC issuer or workload identity could not be set up). Look at the agents: kubectl -n $namespace get pods, and the cluster's arcAgentProfile.agentErrors" >&2
+      exit 1 ;;
+    *) return 1 ;;
+  esac
+}
+# poll PROPERTY NOT-YET WHAT: read PROPERTY until settled; after the timeout fail, naming the last value seen.
+poll() {
+  last='none yet'
+  while :; do
+    if value=$(read_property "$1"); then
+      last=${value:-none}
+      if settled "$1" "$value"; then return 0; fi
+    else
+      last="unknown (az resource show failed: $(tail -n 1 "$errors"))"
     fi
-  else
-    last="unknown (az resource show failed: $(tail -n 1 "$errors"))"
-  fi
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "arc-onboarding: connected cluster $cluster in group $group is not Connected after $timeout s (agents.timeoutSeconds); last status seen: $last. Look at the agents: kubectl -n $namespace get pods" >&2
-    exit 1
-  fi
-  sleep "$interval"
-done
-[ "${ARC_WAIT_AGENT_STATE:-}" = true ] || exit 0
-last='none yet'
-while :; do
-  if state=$(read_property arcAgentProfile.agentState); then
-    last=${state:-none}
-    case $state in
-      Succeeded | '')
-        echo "arc-onboarding: connected cluster $cluster: agent state ${state:-not reported}"
-        exit 0 ;;
-      Failed)
-        echo "arc-onboarding: connected cluster $cluster in group $group: arcAgentProfile.agentState is Failed (the OIDC issuer or workload identity could not be set up). Look at the agents: kubectl -n $namespace get pods, and the cluster's arcAgentProfile.agentErrors" >&2
-        exit 1 ;;
-    esac
-  else
-    last="unknown (az resource show failed: $(tail -n 1 "$errors"))"
-  fi
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "arc-onboarding: connected cluster $cluster in group $group: arcAgentProfile.agentState not Succeeded after $timeout s (agents.timeoutSeconds); last state seen: $last. Look at the agents: kubectl -n $namespace get pods" >&2
-    exit 1
-  fi
-  sleep "$interval"
-done
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "arc-onboarding: connected cluster $cluster in group $group $2 after $timeout s (agents.timeoutSeconds); last $3 seen: $last. Look at the agents: kubectl -n $namespace get pods" >&2
+      exit 1
+    fi
+    sleep "$interval"
+  done
+}
+poll connectivityStatus 'is not Connected' status
+if [ "${ARC_WAIT_AGENT_STATE:-}" = true ]; then
+  poll arcAgentProfile.agentState 'has no arcAgentProfile.agentState Succeeded' state
+fi
