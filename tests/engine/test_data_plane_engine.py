@@ -17,7 +17,7 @@ from .test_engine import PROXY_PASSWORD, dev_config, release_in_cluster, set_pro
 # main before issue 19 §2: the release's values were the explicit set, no helm-settings step.
 BEFORE_DATA_PLANE_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"
 HELM_SETTINGS = "arc-dev-rg/arc-dev-helm-settings"
-OIDC = {"arc-onboarding:oidcIssuer": {"enabled": True, "workloadIdentity": True}}
+OIDC = {"arc-onboarding:oidcIssuer": {"enabled": True}, "arc-onboarding:workloadIdentity": {"enabled": True}}
 
 
 def data_plane_posts(engine: Engine, start: int = 0) -> list[list[str]]:
