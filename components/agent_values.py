@@ -130,7 +130,13 @@ def with_data_plane(
             )
         return merged.values
 
-    return pulumi.Output.from_input(answer_stdout).apply(merge)
+    # The explicit set's outputs stay leaves of the result, so this carries their resources as the
+    # values' dependencies, in a preview too (where the merge does not run). Its value is None:
+    # unsecret exposes nothing, and the result is secret only where a leaf is.
+    explicit_dependencies = pulumi.Output.unsecret(
+        pulumi.Output.from_input({"explicit": explicit, "after": cli_after}).apply(lambda _: None)
+    )
+    return pulumi.Output.all(answer_stdout, explicit_dependencies).apply(lambda resolved: merge(resolved[0]))
 
 
 def agent_values(

@@ -319,8 +319,10 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         """The agents' Helm values from the Arc config data plane (healthCheck, then GetHelmSettings
         with the cluster as PUT: components/data_plane.py, scripts/helm_settings.sh), asked once the
         connected cluster and its gateway association exist, as the CLI asks after them. Its stdout
-        is in state: it is asked again only when the request (the environment: an update) or the
-        chart pin (a trigger) changes, so an `up` that changes neither changes no value."""
+        is in state: it is asked again only when the request changes (the environment: an update),
+        so an `up` that changes no part of the cluster's body changes no value. Not on a chart pin:
+        the answer is the release train's (it names its own `repositoryPath`), and with
+        self-upgrading agents a new pin must change nothing."""
         settings, args = self._args.settings, self._args
         cluster = self.connected_cluster
         protected = protected_settings(settings.proxy)
@@ -361,7 +363,6 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             update=text,
             environment=pulumi.Output.secret(environment) if secret else environment,
             interpreter=list(scripts.INTERPRETER),
-            triggers=[self._secret_if("agents")(settings.agents.chart_version)],
             # Its messages on stderr; stdout is the answer (no secret: placeholders only).
             logging=command.local.Logging.STDERR,
             opts=self._child(

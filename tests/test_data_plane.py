@@ -313,7 +313,8 @@ class TestPlan:
         assert request["id"].endswith("/connectedClusters/arc-test")
         assert request["identity"]["principalId"] and request["identity"]["tenantId"]
         assert request["properties"]["agentPublicKeyCertificate"]
-        assert step["inputs"]["triggers"] == ["1.36.1"]
+        # No trigger: a chart pin change (self-upgrading agents) must not ask again.
+        assert "triggers" not in step["inputs"]
 
     def test_a_proxy_reaches_the_data_plane_as_placeholders(self, plan) -> None:
         config = {**BASE_CONFIG, "proxy": {"httpsProxy": PROXY_URL, "noProxy": ["10.0.0.0/16"]}}
