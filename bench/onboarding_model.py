@@ -107,6 +107,9 @@ INPUTS: dict[str, Figure] = {
     ),
     "arm_read_seconds": assumed(0.3, "latency of one ARM GET"),
     "arm_write_seconds": assumed(1.0, "latency of one ARM PUT/POST (until its 200/201/202)"),
+    "data_plane_post_seconds": assumed(
+        0.5, "latency of one POST to the region's Arc data plane (healthCheck, GetHelmSettings); not ARM's throttle"
+    ),
     "runner_cores": assumed(4.0, "cores of the machine running one stack's `pulumi up` (a GitHub-hosted Linux runner)"),
     "retry_budget_seconds": assumed(
         60.0,
@@ -219,6 +222,8 @@ def behaviour_of(resource: dict[str, Any]) -> str:
             return "register"
         if "az resource show" in create:
             return "verify"
+        if "GetHelmSettings" in create:
+            return "data-plane"
     raise ValueError(f"no latency model for {type_} {resource['name']}: add one to bench/onboarding_model.py")
 
 
@@ -660,6 +665,10 @@ class Simulation:
                 now = yield "arm", "read"
                 if now >= registered:
                     break
+        elif b == "data-plane":  # helm_settings.sh: two `az rest` POSTs to the data plane, not to ARM
+            for _ in range(2):
+                yield "cpu", INPUTS["az_cpu_seconds"].value
+                yield "wait", INPUTS["data_plane_post_seconds"].value
         elif b == "verify":
             assert c
             started = self.now

@@ -1,10 +1,12 @@
 """Helm values of the `azure-arc` release, as `az connectedk8s connect` sets them.
 
-This is the CLI's explicit value set from before 1.10.0 (connectedk8s.md §2.4): since 1.10.0 the
-CLI fetches most of these from the data plane's `GetHelmSettings` call, an imperative POST that a
-declarative program cannot replay on every preview. The private key goes in as
-`global.onboardingPrivateKey` only for charts before 1.35.3; from 1.35.3 it is a Secret of its own
-(components/agent_key.py), as the CLI does, and the values leave it out.
+`agent_values` is the CLI's explicit value set from before 1.10.0 (connectedk8s.md §2.4). Since
+1.10.0 the CLI takes most of them from the data plane's `GetHelmSettings` answer: the program asks
+it too, once per cluster (the `<cluster>-helm-settings` Command), and `with_data_plane` lays that
+answer over the explicit set (components/data_plane.py), which stays the fallback when the data
+plane cannot be reached. The private key goes in as `global.onboardingPrivateKey` only for charts
+before 1.35.3; from 1.35.3 it is a Secret of its own (components/agent_key.py), as the CLI does,
+and the values leave it out.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import pulumi
 
+from . import data_plane
 from .clouds import Cloud
 from .settings import FeatureSettings, ProxySettings
 
@@ -78,6 +81,64 @@ def feature_values(features: FeatureSettings, custom_locations_oid: Any = None) 
     return values
 
 
+def cli_after_values(
+    proxy: ProxySettings, features: FeatureSettings, custom_locations_oid: Any = None
+) -> dict[str, Any]:
+    """What the CLI sets after the data plane's values, so they win over its answer
+    (`_utils.py` `helm_install_release`: custom locations and private link's cluster-connect after
+    `parse_helm_values`; `enable-features` for Azure RBAC; `connectedk8sCli.arcProxyBypass`, its own
+    record)."""
+    record = arc_bypass_record(proxy)
+    bypass = {} if record is None else {"connectedk8sCli": {"arcProxyBypass": keep_secret(proxy.secret)(record)}}
+    return {"systemDefaultValues": feature_values(features, custom_locations_oid), **bypass}
+
+
+def protected_settings(proxy: ProxySettings) -> dict[str, dict[str, str]]:
+    """The CLI's protected settings by feature: what the data plane's placeholders stand for."""
+    settings = data_plane.proxy_protected_settings(
+        https_proxy=proxy.https_proxy,
+        http_proxy=proxy.http_proxy,
+        no_proxy=proxy.no_proxy,
+        ca_cert_pem=proxy.ca_cert_pem,
+    )
+    return {data_plane.PROXY_FEATURE: settings} if settings else {}
+
+
+def with_data_plane(
+    explicit: dict[str, Any],
+    cli_after: dict[str, Any],
+    answer_stdout: pulumi.Input[str],
+    proxy: ProxySettings,
+    warn: Callable[[str], None],
+) -> pulumi.Output[dict[str, Any]]:
+    """The release's values once the helm-settings step has answered (data_plane.release_values);
+    `warn` says when the explicit set stands in for the data plane's answer. The explicit set's
+    outputs stay where they are (a secret stays a secret leaf, as the release's values held it
+    before), and a value with the proxy's settings substituted is secret when the proxy is."""
+    protected = protected_settings(proxy)
+
+    def merge(stdout: str | None) -> dict[str, Any]:
+        answer = data_plane.parse_answer(stdout or "")
+        if answer.source == "fallback":
+            warn(f"the agents get the explicit set of Helm values, not the data plane's: {answer.reason}")
+        merged = data_plane.release_values(explicit, answer, cli_after, protected, keep_secret(proxy.secret))
+        if merged.unresolved:
+            warn(
+                "the data plane's values for "
+                + ", ".join(merged.unresolved)
+                + " name a protected setting this stack does not have; the explicit set's value stands"
+            )
+        return merged.values
+
+    # The explicit set's outputs stay leaves of the result, so this carries their resources as the
+    # values' dependencies, in a preview too (where the merge does not run). Its value is None:
+    # unsecret exposes nothing, and the result is secret only where a leaf is.
+    explicit_dependencies = pulumi.Output.unsecret(
+        pulumi.Output.from_input({"explicit": explicit, "after": cli_after}).apply(lambda _: None)
+    )
+    return pulumi.Output.all(answer_stdout, explicit_dependencies).apply(lambda resolved: merge(resolved[0]))
+
+
 def agent_values(
     *,
     subscription_id: pulumi.Input[str],
@@ -97,8 +158,7 @@ def agent_values(
     """The nested values map; every key exists in the chart's values.yaml with the same type.
     `private_key_pem` None: the key is in its own Secret, not in the values."""
     key = {} if private_key_pem is None else {"onboardingPrivateKey": private_key_pem}
-    record = arc_bypass_record(proxy)
-    bypass = {} if record is None else {"connectedk8sCli": {"arcProxyBypass": keep_secret(proxy.secret)(record)}}
+    after = cli_after_values(proxy, features, custom_locations_oid)
     return {
         "global": {
             "subscriptionId": subscription_id,
@@ -117,7 +177,7 @@ def agent_values(
             "spnOnboarding": False,
             # A string in the chart ("true"), read into the AZURE_ARC_AUTOUPDATE config map entry.
             "azureArcAgents": {"autoUpdate": "true" if auto_upgrade else "false"},
-            **feature_values(features, custom_locations_oid),
+            **after["systemDefaultValues"],
         },
-        **bypass,
+        **{k: v for k, v in after.items() if k != "systemDefaultValues"},
     }

@@ -18,9 +18,9 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import agent_releases, arm_body, arm_read_only, network, precheck, scripts
+from . import agent_releases, arm_body, arm_read_only, data_plane, network, precheck, scripts
 from .agent_key import AgentKeySecret, agent_key_secret
-from .agent_values import agent_values, keep_secret
+from .agent_values import agent_values, cli_after_values, keep_secret, protected_settings, with_data_plane
 from .arc_extensions import ArcExtensions, ArcExtensionsArgs
 from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
@@ -36,6 +36,18 @@ COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
 RELEASE_NAMESPACE = "azure-arc-release"
 AGENT_NAMESPACE = "azure-arc"  # created by the chart itself
+# The config keys whose values go into the connected cluster's body (and so into the data plane's
+# request): any of them secret makes the helm-settings step's environment and answer secret.
+CLUSTER_BODY_KEYS = (
+    "location",
+    "tags",
+    "distribution",
+    "infrastructure",
+    "privateLink",
+    "oidcIssuer",
+    "azureHybridBenefit",
+    "distributionVersion",
+)
 
 
 class KeyConversionError(pulumi.RunError):
@@ -138,6 +150,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: resources.Resource
     gateway: command.local.Command | None
+    helm_settings: command.local.Command
     cleanup: command.local.Command
     uninstall_guard: command.local.Command
     provider: k8s.Provider
@@ -179,6 +192,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.preflight = self._preflight(endpoints, private_key_pem)
         self.connected_cluster = self._connected_cluster(public_key)
         self.gateway = self._gateway()
+        self.helm_settings = self._helm_settings()
         self.cleanup = self._cleanup()
         self.agent_key = self._agent_key_secret(private_key_pem)
         self.custom_locations_lookup = self._custom_locations_lookup()
@@ -251,6 +265,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             # (connectedk8s.md §8): a CA alone configures it too.
             proxy=settings.proxy.enabled or settings.proxy.ca_cert_pem is not None,
         )
+        # Kept: the data plane's request is the cluster as PUT (_helm_settings).
+        self._cluster_properties = arm_body.cluster_properties(body)
+        self._cluster_tags = self._secret_if("tags")(self._tags())
         return resources.Resource(
             f"{self._prefix}-cluster",
             api_version=arm_body.CLUSTER_API_VERSION,
@@ -261,8 +278,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             resource_name_=settings.cluster_name,
             location=self._location,
             identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
-            properties=arm_body.cluster_properties(body),
-            tags=self._secret_if("tags")(self._tags()),
+            properties=self._cluster_properties,
+            tags=self._cluster_tags,
             opts=self._child(
                 # The preflight's verdict gates the first write, as the CLI's diagnostic checks
                 # gate its PUT (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
@@ -304,6 +321,62 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             subscription_id=args.subscription_id,
             secret=settings.is_secret("gateway"),
             parent=self,
+        )
+
+    def _helm_settings(self) -> command.local.Command:
+        """The agents' Helm values from the Arc config data plane (healthCheck, then GetHelmSettings
+        with the cluster as PUT: components/data_plane.py, scripts/helm_settings.sh), asked once the
+        connected cluster and its gateway association exist, as the CLI asks after them. Its stdout
+        is in state: it is asked again only when the request changes (the environment: an update),
+        so an `up` that changes no part of the cluster's body changes no value. Not on a chart pin:
+        the answer is the release train's (it names its own `repositoryPath`), and with
+        self-upgrading agents a new pin must change nothing."""
+        settings, args = self._args.settings, self._args
+        cluster = self.connected_cluster
+        protected = protected_settings(settings.proxy)
+
+        def body(a: dict[str, Any]) -> str:
+            identity = a["identity"]
+            return data_plane.body_json(
+                data_plane.request_body(
+                    cluster_id=a["id"],
+                    name=a["name"],
+                    location=a["location"],
+                    tags=a["tags"] or {},
+                    principal_id=_field(identity, "principal_id"),
+                    tenant_id=_field(identity, "tenant_id"),
+                    properties=a["properties"],
+                    protected=protected,
+                )
+            )
+
+        request = pulumi.Output.all(
+            id=cluster.id,
+            name=cluster.name,
+            identity=cluster.identity,
+            location=self._location,
+            tags=self._cluster_tags,
+            properties=self._cluster_properties,
+        ).apply(body)
+        environment = scripts.helm_settings_environment(
+            endpoint=config_data_plane(args.cloud, settings.location),
+            aad_resource=args.cloud.aad_resource,
+            body=request,
+        )
+        secret = any(settings.is_secret(key) for key in CLUSTER_BODY_KEYS)
+        text = scripts.text("helm_settings")
+        return command.local.Command(
+            f"{self._prefix}-helm-settings",
+            create=text,
+            update=text,
+            environment=pulumi.Output.secret(environment) if secret else environment,
+            interpreter=list(scripts.INTERPRETER),
+            # Its messages on stderr; stdout is the answer (no secret: placeholders only).
+            logging=command.local.Logging.STDERR,
+            opts=self._child(
+                depends_on=[cluster, *([self.gateway] if self.gateway else [])],
+                additional_secret_outputs=["stdout"] if secret else None,
+            ),
         )
 
     def _cleanup(self) -> command.local.Command:
@@ -420,6 +493,33 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         """The `azure-arc` Helm release of the agents."""
         settings, args = self._args.settings, self._args
         agents = self._secret_if("agents")
+        custom_locations_oid = (
+            self.custom_locations_lookup.stdout
+            if self.custom_locations_lookup
+            else settings.features.custom_locations_oid
+        )
+        explicit = agent_values(
+            subscription_id=args.subscription_id,
+            tenant_id=args.tenant_id,
+            resource_group=args.resource_group_name,
+            cluster_name=self.connected_cluster.name,
+            location=self._location,
+            distribution=self._distribution,
+            infrastructure=self._infrastructure,
+            cloud=args.cloud,
+            private_key_pem=None if self.agent_key else private_key_pem,
+            auto_upgrade=settings.agents.auto_upgrade,
+            proxy=settings.proxy,
+            features=settings.features,
+            custom_locations_oid=custom_locations_oid,
+        )
+        values = with_data_plane(
+            explicit,
+            cli_after_values(settings.proxy, settings.features, custom_locations_oid),
+            self.helm_settings.stdout,
+            settings.proxy,
+            warn=lambda message: pulumi.log.warn(f"{self._prefix}: {message}", resource=self),
+        )
         return k8s.helm.v3.Release(
             f"{self._prefix}-agents",
             name=RELEASE_NAME,
@@ -432,33 +532,17 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             # leaves half-installed agents or a release Helm can no longer upgrade.
             atomic=True,
             cleanup_on_fail=True,
-            values=agent_values(
-                subscription_id=args.subscription_id,
-                tenant_id=args.tenant_id,
-                resource_group=args.resource_group_name,
-                cluster_name=self.connected_cluster.name,
-                location=self._location,
-                distribution=self._distribution,
-                infrastructure=self._infrastructure,
-                cloud=args.cloud,
-                private_key_pem=None if self.agent_key else private_key_pem,
-                auto_upgrade=settings.agents.auto_upgrade,
-                proxy=settings.proxy,
-                features=settings.features,
-                custom_locations_oid=(
-                    self.custom_locations_lookup.stdout
-                    if self.custom_locations_lookup
-                    else settings.features.custom_locations_oid
-                ),
-            ),
+            values=values,
             opts=self._child(
                 provider=self.provider,
                 depends_on=[
                     self.connected_cluster,
                     self.cleanup,
                     *([self.preflight.job] if self.preflight else []),
-                    # As the CLI, the agents are installed once the gateway is associated.
+                    # As the CLI, the agents are installed once the gateway is associated (and with
+                    # the values the data plane gave after it).
                     *([self.gateway] if self.gateway else []),
+                    self.helm_settings,
                     # As the CLI, the key's Secret exists before the install.
                     *([self.agent_key.secret] if self.agent_key else []),
                 ],
@@ -533,6 +617,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                     subscription=args.subscription_id,
                     timeout_seconds=settings.agents.timeout_seconds,
                     agent_namespace=AGENT_NAMESPACE,
+                    wait_for_agent_state=waits_for_agent_state(settings),
                 )
             ),
             interpreter=list(scripts.INTERPRETER),
@@ -612,6 +697,21 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             "requiredEndpoints": self.required_endpoints,
             **({"oidcIssuerUrl": self.oidc_issuer_url} if self.oidc_issuer_url is not None else {}),
         }
+
+
+def waits_for_agent_state(settings: ClusterSettings) -> bool:
+    """Whether verify waits for `arcAgentProfile.agentState` after Connected: as the CLI polls it
+    after connect, with workload identity or with the OIDC issuer and no self-hosted issuer
+    (azure-cli-extensions @ 0b4bb2eb, connectedk8s custom.py create_connectedk8s, poll_for_agent_state)."""
+    oidc = settings.oidc
+    return oidc.workload_identity or (oidc.enabled and oidc.self_hosted_issuer_url is None)
+
+
+def _field(value: Any, name: str) -> str:
+    """A field of an output object: the SDK's output type, or the map it resolves to inside an
+    `Output.all` (snake_case keys)."""
+    found = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+    return found if isinstance(found, str) else ""
 
 
 def _unknown() -> pulumi.Output[str]:

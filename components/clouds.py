@@ -12,18 +12,30 @@ class Cloud:
     native_environment: str  # `azure-native:environment`
     suffix: str  # DNS suffix of the Arc data-plane hosts (`*.azure.<suffix>`)
     arm_endpoint: str
+    # The token audience of ARM (az CLI `cloud.endpoints.active_directory_resource_id`, azure-cli
+    # core `cloud.py`): the connectedk8s CLI asks the config data plane with it (`_utils.py`
+    # `get_helm_values`), and so does helm_settings.sh (`az rest --resource`).
+    aad_resource: str
 
 
 CLOUDS: dict[str, Cloud] = {
     cloud.name: cloud
     for cloud in (
-        Cloud("AzureCloud", "AZUREPUBLICCLOUD", "public", "com", "https://management.azure.com"),
+        Cloud(
+            "AzureCloud",
+            "AZUREPUBLICCLOUD",
+            "public",
+            "com",
+            "https://management.azure.com",
+            "https://management.core.windows.net/",
+        ),
         Cloud(
             "AzureUSGovernment",
             "AZUREUSGOVERNMENTCLOUD",
             "usgovernment",
             "us",
             "https://management.usgovcloudapi.net",
+            "https://management.core.usgovcloudapi.net/",
         ),
         Cloud(
             "AzureChinaCloud",
@@ -31,6 +43,7 @@ CLOUDS: dict[str, Cloud] = {
             "china",
             "cn",
             "https://management.chinacloudapi.cn",
+            "https://management.core.chinacloudapi.cn/",
         ),
     )
 }

@@ -26,6 +26,7 @@ DATA_AND_RULES = (
     "components.schema", "components.clouds", "components.regions", "components.network", "components.keys",
     "components.detection", "components.scripts", "components.policy", "components.policy_catalog",
     "components.extensions", "components.arm_body", "components.agent_releases", "components.extension_catalog",
+    "components.data_plane",
 )  # fmt: skip
 
 

@@ -55,8 +55,8 @@ def test_the_plan_says_where_the_agents_values_come_from(plan) -> None:
 
     text = plan(BASE_CONFIG).stdout
     assert (
-        "agents' values for arc-test-rg/arc-test: the program's explicit set (the CLI's before 1.10), not the Arc "
-        "data plane's GetHelmSettings answer" in text
+        "agents' values for arc-test-rg/arc-test: from the Arc data plane at `up` (arc-test-rg/arc-test-helm-settings: "
+        "healthCheck, then GetHelmSettings" in text
     )
     assert text.count("key: Secret azure-arc/azure-arc-connect-privatekey") == 1
     older = plan({**BASE_CONFIG, "agents": {"chartVersion": "1.34.2"}}).stdout

@@ -43,6 +43,12 @@ def mask_key_derived(document: dict[str, Any]) -> dict[str, Any]:
         annotations = resource["inputs"].get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {})
         if DIGEST in annotations:
             annotations[DIGEST] = "[masked]"
+        # The data plane's request is the connected cluster as PUT, key included (issue 19 §2).
+        environment = resource["inputs"].get("environment")
+        if isinstance(environment, dict) and "ARC_DP_BODY" in environment:
+            request = json.loads(environment["ARC_DP_BODY"])
+            request["properties"][KEY_DERIVED] = "[masked]"
+            environment["ARC_DP_BODY"] = json.dumps(request, sort_keys=True)
     return masked
 
 

@@ -56,8 +56,9 @@ def test_fleet_example_stack(plan) -> None:
     resources = result.document["resources"]
     counts = collections.Counter(r["type"] for r in resources)
     assert counts == {
-        # 2 registrations, a delete guard per created group, a cleanup, a verify and an uninstall guard per cluster.
-        "command:local:Command": 2 + 2 + 3 + 3 + 3,
+        # 2 registrations, a delete guard per created group, a cleanup, a verify, an uninstall guard and
+        # a helm-settings step per cluster.
+        "command:local:Command": 2 + 2 + 3 + 3 + 3 + 3,
         "azure-native:resources:ResourceGroup": 2,
         "arc-onboarding:index:ArcConnectedCluster": 3,
         "tls:index/privateKey:PrivateKey": 3,

@@ -66,8 +66,9 @@ def test_template_is_the_plans_first_cluster(plan_doc: dict[str, Any], template:
     assert template.resources_per_cluster() == per_component[components[0]["urn"]] + 1
     behaviours = Counter(r.behaviour for r in template.cluster)
     assert behaviours == Counter(
-        {"component": 1, "local": 3, "k8s": 4, "keygen": 1, "preflight": 1, "arm-put-lro": 1, "helm": 1, "verify": 1}
-    )
+        {"component": 1, "local": 3, "k8s": 4, "keygen": 1, "preflight": 1, "arm-put-lro": 1, "helm": 1, "verify": 1,
+         "data-plane": 1}  # issue 19 §2: the helm-settings step
+    )  # fmt: skip
     assert {r.behaviour for r in template.stack} == {"register"}
     assert {r.key for r in template.group} == {"{group}", "{group}-delete-guard"}
     # the verify script's own interval and deadline

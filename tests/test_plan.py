@@ -27,6 +27,8 @@ PROVIDER = f"{CHILD}pulumi:providers:kubernetes::arc-test-rg/arc-test-k8s"
 RELEASE = f"{CHILD}kubernetes:helm.sh/v3:Release::arc-test-rg/arc-test-agents"
 CLEANUP = f"{CHILD}command:local:Command::arc-test-rg/arc-test-cleanup"
 VERIFY = f"{CHILD}command:local:Command::arc-test-rg/arc-test-verify"
+# The agents' Helm values from the data plane (issue 19 §2).
+HELM_SETTINGS = f"{CHILD}command:local:Command::arc-test-rg/arc-test-helm-settings"
 GUARD = f"{PROJECT}command:local:Command::arc-test-rg-delete-guard"
 UNINSTALL_GUARD = f"{CHILD}command:local:Command::arc-test-rg/arc-test-uninstall-guard"
 PREFLIGHT_NS = f"{CHILD}kubernetes:core/v1:Namespace::arc-test-rg/arc-test-preflight-ns"
@@ -78,7 +80,7 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
     resources = base_plan.document["resources"]
     assert {r["urn"] for r in resources} == {
         COMPONENT, GROUP, GUARD, REGISTER_K8S, REGISTER_CFG, KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY,
-        PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD, KEY_NS, KEY_SECRET,
+        PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD, KEY_NS, KEY_SECRET, HELM_SETTINGS,
     }  # fmt: skip
     parents = {r["urn"]: r["parent"] for r in resources}
     assert (
@@ -86,7 +88,7 @@ def test_resources_urns_parents_and_order(base_plan) -> None:
     )
     children = (
         KEY, CLEANUP, CLUSTER, PROVIDER, RELEASE, VERIFY, PREFLIGHT_NS, PREFLIGHT_JOB, UNINSTALL_GUARD,
-        KEY_NS, KEY_SECRET,
+        KEY_NS, KEY_SECRET, HELM_SETTINGS,
     )  # fmt: skip
     assert {parents[u] for u in children} == {COMPONENT}
     position = {r["urn"]: i for i, r in enumerate(resources)}
@@ -165,7 +167,8 @@ def test_release(base_plan) -> None:
     # The cleanup is a dependency, so destroy uninstalls the release before the cleanup runs; the
     # preflight Job must have passed before the agents install; the key's Secret exists before it.
     # The key itself reaches the release only through that Secret (chart 1.36.1: not a value).
-    assert release["dependencies"] == sorted([GROUP, CLEANUP, CLUSTER, PREFLIGHT_JOB, KEY_SECRET])
+    # The data plane's Helm values (issue 19 §2) are asked before it.
+    assert release["dependencies"] == sorted([GROUP, CLEANUP, CLUSTER, PREFLIGHT_JOB, KEY_SECRET, HELM_SETTINGS])
     inputs = release["inputs"]
     values = inputs.pop("values")
     assert inputs == {
@@ -421,13 +424,14 @@ def test_human_output_reads_like_pulumi_preview(plan) -> None:
         (" +   ", "   ├─ tls:index/privateKey:PrivateKey", "arc-test-rg/arc-test-key"),
         (" +   ", "   ├─ azure-native:resources:Resource", "arc-test-rg/arc-test-cluster"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-cleanup"),
+        (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-helm-settings"),
         (" +   ", "   ├─ kubernetes:core/v1:Namespace", "arc-test-rg/arc-test-agent-key-ns"),
         (" +   ", "   ├─ kubernetes:core/v1:Secret", "arc-test-rg/arc-test-agent-key"),
         (" +   ", "   ├─ kubernetes:helm.sh/v3:Release", "arc-test-rg/arc-test-agents"),
         (" +   ", "   ├─ command:local:Command", "arc-test-rg/arc-test-uninstall-guard"),
         (" +   ", "   └─ command:local:Command", "arc-test-rg/arc-test-verify"),
     ]
-    assert "Resources:\n    + 17 to create\n" in result.stdout and "to read" not in result.stdout
+    assert "Resources:\n    + 18 to create\n" in result.stdout and "to read" not in result.stdout
     assert "kube context for arc-test-rg/arc-test: kind-arc-dev" in result.stdout
     assert "\x1b[" not in result.stdout  # not a terminal
     assert "agentPublicKeyCertificate" not in result.stdout  # inputs only with --diff
@@ -447,11 +451,11 @@ def test_fleet_tree_keeps_each_component_s_children_together(plan) -> None:
         and rows[components[0]].startswith(" +   ├─ ")
         and rows[components[1]].startswith(" +   └─ ")
     )
-    # Every stack-level resource before the first component, each component's 11 children right under it.
+    # Every stack-level resource before the first component, each component's 12 children right under it.
     assert all(row.startswith((" +   ├─ ", " +   └─ ")) for row in rows[1 : components[0]])
     assert all(row.startswith(" +   │  ") for row in rows[components[0] + 1 : components[1]])
     assert all(row.startswith(" +      ") for row in rows[components[1] + 1 :])
-    assert components[1] - components[0] == 12 and len(rows) - components[1] == 12
+    assert components[1] - components[0] == 13 and len(rows) - components[1] == 13
 
 
 def test_a_read_is_shown_and_counted(plan) -> None:
@@ -460,8 +464,9 @@ def test_a_read_is_shown_and_counted(plan) -> None:
     group = next(row for row in rows if "azure-native:resources:ResourceGroup" in row)
     assert group.startswith(" >   ├─ ") and group.endswith("  read")
     # The adopted group keeps a disarmed delete guard (issue 10 finding 10), beside issue 11's
-    # uninstall guard, and the agents' key namespace and Secret: 16 resources and the stack.
-    assert "Resources:\n    + 16 to create\n    > 1 to read\n" in result.stdout
+    # uninstall guard, the agents' key namespace and Secret, and the helm-settings step: 17 resources
+    # and the stack.
+    assert "Resources:\n    + 17 to create\n    > 1 to read\n" in result.stdout
 
 
 def test_diff_shows_inputs_under_each_resource(plan) -> None:
@@ -481,7 +486,7 @@ class TestColour:
         monkeypatch.delenv("NO_COLOR", raising=False)
         monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
         coloured = plan(BASE_CONFIG).stdout
-        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 17 to create\x1b[0m" in coloured
+        assert "\x1b[32m+\x1b[0m   pulumi:pulumi:Stack" in coloured and "\x1b[32m+ 18 to create\x1b[0m" in coloured
         monkeypatch.setenv("NO_COLOR", "1")
         assert "\x1b[" not in plan(BASE_CONFIG).stdout
         # Colour codes are added after padding: the columns line up as without them.
@@ -534,7 +539,7 @@ def test_dev_stack(plan) -> None:
     types = sorted(r["type"] for r in doc["resources"])
     assert types == sorted(
         [
-            *["command:local:Command"] * 6,
+            *["command:local:Command"] * 7,
             "azure-native:resources:ResourceGroup",
             "arc-onboarding:index:ArcConnectedCluster",
             "tls:index/privateKey:PrivateKey",

@@ -142,7 +142,7 @@ def test_cli_entry_starts_the_key_first_and_exits_after_flushing(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0] == "key thread started; SDK imported: False"
     assert "interpreter shutdown ran" not in done.stderr
-    assert len(json.loads(done.stdout)["resources"]) == 16  # the whole document was flushed
+    assert len(json.loads(done.stdout)["resources"]) == 17  # the whole document was flushed
 
 
 def test_cli_entry_keeps_the_exit_code(tmp_path: Path) -> None:

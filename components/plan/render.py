@@ -152,10 +152,23 @@ def _details(resource: dict[str, Any]) -> list[str]:
 
 # The agents' release (components/arc_cluster.py) and where its values come from (docs/cli-parity.md).
 _AGENTS_RELEASE = ("kubernetes:helm.sh/v3:Release", "azure-arc")
+_COMMAND = "command:local:Command"
 VALUES_SOURCE = (
-    "the program's explicit set (the CLI's before 1.10), not the Arc data plane's GetHelmSettings answer "
+    "from the Arc data plane at `up` ({step}: healthCheck, then GetHelmSettings{endpoint}) over the "
+    "program's explicit set, which stands alone when the data plane cannot be reached "
     "(docs/cli-parity.md, Helm values and the data plane)"
 )
+
+
+def _helm_settings_endpoint(resources: list[dict[str, Any]], step: str) -> str:
+    """` at <data plane>` from the helm-settings step's environment, when the plan shows it."""
+    for resource in resources:
+        if resource["type"] == _COMMAND and resource["name"] == step:
+            environment = (resource.get("inputs") or {}).get("environment")
+            url = environment.get("ARC_HELM_SETTINGS_URL") if isinstance(environment, dict) else None
+            if isinstance(url, str):
+                return f" at {url.split('/azure-arc-k8sagents/', 1)[0]}"
+    return ""
 
 
 def values_source_lines(resources: list[dict[str, Any]]) -> list[str]:
@@ -168,7 +181,10 @@ def values_source_lines(resources: list[dict[str, Any]]) -> list[str]:
         values = inputs.get("values")
         in_values = isinstance(values, dict) and "onboardingPrivateKey" in (values.get("global") or {})
         key = "global.onboardingPrivateKey" if in_values else "Secret azure-arc/azure-arc-connect-privatekey"
-        lines.append(f"agents' values for {resource['name'].removesuffix('-agents')}: {VALUES_SOURCE}; key: {key}")
+        cluster = resource["name"].removesuffix("-agents")
+        step = f"{cluster}-helm-settings"
+        source = VALUES_SOURCE.format(step=step, endpoint=_helm_settings_endpoint(resources, step))
+        lines.append(f"agents' values for {cluster}: {source}; key: {key}")
     return lines
 
 

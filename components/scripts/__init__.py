@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from components.data_plane import health_check_url, helm_settings_url
+
 Script = Literal[
     "verify",
     "cleanup",
@@ -28,6 +30,7 @@ Script = Literal[
     "custom_locations_oid",
     "gateway_unlink",
     "gateway_link",
+    "helm_settings",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -65,14 +68,25 @@ def verify_environment(
     subscription: Value,
     timeout_seconds: int,
     agent_namespace: str,
+    wait_for_agent_state: bool = False,
 ) -> dict[str, Value | str]:
+    """`wait_for_agent_state`: also wait for `arcAgentProfile.agentState`, as the CLI's
+    `poll_for_agent_state` does with the OIDC issuer or workload identity on; without it the
+    environment is what earlier versions stored."""
     return {
         "ARC_RESOURCE_GROUP": resource_group,
         "ARC_CLUSTER_NAME": cluster_name,
         "ARC_SUBSCRIPTION": subscription,
         "ARC_TIMEOUT_SECONDS": str(int(timeout_seconds)),
         "ARC_AGENT_NAMESPACE": agent_namespace,
+        **({"ARC_WAIT_AGENT_STATE": "true"} if wait_for_agent_state else {}),
     }
+
+
+def helm_settings_environment(*, endpoint: str, aad_resource: str, body: Value) -> dict[str, Value | str]:
+    """What helm_settings.sh reads: the data plane's two URLs, the token's audience, the request."""
+    urls = {"ARC_HEALTH_CHECK_URL": health_check_url(endpoint), "ARC_HELM_SETTINGS_URL": helm_settings_url(endpoint)}
+    return {**urls, "ARC_AAD_RESOURCE": aad_resource, "ARC_DP_BODY": body}
 
 
 def cleanup_environment(*, crd_suffix: str, namespaces: Sequence[str]) -> dict[str, str]:

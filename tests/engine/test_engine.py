@@ -792,7 +792,12 @@ def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(too
     # key's namespace and Secret are created, the provider (upsertExistingObjects) and the release
     # (no onboardingPrivateKey) updated; nothing else but Commands changes.
     created = {urn.rsplit("::", 1)[-1] for urn, (op, _) in kinds.items() if op == "create"}
-    assert created <= {"arc-dev-rg/arc-dev-agent-key-ns", "arc-dev-rg/arc-dev-agent-key"}, created
+    # Issue 19 §2 too: the helm-settings step (tests/engine/test_data_plane_engine.py).
+    assert created <= {
+        "arc-dev-rg/arc-dev-agent-key-ns",
+        "arc-dev-rg/arc-dev-agent-key",
+        "arc-dev-rg/arc-dev-helm-settings",
+    }, created
     # The release's new revision re-runs verify (its trigger), which for a create-only Command is a replace.
     assert not [
         (urn, op)
@@ -811,7 +816,11 @@ def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(too
     written = calls_since(engine, start, "Create", "Update", "Delete")
     # Commands are updated in place, but verify, which the release's new revision re-runs.
     replaced = [c for c in written if c["who"] == "command" and c["call"] != "Update"]
-    assert all(c["subject"].endswith("-verify") for c in replaced), f"a Command replaced: {written}"
+    # ...and the helm-settings step of issue 19 §2, created.
+    assert all(
+        c["subject"].endswith("-verify") or (c["subject"].endswith("-helm-settings") and c["call"] == "Create")
+        for c in replaced
+    ), f"a Command replaced: {written}"
     assert commands <= {c["subject"] for c in written if c["who"] == "command"}, written
     assert not [c for c in written if c["who"] == "kubernetes" and c["call"] == "Delete"], written
     assert [c["call"] for c in written if c["subject"].endswith(DEV_CLUSTER)] == ["Update"], written

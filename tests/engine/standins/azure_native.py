@@ -39,7 +39,10 @@ Rules of the real provider applied here:
   GET body (`ResponseToSdkInputs`), never from what was PUT;
 - a PUT whose long-running operation fails after ARM accepted it (`created`) is a partial failure
   with the resource's state read back (`HandleErrorWithCheckpoint`): the engine keeps the resource;
-- getClientConfig answers the credentials' client, object, subscription and tenant ids.
+- getClientConfig answers the credentials' client, object, subscription and tenant ids;
+- getResource (azure-native `resources:getResource`, a GET of `/{id}?api-version=...` by the generic
+  resource's path parameters) answers ARM's body as `az resource show` sees it, or ARM's 404
+  (`ResourceNotFound`); the program reads the connected cluster with it for `oidcIssuerUrl`.
 """
 
 from __future__ import annotations
@@ -487,10 +490,19 @@ def client_config(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def get_resource(args: dict[str, Any]) -> dict[str, Any]:
+    id_ = GenericResource().id_of(args)
+    found = arm.get(id_)
+    if found is None:
+        raise ProviderError(f"resource {id_} not found: ResourceNotFound")
+    return found
+
+
 PLUGIN.kinds.update(
     {k.token: k for k in (ResourceGroup(), ConnectedCluster(), GenericResource(), Extension(), FluxConfiguration())}
 )
 PLUGIN.invokes["azure-native:authorization:getClientConfig"] = client_config
+PLUGIN.invokes["azure-native:resources:getResource"] = get_resource
 
 if __name__ == "__main__":
     provider.main(PLUGIN)

@@ -11,11 +11,23 @@ Answers as az 2.x does (azure-cli `az resource show|list`, `az provider register
   found." on stderr, exit 3.
 - `resource show --ids ID --query properties.NAME --output tsv` (the pre-write check): as above, by id;
   `--query tags.NAME`: that tag's value, an empty line without it (az prints a null as nothing in tsv);
+  `--query properties.A.B` (verify's `arcAgentProfile.agentState`): the nested value, likewise;
 - `rest --method get|delete --url URL` (the uninstall guard), against ARM by the URL's path: a GET of a
   collection lists its direct children as `{"value": [...]}` (`--query 'value[].name' --output tsv`:
   one name a line), a GET of a resource returns it (`--output none`: nothing); a DELETE removes it
   (ARM answers 200/204 even when it is already gone). ARM's 404 is az rest's HTTPError, exit 1:
   `Not Found({"error":{"code":"ResourceNotFound"|"ParentResourceNotFound"|"ResourceGroupNotFound",...}})`.
+- `rest --method post --url https://<region>.dp.kubernetesconfiguration.azure.<sfx>/azure-arc-k8sagents/...`
+  (helm_settings.sh), the Arc config data plane as connectedk8s.md §2.3 describes it (the CLI's
+  `_utils.py` `health_check_dp`, `get_helm_values`, azure-cli-extensions @ 0b4bb2eb): `healthCheck`
+  answers 200 with no body (az prints nothing); `GetHelmSettings` answers `{"repositoryPath": ...,
+  "helmValuesContent": {...}}` derived from the POSTed cluster. Its keys are ASSUMED (the real
+  answer is not public; docs/engine-tests.md): those the CLI stopped sending in 1.10 because the
+  data plane supplies them (connectedk8s.md §2.2: `global.subscriptionId`, `resourceGroupName`,
+  `resourceName`, `location`, `tenantId`, `systemDefaultValues.azureArcAgents.autoUpdate`, the proxy
+  keys), each proxy key as the `redacted:proxy:<setting>` placeholder it was sent, and
+  `global.enableOidcIssuer` (a key of chart 1.13.4) with the OIDC issuer on. A fault
+  ("az", "exec", "healthCheck") makes the data plane unreachable.
 Anything else exits 2 naming the call, so a script calling something new fails loudly here.
 """
 
@@ -45,7 +57,7 @@ def main(argv: list[str]) -> int:
             azure.setdefault("registered", {})[option(argv, "--namespace") or ""] = subscription
         return 0
     query = option(argv, "--query") or ""
-    if argv[:2] == ["resource", "show"] and query.startswith(("properties.", "tags.")) and query.count(".") == 1:
+    if argv[:2] == ["resource", "show"] and query.startswith(("properties.", "tags.")):
         ids = option(argv, "--ids")
         if ids is not None:
             parts = ids.strip("/").split("/")
@@ -67,8 +79,10 @@ def main(argv: list[str]) -> int:
                     file=sys.stderr,
                 )
             return 3
-        section, _, key = query.partition(".")
-        print((found.get(section) or {}).get(key, ""))
+        value: Any = found
+        for key in query.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        print("" if value is None else value)
         return 0
     if argv[:1] == ["rest"]:
         return rest(
@@ -96,7 +110,58 @@ def not_found(code: str, message: str) -> int:
     return 1
 
 
+# The data plane's paths (components/data_plane.py) and the proxy settings' chart keys (connectedk8s.md §8).
+DATA_PLANE_HOST = ".dp.kubernetesconfiguration.azure."
+PROXY_KEYS = {"https_proxy": "global.httpsProxy", "http_proxy": "global.httpProxy", "no_proxy": "global.noProxy",
+              "proxy_cert": "global.proxyCert"}  # fmt: skip
+
+
+def data_plane(method: str, path: str, body_text: str | None) -> int:
+    if method != "post":
+        print(f"fake az: call not modelled: az rest --method {method} {path}", file=sys.stderr)
+        return 2
+    if path == "/azure-arc-k8sagents/healthCheck":
+        return 0
+    if path != "/azure-arc-k8sagents/GetHelmSettings":
+        print(f"Not Found({path})", file=sys.stderr)
+        return 1
+    print(json.dumps(helm_settings(json.loads(body_text or "{}")), indent=2))
+    return 0
+
+
+def helm_settings(cluster: dict[str, Any]) -> dict[str, Any]:
+    """The assumed GetHelmSettings answer for a connected cluster (module docstring)."""
+    parts = cluster["id"].strip("/").split("/")
+    properties = cluster.get("properties", {})
+    values = {
+        "global.subscriptionId": parts[1],
+        "global.resourceGroupName": parts[3],
+        "global.resourceName": parts[-1],
+        "global.location": cluster["location"],
+        "global.tenantId": cluster["identity"]["tenantId"],
+        "systemDefaultValues.azureArcAgents.autoUpdate": str(
+            properties.get("arcAgentProfile", {}).get("agentAutoUpgrade") == "Enabled"
+        ).lower(),
+    }
+    for configuration in properties.get("arcAgentryConfigurations", []):
+        protected = configuration.get("protectedSettings", {}) if configuration.get("feature") == "proxy" else {}
+        for setting, placeholder in protected.items():
+            values[PROXY_KEYS[setting]] = placeholder
+        if set(protected) & {"https_proxy", "http_proxy", "no_proxy"}:
+            values["global.isProxyEnabled"] = "true"
+        if "proxy_cert" in protected:
+            values["global.isCustomCert"] = "true"
+    if properties.get("oidcIssuerProfile", {}).get("enabled"):
+        values["global.enableOidcIssuer"] = "true"
+    return {
+        "repositoryPath": "mcr.microsoft.com/azurearck8s/batch1/stable/azure-arc-k8sagents:1.36.1",
+        "helmValuesContent": values,
+    }
+
+
 def rest(method: str, url: str, query: str, output: str | None, body_text: str | None = None) -> int:
+    if DATA_PLANE_HOST in urlsplit(url).netloc:
+        return data_plane(method, urlsplit(url).path, body_text)
     path = urlsplit(url).path.rstrip("/")
     parts = path.strip("/").split("/")
     if len(parts) < 4 or parts[0].lower() != "subscriptions" or parts[2].lower() != "resourcegroups":
