@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.engine.conftest import ROOT, Engine, descendants, repair_file_backend
+from tests.engine.conftest import ROOT, Engine, descendants, kill_group, repair_file_backend
 from tests.engine.test_engine import add_foreign_resource, dev_config
 
 from .conftest import CHART, PROJECT_CHART
@@ -388,6 +388,45 @@ def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Eng
     onboarded_without_preflight = release(planes, "a")
     assert release_statuses(planes, "a").count("deployed") == 1, release_statuses(planes, "a")
     assert onboarded_without_preflight["chart"] == f"azure-arc-k8sagents-{PIN}"
+    engine.up("--expect-no-changes")
+
+
+def test_pulumi_killed_alone_during_the_helm_install_then_the_release_is_imported(
+    engine: Engine, planes: ControlPlanes
+) -> None:
+    """Only `pulumi` killed (a plugin runs in a process group of its own): the kubernetes provider
+    finishes the install, the state does not know the release and the next `up` cannot install it
+    again; imported under the program's name, parent and provider as docs/troubleshooting.md says,
+    the next `up` converges with the one release."""
+    planes.stop_kwok("a")
+    engine.init({**dev(), "arc-onboarding:preflight": {"enabled": False}})
+    process = engine.start("up", "--yes", "--skip-preview")
+    deadline = time.monotonic() + 300
+    while "pending-install" not in release_statuses(planes, "a") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "pending-install" in release_statuses(planes, "a"), "the agents' install never started"
+    kill_group(process)
+    planes.restart_kwok("a")  # the agents' Pods get ready: the provider's install completes
+    deadline = time.monotonic() + 300
+    while release_statuses(planes, "a") != ["deployed"] and time.monotonic() < deadline:
+        time.sleep(1)
+    assert release_statuses(planes, "a") == ["deployed"], "the provider did not finish the install"
+    repair_file_backend(engine.backend)
+    engine.run("cancel", "--yes")
+    engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    refused = engine.up(check=False)
+    assert refused.returncode != 0 and "cannot re-use a name that is still in use" in output(refused), output(refused)
+
+    resources = engine.export()["deployment"]["resources"]
+    (component,) = [r for r in resources if r["type"] == "arc-onboarding:index:ArcConnectedCluster"]
+    (provider,) = [r for r in resources if r["type"] == "pulumi:providers:kubernetes" and r.get("parent") == component["urn"]]  # fmt: skip
+    engine.run("import", "kubernetes:helm.sh/v3:Release", "arc-dev-rg/arc-dev-agents", f"{RELEASE_NS}/{RELEASE}",
+               "--parent", f"parent={component['urn']}", "--provider", f"{provider['urn']}::{provider['id']}",
+               "--generate-code=false", "--yes")  # fmt: skip
+    engine.up()
+    assert release_statuses(planes, "a").count("deployed") == 1, release_statuses(planes, "a")
+    assert release(planes, "a")["chart"] == f"azure-arc-k8sagents-{PIN}"
+    assert identity(planes, "a") == f"{SUB}/arc-dev-rg/arc-dev"
     engine.up("--expect-no-changes")
 
 
