@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from tests.engine.conftest import ROOT, Engine
-from tests.engine.test_engine import add_foreign_resource, dev_config
+from tests.engine.conftest import ROOT, Engine, dev_config
+from tests.engine.test_engine import add_foreign_resource
 
 from .conftest import CHART, PROJECT_CHART
 from .controlplane import ControlPlanes
