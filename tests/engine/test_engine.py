@@ -679,6 +679,41 @@ def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(too
     engine.up("--expect-no-changes")
 
 
+# main before the scripts' shared parts (components/scripts/parts) and the one argument type of Flux,
+# Policy and the extensions (components/arc_extensions.py ExtensionComponentArgs).
+BEFORE_SHARED_PARTS_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"
+GATEWAY_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.HybridCompute/gateways/arc-gw"
+
+
+def test_upgrade_across_the_shared_script_parts_changes_no_command_and_no_extension(tools, tmp_path: Path) -> None:
+    """A script's text is stored in its Command: the scripts that now include parts keep it byte for
+    byte, so their Commands are neither updated (a gateway-link update would PUT the gateway again)
+    nor replaced (a replace runs the old delete step), and Flux, Policy and the extensions keep their
+    URNs and inputs. Checked on a stack with all of them, brought up by the program before."""
+    config = {
+        **dev_config(),
+        "arc-onboarding:gateway": {"resourceId": GATEWAY_ID},
+        "arc-onboarding:gitops": {"url": "https://git.corp.example/platform/edge-config.git"},
+        "arc-onboarding:policy": {"enabled": True},
+        "arc-onboarding:extensions": [{"type": "Microsoft.AzureKeyVaultSecretsProvider"}],
+    }
+    engine = upgraded_engine(tools, tmp_path, BEFORE_SHARED_PARTS_COMMIT, config)
+
+    def concerned(urn: str) -> bool:
+        commands = ("-uninstall-guard", "-gateway-link", "-cleanup")
+        components = ("ArcGitOps", "ArcPolicy", "ArcExtensions")
+        return urn.endswith(commands) or any(f"arc-onboarding:index:{c}" in urn for c in components)
+
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
+    ours = {s["urn"].rsplit("::", 1)[-1]: s["op"] for s in steps if concerned(s["urn"])}
+    assert len(ours) == 11, ours  # 3 Commands; 3 components; Flux's extension and configuration, 2 more extensions
+    assert set(ours.values()) <= {"same", "refresh", "read"}, ours
+    start, az_start = len(engine.calls()), len(engine.calls("az"))
+    engine.up()
+    assert not [c for c in calls_since(engine, start, "Create", "Update", "Delete") if concerned(c["subject"])]
+    assert not [c for c in engine.calls("az")[az_start:] if "HybridCompute/settings" in " ".join(c["argv"])]
+
+
 def test_upgrade_from_the_typed_cluster_with_the_migration_updates_it_in_place(tools, tmp_path: Path) -> None:
     engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT)
     cluster_id = cluster_in_arm(engine)
