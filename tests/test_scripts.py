@@ -257,7 +257,9 @@ class TestCleanupRuns:
             "FAKE_SEEN": str(tmp_path / "seen-kubeconfig"),
             "FAKE_HANG": hang,
         }  # fmt: skip
-        started = subprocess.Popen(["/bin/sh", "-c", text], env=environment, stderr=subprocess.PIPE, text=True)
+        started = subprocess.Popen(
+            ["/bin/sh", "-c", text], env=environment, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals
+        )
         try:
             seen = tmp_path / "seen-kubeconfig.pid"  # written once the kubeconfig is copied, as it hangs
             deadline = time.monotonic() + 20
@@ -308,6 +310,15 @@ class TestCleanupRuns:
         assert run.code == 0, run.stderr
         assert run.calls[0] == "--request-timeout=20s get --raw /version"
         assert not any("--kubeconfig" in c or "--context" in c for c in run.calls)
+
+
+def default_signals() -> None:
+    """The signals these tests send, at their default action in the shell. A shell ignores a trap on
+    a signal ignored when it started (POSIX `trap`), and a test run from a background job (`make
+    test &`, nohup, some CI runners) passes such dispositions down: the script would then outlive
+    the signal and the test time out, telling nothing about the script."""
+    for signal_number in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, signal.SIG_DFL)
 
 
 def guard(own: tuple[str, ...] = ("arc-test",), group: str = "arc-test-rg") -> tuple[str, dict[str, str]]:

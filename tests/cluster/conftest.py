@@ -25,6 +25,7 @@ from tests.engine.conftest import (
     build_engine,
     install_tools,
     make_engine,
+    no_stray_processes,
     print_runs_if_failed,
     pytest_runtest_makereport,
 )
@@ -41,7 +42,8 @@ PROJECT_CHART = "charts/azure-arc-k8sagents"
 # kubeconfig context and the second fleet cluster reach b.
 CONTEXTS = {"kind-arc-dev": "a", "kind-other": "b", "store-a": "a", "store-b": "b"}
 
-__all__ = ["pytest_runtest_makereport"]  # the engine tier's hook: failing tests print the last runs
+# The engine tier's hook (failing tests print the last runs) and its leftover-process reaper.
+__all__ = ["no_stray_processes", "pytest_runtest_makereport"]
 
 
 def build_cluster() -> Path:

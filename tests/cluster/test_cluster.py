@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.engine.conftest import ROOT, Engine, dev_config
+from tests.engine.conftest import ROOT, Engine, descendants, dev_config, repair_file_backend
 from tests.engine.test_engine import add_foreign_resource
 
 from .conftest import CHART, PROJECT_CHART
@@ -362,21 +362,6 @@ def release_statuses(planes: ControlPlanes, cluster: str) -> list[str]:
                           "-o", "jsonpath={.items[*].metadata.labels.status}", check=False).stdout.split()  # fmt: skip
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found.extend(children)
-        frontier = children
-    return found
-
-
 def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Engine, planes: ControlPlanes) -> None:
     """`pulumi up` and its plugins killed (a cancelled CI job kills them all) while Helm
     waits for the agents (no kubelet: their Pods stay Pending): the release stays pending-install,
@@ -395,6 +380,7 @@ def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Eng
     process.wait(timeout=30)
     planes.restart_kwok("a")
     assert release_statuses(planes, "a") == ["pending-install"]
+    repair_file_backend(engine.backend)  # a kill mid-write can leave an empty sidecar (troubleshooting.md)
     engine.run("cancel", "--yes")
     engine.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
     done = engine.up()

@@ -8,6 +8,8 @@ plugin cache are shared by the session.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -169,6 +171,10 @@ class Engine:
             )
         return done
 
+    @property
+    def backend(self) -> Path:
+        return Path(self.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+
     def start(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             ["pulumi", *args],
@@ -309,6 +315,59 @@ def kill_group(process: subprocess.Popen[str]) -> None:
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     time.sleep(0.5)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found.extend(children)
+        frontier = children
+    return found
+
+
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+@pytest.fixture(autouse=True)
+def no_stray_processes() -> Iterator[None]:
+    """Stops whatever a test's runs left behind. The engine starts each plugin in a process group of
+    its own, so a `pulumi` killed by a test (or by a timeout) leaves its providers running, reparented
+    to init where no test could find them. As the child subreaper, pytest inherits them instead;
+    after the test's own fixtures have stopped what they started, anything still below pytest is
+    such a leftover: killed and reaped here."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    yield
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            reaped, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no children left
+        if reaped == 0:
+            time.sleep(0.05)
+
+
+def repair_file_backend(backend: Path) -> list[Path]:
+    """docs/troubleshooting.md's step for `failed to load checkpoint: EOF` after a killed run: remove
+    the file backend's empty metadata sidecars (`*.attrs`). gocloud.dev's fileblob writes a blob's
+    sidecar in place (blob/fileblob/attrs.go `setAttrs`: os.Create, then encode) before it renames the
+    blob into place, so a kill between the two leaves an empty sidecar, which `getAttrs` fails to
+    decode with io.EOF on every later read of the blob; without a sidecar it reads defaults
+    (gocloud.dev v0.46.1-0.20260810195832-b5401c07b5f1, the version pulumi/pkg v3.274.0 requires)."""
+    empty = [path for path in backend.rglob("*.attrs") if path.stat().st_size == 0]
+    for path in empty:
+        path.unlink()
+    return empty
 
 
 # --- what the engine tests share: the dev stack, the stand-ins' state, the CLI's answers ----------

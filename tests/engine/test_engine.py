@@ -37,6 +37,7 @@ from .conftest import (
     json_object,
     kill_group,
     release_in_cluster,
+    repair_file_backend,
     resource_errors,
     set_proxy_as_users_do,
     upgraded_engine,
@@ -500,6 +501,7 @@ def kill_during_cluster_create(engine: Engine) -> str:
         process.kill()
         pytest.fail("the cluster's create never started")
     kill_group(process)
+    repair_file_backend(engine.backend)  # a kill mid-write can leave an empty sidecar (troubleshooting.md)
     # A killed CLI leaves its lock; the CLI's own remedy for a file backend.
     engine.run("cancel", "--yes")
     # The PUT goes on without its caller (the stand-in finishes it once the engine is gone).
@@ -509,6 +511,19 @@ def kill_during_cluster_create(engine: Engine) -> str:
         time.sleep(0.5)
     subject: str = started[0]["subject"]
     return subject
+
+
+def test_an_empty_metadata_sidecar_fails_every_read_of_the_stack_until_removed(engine: Engine) -> None:
+    """What a kill between the file backend's sidecar write and its rename leaves behind
+    (`repair_file_backend`): the real CLI's error, then the step docs/troubleshooting.md gives."""
+    engine.init(dev_config())
+    (sidecar,) = [path for path in engine.backend.rglob("*.json.attrs") if "stacks" in path.parts]
+    sidecar.write_text("")
+    done = engine.run("cancel", "--yes", check=False)
+    assert done.returncode != 0 and "failed to load checkpoint: EOF" in done.stderr, done.stderr
+    assert repair_file_backend(engine.backend) == [sidecar]
+    engine.run("cancel", "--yes")
+    engine.export()
 
 
 def test_sigkill_mid_up_leaves_a_pending_create_that_up_alone_does_not_resolve(engine: Engine) -> None:
