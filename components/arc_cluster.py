@@ -265,7 +265,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             location=self._location,
             identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
             properties=arm_body.cluster_properties(body),
-            tags=self._secret_if("tags")(arm_body.cluster_tags(dict(settings.tags), precheck.stack_owner())),
+            tags=self._secret_if("tags")(self._tags()),
             opts=self._child(
                 # The preflight's verdict gates the first write, as the CLI's diagnostic checks
                 # gate its PUT (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
@@ -284,6 +284,14 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 protect=settings.protect,
             ),
         )
+
+    def _tags(self) -> pulumi.Input[dict[str, str]]:
+        """The connected cluster's tags; after the pre-write check, with the retry tag that writes a
+        cluster ARM left Failed again (precheck.retry_tag)."""
+        tags, owner, check = dict(self._args.settings.tags), precheck.stack_owner(), self._args.pre_write_check
+        if check is None:
+            return arm_body.cluster_tags(tags, owner)
+        return precheck.tags_after_check(self._prefix, tags, owner, check)
 
     def _gateway(self) -> command.local.Command | None:
         """The gateway association (components/gateway.py): PUT, and PUT null on removal, as the CLI."""

@@ -41,11 +41,18 @@ PROXY_FEATURE = "proxy"
 # pre-write check reads it to tell this stack's own cluster, whose key the stack may change (a
 # delete-first replacement), from one onboarded by the CLI or another stack (never overwritten).
 OWNER_TAG = "arcOnboardingStack"
+# The tag that makes the engine write a connected cluster ARM left `provisioningState: Failed` (or
+# `Canceled`): a refresh reads such a cluster without error, so its inputs match and no diff would
+# ever PUT it again. The pre-write check reads the state and this tag; the program sends the tag's
+# count plus one (components/precheck.py, retry_tag), and the same count from then on. Absent until
+# a write has failed, so a stack whose writes succeed never sends it.
+RETRY_TAG = "arcOnboardingRetry"
 
 
-def cluster_tags(tags: dict[str, str], owner: str) -> dict[str, str]:
-    """The connected cluster's tags: the configured ones and the owner tag (which wins)."""
-    return {**tags, OWNER_TAG: owner}
+def cluster_tags(tags: dict[str, str], owner: str, retry: str | None = None) -> dict[str, str]:
+    """The connected cluster's tags: the configured ones, the owner tag and the retry tag when there
+    is one (the program's tags win)."""
+    return {**tags, OWNER_TAG: owner, **({RETRY_TAG: retry} if retry is not None else {})}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ every preview and every `up` (a Command runs only when its inputs change, and a 
 on each run would make every `up` show a change). The identity check must run on every `up`: the
 kubernetes provider's fixed `clusterIdentifier` hides a kubeconfig re-pointed at another cluster.
 The connected cluster, and a group the stack creates, wait for its answer; a `stop` fails the run
-before either is written.
+before either is written. It also reads the connected cluster's provisioningState: this stack's own
+cluster left `Failed` by a write is written again (retry_tag), since no diff would show it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import pulumi
 import pulumi_command as command
 
-from . import scripts
+from . import arm_body, scripts
 from .settings import ClusterSettings
 
 
@@ -42,12 +43,16 @@ class CheckAnswer:
     arm_owner: str | None = None
     # The chart version this stack's agents run on the cluster (their azure-clusterconfig ConfigMap).
     agent_version: str | None = None
+    # The connected cluster's provisioningState in ARM, when it is not Succeeded (`Failed` after a
+    # write whose long-running operation failed), and its retry tag (arm_body.RETRY_TAG) if any.
+    arm_state: str | None = None
+    arm_retry: str | None = None
 
 
 def parse(stdout: str) -> CheckAnswer:
     stops: list[str] = []
     notes: list[str] = []
-    arm_key = arm_owner = agent_version = None
+    arm_key = arm_owner = agent_version = arm_state = arm_retry = None
     for line in stdout.splitlines():
         kind, _, text = line.partition(": ")
         if kind == "stop":
@@ -60,10 +65,14 @@ def parse(stdout: str) -> CheckAnswer:
             arm_owner = text.strip() or None
         elif kind == "agent-version":
             agent_version = text.strip()
+        elif kind == "arm-state":
+            arm_state = text.strip() or None
+        elif kind == "arm-retry":
+            arm_retry = text.strip() or None
         elif line.strip():
             # Anything else is a finding too: never silently dropped.
             notes.append(line)
-    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version)
+    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version, arm_state, arm_retry)
 
 
 def stack_owner() -> str:
@@ -144,3 +153,37 @@ def pre_write_check(label: str, environment: Mapping[str, str]) -> pulumi.Output
         logging=command.local.Logging.NONE,
     )
     return result.stdout.apply(verdict(label))
+
+
+# ARM's terminal states of a write that did not succeed (ARM's resource provider contract: a PUT
+# ends Succeeded, Failed or Canceled). A PUT of the same body starts the provisioning again.
+UNSUCCESSFUL_STATES = ("Failed", "Canceled")
+
+
+def retry_tag(answer: CheckAnswer, owner: str) -> str | None:
+    """The retry tag the connected cluster is written with (arm_body.RETRY_TAG): the count ARM holds
+    plus one when this stack's own cluster (its owner tag) is left Failed or Canceled, so the tags
+    differ and the engine PUTs the cluster again; otherwise the count ARM holds, unchanged (none
+    until a write has failed), so nothing differs once the write succeeded."""
+    if answer.arm_state in UNSUCCESSFUL_STATES and answer.arm_owner == owner:
+        held = answer.arm_retry or ""
+        return str(int(held) + 1 if held.isascii() and held.isdigit() and len(held) < 9 else 1)
+    return answer.arm_retry
+
+
+def tags_after_check(
+    label: str, tags: dict[str, str], owner: str, answer: pulumi.Output[CheckAnswer]
+) -> pulumi.Output[dict[str, str]]:
+    """The connected cluster's tags once the check has answered: with the retry tag that makes the
+    engine write a cluster ARM left Failed (said as a warning, in the preview too)."""
+
+    def tagged(found: CheckAnswer) -> dict[str, str]:
+        retry = retry_tag(found, owner)
+        if retry != found.arm_retry:
+            pulumi.log.warn(
+                f"{label}: the connected cluster is provisioningState {found.arm_state} in Azure (a write of it "
+                f"failed): it is written again, with tag {arm_body.RETRY_TAG}: {retry} (docs/troubleshooting.md)"
+            )
+        return arm_body.cluster_tags(tags, owner, retry)
+
+    return answer.apply(tagged)

@@ -42,6 +42,9 @@ class Key:
     stack_only: bool = False
     # An object that is off until one of its fields is set: unset, it is None, not its defaults.
     optional: bool = False
+    # Read by a groups stack (`groups`) too. A groups stack declares no cluster: any other key set
+    # in it would be ignored, so it is refused (components/settings/fleet.py).
+    groups_stack: bool = False
 
 
 AGENT_FIELDS: dict[str, Key] = {
@@ -357,13 +360,15 @@ SCHEMA: dict[str, Key] = {
         "Azure region; `East US` and `eastus` both mean `eastus`. In a fleet, the top-level value "
         "is the location of every group the stack creates.",
         required=True,
+        groups_stack=True,
     ),
     "createResourceGroup": Key(
         "boolean",
         "false: the group must exist; it is read, never created or deleted.",
         default=True,
+        groups_stack=True,
     ),
-    "tags": Key("map", "Tags on the group (when created) and the connected cluster.", default={}),
+    "tags": Key("map", "Tags on the group (when created) and the connected cluster.", default={}, groups_stack=True),
     "kubeconfig": Key(
         "string",
         "Kubeconfig file of the target cluster, relative to the project directory; `in-cluster` "
@@ -390,6 +395,7 @@ SCHEMA: dict[str, Key] = {
         "`AzureCloud`, `AzureUSGovernment` or `AzureChinaCloud`; must agree with `azure-native:environment`.",
         default="AzureCloud",
         stack_only=True,
+        groups_stack=True,
     ),
     "registerProviders": Key(
         "boolean",
@@ -399,6 +405,7 @@ SCHEMA: dict[str, Key] = {
         "the known `extensions` types, docs/extensions.md).",
         default=True,
         stack_only=True,
+        groups_stack=True,
     ),
     "resourceGroupLocations": Key(
         "map",
@@ -406,6 +413,7 @@ SCHEMA: dict[str, Key] = {
         "group not named here is created in `location`.",
         default={},
         stack_only=True,
+        groups_stack=True,
     ),
     "distributionVersion": Key(
         "string",
@@ -440,6 +448,7 @@ SCHEMA: dict[str, Key] = {
         "Protect the connected cluster, and the group when the stack creates it (a group is "
         "protected when any of its clusters says so): `pulumi destroy` refuses to delete them.",
         default=False,
+        groups_stack=True,
     ),
     "proxy": Key("object", "Outbound proxy for the agents.", fields=PROXY_FIELDS),
     "preflight": Key("object", "In-cluster network preflight.", fields=PREFLIGHT_FIELDS),
@@ -469,10 +478,15 @@ SCHEMA["groups"] = Key(
     "array",
     "A groups stack: create only these resource groups (with the top-level `location`, `tags` and "
     "`protect`) and the provider registrations, no cluster; sharded stacks read them with "
-    "`createResourceGroup: false` ([scale](scale.md)).",
+    "`createResourceGroup: false` ([scale](scale.md)). It reads only "
+    + ", ".join(f"`{name}`" for name, key in SCHEMA.items() if key.groups_stack)
+    + "; any other key set (other than to its default) would be ignored, so it is an error.",
     items="string",
     stack_only=True,
+    groups_stack=True,
 )
+# The keys a groups stack reads; every other key is refused there.
+GROUPS_STACK_KEYS = frozenset(name for name, key in SCHEMA.items() if key.groups_stack)
 
 
 def default_of(key: Key) -> Any:

@@ -4,6 +4,7 @@ program's wiring in the offline plan (what waits for the check, what destroy run
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ case "$1 $2" in
     esac
     id=$(lower "$4")
     if [ "$6" = tags.arcOnboardingStack ]; then echo "${FAKE_OWNER:-}"; exit 0; fi
+    if [ "$6" = properties.provisioningState ]; then echo "${FAKE_STATE:-Succeeded}"; exit 0; fi
+    if [ "$6" = tags.arcOnboardingRetry ]; then echo "${FAKE_RETRY:-}"; exit 0; fi
     for entry in ${FAKE_ARM:-}; do
       case "$id" in
         "/subscriptions/$(lower "${entry%%/*}")/resourcegroups/$(lower "$(echo "$entry" | cut -d/ -f2)")/providers/microsoft.kubernetes/connectedclusters/$(lower "$(echo "${entry%%=*}" | cut -d/ -f3)")")
@@ -282,6 +285,20 @@ class TestPreWriteCheck:
         ]
         assert not any(c.startswith(("rest", "resource delete")) for c in run.calls)
 
+    @pytest.mark.parametrize("agents", [True, False], ids=["agents-installed", "no-agents"])
+    def test_a_connected_cluster_left_failed_is_reported_with_its_retry_tag(self, run_script, agents) -> None:
+        """A write whose long-running operation failed leaves the cluster Failed in ARM, which a
+        refresh does not show: the check says so (and the retry count), with or without agents."""
+        cluster = {"FAKE_RELEASE_NS": "azure-arc-release", "FAKE_IDENTITY": OURS} if agents else {}
+        run = run_script("precheck", check_env(), FAKE_ARM=f"{OURS}={KEY}", FAKE_OWNER="o/p/s",
+                         FAKE_STATE="Failed", FAKE_RETRY="2", **cluster)  # fmt: skip
+        found = answer(run)
+        assert (found.stops, found.arm_key, found.arm_owner) == ((), KEY, "o/p/s")
+        assert (found.arm_state, found.arm_retry) == ("Failed", "2")
+        assert run.writes() == []
+        healthy = answer(run_script("precheck", check_env(), FAKE_ARM=f"{OURS}={KEY}", **cluster))
+        assert (healthy.arm_state, healthy.arm_retry) == (None, None)
+
     def test_arm_that_cannot_answer_stops(self, run_script) -> None:
         found = answer(run_script("precheck", check_env(), FAKE_AZ_ERROR="ERROR: Please run 'az login'."))
         assert found.stops == (
@@ -315,6 +332,26 @@ class TestVerdict:
         assert precheck.key_problem("rg/c", "c", "rg", ours, "CCCC", "org/arc-onboarding/prod") is not None
         untagged = precheck.CheckAnswer(arm_key="AAAA")
         assert precheck.key_problem("rg/c", "c", "rg", untagged, "CCCC", "org/arc-onboarding/dev") is not None
+
+    def test_a_failed_cluster_of_this_stack_gets_the_next_retry_count_and_keeps_it(self) -> None:
+        """The retry tag changes only while this stack's cluster is Failed or Canceled in ARM, so
+        the engine PUTs it then, and never on the happy path or once the write succeeded."""
+        owner = "org/arc-onboarding/dev"
+        failed = precheck.CheckAnswer(arm_key="K", arm_owner=owner, arm_state="Failed")
+        assert precheck.retry_tag(failed, owner) == "1"
+        assert precheck.retry_tag(dataclasses.replace(failed, arm_retry="1"), owner) == "2"
+        assert precheck.retry_tag(dataclasses.replace(failed, arm_state="Canceled", arm_retry="x"), owner) == "1"
+        assert precheck.retry_tag(dataclasses.replace(failed, arm_retry="\u00b2"), owner) == "1"
+        # Succeeded (no arm-state), still provisioning, or not this stack's cluster: as ARM holds it.
+        assert precheck.retry_tag(precheck.CheckAnswer(arm_key="K", arm_owner=owner), owner) is None
+        assert precheck.retry_tag(precheck.CheckAnswer(arm_key="K", arm_owner=owner, arm_retry="3"), owner) == "3"
+        assert precheck.retry_tag(dataclasses.replace(failed, arm_state="Updating"), owner) is None
+        assert precheck.retry_tag(dataclasses.replace(failed, arm_owner="org/arc-onboarding/prod"), owner) is None
+        assert precheck.retry_tag(precheck.CheckAnswer(), owner) is None
+
+    def test_parse_reads_the_state_and_retry_count(self) -> None:
+        found = precheck.parse("arm-key: K\narm-state: Failed\narm-retry: 3\n")
+        assert (found.arm_state, found.arm_retry) == ("Failed", "3")
 
     def test_parse_reads_the_owner_and_an_empty_one_is_none(self) -> None:
         assert precheck.parse("arm-key: K\narm-owner: o/p/s\n").arm_owner == "o/p/s"
@@ -501,6 +538,24 @@ def test_this_stacks_own_key_in_arm_passes(plan, monkeypatch) -> None:
     result, registered = registrations_while(plan, monkeypatch, f"arm-key: {own}\n")
     assert result.code == 0, result.stderr
     assert CONNECTED_CLUSTER in registered
+
+
+@pytest.mark.parametrize(
+    ("found", "retry", "warned"),
+    [("arm-state: Failed\narm-retry: 1\n", "2", True), ("arm-retry: 1\n", "1", False), ("", None, False)],
+    ids=["failed", "succeeded-after-a-retry", "happy-path"],
+)
+def test_a_failed_cluster_of_this_stack_is_written_again_through_its_retry_tag(
+    plan, monkeypatch, found: str, retry: str | None, warned: bool
+) -> None:
+    own = pkcs1_public_key_b64(keygen.key(4096)[1])
+    check = f"arm-key: {own}\narm-owner: arc-onboarding/test\n{found}"
+    result, _ = registrations_while(plan, monkeypatch, check)
+    assert result.code == 0, result.stderr
+    tags = result.resource("azure-native:resources:Resource")["inputs"]["tags"]
+    assert tags.get("arcOnboardingRetry") == retry and tags["arcOnboardingStack"] == "arc-onboarding/test"
+    written_again = [w for w in result.document["warnings"] if "provisioningState Failed" in w]
+    assert bool(written_again) == warned, result.document["warnings"]
 
 
 def test_notes_are_warnings(plan, monkeypatch) -> None:

@@ -24,7 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components.plan.cli import main as plan_main
+from components.schema import GROUPS_STACK_KEYS, SCHEMA, Key
 from components.settings import ConfigError, load
+from components.shard import stackfiles
 from components.shard.assign import Member, ShardError, ShardMap, assign, map_text, read_map, shard_name
 from components.shard.cli import main as shard_main
 from tests.conftest import FIXTURES, KUBECONFIG, ROOT, engine_config
@@ -140,6 +142,49 @@ def test_a_groups_stack_needs_a_location_and_no_cluster(monkeypatch) -> None:
     with pytest.raises(ConfigError) as error:
         load(engine_config({"groups": ["rg-a"], "clusterName": "x"}), [], ROOT, os.environ)
     assert {p.split(": ")[0] for p in error.value.problems} == {"arc-onboarding:clusterName", "arc-onboarding:location"}
+
+
+def example_value(key: Key) -> Any:
+    """A value of the key's type that is not its default (objects: their first field set)."""
+    if key.type == "boolean":
+        return key.default is not True
+    if key.type == "integer":
+        return (key.default or 0) + 7
+    if key.type == "object":
+        name, field = next(iter(key.fields.items()))
+        return {name: example_value(field)}
+    if key.type == "array":
+        return [example_value(Key("object", "", fields=key.fields)) if key.items == "object" else "x"]
+    if key.type in ("map", "json"):
+        return {"a": "b"}
+    return "x"
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMA.keys() - GROUPS_STACK_KEYS))
+def test_a_groups_stack_refuses_every_key_it_would_ignore(name: str) -> None:
+    """A groups stack declares no cluster: a per-cluster key (extensions, policy, gitops, ...) set in
+    it was silently ignored. Every key the schema does not mark as read by a groups stack is refused,
+    alone, naming itself."""
+    config = {"groups": ["rg-a"], "location": "westeurope", name: example_value(SCHEMA[name])}
+    with pytest.raises(ConfigError) as error:
+        load(engine_config(config), [], ROOT, os.environ)
+    assert [p.split(": ")[0] for p in error.value.problems] == [f"arc-onboarding:{name}"], error.value.problems
+
+
+def test_a_groups_stack_takes_the_project_defaults_and_its_own_keys() -> None:
+    """The engine passes Pulumi.yaml's declared defaults as set (`distribution: generic`, `verify: true`):
+    at their defaults the keys a groups stack does not read change nothing and pass."""
+    config = {
+        "groups": ["rg-a"], "location": "westeurope", "tags": {"a": "b"}, "protect": True, "cloud": "AzureCloud",
+        "registerProviders": False, "resourceGroupLocations": {"rg-a": "northeurope"}, "createResourceGroup": True,
+        "distribution": "generic", "infrastructure": "generic", "verify": True,
+    }  # fmt: skip
+    settings = load(engine_config(config), [], ROOT, os.environ)
+    assert [(g.name, g.location, g.protect) for g in settings.groups] == [("rg-a", "northeurope", True)]
+
+
+def test_the_sharder_writes_only_keys_a_groups_stack_reads() -> None:
+    assert {k.split(":", 1)[1] for k in stackfiles._GROUPS_STACK_KEYS} <= GROUPS_STACK_KEYS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,8 +384,16 @@ def test_an_esc_environment_replaces_the_commands(tmp_path, monkeypatch, capsys)
     assert shard(project, monkeypatch, "--size", "2", "--esc", "stores/arc-secrets") == 0
     assert "the ESC environment stores/arc-secrets must set them under pulumiConfig" in capsys.readouterr().out
     assert not (project / "shards" / "set-secrets.sh").exists()
-    for document in stack_files(project).values():
-        assert document["environment"] == ["stores/arc-secrets"]
+    files = stack_files(project)
+    for name, document in files.items():
+        if name != "fleet-groups":
+            assert document["environment"] == ["stores/arc-secrets"]
+    # The environment sets `proxy`, which a groups stack refuses: it imports it only for its own secrets.
+    assert "environment" not in files["fleet-groups"]
+    (tmp_path / "tagged").mkdir()
+    tagged = fleet_project(tmp_path / "tagged", 2, extra={**extra, "arc-onboarding:tags": {"cost": SECURE_PROXY}})
+    assert shard(tagged, monkeypatch, "--size", "2", "--esc", "stores/arc-secrets") == 0
+    assert stack_files(tagged)["fleet-groups"]["environment"] == ["stores/arc-secrets"]
 
 
 # Pulumi's stack settings file (pulumi/pulumi sdk/go/common/workspace/project.go, ProjectStack):

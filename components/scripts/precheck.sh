@@ -19,6 +19,9 @@
 #                  (the program compares it with the stack's key: a different key is not this stack's);
 #   `agent-version: V` the chart version this stack's agents run (azure-clusterconfig's
 #                  AZURE_ARC_AGENT_VERSION, connectedk8s.md §2.1): after a self-upgrade, newer than the pin.
+#   `arm-state: S` ... and its provisioningState, when not Succeeded (Failed: a write's long-running
+#                  operation failed; the program writes this stack's own cluster again);
+#   `arm-retry: N` ... and its retry tag (arcOnboardingRetry), when it has one.
 # Read-only unless ARC_DRY_RUN is false and either ARC_REPLACE_STALE is true (a stale onboarding)
 # or this stack's own install was interrupted (forget_interrupted_install); it never writes to Azure.
 # shellcheck shell=sh
@@ -125,6 +128,20 @@ arm_owner() {
     --query tags.arcOnboardingStack --output tsv 2>"$errors"
 }
 
+# The existing connected cluster's provisioningState (said when not Succeeded) and retry tag (said
+# when set): a refresh reads a cluster left Failed without error, so only this tells the program to
+# write it again (components/precheck.py, retry_tag). A failed read stops: guessing could drop the tag.
+arm_state() {
+  cluster_id="/subscriptions/$1/resourceGroups/$2/providers/Microsoft.Kubernetes/connectedClusters/$3"
+  if ! provisioning=$(az resource show --ids "$cluster_id" --query properties.provisioningState --output tsv 2>"$errors") ||
+    ! retry=$(az resource show --ids "$cluster_id" --query tags.arcOnboardingRetry --output tsv 2>"$errors"); then
+    say stop "cannot read the provisioning state of connected cluster $3 in group $2 from Azure: $(last_line)"
+    return 0
+  fi
+  if [ -n "$provisioning" ] && [ "$provisioning" != Succeeded ]; then say arm-state "$provisioning"; fi
+  if [ -n "$retry" ]; then say arm-retry "$retry"; fi
+}
+
 # The cleanup `connect` does for a stale onboarding (custom.py ~860-905: crd_cleanup_force_delete,
 # then `helm delete azure-arc --no-hooks`), done with kubectl: forget the release (its storage
 # secrets), delete the agents' namespace (their workloads and the old identity), delete the CRDs
@@ -198,6 +215,7 @@ if [ -n "$(printf '%s' "$identity" | tr -d /)" ]; then
     if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
       say arm-key "$key"
       say arm-owner "$(arm_owner "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME")"
+      arm_state "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"
       if ! version=$(k get configmap azure-clusterconfig --namespace "$ARC_AGENT_NAMESPACE" --ignore-not-found \
           -o jsonpath='{.data.AZURE_ARC_AGENT_VERSION}' 2>"$errors"); then
         say stop "cannot read the agents' version from ConfigMap $ARC_AGENT_NAMESPACE/azure-clusterconfig on $reached: $(last_line)"
@@ -247,6 +265,7 @@ if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME");
   fi
   say arm-key "$key"
   say arm-owner "$(arm_owner "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME")"
+  arm_state "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"
   if [ -n "$crds" ]; then
     say note "Arc CRDs without agents on $reached ($crds), and connected cluster $ARC_CLUSTER_NAME exists in Azure: left by an earlier install of it; the install takes them over"
   fi

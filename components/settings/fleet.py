@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from components import regions
-from components.schema import CLUSTER_FIELDS, NAMESPACE
+from components.schema import CLUSTER_FIELDS, GROUPS_STACK_KEYS, NAMESPACE, SCHEMA, default_of
 
 from .model import ClusterSettings, GroupSettings
 from .names import _check_group_name, _check_tags
@@ -218,9 +218,11 @@ def _warn_group_elsewhere(group: GroupSettings, clusters: list[ClusterSettings],
 
 def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Report) -> tuple[GroupSettings, ...]:
     """A groups stack: the groups that sharded stacks share, declared here once and read by them."""
-    for other in ("clusters", "inventory", "clusterName"):
-        if other in raw:
-            report.error(other, "a groups stack (`groups`) declares no cluster: remove it, or remove `groups`")
+    # Every key of the schema a groups stack does not read; at its default it changes nothing (the
+    # engine passes Pulumi.yaml's declared defaults, `distribution: generic` among them, as set).
+    for other in [k for k in raw if k in SCHEMA and k not in GROUPS_STACK_KEYS]:
+        if raw[other] != default_of(SCHEMA[other]):
+            report.error(other, _not_read_by_groups_stack(other))
     if "location" not in raw:
         report.error(
             "location",
@@ -251,6 +253,22 @@ def _groups_stack(raw: Mapping[str, Any], secret_names: set[str], report: _Repor
     for unknown in group_locations.keys() - groups.keys():
         report.error("resourceGroupLocations", f"names group {unknown!r}, which `groups` does not list")
     return tuple(groups.values())
+
+
+def _not_read_by_groups_stack(key: str) -> str:
+    """A key set in a groups stack that only a stack declaring clusters reads: where it belongs."""
+    if key in ("clusters", "inventory", "clusterName"):
+        return "a groups stack (`groups`) declares no cluster: remove it, or remove `groups`"
+    where = (
+        "list the group in `groups`"
+        if key == "resourceGroup"
+        else "set it in the stack that declares the clusters (a sharded fleet: its source stack, then shard it again)"
+    )
+    return (
+        f"a groups stack (`groups`) declares no cluster, so it would ignore this key: {where}, and remove it "
+        f"here (`pulumi config rm {NAMESPACE}:{key}`, or from the ESC environment the stack imports); a groups "
+        f"stack reads only {', '.join(f'`{k}`' for k in sorted(GROUPS_STACK_KEYS))}"
+    )
 
 
 def _named(name: str) -> Callable[[str], str]:

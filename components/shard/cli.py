@@ -163,9 +163,13 @@ def _shard(args: argparse.Namespace, project_dir: Path, project: str, settings: 
             "`pulumi up` it before the shards."
         )
         previous_file = _previous(args.out / f"Pulumi.{groups_stack}.yaml", project, {})
-        files.append(
-            groups_file(groups_stack, config, created, protect, environment, header, previous_file, not args.esc)
-        )
+        groups = groups_file(groups_stack, config, created, protect, environment, header, previous_file, not args.esc)
+        if args.esc and not groups.secrets:
+            # The ESC environment holds the shards' secrets, per-cluster keys among them, which a groups
+            # stack refuses (it would ignore them): it imports it only for a secret of its own.
+            own = source_environment(document)
+            groups = groups_file(groups_stack, config, created, protect, own, header, previous_file, False)
+        files.append(groups)
     for name, held in shard_map.shards.items():
         # Nothing that changes when other shards come or go (no "N of M"): adding stores rewrites
         # only the files of the shards they join.

@@ -1,7 +1,7 @@
 """The program under the real engine where the providers' own rules decide (issue 17): what a
 refresh writes into the connected cluster's inputs once its agents connected, a change of the agent
 key, a proxy change's effect on the preflight Secret and Job, a long-running PUT that fails after
-ARM accepted it, and the self-upgraded agents' version on a values change. The stand-ins' rules
+ARM accepted it (and the next up writing the cluster again), and the self-upgraded agents' version on a values change. The stand-ins' rules
 and their sources: standins/azure_native.py, standins/kubernetes.py."""
 
 from __future__ import annotations
@@ -96,10 +96,12 @@ def test_a_proxy_change_replaces_the_preflight_secret_and_job_and_upgrades_the_r
     converged(engine)
 
 
-def test_a_failed_long_running_put_leaves_the_cluster_and_the_next_up_converges(engine: Engine) -> None:
+def test_a_failed_long_running_put_leaves_the_cluster_and_the_next_up_writes_it_again(engine: Engine) -> None:
     """ARM accepted the PUT and its long-running operation failed: azure-native reports a partial
-    failure with the resource read back, so the state holds the cluster ARM holds; the next up
-    finishes with one cluster."""
+    failure with the resource read back, so the state holds the cluster ARM holds. The next up's
+    refresh reads it without error, which drops its init error, so no diff would PUT it again and
+    ARM would keep `provisioningState: Failed` for good: the pre-write check reads the state, the
+    program sends the retry tag's next count, and the engine PUTs the cluster once; then nothing."""
     engine.init(dev_config())
     engine.arm_fault(
         "azure-native",
@@ -114,13 +116,17 @@ def test_a_failed_long_running_put_leaves_the_cluster_and_the_next_up_converges(
     assert len(failed) == 1 and "arc-dev-cluster" in failed[0], errors
     (arm,) = arm_clusters(engine)
     assert cluster_state(engine)["id"].lower() == arm["id"].lower(), "the created cluster is not in the state"
+    assert arm["properties"]["provisioningState"] == "Failed" and "arcOnboardingRetry" not in arm["tags"]
     start = len(engine.calls())
-    engine.up()
+    healed = engine.up()
+    assert "provisioningState Failed in Azure" in healed.stdout + healed.stderr, "the repair is not said"
+    cluster = cluster_calls(engine, start, "Create", "Update", "Delete")
+    assert cluster == ["Update"], f"expected one PUT of the failed cluster, saw {cluster}"
+    (arm,) = arm_clusters(engine)
+    assert arm["properties"]["provisioningState"] == "Succeeded"
+    assert arm["tags"]["arcOnboardingRetry"] == "1", arm["tags"]
+    # Healed: the count stays as ARM holds it, so nothing is written again.
     converged(engine)
-    # The refresh read the cluster without error, which drops its init error: nothing PUTs it again,
-    # so ARM keeps the failed operation's state (docs/engine-tests.md, the claim table).
-    assert not cluster_calls(engine, start, "Update")
-    assert arm_clusters(engine)[0]["properties"]["provisioningState"] == "Failed"
 
 
 def test_a_values_change_after_a_self_upgrade_keeps_the_running_version(
@@ -149,3 +155,18 @@ def test_upgrade_from_before_the_owner_tag_updates_the_cluster_in_place(tools, t
     (arm,) = arm_clusters(engine)
     assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "arc-onboarding/dev", arm["tags"]
     engine.up("--expect-no-changes")
+
+
+# The newest commit of main before the retry tag: the connected cluster's tags became an output of
+# the pre-write check there.
+BEFORE_RETRY_TAG_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"
+
+
+def test_upgrade_from_before_the_retry_tag_changes_nothing(tools, tmp_path) -> None:
+    """A healthy stack of the program before the retry tag: its first up with this one writes
+    nothing (no tag is sent until a write has failed)."""
+    engine = upgraded_engine(tools, tmp_path, BEFORE_RETRY_TAG_COMMIT)
+    start = len(engine.calls())
+    engine.up("--expect-no-changes")
+    assert not calls_since(engine, start, "Create", "Update", "Delete")
+    assert "arcOnboardingRetry" not in arm_clusters(engine)[0]["tags"]
