@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi_command as command
@@ -21,11 +21,11 @@ from pulumi_azure_native import resources
 from . import agent_releases, arm_body, arm_read_only, data_plane, network, precheck, scripts
 from .agent_key import AgentKeySecret, agent_key_secret
 from .agent_values import agent_values, cli_after_values, keep_secret, protected_settings, with_data_plane
-from .arc_extensions import ArcExtensions, ArcExtensionsArgs
-from .arc_policy import ArcPolicy, ArcPolicyArgs
+from .arc_extensions import ArcExtensions, ExtensionComponentArgs
+from .arc_policy import ArcPolicy
 from .clouds import Cloud, config_data_plane
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
-from .flux import ArcGitOps, ArcGitOpsArgs
+from .flux import ArcGitOps
 from .gateway import gateway_association
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
@@ -48,6 +48,9 @@ CLUSTER_BODY_KEYS = (
     "azureHybridBenefit",
     "distributionVersion",
 )
+# A component of cluster extensions (ArcGitOps, ArcPolicy, ArcExtensions) and its settings.
+C = TypeVar("C", bound=pulumi.ComponentResource)
+S = TypeVar("S")
 
 
 class KeyConversionError(pulumi.RunError):
@@ -628,61 +631,52 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     def _gitops(self) -> ArcGitOps | None:
         """Flux, once the agents are in (and, with verify, connected): the extension manager that
         installs it is one of them."""
-        settings = self._args.settings
-        if not settings.gitops:
+        gitops = self._args.settings.gitops
+        if not gitops:
             return None
-        return ArcGitOps(
-            f"{self._prefix}-gitops",
-            ArcGitOpsArgs(
-                settings=settings.gitops,
-                cluster_name=self.connected_cluster.name,
-                resource_group_name=self._args.resource_group_name,
-                secret=settings.is_secret("gitops"),
-                depends_on=self._after_agents(),
-            ),
-            opts=self._child(),
-        )
+        return self._on_agents("gitops", ArcGitOps, gitops)
 
     def _policy(self) -> ArcPolicy | None:
-        """Azure Policy, once the agents are in (and, with verify, connected), as for Flux."""
-        settings = self._args.settings
-        if not settings.policy.enabled:
+        """Azure Policy, once the agents are in (and, with verify, connected), as for Flux, and its
+        provider's registration."""
+        policy = self._args.settings.policy
+        if not policy.enabled:
             return None
-        return ArcPolicy(
-            f"{self._prefix}-policy",
-            ArcPolicyArgs(
-                settings=settings.policy,
-                cluster_name=self.connected_cluster.name,
-                cluster_id=self.connected_cluster.id,
-                resource_group_name=self._args.resource_group_name,
-                secret=settings.is_secret("policy"),
-                protect=settings.protect,
-                depends_on=[*self._after_agents(), *self._args.policy_depends_on],
-            ),
-            opts=self._child(),
-        )
+        return self._on_agents("policy", ArcPolicy, policy, self._args.policy_depends_on)
 
     def _after_agents(self) -> list[pulumi.Resource]:
         """What every cluster extension waits for: the agents' release, and the verify step when on."""
         return [self.release, *([self.verify] if self.verify else [])]
 
     def _extensions(self) -> ArcExtensions | None:
-        """The `extensions` items, once the agents are in (and, with verify, connected), as for Flux."""
-        settings = self._args.settings
-        if not settings.extensions:
+        """The `extensions` items, once the agents are in (and, with verify, connected), as for Flux,
+        and their providers' registrations."""
+        extensions = self._args.settings.extensions
+        if not extensions:
             return None
-        return ArcExtensions(
-            f"{self._prefix}-extensions",
-            ArcExtensionsArgs(
-                extensions=settings.extensions,
+        return self._on_agents("extensions", ArcExtensions, extensions, self._args.policy_depends_on)
+
+    def _on_agents(
+        self,
+        key: str,
+        component: Callable[[str, ExtensionComponentArgs[S], pulumi.ResourceOptions], C],
+        settings: S,
+        registrations: Sequence[pulumi.Resource] = (),
+    ) -> C:
+        """`<cluster>-<key>`: the component of cluster extensions that config key `key` declares,
+        after the agents (and `registrations`), secret when the key is."""
+        return component(
+            f"{self._prefix}-{key}",
+            ExtensionComponentArgs(
+                settings=settings,
                 cluster_name=self.connected_cluster.name,
                 cluster_id=self.connected_cluster.id,
                 resource_group_name=self._args.resource_group_name,
-                secret=settings.is_secret("extensions"),
-                protect=settings.protect,
-                depends_on=[*self._after_agents(), *self._args.policy_depends_on],
+                secret=self._args.settings.is_secret(key),
+                protect=self._args.settings.protect,
+                depends_on=[*self._after_agents(), *registrations],
             ),
-            opts=self._child(),
+            self._child(),
         )
 
     def outputs(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pulumi
 from pulumi_azure_native import kubernetesconfiguration as kc
@@ -46,18 +46,28 @@ def extension_options(
     )
 
 
+Settings = TypeVar("Settings")
+
+
 @dataclass(frozen=True)
-class ArcExtensionsArgs:
-    extensions: Sequence[ExtensionSettings]
+class ExtensionComponentArgs(Generic[Settings]):
+    """What each component made of cluster extensions takes (ArcGitOps, ArcPolicy, ArcExtensions):
+    its settings, the connected cluster it is on, and what it waits for."""
+
+    settings: Settings
     # The connected cluster's ARM name and id (its outputs, so everything here waits for it).
     cluster_name: pulumi.Input[str]
     cluster_id: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
-    # `extensions` was set as a secret: the lookups' answers stay secret too.
+    # The component's key (`gitops`, `policy`, `extensions`) was set as a secret: its values stay
+    # secret (for `extensions`, the workspace lookups' answers too).
     secret: bool = False
     protect: bool = False
     # The agents (release, verify step) and the providers' registrations.
     depends_on: Sequence[pulumi.Resource] = ()
+
+
+ArcExtensionsArgs = ExtensionComponentArgs[tuple[ExtensionSettings, ...]]
 
 
 class ArcExtensions(pulumi.ComponentResource):
@@ -69,7 +79,7 @@ class ArcExtensions(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._prefix, self._args = name, args
         self.extensions, self.data_collection_rules, self.associations = {}, {}, {}
-        for extension in args.extensions:
+        for extension in args.settings:
             self.extensions[extension.name] = self._extension(extension)
         self.register_outputs({})
 

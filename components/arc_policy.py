@@ -10,7 +10,6 @@ other way round: the assignments, then the extension, while the agents still run
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -18,7 +17,7 @@ from pulumi_azure_native import authorization
 from pulumi_azure_native import kubernetesconfiguration as kc
 
 from .agent_values import keep_secret
-from .arc_extensions import extension_options
+from .arc_extensions import ExtensionComponentArgs, extension_options
 from .policy import PolicySettings
 from .policy_args import assignment_args, extension_args
 
@@ -28,18 +27,7 @@ _SECRET_EXTENSION_ARGS = ("auto_upgrade_minor_version", "version")
 _SECRET_ASSIGNMENT_ARGS = ("policy_definition_id", "enforcement_mode", "parameters", "display_name")
 
 
-@dataclass(frozen=True)
-class ArcPolicyArgs:
-    settings: PolicySettings
-    # The connected cluster's ARM name and id (its outputs, so everything here waits for it).
-    cluster_name: pulumi.Input[str]
-    cluster_id: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    # `policy` was set as a secret.
-    secret: bool = False
-    protect: bool = False
-    # The agents (release, verify step) and the provider registration.
-    depends_on: Sequence[pulumi.Resource] = ()
+ArcPolicyArgs = ExtensionComponentArgs[PolicySettings]
 
 
 class ArcPolicy(pulumi.ComponentResource):

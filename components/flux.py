@@ -13,15 +13,13 @@ clusters").
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import kubernetesconfiguration as kc
 
 from . import extension_catalog as catalog
 from .agent_values import keep_secret
-from .arc_extensions import extension_options
+from .arc_extensions import ExtensionComponentArgs, extension_options
 from .extensions import ExtensionSettings, connected_cluster_scope, extension_args
 from .settings import GitOpsSettings
 
@@ -41,16 +39,8 @@ FLUX_EXTENSION = ExtensionSettings(
 )
 
 
-@dataclass(frozen=True)
-class ArcGitOpsArgs:
-    settings: GitOpsSettings
-    # The connected cluster's ARM name (its output, so the extension waits for it).
-    cluster_name: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    # `gitops` was set as a secret: every value stays secret.
-    secret: bool = False
-    # What "the agents are connected" means here: the agents' release (and a verify step, if any).
-    depends_on: Sequence[pulumi.Resource] = ()
+# `secret`: every value stays secret. `cluster_id` is not used (the scope is the cluster's name).
+ArcGitOpsArgs = ExtensionComponentArgs[GitOpsSettings]
 
 
 class ArcGitOps(pulumi.ComponentResource):
@@ -63,6 +53,8 @@ class ArcGitOps(pulumi.ComponentResource):
         self.extension = kc.Extension(
             f"{name}-flux",
             **extension_args(FLUX_EXTENSION, args.cluster_name, args.resource_group_name),
+            # Not `args.protect`: Flux was never protected (`protect`, docs/lifecycle.md, names the
+            # connected cluster and the group).
             opts=extension_options(self, args.depends_on, protect=False),
         )
 

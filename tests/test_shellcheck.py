@@ -40,10 +40,20 @@ def test_every_script_the_program_names_is_a_file_and_every_file_is_named() -> N
         assert scripts.text(name).startswith("# arc-onboarding ")
 
 
-@pytest.mark.parametrize("path", SCRIPT_FILES, ids=lambda p: p.name)
-def test_script_is_shellcheck_clean(path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(typing.get_args(scripts.Script)))
+def test_script_is_shellcheck_clean(name: scripts.Script, tmp_path: Path) -> None:
+    """The text the Command runs, its shared parts (components/scripts/parts) in place."""
+    path = tmp_path / f"{name}.sh"
+    path.write_text(scripts.text(name))
     result = shellcheck(path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_part_is_included_in_place() -> None:
+    texts = {name: scripts.text(name) for name in typing.get_args(scripts.Script)}
+    assert not [name for name, text in texts.items() if scripts.INCLUDE in text]
+    for part in sorted(scripts.PARTS.glob("*.sh")):
+        assert any(scripts.expand_includes(part) in text for text in texts.values()), f"{part.name} is included nowhere"
 
 
 def test_shellcheck_finds_what_it_should(tmp_path: Path) -> None:

@@ -8,6 +8,12 @@ credentials) are only ever in a secret environment and are never printed.
 
 The sh scripts run as `/bin/sh -c TEXT` where Pulumi runs, with `az` and `kubectl` from PATH;
 preflight.sh runs as `bash -c TEXT arc-preflight HOST:PORT...` in the preflight Job's container.
+
+What several scripts share is written once in parts/ and stands in a script as a line
+`# @include NAME` (a part may include another). `text` puts each part's text in place of its line,
+so a script's text is whole wherever it is stored. A part holds no comment of its own: its text
+lands in every stack's state, and a change of it is a change of each script that includes it (an
+update of its Commands; docs/lifecycle.md).
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ Value = TypeVar("Value")
 INTERPRETER = ("/bin/sh", "-c")
 
 DIRECTORY = Path(__file__).resolve().parent
+PARTS = DIRECTORY / "parts"
+INCLUDE = "# @include "
 
 # The CRDs `az connectedk8s delete --force` removes (connectedk8s.md §7), before the cloud suffix.
 ARC_CRDS = (
@@ -57,8 +65,17 @@ ARC_CRDS = (
 
 @cache
 def text(name: Script) -> str:
-    """The script's text, as the Command runs it."""
-    return (DIRECTORY / f"{name}.sh").read_text(encoding="utf-8")
+    """The script's text, as the Command runs it: its file with the parts it includes in place."""
+    return expand_includes(DIRECTORY / f"{name}.sh")
+
+
+def expand_includes(path: Path) -> str:
+    """The file's text, each `# @include NAME` line replaced by parts/NAME, itself expanded."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(
+        expand_includes(PARTS / line.removeprefix(INCLUDE).strip()) if line.startswith(INCLUDE) else line
+        for line in lines
+    )
 
 
 def verify_environment(

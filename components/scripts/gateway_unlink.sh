@@ -23,15 +23,7 @@ esac
 work=$(mktemp -d)
 errors=$work/errors
 # shellcheck disable=SC2329 # invoked by the traps below
-quit() {
-  trap - EXIT HUP INT TERM
-  rm -rf "$work"
-  exit "$1"
-}
-trap 'quit $?' EXIT
-trap 'quit 129' HUP
-trap 'quit 130' INT
-trap 'quit 143' TERM
+# @include exit_traps.sh
 settings="/subscriptions/$ARC_SUBSCRIPTION/resourceGroups/$ARC_RESOURCE_GROUP/providers/Microsoft.Kubernetes/connectedClusters/$ARC_CLUSTER_NAME/providers/Microsoft.HybridCompute/settings/default?api-version=$ARC_API_VERSION"
 if az rest --method put --url "$settings" --body '{"properties":{"gatewayProperties":{"gatewayResourceId":null}}}' \
     --output none 2>"$errors"; then

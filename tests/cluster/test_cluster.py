@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from tests.engine.conftest import ROOT, Engine, descendants, kill_group, repair_file_backend
-from tests.engine.test_engine import add_foreign_resource, dev_config
+from tests.engine.conftest import ROOT, Engine, descendants, dev_config, kill_group, repair_file_backend
+from tests.engine.test_engine import add_foreign_resource
 
 from .conftest import CHART, PROJECT_CHART
 from .controlplane import ControlPlanes

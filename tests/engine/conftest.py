@@ -39,7 +39,7 @@ BUILD_TIMEOUT = 45 * 60
 RUN_TIMEOUT = 300
 
 
-def _wrapper(path: Path, module: str, *flags: str) -> Path:
+def standin_wrapper(path: Path, module: str, *flags: str) -> Path:
     """An executable that runs a stand-in module with this interpreter (which has grpc and pulumi)."""
     args = "".join(f" {flag}" for flag in flags)
     path.write_text(
@@ -75,18 +75,18 @@ def install_tools(
         d.mkdir(parents=True)
     (bin_dir / "pulumi").symlink_to(engine_bin / "pulumi")
     shutil.copy(engine_bin / "pulumi-language-python-exec", bin_dir / "pulumi-language-python-exec")
-    _wrapper(
+    standin_wrapper(
         bin_dir / "pulumi-language-python", "language_host", f"-use-executor={bin_dir / 'pulumi-language-python-exec'}"
     )
-    _wrapper(bin_dir / "az", "fake_az")
+    standin_wrapper(bin_dir / "az", "fake_az")
     if kube_bin is None:
-        _wrapper(bin_dir / "kubectl", "fake_kubectl")
+        standin_wrapper(bin_dir / "kubectl", "fake_kubectl")
     else:
         for tool in ("kubectl", "helm"):
             (bin_dir / tool).symlink_to(kube_bin / tool)
     env = {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"}
     for name, (module, version) in STANDIN_PROVIDERS.items():
-        binary = (providers or {}).get(name) or _wrapper(wrappers / f"pulumi-resource-{name}", module)
+        binary = (providers or {}).get(name) or standin_wrapper(wrappers / f"pulumi-resource-{name}", module)
         done = subprocess.run(
             [str(bin_dir / "pulumi"), "plugin", "install", "resource", name, version, "--file", str(binary)],
             check=False,
@@ -368,3 +368,164 @@ def repair_file_backend(backend: Path) -> list[Path]:
     for path in empty:
         path.unlink()
     return empty
+
+
+# --- what the engine tests share: the dev stack, the stand-ins' state, the CLI's answers ----------
+# The connected cluster's type today, and the generic one issue 11 moves it to (with an alias).
+CLUSTER_TYPES = ("azure-native:kubernetes:ConnectedCluster", "azure-native:resources:Resource")
+# Matched by logical name, which survives a change of type (every child URN of the component
+# contains "ArcConnectedCluster", and "azure-native:resources:Resource" is a prefix of the group's type).
+DEV_CLUSTER = "::arc-dev-rg/arc-dev-cluster"
+GROUP_TYPE = "azure-native:resources:ResourceGroup"
+RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+JOB_TYPE = "kubernetes:batch/v1:Job"
+KEY_TYPE = "tls:index/privateKey:PrivateKey"
+PROXY_PASSWORD = "Pr0xyPassw0rd-engine"
+# What upgraded_engine swaps for the current program's (the rest of the project stays).
+PROGRAM_PATHS = ("__main__.py", "components", "Pulumi.yaml", "requirements.txt")
+
+
+def dev_config() -> dict[str, Any]:
+    config: dict[str, Any] = yaml_mapping(ROOT / "Pulumi.dev.yaml")["config"]
+    return config
+
+
+def set_proxy_as_users_do(
+    engine: Engine, https_proxy: str = f"http://user:{PROXY_PASSWORD}@proxy.corp.example:3128"
+) -> dict[str, Any]:
+    """The README's commands (`config set --path`, `--secret`); returns the same proxy as plain YAML."""
+    engine.run("config", "set", "--path", "arc-onboarding:proxy.httpProxy", "http://proxy.corp.example:3128")
+    engine.run("config", "set", "--secret", "--path", "arc-onboarding:proxy.httpsProxy", https_proxy)
+    no_proxy = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]
+    for i, entry in enumerate(no_proxy):
+        engine.run("config", "set", "--path", f"arc-onboarding:proxy.noProxy[{i}]", entry)
+    return {"httpProxy": "http://proxy.corp.example:3128", "httpsProxy": https_proxy, "noProxy": no_proxy}
+
+
+def release_in_cluster(engine: Engine, context: str = "kind-arc-dev") -> dict[str, Any]:
+    release: dict[str, Any] = engine.state("kubernetes")["releases"][f"{context}|azure-arc-release/azure-arc"]
+    return release
+
+
+@pytest.fixture
+def proxy_change(engine: Engine) -> list[dict[str, Any]]:
+    """The dev stack up behind a proxy, then a noProxy entry added as users add it and up again:
+    what that second up created, updated and deleted."""
+    engine.init(dev_config())
+    set_proxy_as_users_do(engine)
+    engine.up()
+    start = len(engine.calls())
+    engine.run("config", "set", "--path", "arc-onboarding:proxy.noProxy[4]", ".corp.example")
+    engine.up()
+    return calls_since(engine, start, "Create", "Update", "Delete")
+
+
+@pytest.fixture
+def self_upgraded_agents(engine: Engine) -> dict[str, Any]:
+    """The dev stack up with `agents.autoUpgrade`, then its agents upgraded by themselves to 1.37.0
+    (a new helm revision of the live release, out of band); the stack's config."""
+    config = dev_config()
+    config["arc-onboarding:agents"] = {**config["arc-onboarding:agents"], "autoUpgrade": True}
+    engine.init(config)
+    engine.up()
+    kube = engine.state("kubernetes")
+    release = kube["releases"]["kind-arc-dev|azure-arc-release/azure-arc"]
+    release.update(version="1.37.0", revision=release["revision"] + 1)
+    engine.write_state("kubernetes", kube)
+    return config
+
+
+def calls_since(engine: Engine, start: int, *names: str) -> list[dict[str, Any]]:
+    return [c for c in engine.calls()[start:] if c["call"] in names]
+
+
+def cluster_calls(engine: Engine, start: int, *names: str) -> list[str]:
+    """The calls among `names` on the dev stack's connected cluster since call `start`, in order."""
+    return [c["call"] for c in calls_since(engine, start, *names) if c["subject"].endswith(DEV_CLUSTER)]
+
+
+def arm_clusters(engine: Engine) -> list[dict[str, Any]]:
+    """The connected clusters the stand-in ARM holds."""
+    return [
+        r
+        for r in engine.state("azure")["resources"].values()
+        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
+    ]
+
+
+def cluster_in_arm(engine: Engine) -> str:
+    found: str = arm_clusters(engine)[0]["id"]
+    return found
+
+
+def cluster_state(engine: Engine) -> dict[str, Any]:
+    """The dev stack's connected cluster in the stack's state."""
+    (cluster,) = [r for r in engine.resources().values() if r["urn"].endswith(DEV_CLUSTER)]
+    return cluster
+
+
+def resource_errors(done: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """The CLI's "Diagnostics:" section: per resource ("type (name)"), its text, for those with an error."""
+    blocks: dict[str, list[str]] = {}
+    current = None
+    in_diagnostics = False
+    for line in done.stdout.splitlines():
+        if line.startswith("Diagnostics:"):
+            in_diagnostics = True
+            continue
+        if in_diagnostics and line and not line.startswith(" "):
+            in_diagnostics = False
+        if not in_diagnostics:
+            continue
+        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+            current = line.strip().rstrip(":")
+            blocks[current] = []
+        elif current:
+            blocks[current].append(line.strip())
+    return {name: "\n".join(text) for name, text in blocks.items() if any(t.startswith("error:") for t in text)}
+
+
+def converged(engine: Engine) -> None:
+    """Nothing left to do, and nothing duplicated, orphaned or lost in the stand-ins."""
+    engine.up("--expect-no-changes")
+    assert len(arm_clusters(engine)) == 1
+    assert len(engine.state("kubernetes")["releases"]) == 1
+    in_state = {r["id"].lower() for r in engine.resources().values() if r.get("id", "").startswith("/subscriptions/")}
+    arm = engine.state("azure")["resources"].values()
+    assert {r["id"].lower() for r in arm} == in_state, "ARM and the state disagree (orphan or loss)"
+
+
+def upgraded_engine(tools, tmp_path: Path, commit: str, config: dict[str, Any] | None = None) -> Engine:
+    """The dev stack brought up with the program of `commit`, then the current program in its place."""
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", commit], check=False).returncode != 0:
+        pytest.skip(f"commit {commit[:12]} is not in this clone (shallow?)")
+    old = tmp_path / "old-source"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+    engine = make_engine(tools, tmp_path / "run", source=old)
+    engine.init(config or dev_config())
+    engine.up()
+    # The same stack, now with the current program.
+    stack_file = (engine.project / "Pulumi.dev.yaml").read_text()
+    for path in PROGRAM_PATHS:
+        target = engine.project / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    program_files(ROOT, engine.project)
+    (engine.project / "Pulumi.dev.yaml").write_text(stack_file)
+    return engine
+
+
+def guarded_replacements(engine: Engine) -> list[tuple[str, str]]:
+    """What `pulumi preview` would replace, delete or create among connected clusters, keys and groups."""
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
+    guarded = (*CLUSTER_TYPES, KEY_TYPE, GROUP_TYPE)
+    return [
+        (s["op"], s["urn"])
+        for s in steps
+        if s["op"] in ("replace", "create-replacement", "delete-replaced", "delete", "create")
+        and (s.get("newState") or s.get("oldState") or {}).get("type") in guarded
+    ]

@@ -11,8 +11,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conftest import Engine, json_object
-from .test_engine import PROXY_PASSWORD, dev_config, release_in_cluster, set_proxy_as_users_do, upgraded_engine
+from .conftest import (
+    PROXY_PASSWORD,
+    Engine,
+    dev_config,
+    json_object,
+    release_in_cluster,
+    set_proxy_as_users_do,
+    upgraded_engine,
+)
 
 # main before issue 19 §2: the release's values were the explicit set, no helm-settings step.
 BEFORE_DATA_PLANE_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"

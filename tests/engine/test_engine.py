@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,33 +17,35 @@ import pytest
 import yaml
 
 from .conftest import (
+    DEV_CLUSTER,
+    GROUP_TYPE,
+    JOB_TYPE,
+    KEY_TYPE,
+    PROGRAM_PATHS,
+    PROXY_PASSWORD,
+    RELEASE_TYPE,
     ROOT,
     RUN_TIMEOUT,
     Engine,
+    arm_clusters,
+    calls_since,
+    cluster_calls,
+    cluster_in_arm,
+    converged,
+    dev_config,
+    guarded_replacements,
     json_object,
     kill_group,
-    make_engine,
-    program_files,
+    release_in_cluster,
     repair_file_backend,
+    resource_errors,
+    set_proxy_as_users_do,
+    upgraded_engine,
     yaml_mapping,
 )
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
-# The connected cluster's type today, and the generic one issue 11 moves it to (with an alias).
-CLUSTER_TYPES = ("azure-native:kubernetes:ConnectedCluster", "azure-native:resources:Resource")
-# Matched by logical name, which survives a change of type (every child URN of the component
-# contains "ArcConnectedCluster", and "azure-native:resources:Resource" is a prefix of the group's type).
-DEV_CLUSTER = "::arc-dev-rg/arc-dev-cluster"
-GROUP_TYPE = "azure-native:resources:ResourceGroup"
-RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
-JOB_TYPE = "kubernetes:batch/v1:Job"
-KEY_TYPE = "tls:index/privateKey:PrivateKey"
-
-
-def dev_config() -> dict[str, Any]:
-    config: dict[str, Any] = yaml_mapping(ROOT / "Pulumi.dev.yaml")["config"]
-    return config
 
 
 FLEET_KUBECONFIG = (
@@ -218,12 +219,7 @@ def test_up_creates_in_order_verifies_and_runs_the_preflight_first(engine: Engin
     assert checked < written, "the connected cluster was written before the pre-write check ran"
     registered = engine.state("azure").get("registered", {})
     assert {"Microsoft.Kubernetes", "Microsoft.KubernetesConfiguration"} <= set(registered)
-    clusters = [
-        r
-        for r in engine.state("azure")["resources"].values()
-        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
-    ]
-    assert [c["name"] for c in clusters] == ["arc-dev"]
+    assert [c["name"] for c in arm_clusters(engine)] == ["arc-dev"]
 
 
 def test_second_up_changes_nothing(engine: Engine) -> None:
@@ -236,26 +232,8 @@ def test_second_up_changes_nothing(engine: Engine) -> None:
 
 
 # 7 ------------------------------------------------------------------------------------------------
-PROXY_PASSWORD = "Pr0xyPassw0rd-engine"
 GIT_TOKEN = "GitT0ken-engine-5e1f"
 KUBE_TOKEN = "fixture-token-5f2c9a1e7b"  # tests/fixtures/kubeconfig's user token
-
-
-def set_proxy_as_users_do(
-    engine: Engine, https_proxy: str = f"http://user:{PROXY_PASSWORD}@proxy.corp.example:3128"
-) -> dict[str, Any]:
-    """The README's commands (`config set --path`, `--secret`); returns the same proxy as plain YAML."""
-    engine.run("config", "set", "--path", "arc-onboarding:proxy.httpProxy", "http://proxy.corp.example:3128")
-    engine.run("config", "set", "--secret", "--path", "arc-onboarding:proxy.httpsProxy", https_proxy)
-    no_proxy = ["10.96.0.0/12", "kubernetes.default.svc", ".svc.cluster.local", ".svc"]
-    for i, entry in enumerate(no_proxy):
-        engine.run("config", "set", "--path", f"arc-onboarding:proxy.noProxy[{i}]", entry)
-    return {"httpProxy": "http://proxy.corp.example:3128", "httpsProxy": https_proxy, "noProxy": no_proxy}
-
-
-def release_in_cluster(engine: Engine, context: str = "kind-arc-dev") -> dict[str, Any]:
-    release: dict[str, Any] = engine.state("kubernetes")["releases"][f"{context}|azure-arc-release/azure-arc"]
-    return release
 
 
 def test_config_set_path_and_secret_reach_the_program_as_the_plan_assumes(engine: Engine, tmp_path: Path) -> None:
@@ -355,12 +333,7 @@ def test_destroy_refuses_a_protected_cluster(engine: Engine) -> None:
     done = engine.run("destroy", "--yes", "--skip-preview", check=False)
     assert done.returncode != 0
     assert "protected" in done.stdout + done.stderr
-    clusters = [
-        r
-        for r in engine.state("azure")["resources"].values()
-        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
-    ]
-    assert clusters, "a protected cluster was deleted"
+    assert arm_clusters(engine), "a protected cluster was deleted"
 
 
 def add_foreign_resource(engine: Engine) -> tuple[dict[str, Any], str]:
@@ -412,29 +385,20 @@ def test_create_resource_group_true_to_false_reads_the_group_and_never_blocks(en
     engine.run("destroy", "--yes", "--skip-preview")
     left = engine.state("azure")["resources"]
     assert group["id"].lower() in left and foreign.lower() in left, "destroy deleted an adopted group"
-    assert not [r for r in left.values() if r["type"].lower() == "microsoft.kubernetes/connectedclusters"]
+    assert not arm_clusters(engine)
 
 
 # 4 ------------------------------------------------------------------------------------------------
-def calls_since(engine: Engine, start: int, *names: str) -> list[dict[str, Any]]:
-    return [c for c in engine.calls()[start:] if c["call"] in names]
 
 
-def test_proxy_change_upgrades_the_release_in_place(engine: Engine) -> None:
-    engine.init(dev_config())
-    set_proxy_as_users_do(engine)
-    engine.up()
-    start = len(engine.calls())
-    engine.run("config", "set", "--path", "arc-onboarding:proxy.noProxy[4]", ".corp.example")
-    engine.up()
-    changed = calls_since(engine, start, "Create", "Update", "Delete")
-    updated = [c["subject"].rsplit("::", 1)[-1] for c in changed if c["call"] == "Update"]
-    assert "arc-dev-rg/arc-dev-agents" in updated, f"the release was not upgraded: {changed}"
+def test_proxy_change_upgrades_the_release_in_place(engine: Engine, proxy_change: list[dict[str, Any]]) -> None:
+    updated = [c["subject"].rsplit("::", 1)[-1] for c in proxy_change if c["call"] == "Update"]
+    assert "arc-dev-rg/arc-dev-agents" in updated, f"the release was not upgraded: {proxy_change}"
     assert not [
         c
-        for c in changed
+        for c in proxy_change
         if c["subject"].endswith(DEV_CLUSTER) or (c["subject"].endswith("-agents") and c["call"] != "Update")
-    ], changed
+    ], proxy_change
     assert ".corp.example" in release_in_cluster(engine)["values"]["global"]["noProxy"]
     assert release_in_cluster(engine)["revision"] == 2
 
@@ -445,37 +409,24 @@ def test_location_change_replaces_the_cluster_delete_first(engine: Engine) -> No
     start = len(engine.calls())
     engine.set_config({"location": "westeurope"})
     engine.up()
-    cluster = [c for c in calls_since(engine, start, "Create", "Delete") if c["subject"].endswith(DEV_CLUSTER)]
-    assert [c["call"] for c in cluster] == ["Delete", "Create"], f"expected delete-before-replace, saw {cluster}"
-    arm_clusters = [
-        r
-        for r in engine.state("azure")["resources"].values()
-        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
-    ]
-    assert [c["location"] for c in arm_clusters] == ["westeurope"]
+    cluster = cluster_calls(engine, start, "Create", "Delete")
+    assert cluster == ["Delete", "Create"], f"expected delete-before-replace, saw {cluster}"
+    assert [c["location"] for c in arm_clusters(engine)] == ["westeurope"]
     group = next(
         r for r in engine.state("azure")["resources"].values() if r["type"] == "Microsoft.Resources/resourceGroups"
     )
     assert group["location"] == "eastus", "a group keeps its region"
 
 
-def test_chart_version_with_auto_upgrade_does_not_diff(engine: Engine) -> None:
-    config = dev_config()
-    config["arc-onboarding:agents"] = {**config["arc-onboarding:agents"], "autoUpgrade": True}
-    engine.init(config)
-    engine.up()
-    # The agents upgrade themselves (autoUpdate): the live release moves to a newer chart.
-    kube = engine.state("kubernetes")
-    release = kube["releases"]["kind-arc-dev|azure-arc-release/azure-arc"]
-    release.update(version="1.37.0", revision=release["revision"] + 1)
-    engine.write_state("kubernetes", kube)
+def test_chart_version_with_auto_upgrade_does_not_diff(engine: Engine, self_upgraded_agents: dict[str, Any]) -> None:
+    # self_upgraded_agents: the agents upgraded themselves (autoUpdate) to a newer chart.
     # A new helm revision runs verify again (its trigger, by design); the release itself is left alone.
     start = len(engine.calls())
     engine.up()
     assert [c["subject"].rsplit("::", 1)[-1] for c in calls_since(engine, start, "Create", "Update")] == [
         "arc-dev-rg/arc-dev-verify"
     ]
-    engine.set_config({"agents": {**config["arc-onboarding:agents"], "chartVersion": "1.38.0"}})
+    engine.set_config({"agents": {**self_upgraded_agents["arc-onboarding:agents"], "chartVersion": "1.38.0"}})
     start = len(engine.calls())
     engine.up("--expect-no-changes")
     assert not calls_since(engine, start, "Create", "Update", "Delete")
@@ -483,35 +434,6 @@ def test_chart_version_with_auto_upgrade_does_not_diff(engine: Engine) -> None:
 
 
 # 8 ------------------------------------------------------------------------------------------------
-def resource_errors(done: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    """The CLI's "Diagnostics:" section: per resource ("type (name)"), its text, for those with an error."""
-    blocks: dict[str, list[str]] = {}
-    current = None
-    in_diagnostics = False
-    for line in done.stdout.splitlines():
-        if line.startswith("Diagnostics:"):
-            in_diagnostics = True
-            continue
-        if in_diagnostics and line and not line.startswith(" "):
-            in_diagnostics = False
-        if not in_diagnostics:
-            continue
-        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
-            current = line.strip().rstrip(":")
-            blocks[current] = []
-        elif current:
-            blocks[current].append(line.strip())
-    return {name: "\n".join(text) for name, text in blocks.items() if any(t.startswith("error:") for t in text)}
-
-
-def converged(engine: Engine) -> None:
-    """Nothing left to do, and nothing duplicated, orphaned or lost in the stand-ins."""
-    engine.up("--expect-no-changes")
-    arm = engine.state("azure")["resources"].values()
-    assert len([r for r in arm if r["type"].lower() == "microsoft.kubernetes/connectedclusters"]) == 1
-    assert len(engine.state("kubernetes")["releases"]) == 1
-    in_state = {r["id"].lower() for r in engine.resources().values() if r.get("id", "").startswith("/subscriptions/")}
-    assert {r["id"].lower() for r in arm} == in_state, "ARM and the state disagree (orphan or loss)"
 
 
 @pytest.mark.parametrize(
@@ -589,15 +511,6 @@ def kill_during_cluster_create(engine: Engine) -> str:
         time.sleep(0.5)
     subject: str = started[0]["subject"]
     return subject
-
-
-def cluster_in_arm(engine: Engine) -> str:
-    found: str = next(
-        r["id"]
-        for r in engine.state("azure")["resources"].values()
-        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
-    )
-    return found
 
 
 def test_an_empty_metadata_sidecar_fails_every_read_of_the_stack_until_removed(engine: Engine) -> None:
@@ -680,7 +593,6 @@ def test_sigkill_mid_up_then_import_pending_creates_keeps_the_resource(engine: E
 
 
 # 9 ------------------------------------------------------------------------------------------------
-PROGRAM_PATHS = ("__main__.py", "components", "Pulumi.yaml", "requirements.txt")
 
 
 def previous_program_commit() -> str:
@@ -713,30 +625,6 @@ def previous_program_commit() -> str:
 TYPED_CLUSTER_COMMIT = "2be2035f5d97b03a4f326967521be26dbc736eb1"
 
 
-def upgraded_engine(tools, tmp_path: Path, commit: str, config: dict[str, Any] | None = None) -> Engine:
-    """The dev stack brought up with the program of `commit`, then the current program in its place."""
-    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", commit], check=False).returncode != 0:
-        pytest.skip(f"commit {commit[:12]} is not in this clone (shallow?)")
-    old = tmp_path / "old-source"
-    old.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
-    engine = make_engine(tools, tmp_path / "run", source=old)
-    engine.init(config or dev_config())
-    engine.up()
-    # The same stack, now with the current program.
-    stack_file = (engine.project / "Pulumi.dev.yaml").read_text()
-    for path in PROGRAM_PATHS:
-        target = engine.project / path
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    program_files(ROOT, engine.project)
-    (engine.project / "Pulumi.dev.yaml").write_text(stack_file)
-    return engine
-
-
 def run_migration(engine: Engine, *args: str) -> str:
     """`python -m components.migrate --stack dev`, as docs/lifecycle.md tells users to run it."""
     done = subprocess.run(
@@ -750,18 +638,6 @@ def run_migration(engine: Engine, *args: str) -> str:
     )
     assert done.returncode == 0, f"migrate failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-def guarded_replacements(engine: Engine) -> list[tuple[str, str]]:
-    """What `pulumi preview` would replace, delete or create among connected clusters, keys and groups."""
-    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
-    guarded = (*CLUSTER_TYPES, KEY_TYPE, GROUP_TYPE)
-    return [
-        (s["op"], s["urn"])
-        for s in steps
-        if s["op"] in ("replace", "create-replacement", "delete-replaced", "delete", "create")
-        and (s.get("newState") or s.get("oldState") or {}).get("type") in guarded
-    ]
 
 
 def upgrade_with_migration(engine: Engine, commit: str) -> None:
@@ -827,6 +703,50 @@ def test_upgrade_across_issue_20s_script_texts_updates_the_commands_in_place(too
     engine.up("--expect-no-changes")
 
 
+# main before the scripts' shared parts (components/scripts/parts) and the one argument type of Flux,
+# Policy and the extensions (components/arc_extensions.py ExtensionComponentArgs).
+BEFORE_SHARED_PARTS_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"
+GATEWAY_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.HybridCompute/gateways/arc-gw"
+
+
+def test_upgrade_across_the_shared_script_parts_changes_no_command_and_no_extension(tools, tmp_path: Path) -> None:
+    """A script's text is stored in its Command: the scripts that now include parts keep it byte for
+    byte, so their Commands are neither updated (a gateway-link update would PUT the gateway again)
+    nor replaced (a replace runs the old delete step), and Flux, Policy and the extensions keep their
+    URNs and inputs. Checked on a stack with all of them, brought up by the program before."""
+    config = {
+        **dev_config(),
+        "arc-onboarding:gateway": {"resourceId": GATEWAY_ID},
+        "arc-onboarding:gitops": {"url": "https://git.corp.example/platform/edge-config.git"},
+        "arc-onboarding:policy": {"enabled": True},
+        "arc-onboarding:extensions": [{"type": "Microsoft.AzureKeyVaultSecretsProvider"}],
+    }
+    engine = upgraded_engine(tools, tmp_path, BEFORE_SHARED_PARTS_COMMIT, config)
+
+    def concerned(urn: str) -> bool:
+        commands = ("-uninstall-guard", "-gateway-link", "-cleanup")
+        components = ("ArcGitOps", "ArcPolicy", "ArcExtensions")
+        return urn.endswith(commands) or any(f"arc-onboarding:index:{c}" in urn for c in components)
+
+    steps = json_object(engine.run("preview", "--json").stdout)["steps"]
+    ours = [
+        (s["op"], s["urn"].rsplit("::", 1)[-1].removeprefix("arc-dev-rg/arc-dev-"))
+        for s in steps
+        if concerned(s["urn"])
+    ]
+    assert {name for _, name in ours} == {
+        *("cleanup", "uninstall-guard", "gateway-link"),
+        *("gitops", "gitops-flux", "gitops-config"),
+        *("policy", "policy-extension", "extensions", "extensions-akvsecretsprovider"),
+    }, ours
+    # (The project refreshes first: `refresh` steps are reads.)
+    assert {op for op, _ in ours} <= {"same", "refresh"}, ours
+    start, az_start = len(engine.calls()), len(engine.calls("az"))
+    engine.up()
+    assert not [c for c in calls_since(engine, start, "Create", "Update", "Delete") if concerned(c["subject"])]
+    assert not [c for c in engine.calls("az")[az_start:] if "HybridCompute/settings" in " ".join(c["argv"])]
+
+
 def test_upgrade_from_the_typed_cluster_with_the_migration_updates_it_in_place(tools, tmp_path: Path) -> None:
     engine = upgraded_engine(tools, tmp_path, TYPED_CLUSTER_COMMIT)
     cluster_id = cluster_in_arm(engine)
@@ -862,7 +782,7 @@ def test_fleet_up_second_up_and_destroy(engine: Engine) -> None:
     engine.up()
     created_in_dependency_order(engine)
     arm = engine.state("azure")["resources"].values()
-    assert sorted(r["name"] for r in arm if r["type"].lower() == "microsoft.kubernetes/connectedclusters") == [
+    assert sorted(r["name"] for r in arm_clusters(engine)) == [
         "plant-07",
         "store-0101",
         "store-0102",

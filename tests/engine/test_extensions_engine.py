@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conftest import Engine, json_object
-from .test_engine import compare_with_plan, deletes_in_order, dev_config, upgraded_engine
+from .conftest import Engine, dev_config, json_object, upgraded_engine
+from .test_engine import compare_with_plan, deletes_in_order
 
 EXTENSION = "::arc-dev-rg/arc-dev-extensions-akvsecretsprovider"
 RELEASE = "::arc-dev-rg/arc-dev-agents"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Engine
-from .test_engine import dev_config
+from .conftest import Engine, dev_config
 
 GATEWAY = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg"

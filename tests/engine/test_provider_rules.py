@@ -12,13 +12,16 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .conftest import Engine
-from .test_engine import (
+from .conftest import (
     DEV_CLUSTER,
     JOB_TYPE,
     RELEASE_TYPE,
+    Engine,
+    arm_clusters,
     calls_since,
+    cluster_calls,
     cluster_in_arm,
+    cluster_state,
     converged,
     dev_config,
     guarded_replacements,
@@ -29,19 +32,6 @@ from .test_engine import (
 )
 
 SECRET_TYPE = "kubernetes:core/v1:Secret"
-
-
-def cluster_state(engine: Engine) -> dict[str, Any]:
-    (cluster,) = [r for r in engine.resources().values() if r["urn"].endswith(DEV_CLUSTER)]
-    return cluster
-
-
-def arm_clusters(engine: Engine) -> list[dict[str, Any]]:
-    return [
-        r
-        for r in engine.state("azure")["resources"].values()
-        if r["type"].lower() == "microsoft.kubernetes/connectedclusters"
-    ]
 
 
 def test_second_up_after_the_agents_connected_changes_nothing(engine: Engine) -> None:
@@ -80,38 +70,29 @@ def test_a_new_agent_key_replaces_the_connected_cluster_delete_first(engine: Eng
     engine.run("config", "set", "--secret", "--path", "arc-onboarding:agents.privateKey", "--", pem)
     start = len(engine.calls())
     engine.up()
-    cluster = [
-        c["call"]
-        for c in calls_since(engine, start, "Create", "Update", "Delete")
-        if c["subject"].endswith(DEV_CLUSTER)
-    ]
+    cluster = cluster_calls(engine, start, "Create", "Update", "Delete")
     assert cluster == ["Delete", "Create"], f"expected a delete-first replacement, saw {cluster}"
     (arm,) = arm_clusters(engine)
     assert arm["properties"]["agentPublicKeyCertificate"] != old_key
     converged(engine)
 
 
-def test_a_proxy_change_replaces_the_preflight_secret_and_job_and_upgrades_the_release(engine: Engine) -> None:
+def test_a_proxy_change_replaces_the_preflight_secret_and_job_and_upgrades_the_release(
+    engine: Engine, proxy_change: list[dict[str, Any]]
+) -> None:
     """pulumi-kubernetes replaces a Secret whose data changes (forceNew `data`/`stringData`) and a
     Job whose Pod template changes, both delete-first (named); the release is upgraded in place."""
-    engine.init(dev_config())
-    set_proxy_as_users_do(engine)
-    engine.up()
-    start = len(engine.calls())
-    engine.run("config", "set", "--path", "arc-onboarding:proxy.noProxy[4]", ".corp.example")
-    engine.up()
-    changed = calls_since(engine, start, "Create", "Update", "Delete")
-    secret = [c["call"] for c in changed if SECRET_TYPE in c["subject"]]
-    job = [c["call"] for c in changed if JOB_TYPE in c["subject"]]
-    release = [c["call"] for c in changed if RELEASE_TYPE in c["subject"]]
-    assert secret == ["Delete", "Create"], f"the settings Secret: {changed}"
-    assert job == ["Delete", "Create"], f"the preflight Job: {changed}"
-    assert release == ["Update"], changed
-    deleted = [c["subject"] for c in changed if c["call"] == "Delete"]
+    secret = [c["call"] for c in proxy_change if SECRET_TYPE in c["subject"]]
+    job = [c["call"] for c in proxy_change if JOB_TYPE in c["subject"]]
+    release = [c["call"] for c in proxy_change if RELEASE_TYPE in c["subject"]]
+    assert secret == ["Delete", "Create"], f"the settings Secret: {proxy_change}"
+    assert job == ["Delete", "Create"], f"the preflight Job: {proxy_change}"
+    assert release == ["Update"], proxy_change
+    deleted = [c["subject"] for c in proxy_change if c["call"] == "Delete"]
     assert deleted.index(next(s for s in deleted if JOB_TYPE in s)) < deleted.index(
         next(s for s in deleted if SECRET_TYPE in s)
     ), "the Job that mounts the Secret goes first"
-    assert not [c for c in changed if c["subject"].endswith(DEV_CLUSTER)], changed
+    assert not [c for c in proxy_change if c["subject"].endswith(DEV_CLUSTER)], proxy_change
     converged(engine)
 
 
@@ -139,11 +120,7 @@ def test_a_failed_long_running_put_leaves_the_cluster_and_the_next_up_writes_it_
     start = len(engine.calls())
     healed = engine.up()
     assert "provisioningState Failed in Azure" in healed.stdout + healed.stderr, "the repair is not said"
-    cluster = [
-        c["call"]
-        for c in calls_since(engine, start, "Create", "Update", "Delete")
-        if c["subject"].endswith(DEV_CLUSTER)
-    ]
+    cluster = cluster_calls(engine, start, "Create", "Update", "Delete")
     assert cluster == ["Update"], f"expected one PUT of the failed cluster, saw {cluster}"
     (arm,) = arm_clusters(engine)
     assert arm["properties"]["provisioningState"] == "Succeeded"
@@ -152,15 +129,9 @@ def test_a_failed_long_running_put_leaves_the_cluster_and_the_next_up_writes_it_
     converged(engine)
 
 
-def test_a_values_change_after_a_self_upgrade_keeps_the_running_version(engine: Engine) -> None:
-    config = dev_config()
-    config["arc-onboarding:agents"] = {**config["arc-onboarding:agents"], "autoUpgrade": True}
-    engine.init(config)
-    engine.up()
-    kube = engine.state("kubernetes")
-    release = kube["releases"]["kind-arc-dev|azure-arc-release/azure-arc"]
-    release.update(version="1.37.0", revision=release["revision"] + 1)
-    engine.write_state("kubernetes", kube)
+def test_a_values_change_after_a_self_upgrade_keeps_the_running_version(
+    engine: Engine, self_upgraded_agents: dict[str, Any]
+) -> None:
     set_proxy_as_users_do(engine)
     engine.up()
     assert release_in_cluster(engine)["version"] == "1.37.0", "the proxy change rolled the agents back to the pin"
@@ -179,11 +150,7 @@ def test_upgrade_from_before_the_owner_tag_updates_the_cluster_in_place(tools, t
     assert not guarded_replacements(engine)
     start = len(engine.calls())
     engine.up()
-    cluster = [
-        c["call"]
-        for c in calls_since(engine, start, "Create", "Update", "Delete")
-        if c["subject"].endswith(DEV_CLUSTER)
-    ]
+    cluster = cluster_calls(engine, start, "Create", "Update", "Delete")
     assert cluster == ["Update"], cluster
     (arm,) = arm_clusters(engine)
     assert arm["id"] == cluster_id and arm["tags"]["arcOnboardingStack"] == "arc-onboarding/dev", arm["tags"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine.conftest import standin_wrapper
 from tests.engine.standins import arm, azure_native, kubernetes, world
 from tests.engine.standins.provider import PartialFailure, ProviderError
 
@@ -26,6 +27,17 @@ def fresh_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+GENERIC_CLUSTER = {
+    "resourceGroupName": "arc-rg",
+    "resourceProviderNamespace": "Microsoft.Kubernetes",
+    "parentResourcePath": "",
+    "resourceType": "connectedClusters",
+    "resourceName": "arc-1",
+    "apiVersion": "2026-05-01",
+    "location": "eastus",
+}
+
+
 def group() -> str:
     id_: str
     id_, _ = azure_native.ResourceGroup().create("g", {"resourceGroupName": "arc-rg", "location": "eastus"})
@@ -37,25 +49,17 @@ def test_the_generic_cluster_is_addressed_as_arm_addresses_connected_clusters() 
     computed by the stand-in's own function; the id parses back into the same path parameters; and
     a typed cluster already at that id makes the generic create refuse."""
     group()
-    generic = {
-        "resourceGroupName": "arc-rg",
-        "resourceProviderNamespace": "Microsoft.Kubernetes",
-        "parentResourcePath": "",
-        "resourceType": "connectedClusters",
-        "resourceName": "arc-1",
-        "apiVersion": "2026-05-01",
-        "location": "eastus",
-    }
     expected = f"/subscriptions/{SUB}/resourceGroups/arc-rg/providers/Microsoft.Kubernetes/connectedClusters/arc-1"
     kind = azure_native.GenericResource()
-    assert kind.id_of(generic) == expected
-    assert kind.path_values(expected) == {k: v for k, v in generic.items() if k not in ("apiVersion", "location")}
+    assert kind.id_of(GENERIC_CLUSTER) == expected
+    path = {k: v for k, v in GENERIC_CLUSTER.items() if k not in ("apiVersion", "location")}
+    assert kind.path_values(expected) == path
     typed, _ = azure_native.ConnectedCluster().create(
         "c", {"resourceGroupName": "arc-rg", "clusterName": "arc-1", "location": "eastus"}
     )
     assert typed == expected
     with pytest.raises(ProviderError, match="cannot create already existing resource"):
-        kind.create("c", generic)
+        kind.create("c", GENERIC_CLUSTER)
 
 
 def test_a_cluster_needs_its_group_and_a_group_delete_takes_its_contents() -> None:
@@ -79,17 +83,6 @@ def test_location_and_path_parameters_replace_tags_update() -> None:
     assert kind.diff(old, {}, {**old, "clusterName": "arc-2"}).replaces == ["clusterName"]
     tags = kind.diff(old, {}, {**old, "tags": {"a": "2"}})
     assert tags.changed == ["tags"] and not tags.replaces
-
-
-GENERIC_CLUSTER = {
-    "resourceGroupName": "arc-rg",
-    "resourceProviderNamespace": "Microsoft.Kubernetes",
-    "parentResourcePath": "",
-    "resourceType": "connectedClusters",
-    "resourceName": "arc-1",
-    "apiVersion": "2026-05-01",
-    "location": "eastus",
-}
 
 
 def test_an_alias_from_the_typed_to_the_generic_cluster_replaces_it_delete_first() -> None:
@@ -171,11 +164,7 @@ def test_fake_az_reports_connected_only_once_the_agents_release_names_the_cluste
         return done.stdout.strip()
 
     assert status() == "Connecting"
-    values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
-    kubernetes.Namespace().create("n", {"metadata": {"name": "azure-arc-release"}})
-    kubernetes.Release().create(
-        "r", {"name": "azure-arc", "namespace": "azure-arc-release", "chart": "c", "version": "1", "values": values}
-    )
+    agents_connect("1")
     assert status() == "Connected"
 
 
@@ -186,9 +175,7 @@ def run_script(name: str, environment: dict[str, str], tmp_path: Path) -> subpro
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for tool, module in (("az", "fake_az"), ("kubectl", "fake_kubectl")):
-        wrapper = bin_dir / tool
-        wrapper.write_text(f'#!/bin/sh\nPYTHONPATH={HERE} exec {sys.executable} -m standins.{module} "$@"\n')
-        wrapper.chmod(0o755)
+        standin_wrapper(bin_dir / tool, module)
     env = {"ARC_ENGINE_WORLD": str(tmp_path), "PATH": f"{bin_dir}:/usr/bin:/bin", **environment}
     return subprocess.run(
         ["/bin/sh", "-c", scripts.text(name)], capture_output=True, text=True, env=env, check=False
@@ -201,34 +188,22 @@ KUBE = {
 }
 
 
+def agents_connect(version: str | None = "1.36.0") -> None:
+    """The agents' release naming arc-1, as the chart deploys it (`version` None: a release that
+    names no chart version): ARM then reports the cluster Connected with what the agents send."""
+    values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
+    release = {"name": "azure-arc", "namespace": "azure-arc-release", "createNamespace": True, "chart": "c"}
+    kubernetes.Release().create("r", {**release, **({"version": version} if version else {}), "values": values})
+
+
 def onboarded(key: str) -> str:
     """The generic connected cluster with `key`, and the agents' release naming it; its id."""
     group()
     id_, _ = azure_native.GenericResource().create(
-        "c",
-        {
-            "resourceGroupName": "arc-rg",
-            "resourceProviderNamespace": "Microsoft.Kubernetes",
-            "parentResourcePath": "",
-            "resourceType": "connectedClusters",
-            "resourceName": "arc-1",
-            "apiVersion": "2026-05-01",
-            "location": "eastus",
-            "properties": {"agentPublicKeyCertificate": key},
-        },
+        "c", {**GENERIC_CLUSTER, "properties": {"agentPublicKeyCertificate": key}}
     )
     assert isinstance(id_, str)
-    values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
-    kubernetes.Release().create(
-        "r",
-        {
-            "name": "azure-arc",
-            "namespace": "azure-arc-release",
-            "createNamespace": True,
-            "chart": "c",
-            "values": values,
-        },
-    )
+    agents_connect(version=None)
     return id_
 
 
@@ -309,23 +284,6 @@ def generic_cluster(**properties: object) -> dict[str, object]:
         "identity": {"type": "SystemAssigned"},
         "properties": {**CLUSTER_PROPERTIES, **properties},
     }
-
-
-def agents_connect(version: str = "1.36.0") -> None:
-    """The agents' release naming arc-1, as the chart deploys it: ARM then reports the cluster
-    Connected with what the agents send."""
-    values = {"global": {"subscriptionId": SUB, "resourceGroupName": "arc-rg", "resourceName": "arc-1"}}
-    kubernetes.Release().create(
-        "r",
-        {
-            "name": "azure-arc",
-            "namespace": "azure-arc-release",
-            "createNamespace": True,
-            "chart": "c",
-            "version": version,
-            "values": values,
-        },
-    )
 
 
 def test_refresh_of_the_generic_cluster_carries_read_only_properties_into_its_inputs() -> None:
