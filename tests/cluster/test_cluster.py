@@ -362,11 +362,9 @@ def release_statuses(planes: ControlPlanes, cluster: str) -> list[str]:
                           "-o", "jsonpath={.items[*].metadata.labels.status}", check=False).stdout.split()  # fmt: skip
 
 
-def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Engine, planes: ControlPlanes) -> None:
-    """`pulumi up` and its plugins killed (a cancelled CI job kills them all) while Helm
-    waits for the agents (no kubelet: their Pods stay Pending): the release stays pending-install,
-    which Helm refuses to install again; recovered as docs/troubleshooting.md says, one release in
-    the end. Fails without the pre-write check forgetting the interrupted install."""
+def up_until_helm_installs(engine: Engine, planes: ControlPlanes) -> subprocess.Popen[str]:
+    """`pulumi up` of the dev stack started and running once Helm has begun the agents' install,
+    which waits (cluster a without its kubelet: the agents' Pods stay Pending)."""
     planes.stop_kwok("a")
     engine.init({**dev(), "arc-onboarding:preflight": {"enabled": False}})
     process = engine.start("up", "--yes", "--skip-preview")
@@ -374,6 +372,15 @@ def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Eng
     while "pending-install" not in release_statuses(planes, "a") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert "pending-install" in release_statuses(planes, "a"), "the agents' install never started"
+    return process
+
+
+def test_sigkill_during_the_helm_install_then_the_next_run_converges(engine: Engine, planes: ControlPlanes) -> None:
+    """`pulumi up` and its plugins killed (a cancelled CI job kills them all) while Helm
+    waits for the agents (no kubelet: their Pods stay Pending): the release stays pending-install,
+    which Helm refuses to install again; recovered as docs/troubleshooting.md says, one release in
+    the end. Fails without the pre-write check forgetting the interrupted install."""
+    process = up_until_helm_installs(engine, planes)
     for pid in [*descendants(process.pid), process.pid]:  # the plugins run in process groups of their own
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -398,13 +405,7 @@ def test_pulumi_killed_alone_during_the_helm_install_then_the_release_is_importe
     finishes the install, the state does not know the release and the next `up` cannot install it
     again; imported under the program's name, parent and provider as docs/troubleshooting.md says,
     the next `up` converges with the one release."""
-    planes.stop_kwok("a")
-    engine.init({**dev(), "arc-onboarding:preflight": {"enabled": False}})
-    process = engine.start("up", "--yes", "--skip-preview")
-    deadline = time.monotonic() + 300
-    while "pending-install" not in release_statuses(planes, "a") and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert "pending-install" in release_statuses(planes, "a"), "the agents' install never started"
+    process = up_until_helm_installs(engine, planes)
     kill_group(process)
     planes.restart_kwok("a")  # the agents' Pods get ready: the provider's install completes
     deadline = time.monotonic() + 300
