@@ -24,13 +24,21 @@ from .agent_values import agent_values, keep_secret
 from .arc_extensions import ArcExtensions, ArcExtensionsArgs
 from .arc_policy import ArcPolicy, ArcPolicyArgs
 from .clouds import Cloud, config_data_plane
+from .container_insights import container_insights_bypass
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps, ArcGitOpsArgs
 from .gateway import gateway_association
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
-from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name, parse_version
+from .settings import (
+    BYPASS_CONTAINER_INSIGHTS,
+    IN_CLUSTER,
+    ClusterSettings,
+    KubeTarget,
+    component_name,
+    parse_version,
+)
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -143,6 +151,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     provider: k8s.Provider
     agent_key: AgentKeySecret | None
     release: k8s.helm.v3.Release
+    # `proxy.bypass: [Microsoft.AzureMonitor.Containers]` (components/container_insights.py).
+    container_insights_bypass: command.local.Command | None
     verify: command.local.Command | None
     custom_locations_lookup: command.local.Command | None
     oidc_issuer_url: pulumi.Output[Any] | None
@@ -183,6 +193,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.agent_key = self._agent_key_secret(private_key_pem)
         self.custom_locations_lookup = self._custom_locations_lookup()
         self.release = self._agents(private_key_pem)
+        self.container_insights_bypass = self._container_insights_bypass()
         self.uninstall_guard = self._uninstall_guard()
         self.verify = self._verify()
         self.oidc_issuer_url = self._oidc_issuer_url()
@@ -460,6 +471,15 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # them, in the uninstall guard (delete_guard.sh step 5), as `delete --force` does.
                 retain_on_delete=settings.agents.force_delete,
             ),
+        )
+
+    def _container_insights_bypass(self) -> command.local.Command | None:
+        """Container Insights' proxy bypass in its ConfigMap, after the agents (and undone before
+        they go), when `proxy.bypass` names it."""
+        if BYPASS_CONTAINER_INSIGHTS not in self._args.settings.proxy.bypass:
+            return None
+        return container_insights_bypass(
+            self._prefix, environment=self._with_kubeconfig({}), after=[self.release], parent=self
         )
 
     def _release_version(self) -> pulumi.Input[str]:

@@ -28,6 +28,7 @@ Script = Literal[
     "custom_locations_oid",
     "gateway_unlink",
     "gateway_link",
+    "ci_proxy_bypass",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -200,3 +201,14 @@ def gateway_environment(
         ),
         "ARC_GATEWAY_ID": gateway_id,
     }
+
+
+# What ci_proxy_bypass.sh does: the CLI's ensure (`add`, the Command's create and update) or its
+# remove (`remove`, the Command's delete). A constant of the step, not a value: it is the script's
+# first line, since create and delete share one environment.
+CiBypassMode = Literal["add", "remove"]
+
+
+def ci_proxy_bypass_text(mode: CiBypassMode) -> str:
+    """ci_proxy_bypass.sh as the Command runs it for `mode`."""
+    return f"ARC_CI_BYPASS={mode}\n{text('ci_proxy_bypass')}"
