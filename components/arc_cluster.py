@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import agent_releases, arm_body, arm_read_only, network, precheck, scripts
+from . import agent_releases, arm_body, arm_read_only, conversion, network, precheck, scripts
 from .agent_key import AgentKeySecret, agent_key_secret
 from .agent_values import agent_values, keep_secret
 from .arc_extensions import ArcExtensions, ArcExtensionsArgs
@@ -137,6 +137,9 @@ class ArcConnectedClusterArgs:
     pre_write_check: pulumi.Output[precheck.CheckAnswer] | None = None
     # The extensions (Azure Policy's, `extensions`) wait for these too: their providers' registrations.
     policy_depends_on: Sequence[pulumi.Resource] = ()
+    # The pre-write check found the connected cluster in ARM as the multicloud connector created it
+    # (AgentNotInstalled): convert it as the CLI does (components/conversion.py).
+    convert: bool = False
 
 
 class ArcConnectedCluster(pulumi.ComponentResource):
@@ -145,6 +148,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: resources.Resource
+    conversion: command.local.Command | None  # only in the `up` that converts (components/conversion.py)
     gateway: command.local.Command | None
     cleanup: command.local.Command
     uninstall_guard: command.local.Command
@@ -262,6 +266,18 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             # (connectedk8s.md §8): a CA alone configures it too.
             proxy=settings.proxy.enabled or settings.proxy.ca_cert_pem is not None,
         )
+        location = self._location
+        identity_type = resources.ResourceIdentityType.SYSTEM_ASSIGNED
+        identity = resources.IdentityArgs(type=identity_type)
+        properties = arm_body.cluster_properties(body)
+        tags = self._secret_if("tags")(arm_body.cluster_tags(dict(settings.tags), precheck.stack_owner()))
+        # The preflight's verdict gates the first write, as the CLI's diagnostic checks gate its PUT
+        # (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
+        first_write_after = [*self._args.depends_on, *([self.preflight.job] if self.preflight else [])]
+        self.conversion = self._conversion(
+            {"location": location, "identity": {"type": identity_type.value}, "properties": properties, "tags": tags},
+            first_write_after,
+        )
         return resources.Resource(
             f"{self._prefix}-cluster",
             api_version=arm_body.CLUSTER_API_VERSION,
@@ -270,14 +286,12 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             parent_resource_path="",
             resource_group_name=self._args.resource_group_name,
             resource_name_=settings.cluster_name,
-            location=self._location,
-            identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
-            properties=arm_body.cluster_properties(body),
-            tags=self._secret_if("tags")(arm_body.cluster_tags(dict(settings.tags), precheck.stack_owner())),
+            location=location,
+            identity=identity,
+            properties=properties,
+            tags=tags,
             opts=self._child(
-                # The preflight's verdict gates the first write, as the CLI's diagnostic checks
-                # gate its PUT (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
-                depends_on=[*self._args.depends_on, *([self.preflight.job] if self.preflight else [])],
+                depends_on=[*first_write_after, *([self.conversion] if self.conversion else [])],
                 # State written before the move to the generic resource holds the typed resource
                 # under this name: the alias keeps that connected cluster (same name, same parent).
                 aliases=[pulumi.Alias(type_=arm_body.LEGACY_CLUSTER_TYPE)],
@@ -287,11 +301,41 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # azure-native's refresh writes what ARM changed into the inputs, and the generic
                 # resource's `properties` keep read-only fields (connectivityStatus, agentVersion,
                 # lastConnectivityTime, ...): without this, every `up` after the agents connected
-                # would PUT the cluster (docs/engine-tests.md, the claim table).
-                ignore_changes=list(arm_read_only.CLUSTER_READ_ONLY_PATHS),
+                # would PUT the cluster (docs/engine-tests.md, the claim table). While converting,
+                # `apiVersion` too, which an import does not read back (components/conversion.py).
+                ignore_changes=[
+                    *arm_read_only.CLUSTER_READ_ONLY_PATHS,
+                    *(["apiVersion"] if self.conversion else []),
+                ],
+                # The conversion's PUT made it this stack's: the engine imports it (a no-op for a
+                # cluster already in the state under this id).
+                import_=self._converted_id() if self.conversion else None,
                 protect=settings.protect,
             ),
         )
+
+    def _converted_id(self) -> str:
+        """The id the conversion imports: from the settings, as the import option needs it now."""
+        settings = self._args.settings
+        return conversion.cluster_id(self._subscription(), settings.resource_group, settings.cluster_name)
+
+    def _subscription(self) -> str:
+        subscription = self._args.subscription_id
+        if not isinstance(subscription, str):  # the client config's id: a string at program time
+            raise TypeError("converting a connected cluster needs the subscription id as a string")
+        return subscription
+
+    def _conversion(self, body: dict[str, Any], after: Sequence[pulumi.Resource]) -> command.local.Command | None:
+        """The PUT over a connected cluster the multicloud connector created (components/conversion.py),
+        when the pre-write check found one; it takes the gated key (in `body`), so it runs after the
+        check, and waits for the group (through its name) and `after`."""
+        if not self._args.convert:
+            return None
+        subscription, name = self._subscription(), self._args.settings.cluster_name
+        cluster = pulumi.Output.from_input(self._args.resource_group_name).apply(
+            lambda group: conversion.cluster_id(subscription, group, name)
+        )
+        return conversion.conversion(self._prefix, cluster=cluster, body=body, after=after, parent=self)
 
     def _gateway(self) -> command.local.Command | None:
         """The gateway association (components/gateway.py): PUT, and PUT null on removal, as the CLI."""

@@ -29,6 +29,7 @@ Script = Literal[
     "gateway_unlink",
     "gateway_link",
     "ci_proxy_bypass",
+    "convert",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -200,6 +201,18 @@ def gateway_environment(
             subscription=subscription, resource_group=resource_group, cluster_name=cluster_name, api_version=api_version
         ),
         "ARC_GATEWAY_ID": gateway_id,
+    }
+
+
+def convert_environment(
+    *, cluster_id: Value, api_version: str, body: Value, timeout_seconds: int
+) -> dict[str, Value | str]:
+    """What convert.sh reads: the connected cluster to take over, and the body to PUT over it."""
+    return {
+        "ARC_CLUSTER_ID": cluster_id,
+        "ARC_API_VERSION": api_version,
+        "ARC_CLUSTER_BODY": body,
+        "ARC_TIMEOUT_SECONDS": str(int(timeout_seconds)),
     }
 
 
