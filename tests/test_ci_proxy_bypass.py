@@ -39,7 +39,10 @@ FAKE_KUBECTL = r"""#!PYTHON
 import json, os, sys
 argv = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
-    log.write(" ".join(argv) + "\n")
+    log.write(" ".join(argv).replace("\n", "\\n") + "\n")
+if "--kubeconfig" in argv:
+    with open(os.environ["FAKE_LOG"] + ".kubeconfig", "a") as seen:
+        seen.write(open(argv[argv.index("--kubeconfig") + 1]).read())
 state_file = os.environ["FAKE_STATE"]
 state = json.load(open(state_file)) if os.path.exists(state_file) else None
 def save(obj):
@@ -257,6 +260,20 @@ class TestFailures:
         run = cluster.run("add", FAKE_FORBIDDEN="1")
         assert run.returncode == 1
         assert f"kube-system/{NAME}" in run.stderr and "ConfigMaps in kube-system" in run.stderr
+
+    def test_the_kubeconfig_reaches_kubectl_and_never_lands_in_a_file(self, cluster: Cluster) -> None:
+        kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: {token: ci-secret-token-9}\n"
+        run = cluster.run("add", ARC_KUBECONFIG=kubeconfig, ARC_KUBE_CONTEXT="kind-arc-dev")
+        assert run.returncode == 0, run.stderr
+        seen = Path(f"{cluster.log}.kubeconfig").read_text()
+        # Three calls (version, read, write), each given the whole kubeconfig (the here-document ends it
+        # with one more newline).
+        assert seen == (kubeconfig + "\n") * 3
+        assert cluster.log.read_text().count("--kubeconfig /dev/fd/3 --context kind-arc-dev ") == 3
+        leftovers = [
+            p for p in cluster.tmp.rglob("*") if p.is_file() and "ci-secret-token-9" in p.read_text(errors="ignore")
+        ]
+        assert leftovers == [Path(f"{cluster.log}.kubeconfig")]
 
     def test_an_unreachable_cluster_stops_the_step(self, cluster: Cluster) -> None:
         run = cluster.run("remove", FAKE_UNREACHABLE="1")

@@ -43,20 +43,18 @@ exit 2
 
 
 def convert(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "az").write_text(FAKE_AZ)
-    (bin_dir / "az").chmod(0o755)
-    log = tmp_path / "calls.log"
+    az, log = tmp_path / "bin" / "az", tmp_path / "calls.log"
+    az.parent.mkdir(exist_ok=True)
+    az.write_text(FAKE_AZ)
+    az.chmod(0o755)
     log.write_text("")
-    values = scripts.convert_environment(
-        cluster_id=CLUSTER, api_version="2026-05-01", body=json.dumps(BODY), timeout_seconds=3
-    )
     run = subprocess.run(
         [*scripts.INTERPRETER, scripts.text("convert")],
         env={
-            **values,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            **scripts.convert_environment(
+                cluster_id=CLUSTER, api_version="2026-05-01", body=json.dumps(BODY), timeout_seconds=3
+            ),
+            "PATH": f"{az.parent}{os.pathsep}{os.environ['PATH']}",
             "FAKE_LOG": str(log),
             "FAKE_BODY": str(tmp_path / "body.json"),
             "ARC_POLL_INTERVAL_SECONDS": "0",

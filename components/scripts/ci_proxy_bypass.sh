@@ -20,7 +20,7 @@
 # Writes are merge patches carrying the resourceVersion read (a concurrent writer is a 409, read
 # again), as the CLI's read-modify-replace. Any failure fails the step naming the ConfigMap, as the
 # CLI stops; a destroy passes a cluster that does not answer only with PULUMI_K8S_DELETE_UNREACHABLE=true.
-# Values: ARC_CI_BYPASS; ARC_KUBECONFIG (contents) and ARC_KUBE_CONTEXT, both optional, as cleanup.sh.
+# Values: ARC_CI_BYPASS; ARC_KUBECONFIG (contents) and ARC_KUBE_CONTEXT, both optional.
 # shellcheck shell=sh
 set -euf
 name=container-azm-ms-agentconfig
@@ -29,31 +29,23 @@ key=agent-settings
 stamp=connectedk8s.arc.azure.com/proxy-bypass
 where="ConfigMap $namespace/$name"
 
+# Files of this run (what kubectl read and wrote) in a private directory, gone at the end and on
+# HUP, INT and TERM (dash runs the EXIT trap only when an `exit` ends it).
 work=$(mktemp -d)
-kubeconfig=
-quit() {
-  trap - EXIT HUP INT TERM
-  rm -rf "$work"
-  exit "$1"
-}
-trap 'quit $?' EXIT
-trap 'quit 129' HUP
-trap 'quit 130' INT
-trap 'quit 143' TERM
-if [ -n "${ARC_KUBECONFIG:-}" ]; then
-  umask 077
-  printf '%s\n' "$ARC_KUBECONFIG" >"$work/kubeconfig"
-  kubeconfig=$work/kubeconfig
-  if [ "$(uname -s)" = Linux ]; then
-    exec 3<"$kubeconfig"
-    rm -f "$kubeconfig"
-    kubeconfig=/dev/fd/3
-  fi
-fi
+trap 'rm -rf "$work"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# The kubeconfig reaches kubectl on descriptor 3 from a here-document, never as a file of its own.
 k() {
   if [ -n "${ARC_KUBE_CONTEXT:-}" ]; then set -- --context "$ARC_KUBE_CONTEXT" "$@"; fi
-  if [ -n "$kubeconfig" ]; then set -- --kubeconfig "$kubeconfig" "$@"; fi
-  kubectl --request-timeout=20s "$@"
+  if [ -z "${ARC_KUBECONFIG:-}" ]; then
+    kubectl --request-timeout=20s "$@"
+    return
+  fi
+  kubectl --request-timeout=20s --kubeconfig /dev/fd/3 "$@" 3<<EOF
+$ARC_KUBECONFIG
+EOF
 }
 fail() {
   printf 'arc-onboarding: Container Insights proxy bypass (proxy.bypass): %s\n' "$1" >&2
