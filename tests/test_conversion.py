@@ -147,3 +147,10 @@ def test_no_conversion_no_import(plan) -> None:
     cluster = result.resource(CLUSTER_TYPE, "-cluster")
     assert "import" not in cluster["options"] and "apiVersion" not in cluster["options"]["ignoreChanges"]
     assert not [r for r in result.document["resources"] if r["name"].endswith("-convert")]
+
+
+def test_the_plans_text_shows_the_import(plan, agentless_check) -> None:
+    text = plan(BASE_CONFIG).stdout
+    (row,) = [line for line in text.splitlines() if "arc-test-rg/arc-test-cluster " in line]
+    assert row.split()[0] == "=" and row.split()[-1] == "import", row
+    assert "= 1 to import" in text
