@@ -18,19 +18,27 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 from pulumi_azure_native import resources
 
-from . import agent_releases, arm_body, arm_read_only, data_plane, network, precheck, scripts
+from . import agent_releases, arm_body, arm_read_only, conversion, data_plane, network, precheck, scripts
 from .agent_key import AgentKeySecret, agent_key_secret
 from .agent_values import agent_values, cli_after_values, keep_secret, protected_settings, with_data_plane
 from .arc_extensions import ArcExtensions, ExtensionComponentArgs
 from .arc_policy import ArcPolicy
 from .clouds import Cloud, config_data_plane
+from .container_insights import container_insights_bypass
 from .flux import EXTENSION_NAME as FLUX_EXTENSION
 from .flux import ArcGitOps
 from .gateway import gateway_association
 from .keys import KeyFormatError, pkcs1_public_key_b64
 from .policy_args import EXTENSION_NAME as POLICY_EXTENSION
 from .preflight import Preflight
-from .settings import IN_CLUSTER, ClusterSettings, KubeTarget, component_name, parse_version
+from .settings import (
+    BYPASS_CONTAINER_INSIGHTS,
+    IN_CLUSTER,
+    ClusterSettings,
+    KubeTarget,
+    component_name,
+    parse_version,
+)
 
 COMPONENT_TYPE = "arc-onboarding:index:ArcConnectedCluster"
 RELEASE_NAME = "azure-arc"
@@ -144,6 +152,9 @@ class ArcConnectedClusterArgs:
     pre_write_check: pulumi.Output[precheck.CheckAnswer] | None = None
     # The extensions (Azure Policy's, `extensions`) wait for these too: their providers' registrations.
     policy_depends_on: Sequence[pulumi.Resource] = ()
+    # The pre-write check found the connected cluster in ARM as the multicloud connector created it
+    # (AgentNotInstalled): convert it as the CLI does (components/conversion.py).
+    convert: bool = False
 
 
 class ArcConnectedCluster(pulumi.ComponentResource):
@@ -152,6 +163,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     resource_group: pulumi.Output[str]
     key: tls.PrivateKey | None  # None when the onboarding was adopted with its own key
     connected_cluster: resources.Resource
+    conversion: command.local.Command | None  # only in the `up` that converts (components/conversion.py)
     gateway: command.local.Command | None
     helm_settings: command.local.Command
     cleanup: command.local.Command
@@ -159,6 +171,8 @@ class ArcConnectedCluster(pulumi.ComponentResource):
     provider: k8s.Provider
     agent_key: AgentKeySecret | None
     release: k8s.helm.v3.Release
+    # `proxy.bypass: [Microsoft.AzureMonitor.Containers]` (components/container_insights.py).
+    container_insights_bypass: command.local.Command | None
     verify: command.local.Command | None
     custom_locations_lookup: command.local.Command | None
     oidc_issuer_url: pulumi.Output[Any] | None
@@ -200,6 +214,7 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         self.agent_key = self._agent_key_secret(private_key_pem)
         self.custom_locations_lookup = self._custom_locations_lookup()
         self.release = self._agents(private_key_pem)
+        self.container_insights_bypass = self._container_insights_bypass()
         self.uninstall_guard = self._uninstall_guard()
         self.verify = self._verify()
         self.oidc_issuer_url = self._oidc_issuer_url()
@@ -271,6 +286,19 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         # Kept: the data plane's request is the cluster as PUT (_helm_settings).
         self._cluster_properties = arm_body.cluster_properties(body)
         self._cluster_tags = self._secret_if("tags")(self._tags())
+        identity_type = resources.ResourceIdentityType.SYSTEM_ASSIGNED
+        # The preflight's verdict gates the first write, as the CLI's diagnostic checks gate its PUT
+        # (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
+        first_write_after = [*self._args.depends_on, *([self.preflight.job] if self.preflight else [])]
+        self.conversion = self._conversion(
+            {
+                "location": self._location,
+                "identity": {"type": identity_type.value},
+                "properties": self._cluster_properties,
+                "tags": self._cluster_tags,
+            },
+            first_write_after,
+        )
         return resources.Resource(
             f"{self._prefix}-cluster",
             api_version=arm_body.CLUSTER_API_VERSION,
@@ -280,13 +308,11 @@ class ArcConnectedCluster(pulumi.ComponentResource):
             resource_group_name=self._args.resource_group_name,
             resource_name_=settings.cluster_name,
             location=self._location,
-            identity=resources.IdentityArgs(type=resources.ResourceIdentityType.SYSTEM_ASSIGNED),
+            identity=resources.IdentityArgs(type=identity_type),
             properties=self._cluster_properties,
             tags=self._cluster_tags,
             opts=self._child(
-                # The preflight's verdict gates the first write, as the CLI's diagnostic checks
-                # gate its PUT (custom.py create_connectedk8s, azure-cli-extensions @ 0b4bb2eb).
-                depends_on=[*self._args.depends_on, *([self.preflight.job] if self.preflight else [])],
+                depends_on=[*first_write_after, *([self.conversion] if self.conversion else [])],
                 # State written before the move to the generic resource holds the typed resource
                 # under this name: the alias keeps that connected cluster (same name, same parent).
                 aliases=[pulumi.Alias(type_=arm_body.LEGACY_CLUSTER_TYPE)],
@@ -296,8 +322,15 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # azure-native's refresh writes what ARM changed into the inputs, and the generic
                 # resource's `properties` keep read-only fields (connectivityStatus, agentVersion,
                 # lastConnectivityTime, ...): without this, every `up` after the agents connected
-                # would PUT the cluster (docs/engine-tests.md, the claim table).
-                ignore_changes=list(arm_read_only.CLUSTER_READ_ONLY_PATHS),
+                # would PUT the cluster (docs/engine-tests.md, the claim table). While converting,
+                # `apiVersion` too, which an import does not read back (components/conversion.py).
+                ignore_changes=[
+                    *arm_read_only.CLUSTER_READ_ONLY_PATHS,
+                    *(["apiVersion"] if self.conversion else []),
+                ],
+                # The conversion's PUT made it this stack's: the engine imports it (a no-op for a
+                # cluster already in the state under this id).
+                import_=self._converted_id() if self.conversion else None,
                 protect=settings.protect,
             ),
         )
@@ -309,6 +342,29 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         if check is None:
             return arm_body.cluster_tags(tags, owner)
         return precheck.tags_after_check(self._prefix, tags, owner, check)
+
+    def _converted_id(self) -> str:
+        """The id the conversion imports: from the settings, as the import option needs it now."""
+        settings = self._args.settings
+        return conversion.cluster_id(self._subscription(), settings.resource_group, settings.cluster_name)
+
+    def _subscription(self) -> str:
+        subscription = self._args.subscription_id
+        if not isinstance(subscription, str):  # the client config's id: a string at program time
+            raise TypeError("converting a connected cluster needs the subscription id as a string")
+        return subscription
+
+    def _conversion(self, body: dict[str, Any], after: Sequence[pulumi.Resource]) -> command.local.Command | None:
+        """The PUT over a connected cluster the multicloud connector created (components/conversion.py),
+        when the pre-write check found one; it takes the gated key (in `body`), so it runs after the
+        check, and waits for the group (through its name) and `after`."""
+        if not self._args.convert:
+            return None
+        subscription, name = self._subscription(), self._args.settings.cluster_name
+        cluster = pulumi.Output.from_input(self._args.resource_group_name).apply(
+            lambda group: conversion.cluster_id(subscription, group, name)
+        )
+        return conversion.conversion(self._prefix, cluster=cluster, body=body, after=after, parent=self)
 
     def _gateway(self) -> command.local.Command | None:
         """The gateway association (components/gateway.py): PUT, and PUT null on removal, as the CLI."""
@@ -555,6 +611,15 @@ class ArcConnectedCluster(pulumi.ComponentResource):
                 # them, in the uninstall guard (delete_guard.sh step 5), as `delete --force` does.
                 retain_on_delete=settings.agents.force_delete,
             ),
+        )
+
+    def _container_insights_bypass(self) -> command.local.Command | None:
+        """Container Insights' proxy bypass in its ConfigMap, after the agents (and undone before
+        they go), when `proxy.bypass` names it."""
+        if BYPASS_CONTAINER_INSIGHTS not in self._args.settings.proxy.bypass:
+            return None
+        return container_insights_bypass(
+            self._prefix, environment=self._with_kubeconfig({}), after=[self.release], parent=self
         )
 
     def _release_version(self) -> pulumi.Input[str]:

@@ -273,7 +273,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
             group,
             client.subscription_id,
             group.protect or any(c.protect for c in members),
-            [checks[component_name(c.resource_group, c.cluster_name)] for c in members],
+            [checks[component_name(c.resource_group, c.cluster_name)].answer for c in members],
         )
         groups[group.name.lower()] = resource
         guard = group_guard(group, resource, members, client.subscription_id)
@@ -293,7 +293,8 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
                 subscription_id=client.subscription_id,
                 tenant_id=client.tenant_id,
                 depends_on=[*registrations, *guards[group_key]],
-                pre_write_check=checks[name],
+                pre_write_check=checks[name].answer,
+                convert=checks[name].convert,
                 policy_depends_on=policy_registrations,
             ),
         )

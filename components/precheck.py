@@ -47,12 +47,16 @@ class CheckAnswer:
     # write whose long-running operation failed), and its retry tag (arm_body.RETRY_TAG) if any.
     arm_state: str | None = None
     arm_retry: str | None = None
+    # No agents here, and this stack's connected cluster exists in Azure with connectivityStatus
+    # AgentNotInstalled (the multicloud connector created it): converted, as the CLI converts it.
+    agentless: bool = False
 
 
 def parse(stdout: str) -> CheckAnswer:
     stops: list[str] = []
     notes: list[str] = []
     arm_key = arm_owner = agent_version = arm_state = arm_retry = None
+    agentless = False
     for line in stdout.splitlines():
         kind, _, text = line.partition(": ")
         if kind == "stop":
@@ -69,10 +73,12 @@ def parse(stdout: str) -> CheckAnswer:
             arm_state = text.strip() or None
         elif kind == "arm-retry":
             arm_retry = text.strip() or None
+        elif kind == "agentless":
+            agentless = text.strip() == "AgentNotInstalled"
         elif line.strip():
             # Anything else is a finding too: never silently dropped.
             notes.append(line)
-    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version, arm_state, arm_retry)
+    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version, arm_state, arm_retry, agentless)
 
 
 def stack_owner() -> str:
@@ -142,17 +148,33 @@ def gate_key(
     return pulumi.Output.all(answer, own_key).apply(check)
 
 
-def pre_write_check(label: str, environment: Mapping[str, str]) -> pulumi.Output[CheckAnswer]:
+@dataclass(frozen=True)
+class PreWriteCheck:
+    """One cluster's check: its answer, which the connected cluster waits for (a stop fails the run
+    there), and whether its connected cluster is to be converted, known at program time because it
+    decides how the connected cluster is declared (components/conversion.py)."""
+
+    answer: pulumi.Output[CheckAnswer]
+    convert: bool
+
+
+def pre_write_check(label: str, environment: Mapping[str, str]) -> PreWriteCheck:
     """Run precheck.sh for one cluster (on every preview and up) with its environment
-    (arc_cluster.pre_write_check_environment); its answer, or a failed run."""
-    result = command.local.run_output(
+    (arc_cluster.pre_write_check_environment). Run as a synchronous invoke (`command.local.run`): its
+    `agentless` finding must be known before the connected cluster is declared (an `import` option
+    cannot wait for an Output). The checks of a fleet's clusters therefore run one after the other."""
+    result = command.local.run(
         command=scripts.text("precheck"),
         interpreter=list(scripts.INTERPRETER),
         environment=dict(environment),
         # The answer is read here; its lines never carry the kubeconfig.
         logging=command.local.Logging.NONE,
     )
-    return result.stdout.apply(verdict(label))
+    stdout = result.stdout or ""
+    return PreWriteCheck(
+        answer=pulumi.Output.from_input(stdout).apply(verdict(label)),
+        convert=parse(stdout).agentless,
+    )
 
 
 # ARM's terminal states of a write that did not succeed (ARM's resource provider contract: a PUT

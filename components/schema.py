@@ -117,8 +117,11 @@ PROXY_FIELDS: dict[str, Key] = {
         "What reaches Azure around the proxy, as the CLI's `--add-proxy-bypass`: `Arc` adds the Arc "
         "endpoints (`.his.arc.azure.<suffix>`, `.dp.kubernetesconfiguration.azure.<suffix>`, "
         "`.guestconfiguration.azure.<suffix>`) to noProxy and records which entries are yours in the "
-        "release (`connectedk8sCli.arcProxyBypass`). `Microsoft.AzureMonitor.Containers` (Container "
-        "Insights' ConfigMap) is recognised but not done yet: a config error says so.",
+        "release (`connectedk8sCli.arcProxyBypass`). `Microsoft.AzureMonitor.Containers` sets "
+        '`ignore_proxy_settings = "true"` in Container Insights\' ConfigMap '
+        "`kube-system/container-azm-ms-agentconfig` once the agents are in, stamped with the CLI's "
+        "annotation only when it changed the setting; removing the entry, or destroy, sets it back to "
+        '`"false"` where that stamp is (docs/network.md).',
         items="string",
     ),
 }

@@ -17,7 +17,7 @@ PROVIDER_SDKS = ("pulumi_azure_native", "pulumi_kubernetes", "pulumi_command", "
 RESOURCES = (
     "components.preflight", "components.flux", "components.arc_policy", "components.precheck",
     "components.arc_cluster", "components.onboarding", "components.arc_extensions", "components.gateway",
-    "components.agent_key",
+    "components.agent_key", "components.container_insights", "components.conversion",
 )  # fmt: skip
 OFFLINE_PLAN = ("components.plan",)
 # Tools that run beside the program, like the offline plan: the sharder (python -m components.shard).

@@ -5,7 +5,7 @@ hooks, a missing azure-clusterconfig no refusal, and still never another onboard
 from __future__ import annotations
 
 from tests.conftest import BASE_CONFIG
-from tests.test_precheck import OURS, SUB, THEIRS, answer, check_env, guard_env, run_script  # noqa: F401  # run_script: the fixture
+from tests.test_precheck import KEY, OURS, SUB, THEIRS, answer, check_env, guard_env, run_script  # noqa: F401  # run_script: the fixture
 from tests.test_scripts import needs_sh
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -84,14 +84,24 @@ class TestPreWriteChecks:
         assert found.stops == () and any("kubernetes.io/os=linux" in note for note in found.notes)
         assert not [n for n in answer(run_script("precheck", check_env())).notes if "linux" in n]
 
-    def test_an_agent_not_installed_cluster_says_how_to_convert_it(self, run_script) -> None:  # noqa: F811
+    def test_an_agent_not_installed_cluster_is_converted_as_the_cli_does(self, run_script) -> None:  # noqa: F811
+        # custom.py connected_cluster_exists (azure-cli-extensions @ 0b4bb2eb): AgentNotInstalled is absent.
         run = run_script("precheck", check_env(), FAKE_ARM=f"{OURS}=AgentNotInstalled")
-        (stop,) = answer(run).stops
-        assert (
-            "AgentNotInstalled" in stop
-            and "az connectedk8s connect --name arc-test --resource-group arc-test-rg" in stop
+        found = answer(run)
+        assert found.stops == () and found.agentless is True
+        assert any("converted as az connectedk8s connect does" in note for note in found.notes)
+        # No key to compare: the program's key gate must not take the connector's for another onboarding's.
+        assert found.arm_key is None and run.writes() == []
+
+    def test_an_agent_not_installed_cluster_with_stale_crds_is_a_stale_onboarding(self, run_script) -> None:  # noqa: F811
+        run = run_script(
+            "precheck", check_env(), FAKE_ARM=f"{OURS}=AgentNotInstalled", FAKE_CRDS="connectedclusters.arc.azure.com"
         )
-        assert answer(run).arm_key is None and run.writes() == []
+        found = answer(run)
+        assert found.agentless is True and len(found.stops) == 1 and "stale" in found.stops[0]
+
+    def test_a_live_cluster_is_no_conversion(self, run_script) -> None:  # noqa: F811
+        assert answer(run_script("precheck", check_env(), FAKE_ARM=f"{OURS}={KEY}")).agentless is False
 
     def test_a_location_microsoft_kubernetes_does_not_offer_stops(self, run_script) -> None:  # noqa: F811
         environment = {**check_env(), "ARC_LOCATION": "westeurope"}

@@ -41,11 +41,6 @@ class TestSettings:
         (problem,) = problems({"proxy": {"httpsProxy": PROXY, "bypass": ["Arc", "Flux"]}})
         assert problem.startswith("arc-onboarding:proxy.bypass[1]: must be Arc or Microsoft.AzureMonitor.Containers")
 
-    def test_container_insights_is_refused_until_done(self) -> None:
-        (problem,) = problems({"proxy": {"httpsProxy": PROXY, "bypass": ["Microsoft.AzureMonitor.Containers"]}})
-        assert problem.startswith("arc-onboarding:proxy.bypass[0]: Container Insights")
-        assert "kube-system/container-azm-ms-agentconfig" in problem
-
     def test_arc_without_a_proxy_is_an_error(self) -> None:
         (problem,) = problems({"proxy": {"bypass": ["Arc"]}})
         assert problem.startswith("arc-onboarding:proxy.bypass: ") and "proxy.httpsProxy" in problem

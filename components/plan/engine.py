@@ -280,6 +280,8 @@ class RecordingMonitor(mocks.MockMonitor):
                     "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
                     "customTimeouts": timeouts,
                     "aliases": program_aliases(request) if not read else [],
+                    # An adopted resource (components/conversion.py): the id the engine imports.
+                    **({"import": request.importId} if getattr(request, "importId", "") else {}),
                 },
                 inputs=plain(json_format.MessageToDict(properties)),
             )

@@ -211,6 +211,9 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
     lines = [paint(_BOLD, title), "", f"     {'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
     for resource, guide, below in rows:
         symbol, verb, code = (">", "read", _CYAN) if resource["read"] else ("+", "create", _GREEN)
+        if resource.get("options", {}).get("import"):
+            # As `pulumi preview` marks an import (components/conversion.py): taken over, not created.
+            symbol, verb = "=", "import"
         cells = f"{guide + resource['type']:<{type_width}}  {resource['name']:<{name_width}}  "
         lines.append(f" {paint(code, symbol)}   {cells}{paint(code, verb)}")
         if details and resource["type"] != _STACK_TYPE:
@@ -223,7 +226,10 @@ def render_tree(document: dict[str, Any], colour: bool = False, details: bool = 
     lines.extend(values_source_lines(document["resources"]))
     lines += _endpoint_lines(document["outputs"].get("clusters", {}))
     reads = sum(1 for r, _, _ in rows if r["read"])
-    lines += ["", "Resources:", "    " + paint(_GREEN, f"+ {len(rows) - reads} to create")]
+    imports = sum(1 for r, _, _ in rows if r.get("options", {}).get("import"))
+    lines += ["", "Resources:", "    " + paint(_GREEN, f"+ {len(rows) - reads - imports} to create")]
+    if imports:
+        lines.append("    " + paint(_GREEN, f"= {imports} to import"))
     if reads:
         lines.append("    " + paint(_CYAN, f"> {reads} to read"))
     if document["mocked"]:

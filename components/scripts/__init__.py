@@ -37,6 +37,8 @@ Script = Literal[
     "gateway_unlink",
     "gateway_link",
     "helm_settings",
+    "ci_proxy_bypass",
+    "convert",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -231,3 +233,26 @@ def gateway_environment(
         ),
         "ARC_GATEWAY_ID": gateway_id,
     }
+
+
+def convert_environment(
+    *, cluster_id: Value, api_version: str, body: Value, timeout_seconds: int
+) -> dict[str, Value | str]:
+    """What convert.sh reads: the connected cluster to take over, and the body to PUT over it."""
+    return {
+        "ARC_CLUSTER_ID": cluster_id,
+        "ARC_API_VERSION": api_version,
+        "ARC_CLUSTER_BODY": body,
+        "ARC_TIMEOUT_SECONDS": str(int(timeout_seconds)),
+    }
+
+
+# What ci_proxy_bypass.sh does: the CLI's ensure (`add`, the Command's create and update) or its
+# remove (`remove`, the Command's delete). A constant of the step, not a value: it is the script's
+# first line, since create and delete share one environment.
+CiBypassMode = Literal["add", "remove"]
+
+
+def ci_proxy_bypass_text(mode: CiBypassMode) -> str:
+    """ci_proxy_bypass.sh as the Command runs it for `mode`."""
+    return f"ARC_CI_BYPASS={mode}\n{text('ci_proxy_bypass')}"

@@ -21,7 +21,9 @@
 #                  AZURE_ARC_AGENT_VERSION, connectedk8s.md §2.1): after a self-upgrade, newer than the pin.
 #   `arm-state: S` ... and its provisioningState, when not Succeeded (Failed: a write's long-running
 #                  operation failed; the program writes this stack's own cluster again);
-#   `arm-retry: N` ... and its retry tag (arcOnboardingRetry), when it has one.
+#   `arm-retry: N` ... and its retry tag (arcOnboardingRetry), when it has one;
+#   `agentless: AgentNotInstalled` no agents here, and this stack's connected cluster exists in Azure
+#                  as the multicloud connector created it: the program converts it, as the CLI does.
 # Read-only unless ARC_DRY_RUN is false and either ARC_REPLACE_STALE is true (a stale onboarding)
 # or this stack's own install was interrupted (forget_interrupted_install); it never writes to Azure.
 # shellcheck shell=sh
@@ -253,14 +255,19 @@ fi
 # No agents here: an existing connected cluster of this name is this stack's only with this stack's
 # key (the program compares); with it, CRDs are what a failed earlier install of it left, reused.
 if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
-  # One the multicloud connector created, agents not installed: the CLI treats it as absent and its
-  # PUT converts it (custom.py connected_cluster_exists, 1.11.2+). azure-native's create refuses an
-  # existing resource ("cannot create already existing resource"), so here the CLI converts it and
-  # the stack adopts the result.
   status=$(az resource show --ids "/subscriptions/$ARC_SUBSCRIPTION/resourceGroups/$ARC_RESOURCE_GROUP/providers/Microsoft.Kubernetes/connectedClusters/$ARC_CLUSTER_NAME" \
     --query properties.connectivityStatus --output tsv 2>/dev/null || true)
   if [ "$status" = AgentNotInstalled ]; then
-    say stop "connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP exists in Azure without agents (connectivityStatus AgentNotInstalled: created by the multicloud connector). Pulumi cannot create over it; convert it with az connectedk8s connect --name $(q "$ARC_CLUSTER_NAME") --resource-group $(q "$ARC_RESOURCE_GROUP")$helm_context (it installs the agents on this cluster), then adopt that onboarding (docs/lifecycle.md, adopting an existing onboarding)"
+    # One the multicloud connector created in ARM, agents never installed anywhere: no onboarding owns
+    # it. The CLI treats it as absent and its connect converts it: the fresh onboarding's PUT takes it
+    # over with the new key, then the agents go in (custom.py connected_cluster_exists, 1.11.2+;
+    # create_connectedk8s, azure-cli-extensions @ 0b4bb2eb). The program does the same
+    # (components/conversion.py); CRDs found here are then stale, as for a cluster absent from ARM.
+    say agentless "$status"
+    say note "connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP exists in Azure without agents (connectivityStatus AgentNotInstalled: created by the multicloud connector); converted as az connectedk8s connect does: this stack's PUT takes it over, then the agents are installed"
+    if [ -n "$crds" ]; then
+      stale "Arc CRDs left behind by an earlier onboarding: $crds"
+    fi
     exit 0
   fi
   say arm-key "$key"

@@ -47,10 +47,12 @@ from .model import (
     StackSettings,
 )
 from .names import component_name
+from .proxy import BYPASS_CONTAINER_INSIGHTS
 from .raw import SECURE_PLACEHOLDER, runtime_config
 
 __all__ = [
     "AUTO",
+    "BYPASS_CONTAINER_INSIGHTS",
     "CONTACTED",
     "DISTRIBUTIONS",
     "INFRASTRUCTURES",

@@ -121,14 +121,6 @@ def _check_bypass(value: Any, proxy: Any, report: _Report) -> tuple[str, ...] | 
                 path, f"must be {BYPASS_ARC} or {BYPASS_CONTAINER_INSIGHTS} (the CLI's --add-proxy-bypass values)"
             )
             return None
-        if name == BYPASS_CONTAINER_INSIGHTS:
-            report.error(
-                path,
-                "Container Insights' proxy bypass (ignore_proxy_settings in ConfigMap "
-                "kube-system/container-azm-ms-agentconfig) is not done by this program yet; set it in that "
-                "ConfigMap yourself, or remove this entry",
-            )
-            return None
         if name not in names:
             names.append(name)
     if BYPASS_ARC in names and not (proxy["httpsProxy"] or proxy["httpProxy"]):

@@ -441,3 +441,49 @@ def test_the_engine_runs_the_built_provider_from_the_plugin_cache(tools: tuple[P
     assert kubernetes["version"] == "4.34.2"
     assert kubernetes["size"] > 100 * 1024 * 1024, kubernetes
     assert not (bin_dir / "pulumi-resource-kubernetes").exists()
+
+
+# Issue 19 §4 -------------------------------------------------------------------------------------
+CI_CONFIGMAP, CI_STAMP = "container-azm-ms-agentconfig", "connectedk8s.arc.azure.com/proxy-bypass"
+# Container Insights' own settings, which every edit keeps.
+CI_THEIRS = "[log_collection_settings]\n   [log_collection_settings.stdout]\n      enabled = true"
+CI_SECTION = "[agent_settings.proxy_config]\n    ignore_proxy_settings = "
+
+
+def ci_configmap(planes: ControlPlanes) -> dict[str, Any]:
+    found = get(planes, "a", "configmap", CI_CONFIGMAP, "-n", "kube-system")
+    assert found is not None, "the Container Insights ConfigMap is gone"
+    return found
+
+
+def test_container_insights_bypass_is_set_then_undone_on_removal_and_on_destroy(
+    engine: Engine, planes: ControlPlanes
+) -> None:
+    """`proxy.bypass: [Microsoft.AzureMonitor.Containers]` on a real API server with the real kubectl:
+    the setting goes into Container Insights' ConfigMap next to its own, stamped with the CLI's
+    annotation; removing the entry, then destroy, set it to "false" and drop the stamp, and the
+    ConfigMap stays (azure-cli-extensions @ 0b4bb2eb, `_containerinsightsutils.py`)."""
+    planes.kubectl("a", "create", "configmap", CI_CONFIGMAP, "-n", "kube-system",
+                   f"--from-literal=agent-settings={CI_THEIRS}", "--from-literal=schema-version=v1")  # fmt: skip
+    bypass = {"arc-onboarding:proxy": {"bypass": ["Microsoft.AzureMonitor.Containers"]}}
+    engine.init({**dev(), **bypass})
+    engine.up()
+    found = ci_configmap(planes)
+    assert found["data"]["agent-settings"] == f'{CI_THEIRS}\n{CI_SECTION}"true"'
+    assert found["metadata"]["annotations"][CI_STAMP] == "azure-cli" and found["data"]["schema-version"] == "v1"
+    engine.up("--expect-no-changes")
+
+    engine.set_config({"arc-onboarding:proxy": {"bypass": []}})
+    engine.up()
+    found = ci_configmap(planes)
+    assert found["data"]["agent-settings"] == f'{CI_THEIRS}\n{CI_SECTION}"false"'
+    assert CI_STAMP not in (found["metadata"].get("annotations") or {})
+
+    engine.set_config(bypass)
+    engine.up()
+    assert ci_configmap(planes)["data"]["agent-settings"] == f'{CI_THEIRS}\n{CI_SECTION}"true"'
+    engine.run("destroy", "--yes", "--skip-preview")
+    found = ci_configmap(planes)
+    assert found["data"]["agent-settings"] == f'{CI_THEIRS}\n{CI_SECTION}"false"'
+    assert CI_STAMP not in (found["metadata"].get("annotations") or {})
+    assert releases(planes, "a") == []

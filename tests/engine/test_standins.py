@@ -5,6 +5,7 @@ answers the verify step from the agents' release."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -413,3 +414,35 @@ def test_an_unready_job_reads_as_a_partial_failure_and_is_replaced_when_annotate
     template = {**inputs, "spec": {"template": {"metadata": {"annotations": {"hmac": "2"}}}}}
     replaced = job.diff(inputs, live, template)
     assert "spec.template.metadata.annotations.hmac" in replaced.replaces and replaced.delete_before_replace
+
+
+def test_a_connector_created_cluster_is_converted_and_imported_through_the_fakes(tmp_path: Path) -> None:
+    """Issue 19 §5 on the stand-ins: the multicloud connector's cluster reads AgentNotInstalled through
+    the fake az, convert.sh's PUT replaces its body (kind gone, key and identity this stack's, status
+    Connecting), a second conversion refuses, and azure-native's import reads it back without apiVersion."""
+    from components import scripts
+
+    group()
+    connector = arm.agentless_cluster(SUB, "arc-rg", "arc-1", "eastus")
+    arm.put(connector)
+    found = arm.get(connector["id"], via_az=True)
+    assert found is not None and found["properties"]["connectivityStatus"] == "AgentNotInstalled"
+    body = {
+        "location": "eastus",
+        "identity": {"type": "SystemAssigned"},
+        "properties": {"agentPublicKeyCertificate": "MIIKEY", "distribution": "kind", "infrastructure": "generic"},
+        "tags": {"arcOnboardingStack": "arc-onboarding/dev"},
+    }
+    environment = scripts.convert_environment(
+        cluster_id=connector["id"], api_version="2026-05-01", body=json.dumps(body), timeout_seconds=5
+    )
+    converted = run_script("convert", {**environment, "ARC_POLL_INTERVAL_SECONDS": "0"}, tmp_path)
+    assert converted.returncode == 0, converted.stderr
+    found = arm.get(connector["id"], via_az=True)
+    assert found is not None and "kind" not in found
+    assert found["identity"]["principalId"] and found["properties"]["connectivityStatus"] == "Connecting"
+    again = run_script("convert", environment, tmp_path)
+    assert again.returncode == 1 and "no longer AgentNotInstalled" in again.stderr
+    id_, _, imported = azure_native.GenericResource().read(connector["id"], {}, {})
+    assert id_ == connector["id"] and "apiVersion" not in imported
+    assert imported["properties"]["agentPublicKeyCertificate"] == "MIIKEY" and imported["tags"] == body["tags"]

@@ -19,7 +19,15 @@ ARM rules applied here:
   in its `GetClusterExample` response): `agentVersion` (the running chart), `kubernetesVersion`,
   `totalNodeCount`, `totalCoreCount`, `offering`, `managedIdentityCertificateExpirationTime`,
   `arcAgentProfile.agentState`, and a `lastConnectivityTime` that moves with every heartbeat (here:
-  every read, to the second).
+  every read, to the second);
+- a connected cluster with an empty `agentPublicKeyCertificate` reports `AgentNotInstalled`, and no
+  agents connect to it: that is how the multicloud connector creates one (Azure/azure-rest-api-specs,
+  Microsoft.Kubernetes 2024-12-01-preview `examples/CreateClusterAgentless_KindAWSExample.json` @
+  ecee9191: key "", `identity: None`, `kind: AWS`, answered with AgentNotInstalled; `agentless_cluster`
+  below builds that answer). ARM's rule for when the status leaves AgentNotInstalled is not public:
+  here, once a PUT gives the cluster a key (the CLI's conversion, custom.py connected_cluster_exists);
+- a PUT of a connected cluster through `az rest` (the conversion) stores what ARM adds to any
+  (`as_put`): provisioningState Succeeded, and for a system-assigned identity its principal and tenant.
 """
 
 from __future__ import annotations
@@ -86,8 +94,11 @@ def _with_connectivity(resource: dict[str, Any], via_az: bool = False) -> dict[s
         return resource
     # The fault "the agents never connect" is what the verify step (fake az) sees.
     stuck = via_az and world.take_fault("az", "agents-connect", resource["id"]) is not None
-    release = None if stuck else _agents_release(resource["id"])
-    properties = {**resource.get("properties", {}), "connectivityStatus": "Connected" if release else "Connecting"}
+    # No key, no handshake: nothing connects to a cluster the multicloud connector created.
+    agentless = resource.get("properties", {}).get("agentPublicKeyCertificate") == ""
+    release = None if stuck or agentless else _agents_release(resource["id"])
+    status = "AgentNotInstalled" if agentless else "Connected" if release else "Connecting"
+    properties = {**resource.get("properties", {}), "connectivityStatus": status}
     if release is not None:
         profile = properties.get("arcAgentProfile")
         properties.update(
@@ -144,3 +155,40 @@ def _agent_releases() -> list[dict[str, Any]]:
         found.append({"status": "deployed", "version": data.get("AZURE_ARC_AGENT_VERSION", ""),
                       "values": {"global": global_values}})  # fmt: skip
     return found
+
+
+PRINCIPAL = "11111111-0000-0000-0000-000000000001"
+
+
+def as_put(resource: dict[str, Any]) -> dict[str, Any]:
+    """A connected cluster PUT through ARM as ARM stores it: its read-only provisioningState, and
+    the principal of a system-assigned identity (connectedClusters.json 2026-05-01: both read-only)."""
+    identity = resource.get("identity") or {}
+    if identity.get("type") == "SystemAssigned":
+        identity = {**identity, "principalId": PRINCIPAL, "tenantId": TENANT}
+    properties = {**resource.get("properties", {}), "provisioningState": "Succeeded"}
+    return {**resource, "identity": identity, "properties": properties}
+
+
+def agentless_cluster(subscription: str, group: str, name: str, location: str) -> dict[str, Any]:
+    """A connected cluster as the multicloud connector leaves it (CreateClusterAgentless_KindAWSExample,
+    2024-12-01-preview @ ecee9191, its response: the values ARM fills in included)."""
+    return {
+        "id": resource_id(subscription, group, "Microsoft.Kubernetes", "connectedClusters", name),
+        "name": name,
+        "type": "Microsoft.Kubernetes/connectedClusters",
+        "location": location,
+        "tags": {},
+        "identity": {"type": "None"},
+        "kind": "AWS",
+        "properties": {
+            "agentPublicKeyCertificate": "",
+            "distribution": "eks",
+            "infrastructure": "aws",
+            "aadProfile": {},
+            "arcAgentProfile": {},
+            "azureHybridBenefit": "NotApplicable",
+            "privateLinkState": "Disabled",
+            "provisioningState": "Succeeded",
+        },
+    }

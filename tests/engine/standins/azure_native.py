@@ -212,7 +212,8 @@ class ArmKind(Kind):
         }
 
     def outputs(self, stored: dict[str, Any]) -> dict[str, Any]:
-        inputs = stored["inputs"]
+        # A resource written outside Pulumi (az rest, the multicloud connector) has no inputs here.
+        inputs = stored.get("inputs") or {}
         return {
             **inputs,
             **{k: v for k, v in stored.items() if k not in ("inputs", "id") and v is not None},
@@ -337,7 +338,7 @@ class ConnectedCluster(ArmKind):
         # show` answers `properties.agentPublicKeyCertificate` however the cluster was declared.
         identity = {
             **inputs.get("identity", {}),
-            "principalId": "11111111-0000-0000-0000-000000000001",
+            "principalId": arm.PRINCIPAL,
             "tenantId": arm.TENANT,
         }
         properties = {k: v for k, v in inputs.items() if k not in self.envelope}
@@ -411,13 +412,13 @@ class GenericResource(ArmKind):
             stored["properties"]["connectivityStatus"] = "Connecting"
             stored["identity"] = {
                 **inputs.get("identity", {}),
-                "principalId": "11111111-0000-0000-0000-000000000001",
+                "principalId": arm.PRINCIPAL,
                 "tenantId": arm.TENANT,
             }
         return stored
 
     def outputs(self, stored):
-        return {**super().outputs(stored), "azureApiVersion": stored["inputs"].get("apiVersion", "")}
+        return {**super().outputs(stored), "azureApiVersion": (stored.get("inputs") or {}).get("apiVersion", "")}
 
     def create(self, name, inputs):
         _needs_group(inputs)

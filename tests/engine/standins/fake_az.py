@@ -28,6 +28,9 @@ Answers as az 2.x does (azure-cli `az resource show|list`, `az provider register
   keys), each proxy key as the `redacted:proxy:<setting>` placeholder it was sent, and
   `global.enableOidcIssuer` (a key of chart 1.13.4) with the OIDC issuer on. A fault
   ("az", "exec", "healthCheck") makes the data plane unreachable.
+- `rest --method put --url URL --body JSON` (the gateway link, the conversion): ARM's create or
+  replace: the body becomes the resource (what was there is gone, `kind` included), with what ARM
+  adds to a connected cluster (arm.as_put).
 Anything else exits 2 naming the call, so a script calling something new fails loudly here.
 """
 
@@ -176,10 +179,13 @@ def rest(method: str, url: str, query: str, output: str | None, body_text: str |
     if method == "put":
         # ARM PUT (az rest --method put --body): creates or replaces the resource at the path, whose
         # parent must exist (an extension resource such as `.../connectedClusters/N/providers/NS/type/name`).
+        # A top-level resource (`.../providers/NS/type/name`) needs only its group, checked above.
         owner = "/".join(parts[:-4] if len(parts) > 8 and parts[-4].lower() == "providers" else parts[:-2])
-        if owner.count("/") > 3 and arm.get("/" + owner) is None:
+        if len(parts) > 8 and arm.get("/" + owner) is None:
             return not_found("ParentResourceNotFound", f"Parent resource '{owner.rsplit('/', 1)[-1]}' not found.")
         stored = {**json.loads(body_text or "{}"), "id": path, "name": parts[-1], "type": "/".join(parts[-3:-1])}
+        if stored["type"].lower() == arm.CONNECTED_CLUSTERS:
+            stored = arm.as_put(stored)
         arm.put(stored)
         if output != "none":
             print(json.dumps(stored, indent=2))
