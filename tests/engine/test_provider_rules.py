@@ -164,9 +164,12 @@ BEFORE_RETRY_TAG_COMMIT = "6a259678c2f3af359c0e413cecd41c4da5a259c4"
 
 def test_upgrade_from_before_the_retry_tag_changes_nothing(tools, tmp_path) -> None:
     """A healthy stack of the program before the retry tag: its first up with this one writes
-    nothing (no tag is sent until a write has failed)."""
+    nothing to Azure (no tag is sent until a write has failed). What else that up changes comes
+    from the other changes since that commit (issue 19 §2's data-plane step and the release's values:
+    tests/engine/test_data_plane_engine.py); a second up changes nothing."""
     engine = upgraded_engine(tools, tmp_path, BEFORE_RETRY_TAG_COMMIT)
     start = len(engine.calls())
-    engine.up("--expect-no-changes")
-    assert not calls_since(engine, start, "Create", "Update", "Delete")
+    engine.up()
+    assert not [c for c in calls_since(engine, start, "Create", "Update", "Delete") if c["who"] == "azure-native"]
     assert "arcOnboardingRetry" not in arm_clusters(engine)[0]["tags"]
+    engine.up("--expect-no-changes")
