@@ -98,7 +98,7 @@ def kubectl_environment(kube: KubeTarget) -> dict[str, str] | None:
 
 
 def pre_write_check_environment(
-    settings: ClusterSettings, subscription_id: str, crd_suffix: str, dry_run: bool
+    settings: ClusterSettings, subscription_id: str, crd_suffix: str, dry_run: bool, *, agentless: bool = False
 ) -> dict[str, str]:
     """What precheck.sh reads for this cluster (an invoke's arguments: never stored in state)."""
     return {
@@ -113,6 +113,7 @@ def pre_write_check_environment(
             dry_run=dry_run,
             location=settings.location,
             private_link_scope=settings.private_link_scope_id or "",
+            agentless=agentless,
         ),
         **(kubectl_environment(settings.kube) or {}),
     }
@@ -360,10 +361,9 @@ class ArcConnectedCluster(pulumi.ComponentResource):
         check, and waits for the group (through its name) and `after`."""
         if not self._args.convert:
             return None
-        subscription, name = self._subscription(), self._args.settings.cluster_name
-        cluster = pulumi.Output.from_input(self._args.resource_group_name).apply(
-            lambda group: conversion.cluster_id(subscription, group, name)
-        )
+        # The id as the import takes it, passed through the group's name so that the PUT waits for the group.
+        converted = self._converted_id()
+        cluster = pulumi.Output.from_input(self._args.resource_group_name).apply(lambda _: converted)
         return conversion.conversion(self._prefix, cluster=cluster, body=body, after=after, parent=self)
 
     def _gateway(self) -> command.local.Command | None:

@@ -14,7 +14,7 @@ full body with the new key replaces the connector's body, then the agents are in
 azure-native's create refuses an existing resource ("cannot create already existing resource",
 pulumi-azure-native provider/pkg/provider/provider.go `defaultCreate` -> crud `CanCreate`), so the
 program converts in two steps of one `up`, when the pre-write check found such a resource
-(precheck.sh's `agentless` finding, read at program time):
+(agentless.sh's listing, read at program time, once per run):
 1. `<cluster>-convert`, a Command whose create PUTs the connected cluster's own body (the same
    location, identity, properties and tags the connected cluster declares) over the connector's,
    after the pre-write check and the network preflight, as the CLI's PUT follows its checks; it

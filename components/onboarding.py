@@ -16,7 +16,7 @@ import pulumi
 import pulumi_command as command
 from pulumi_azure_native import authorization, resources
 
-from . import precheck, scripts
+from . import conversion, precheck, scripts
 from .agent_values import keep_secret
 from .arc_cluster import ArcConnectedCluster, ArcConnectedClusterArgs, pre_write_check_environment
 from .policy_args import RESOURCE_PROVIDER as POLICY_NAMESPACE
@@ -253,12 +253,23 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         register_providers(client.subscription_id, provider_namespaces(settings)) if settings.register_providers else []
     )
     # Every cluster's pre-write check, first: nothing in Azure is written for a cluster before its check.
-    checks = {
-        component_name(c.resource_group, c.cluster_name): precheck.pre_write_check(
-            component_name(c.resource_group, c.cluster_name),
-            pre_write_check_environment(c, client.subscription_id, settings.cloud.suffix, pulumi.runtime.is_dry_run()),
+    # Which connected clusters exist in Azure without agents: listed once, converted (components/conversion.py).
+    agentless = precheck.agentless_clusters(client.subscription_id, [c.resource_group for c in settings.clusters])
+    converted = {
+        component_name(c.resource_group, c.cluster_name): (
+            conversion.cluster_id(client.subscription_id, c.resource_group, c.cluster_name).lower() in agentless
         )
         for c in settings.clusters
+    }
+    checks = {
+        name: precheck.pre_write_check(
+            name,
+            pre_write_check_environment(
+                c, client.subscription_id, settings.cloud.suffix, pulumi.runtime.is_dry_run(), agentless=converted[name]
+            ),
+        )
+        for c in settings.clusters
+        for name in [component_name(c.resource_group, c.cluster_name)]
     }
     # Only the extensions wait for these (none without policy or `extensions`).
     policy_registrations = (
@@ -273,7 +284,7 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
             group,
             client.subscription_id,
             group.protect or any(c.protect for c in members),
-            [checks[component_name(c.resource_group, c.cluster_name)].answer for c in members],
+            [checks[component_name(c.resource_group, c.cluster_name)] for c in members],
         )
         groups[group.name.lower()] = resource
         guard = group_guard(group, resource, members, client.subscription_id)
@@ -293,8 +304,8 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
                 subscription_id=client.subscription_id,
                 tenant_id=client.tenant_id,
                 depends_on=[*registrations, *guards[group_key]],
-                pre_write_check=checks[name].answer,
-                convert=checks[name].convert,
+                pre_write_check=checks[name],
+                convert=converted[name],
                 policy_depends_on=policy_registrations,
             ),
         )

@@ -9,6 +9,9 @@ It runs as the `command:local:run` invoke, not as a Command: an invoke keeps no 
 every preview and every `up` (a Command runs only when its inputs change, and a trigger that changes
 on each run would make every `up` show a change). The identity check must run on every `up`: the
 kubernetes provider's fixed `clusterIdentifier` hides a kubeconfig re-pointed at another cluster.
+The clusters' checks are asynchronous invokes, so the engine runs a fleet's at the same time. Only
+the listing of connected clusters left without agents (agentless.sh, once per run, one ARM list per
+group) is synchronous: a conversion changes how a connected cluster is declared.
 The connected cluster, and a group the stack creates, wait for its answer; a `stop` fails the run
 before either is written. It also reads the connected cluster's provisioningState: this stack's own
 cluster left `Failed` by a write is written again (retry_tag), since no diff would show it.
@@ -16,7 +19,7 @@ cluster left `Failed` by a write is written again (retry_tag), since no diff wou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,16 +50,12 @@ class CheckAnswer:
     # write whose long-running operation failed), and its retry tag (arm_body.RETRY_TAG) if any.
     arm_state: str | None = None
     arm_retry: str | None = None
-    # No agents here, and this stack's connected cluster exists in Azure with connectivityStatus
-    # AgentNotInstalled (the multicloud connector created it): converted, as the CLI converts it.
-    agentless: bool = False
 
 
 def parse(stdout: str) -> CheckAnswer:
     stops: list[str] = []
     notes: list[str] = []
     arm_key = arm_owner = agent_version = arm_state = arm_retry = None
-    agentless = False
     for line in stdout.splitlines():
         kind, _, text = line.partition(": ")
         if kind == "stop":
@@ -73,12 +72,10 @@ def parse(stdout: str) -> CheckAnswer:
             arm_state = text.strip() or None
         elif kind == "arm-retry":
             arm_retry = text.strip() or None
-        elif kind == "agentless":
-            agentless = text.strip() == "AgentNotInstalled"
         elif line.strip():
             # Anything else is a finding too: never silently dropped.
             notes.append(line)
-    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version, arm_state, arm_retry, agentless)
+    return CheckAnswer(tuple(stops), tuple(notes), arm_key, arm_owner, agent_version, arm_state, arm_retry)
 
 
 def stack_owner() -> str:
@@ -148,33 +145,41 @@ def gate_key(
     return pulumi.Output.all(answer, own_key).apply(check)
 
 
-@dataclass(frozen=True)
-class PreWriteCheck:
-    """One cluster's check: its answer, which the connected cluster waits for (a stop fails the run
-    there), and whether its connected cluster is to be converted, known at program time because it
-    decides how the connected cluster is declared (components/conversion.py)."""
-
-    answer: pulumi.Output[CheckAnswer]
-    convert: bool
-
-
-def pre_write_check(label: str, environment: Mapping[str, str]) -> PreWriteCheck:
-    """Run precheck.sh for one cluster (on every preview and up) with its environment
-    (arc_cluster.pre_write_check_environment). Run as a synchronous invoke (`command.local.run`): its
-    `agentless` finding must be known before the connected cluster is declared (an `import` option
-    cannot wait for an Output). The checks of a fleet's clusters therefore run one after the other."""
+def agentless_clusters(subscription: str, resource_groups: Sequence[str]) -> frozenset[str]:
+    """The ARM ids (lower case) of the connected clusters in these groups that exist without agents
+    (AgentNotInstalled), listed once per preview and up by agentless.sh, a synchronous invoke: whether
+    a connected cluster is converted decides how it is declared (an `import` option cannot wait for
+    an Output). A group that cannot be read fails the run before anything is written."""
     result = command.local.run(
+        command=scripts.text("agentless"),
+        interpreter=list(scripts.INTERPRETER),
+        environment=scripts.agentless_environment(
+            subscription=subscription, resource_groups=resource_groups, api_version=arm_body.CLUSTER_API_VERSION
+        ),
+        logging=command.local.Logging.NONE,
+    )
+    ids: set[str] = set()
+    for line in (result.stdout or "").splitlines():
+        kind, _, text = line.partition(": ")
+        if kind == "stop":
+            raise PreWriteCheckFailed(f"not written to Azure: {text}")
+        if kind == "agentless" and text.strip():
+            ids.add(text.strip().lower())
+    return frozenset(ids)
+
+
+def pre_write_check(label: str, environment: Mapping[str, str]) -> pulumi.Output[CheckAnswer]:
+    """Run precheck.sh for one cluster (on every preview and up) with its environment
+    (arc_cluster.pre_write_check_environment): an asynchronous invoke, so that the checks of a
+    fleet's clusters run at the same time. The connected cluster waits for the answer."""
+    result = command.local.run_output(
         command=scripts.text("precheck"),
         interpreter=list(scripts.INTERPRETER),
         environment=dict(environment),
         # The answer is read here; its lines never carry the kubeconfig.
         logging=command.local.Logging.NONE,
     )
-    stdout = result.stdout or ""
-    return PreWriteCheck(
-        answer=pulumi.Output.from_input(stdout).apply(verdict(label)),
-        convert=parse(stdout).agentless,
-    )
+    return result.stdout.apply(lambda stdout: verdict(label)(stdout or ""))
 
 
 # ARM's terminal states of a write that did not succeed (ARM's resource provider contract: a PUT

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pulumi_command
 import pytest
 
 from components import precheck, scripts
@@ -97,27 +98,24 @@ class TestConvertScript:
         assert run.returncode == 2 and calls == []
 
 
-def test_the_finding_is_read() -> None:
-    assert precheck.parse("agentless: AgentNotInstalled\nnote: x\n").agentless is True
-    assert precheck.parse("arm-key: K\n").agentless is False
-
-
 CLUSTER_TYPE = "azure-native:resources:Resource"
 COMMAND = "command:local:Command"
 
 
 @pytest.fixture
 def agentless_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pre-write check answers as for a cluster the multicloud connector created."""
+    """The listing (agentless.sh) finds the dev cluster as the multicloud connector created it."""
     from pulumi.runtime import MockCallArgs
 
-    from components.plan.engine import _LOCAL_RUN, PlanMocks
+    from components.plan.engine import _LOCAL_RUN, PLACEHOLDER_SUBSCRIPTION, PlanMocks
 
     call = PlanMocks.call
 
     def answered(self: PlanMocks, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token == _LOCAL_RUN:
-            return {"stdout": "agentless: AgentNotInstalled\n", "stderr": ""}, []
+        if args.token == _LOCAL_RUN and args.args["command"] == scripts.text("agentless"):
+            # ARM spells a group's segment as it likes: the program compares ids in lower case.
+            found = f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourcegroups/ARC-TEST-RG/providers/Microsoft.Kubernetes/connectedClusters/arc-test"
+            return {"stdout": f"agentless: {found}\n", "stderr": ""}, []
         return call(self, args)
 
     monkeypatch.setattr(PlanMocks, "call", answered)
@@ -154,3 +152,109 @@ def test_the_plans_text_shows_the_import(plan, agentless_check) -> None:
     (row,) = [line for line in text.splitlines() if "arc-test-rg/arc-test-cluster " in line]
     assert row.split()[0] == "=" and row.split()[-1] == "import", row
     assert "= 1 to import" in text
+
+
+@pytest.fixture
+def arm_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The engine tier's stand-in ARM (tests/engine/standins/arm.py), and its fake az on a PATH."""
+    from tests.engine.conftest import standin_wrapper
+
+    world = tmp_path / "world"
+    world.mkdir()
+    monkeypatch.setenv("ARC_ENGINE_WORLD", str(world))
+    (tmp_path / "bin").mkdir()
+    standin_wrapper(tmp_path / "bin" / "az", "fake_az")
+    return tmp_path
+
+
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
+
+
+def listing(arm_world: Path, *groups: str) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """agentless.sh over these groups: its run, and the argv of each az call it made."""
+    from tests.engine.standins import world
+
+    run = subprocess.run(
+        [*scripts.INTERPRETER, scripts.text("agentless")],
+        env={
+            **os.environ,
+            **scripts.agentless_environment(
+                subscription=SUBSCRIPTION, resource_groups=groups, api_version="2026-05-01"
+            ),
+            "PATH": f"{arm_world / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    log = world.world() / "calls.jsonl"
+    calls = [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
+    return run, calls
+
+
+def put_group_with(group: str, agentless: list[str], onboarded: list[str]) -> None:
+    from tests.engine.standins import arm
+
+    arm.put({"id": arm.group_id(SUBSCRIPTION, group), "name": group, "type": "Microsoft.Resources/resourceGroups"})
+    for name in agentless:
+        arm.put(arm.agentless_cluster(SUBSCRIPTION, group, name, "eastus"))
+    for name in onboarded:
+        cluster = arm.agentless_cluster(SUBSCRIPTION, group, name, "eastus")
+        arm.put({**cluster, "properties": {**cluster["properties"], "agentPublicKeyCertificate": "K"}})
+
+
+@needs_sh
+class TestAgentlessListing:
+    """agentless.sh, the one synchronous read of the program's run, against the engine tier's fake az:
+    ARM's list in pages, az's `--query` evaluated with jmespath and printed as knack prints tsv."""
+
+    def test_lists_only_agent_not_installed_clusters_across_pages(self, arm_world: Path) -> None:
+        put_group_with("Store-RG", agentless=["a-1", "a-2", "a-3"], onboarded=["b-1", "b-2"])
+        run, calls = listing(arm_world, "Store-RG")
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines() == [
+            f"agentless: /subscriptions/{SUBSCRIPTION}/resourceGroups/Store-RG/providers/Microsoft.Kubernetes/connectedClusters/{name}"
+            for name in ("a-1", "a-2", "a-3")
+        ]
+        # Five clusters in pages of two: three GETs, each after the first at the previous page's nextLink.
+        urls = [call[call.index("--url") + 1] for call in calls]
+        assert len(urls) == 3 and urls[0].startswith("/subscriptions/") and "$skipToken=4" in urls[2]
+
+    def test_a_group_not_created_yet_holds_none_and_each_group_is_listed_once(self, arm_world: Path) -> None:
+        put_group_with("store-rg", agentless=["a-1"], onboarded=[])
+        run, calls = listing(arm_world, "new-rg", "store-rg", "STORE-RG")
+        assert run.returncode == 0, run.stderr
+        assert [line.rsplit("/", 1)[-1] for line in run.stdout.splitlines()] == ["a-1"]
+        assert len(calls) == 2
+
+    def test_a_group_that_cannot_be_read_stops_the_run(self, arm_world: Path) -> None:
+        from tests.engine.standins import world
+
+        put_group_with("store-rg", agentless=["a-1"], onboarded=[])
+        with world.locked("faults") as faults:
+            message = 'Forbidden({"error":{"code":"AuthorizationFailed"}})'
+            faults["armed"] = [{"who": "az", "call": "exec", "match": "connectedClusters", "message": message}]
+        run, _ = listing(arm_world, "store-rg")
+        assert run.returncode == 0, run.stderr
+        (line,) = run.stdout.splitlines()
+        assert (
+            line.startswith("stop: cannot list the connected clusters of group store-rg")
+            and "AuthorizationFailed" in line
+        )
+
+    def test_the_program_reads_the_ids_and_a_stop(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        answers = iter(
+            [
+                f"agentless: {CLUSTER.upper()}\nagentless: {CLUSTER}\n",
+                "stop: cannot list the connected clusters of group g\n",
+            ]
+        )
+
+        class Result:
+            stdout = next(answers)
+
+        monkeypatch.setattr(pulumi_command.local, "run", lambda **_: Result())
+        assert precheck.agentless_clusters("s", ["g"]) == {CLUSTER.lower()}
+        Result.stdout = next(answers)
+        with pytest.raises(precheck.PreWriteCheckFailed, match="not written to Azure: cannot list"):
+            precheck.agentless_clusters("s", ["g"])

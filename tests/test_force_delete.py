@@ -77,6 +77,12 @@ def test_force_delete_retains_the_release_so_its_hooks_never_run(plan) -> None:
 
 
 @needs_sh
+def agentless_env() -> dict[str, str]:
+    """The listing (agentless.sh) found this stack's connected cluster AgentNotInstalled, which the CLI
+    treats as absent (custom.py connected_cluster_exists, azure-cli-extensions @ 0b4bb2eb)."""
+    return {**check_env(), "ARC_AGENTLESS": "true"}
+
+
 class TestPreWriteChecks:
     def test_no_linux_node_is_a_note_as_the_cli_warns(self, run_script) -> None:  # noqa: F811
         run = run_script("precheck", check_env(), FAKE_NODES="")
@@ -85,23 +91,21 @@ class TestPreWriteChecks:
         assert not [n for n in answer(run_script("precheck", check_env())).notes if "linux" in n]
 
     def test_an_agent_not_installed_cluster_is_converted_as_the_cli_does(self, run_script) -> None:  # noqa: F811
-        # custom.py connected_cluster_exists (azure-cli-extensions @ 0b4bb2eb): AgentNotInstalled is absent.
-        run = run_script("precheck", check_env(), FAKE_ARM=f"{OURS}=AgentNotInstalled")
+        run = run_script("precheck", agentless_env(), FAKE_ARM=f"{OURS}=")
         found = answer(run)
-        assert found.stops == () and found.agentless is True
+        assert found.stops == ()
         assert any("converted as az connectedk8s connect does" in note for note in found.notes)
         # No key to compare: the program's key gate must not take the connector's for another onboarding's.
         assert found.arm_key is None and run.writes() == []
 
     def test_an_agent_not_installed_cluster_with_stale_crds_is_a_stale_onboarding(self, run_script) -> None:  # noqa: F811
-        run = run_script(
-            "precheck", check_env(), FAKE_ARM=f"{OURS}=AgentNotInstalled", FAKE_CRDS="connectedclusters.arc.azure.com"
-        )
+        run = run_script("precheck", agentless_env(), FAKE_ARM=f"{OURS}=", FAKE_CRDS="connectedclusters.arc.azure.com")
         found = answer(run)
-        assert found.agentless is True and len(found.stops) == 1 and "stale" in found.stops[0]
+        assert len(found.stops) == 1 and "stale" in found.stops[0]
 
     def test_a_live_cluster_is_no_conversion(self, run_script) -> None:  # noqa: F811
-        assert answer(run_script("precheck", check_env(), FAKE_ARM=f"{OURS}={KEY}")).agentless is False
+        found = answer(run_script("precheck", check_env(), FAKE_ARM=f"{OURS}={KEY}"))
+        assert found.arm_key == KEY and not [n for n in found.notes if "converted" in n]
 
     def test_a_location_microsoft_kubernetes_does_not_offer_stops(self, run_script) -> None:  # noqa: F811
         environment = {**check_env(), "ARC_LOCATION": "westeurope"}

@@ -499,8 +499,7 @@ def registrations_while(
         return new_resource(self, args)
 
     def answer_check(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
-        if args.token == "command:local:run":
-            assert args.args["command"] == scripts.text("precheck")
+        if args.token == "command:local:run" and args.args["command"] == scripts.text("precheck"):
             return {"stdout": stdout, "stderr": ""}, []
         return call(self, args)
 
@@ -569,7 +568,7 @@ def test_the_check_runs_with_this_clusters_values(plan, monkeypatch) -> None:
     call = PlanMocks.call
 
     def capture(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
-        if args.token == "command:local:run":
+        if args.token == "command:local:run" and args.args["command"] == scripts.text("precheck"):
             seen.append(dict(args.args["environment"]))
         return call(self, args)
 
@@ -598,3 +597,41 @@ def test_settings_keys(plan) -> None:
     resources = planned(plan, {**IN_CLUSTER, "agents": {"forceDelete": True}})
     assert resources[UNINSTALL_GUARD]["inputs"]["environment"]["ARC_FORCE_DELETE"] == "true"
     assert CLUSTER in resources and GROUP in resources
+
+
+def test_a_fleet_lists_agentless_clusters_once_and_checks_its_clusters_asynchronously(plan, monkeypatch) -> None:
+    """One synchronous read (the listing, every group once); each cluster's check is an asynchronous
+    invoke, so the engine runs a fleet's checks at the same time (not one after the other)."""
+    import pulumi_command
+
+    synchronous: list[str] = []
+    calls: list[dict[str, str]] = []
+    run, call = pulumi_command.local.run, PlanMocks.call
+
+    def record_synchronous(**kwargs: Any) -> Any:
+        synchronous.append(kwargs["command"])
+        return run(**kwargs)
+
+    def record(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
+        if args.token == "command:local:run":
+            calls.append({"command": args.args["command"], **args.args["environment"]})
+        return call(self, args)
+
+    monkeypatch.setattr(pulumi_command.local, "run", record_synchronous)
+    monkeypatch.setattr(PlanMocks, "call", record)
+    config = {
+        "location": "eastus",
+        "clusters": [
+            {"clusterName": "c1", "resourceGroup": "Rg-A", "kubeContext": "kind-arc-dev"},
+            {"clusterName": "c2", "resourceGroup": "rg-a", "kubeContext": "kind-other"},
+            {"clusterName": "c3", "resourceGroup": "rg-b", "kubeconfig": "tests/fixtures/kubeconfig-edge"},
+        ],
+    }
+    result = plan(config, "--json")
+    assert result.code == 0, result.stderr
+    assert synchronous == [scripts.text("agentless")]
+    (listing,) = [c for c in calls if c["command"] == scripts.text("agentless")]
+    assert listing["ARC_RESOURCE_GROUPS"] == "Rg-A rg-b"
+    checked = sorted(c["ARC_CLUSTER_NAME"] for c in calls if c["command"] == scripts.text("precheck"))
+    assert checked == ["c1", "c2", "c3"]
+    assert {c["ARC_AGENTLESS"] for c in calls if c["command"] == scripts.text("precheck")} == {"false"}

@@ -39,6 +39,7 @@ Script = Literal[
     "helm_settings",
     "ci_proxy_bypass",
     "convert",
+    "agentless",
 ]
 
 # A value as the caller holds it: a plain string, or a Pulumi Output the Command resolves. Generic
@@ -148,10 +149,13 @@ def precheck_environment(
     dry_run: bool,
     location: str = "",
     private_link_scope: str = "",
+    agentless: bool = False,
 ) -> dict[str, str]:
     """The pre-write check's values; the kubeconfig and context are added by the caller. `location`
-    and `private_link_scope` (empty: not checked) feed the CLI's region checks."""
+    and `private_link_scope` (empty: not checked) feed the CLI's region checks; `agentless`: the
+    listing (agentless.sh) found this connected cluster AgentNotInstalled in Azure."""
     return {
+        "ARC_AGENTLESS": _flag(agentless),
         "ARC_LOCATION": location,
         "ARC_PRIVATE_LINK_SCOPE": private_link_scope,
         "ARC_SUBSCRIPTION": subscription,
@@ -162,6 +166,18 @@ def precheck_environment(
         "ARC_RELEASE_NAME": release_name,
         "ARC_REPLACE_STALE": _flag(replace_stale),
         "ARC_DRY_RUN": _flag(dry_run),
+    }
+
+
+def agentless_environment(*, subscription: str, resource_groups: Sequence[str], api_version: str) -> dict[str, str]:
+    """What agentless.sh reads: the groups whose connected clusters it lists (each once)."""
+    unique: dict[str, str] = {}
+    for group in resource_groups:
+        unique.setdefault(group.lower(), group)  # group names are case-insensitive in ARM
+    return {
+        "ARC_SUBSCRIPTION": subscription,
+        "ARC_RESOURCE_GROUPS": " ".join(unique.values()),
+        "ARC_API_VERSION": api_version,
     }
 
 

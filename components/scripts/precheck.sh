@@ -9,7 +9,8 @@
 # arrive in the environment (components/scripts/__init__.py, precheck_environment):
 #   ARC_SUBSCRIPTION, ARC_RESOURCE_GROUP, ARC_CLUSTER_NAME: this stack's connected cluster;
 #   ARC_AGENT_NAMESPACE, ARC_RELEASE_NAME; ARC_CRDS: space-separated;
-#   ARC_REPLACE_STALE (agents.replaceStale) and ARC_DRY_RUN: "true" or "false";
+#   ARC_REPLACE_STALE (agents.replaceStale), ARC_DRY_RUN and ARC_AGENTLESS (the listing of
+#   agentless.sh found this connected cluster AgentNotInstalled): "true" or "false";
 #   ARC_KUBECONFIG (kubeconfig contents) and ARC_KUBE_CONTEXT, both optional, as cleanup.sh.
 # It answers on stdout, one finding a line, and exits 0 (a non-zero exit is a crash of the check):
 #   `stop: TEXT`   the connected cluster must not be written (the program fails the run with TEXT);
@@ -22,8 +23,6 @@
 #   `arm-state: S` ... and its provisioningState, when not Succeeded (Failed: a write's long-running
 #                  operation failed; the program writes this stack's own cluster again);
 #   `arm-retry: N` ... and its retry tag (arcOnboardingRetry), when it has one;
-#   `agentless: AgentNotInstalled` no agents here, and this stack's connected cluster exists in Azure
-#                  as the multicloud connector created it: the program converts it, as the CLI does.
 # Read-only unless ARC_DRY_RUN is false and either ARC_REPLACE_STALE is true (a stale onboarding)
 # or this stack's own install was interrupted (forget_interrupted_install); it never writes to Azure.
 # shellcheck shell=sh
@@ -255,15 +254,12 @@ fi
 # No agents here: an existing connected cluster of this name is this stack's only with this stack's
 # key (the program compares); with it, CRDs are what a failed earlier install of it left, reused.
 if key=$(arm_key "$ARC_SUBSCRIPTION" "$ARC_RESOURCE_GROUP" "$ARC_CLUSTER_NAME"); then
-  status=$(az resource show --ids "/subscriptions/$ARC_SUBSCRIPTION/resourceGroups/$ARC_RESOURCE_GROUP/providers/Microsoft.Kubernetes/connectedClusters/$ARC_CLUSTER_NAME" \
-    --query properties.connectivityStatus --output tsv 2>/dev/null || true)
-  if [ "$status" = AgentNotInstalled ]; then
+  if [ "$ARC_AGENTLESS" = true ]; then
     # One the multicloud connector created in ARM, agents never installed anywhere: no onboarding owns
     # it. The CLI treats it as absent and its connect converts it: the fresh onboarding's PUT takes it
     # over with the new key, then the agents go in (custom.py connected_cluster_exists, 1.11.2+;
     # create_connectedk8s, azure-cli-extensions @ 0b4bb2eb). The program does the same
     # (components/conversion.py); CRDs found here are then stale, as for a cluster absent from ARM.
-    say agentless "$status"
     say note "connected cluster $ARC_CLUSTER_NAME in group $ARC_RESOURCE_GROUP exists in Azure without agents (connectivityStatus AgentNotInstalled: created by the multicloud connector); converted as az connectedk8s connect does: this stack's PUT takes it over, then the agents are installed"
     if [ -n "$crds" ]; then
       stale "Arc CRDs left behind by an earlier onboarding: $crds"

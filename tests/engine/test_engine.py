@@ -803,6 +803,24 @@ def test_fleet_up_second_up_and_destroy(engine: Engine) -> None:
     assert not engine.state("kubernetes").get("releases")
 
 
+def test_a_fleets_pre_write_checks_run_at_the_same_time(engine: Engine) -> None:
+    """Each cluster's check is an asynchronous invoke: with every API server slow to answer, all three
+    checks have asked for /version before any of them goes on (checked one after the other, a
+    cluster's next call would come before the next cluster's first)."""
+    engine.init(fleet_config(engine))
+    engine.arm_fault("kubectl", "exec", "get --raw /version", delay=4, times=3)
+    engine.run("preview")
+    order = [
+        "version" if "/version" in call["argv"] else "next"
+        for call in engine.calls("kubectl")
+        if "/version" in call["argv"] or "can-i" in call["argv"]
+    ]
+    assert order[:4] == ["version", "version", "version", "next"], order
+    # The one synchronous read: the agentless listing, once per group (the fleet has two).
+    listed = [c["argv"] for c in engine.calls("az") if "/connectedClusters?api-version=" in " ".join(c["argv"])]
+    assert len(listed) == 2, listed
+
+
 def test_failing_preflight_job_stops_the_agents_then_is_replaced(engine: Engine) -> None:
     """The preflight's claim (components/preflight.py): a failed Job fails `up` with its Pod's
     termination message before the agents are installed, and the next run replaces it."""

@@ -12,9 +12,13 @@ Answers as az 2.x does (azure-cli `az resource show|list`, `az provider register
 - `resource show --ids ID --query properties.NAME --output tsv` (the pre-write check): as above, by id;
   `--query tags.NAME`: that tag's value, an empty line without it (az prints a null as nothing in tsv);
   `--query properties.A.B` (verify's `arcAgentProfile.agentState`): the nested value, likewise;
-- `rest --method get|delete --url URL` (the uninstall guard), against ARM by the URL's path: a GET of a
-  collection lists its direct children as `{"value": [...]}` (`--query 'value[].name' --output tsv`:
-  one name a line), a GET of a resource returns it (`--output none`: nothing); a DELETE removes it
+- `rest --method get|delete --url URL` (the uninstall guard, the agentless listing), against ARM by
+  the URL's path: a GET of a collection lists its direct children as `{"value": [...]}`, a GET of a
+  resource returns it (`--output none`: nothing). A list of connected clusters comes in pages of
+  PAGE_SIZE, each but the last with a `nextLink` (ARM's pageable contract; the size is the service's
+  choice, and a small one makes every listing follow its links). `--query` is evaluated as az
+  evaluates it, with the jmespath library (knack query.py), and `--output tsv` printed as knack's
+  `_TsvOutput` prints it (knack output.py @ 162e5993: a list's scalars one a line). A DELETE removes it
   (ARM answers 200/204 even when it is already gone). ARM's 404 is az rest's HTTPError, exit 1:
   `Not Found({"error":{"code":"ResourceNotFound"|"ParentResourceNotFound"|"ResourceGroupNotFound",...}})`.
 - `rest --method post --url https://<region>.dp.kubernetesconfiguration.azure.<sfx>/azure-arc-k8sagents/...`
@@ -38,10 +42,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import OrderedDict
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+import jmespath
 
 from . import arm, world
+
+# How many connected clusters a page of ARM's list holds here (module docstring).
+PAGE_SIZE = 2
 
 
 def option(argv: list[str], name: str) -> str | None:
@@ -202,9 +212,12 @@ def rest(method: str, url: str, query: str, output: str | None, body_text: str |
                 f"Can not perform requested operation on nested resource. Parent resource '{parent.rsplit('/', 1)[-1]}' not found.",
             )
         prefix = path.lower() + "/"
-        body: Any = {
-            "value": [r for k, r in sorted(resources.items()) if k.startswith(prefix) and "/" not in k[len(prefix) :]]
-        }
+        children = [r for k, r in sorted(resources.items()) if k.startswith(prefix) and "/" not in k[len(prefix) :]]
+        if parts[-1].lower() == "connectedclusters":
+            # As ARM answers them: with their connectivityStatus.
+            body: Any = page([arm.get(c["id"]) or c for c in children], url)
+        else:
+            body = {"value": children}
     elif found is None:
         return not_found(
             "ResourceNotFound",
@@ -212,18 +225,50 @@ def rest(method: str, url: str, query: str, output: str | None, body_text: str |
         )
     else:
         body = found
-    if query == "value[].name":
-        body = [r.get("name") for r in body["value"]]
-    elif query:
-        print(f"fake az: query not modelled: {query}", file=sys.stderr)
-        return 2
+    if query:
+        body = jmespath.search(query, body, jmespath.Options(dict_cls=OrderedDict))
     if output == "none":
         return 0
-    if output == "tsv":
-        print("".join(f"{item}\n" for item in body) if isinstance(body, list) else body, end="")
-    else:
-        print(json.dumps(body, indent=2))
+    print(
+        tsv(body) if output == "tsv" else json.dumps(body, indent=2, sort_keys=True),
+        end="" if output == "tsv" else "\n",
+    )
     return 0
+
+
+def page(items: list[dict[str, Any]], url: str) -> dict[str, Any]:
+    """One page of an ARM list: where `$skipToken` says it starts, and the link to the next one."""
+    start = int(parse_qs(urlsplit(url).query).get("$skipToken", ["0"])[0])
+    body: dict[str, Any] = {"value": items[start : start + PAGE_SIZE]}
+    if start + PAGE_SIZE < len(items):
+        parts = urlsplit(url)
+        api_version = parse_qs(parts.query).get("api-version", [""])[0]
+        body["nextLink"] = (
+            f"https://management.azure.com{parts.path}?api-version={api_version}&$skipToken={start + PAGE_SIZE}"
+        )
+    return body
+
+
+def tsv(result: Any) -> str:
+    """az's `--output tsv` (knack output.py `format_tsv`, `_TsvOutput`): a row per item of a list
+    (one row for anything else), a row's values tab-separated (a dict's sorted by key), a nested
+    list as its length, a nested dict as nothing, a boolean row in lower case."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, list):
+            return str(len(value))
+        return "" if isinstance(value, dict) else value if isinstance(value, str) else str(value)
+
+    def row(item: Any) -> str:
+        if isinstance(item, OrderedDict):
+            return "\t".join(map(cell, item.values()))
+        if isinstance(item, dict):
+            return "\t".join(cell(v) for _, v in sorted(item.items()))
+        if isinstance(item, list):
+            return "\t".join(map(cell, item))
+        return cell(str(item).lower() if isinstance(item, bool) else item)
+
+    return "".join(row(item) + "\n" for item in (result if isinstance(result, list) else [result]))
 
 
 if __name__ == "__main__":

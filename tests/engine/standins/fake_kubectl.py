@@ -6,7 +6,8 @@ Answers as kubectl 1.x does: `get --raw /version` prints the version JSON; `dele
 --ignore-not-found` prints `<kind>.<group> "<name>" deleted` or nothing when absent, exit 0;
 `patch` of a missing object: `Error from server (NotFound)`, exit 1; `get nodes -o json` prints a
 v1 List of one kind node. An unreachable cluster (fault) fails every call as kubectl does when it
-cannot connect ("Unable to connect to the server"), exit 1.
+cannot connect ("Unable to connect to the server"), exit 1; a slow one (a fault with `delay`) answers
+after that many seconds.
 
 The pre-write check and the uninstall guard read what an onboarding leaves, here from the
 kubernetes stand-in's Helm releases: `auth can-i` prints `yes` (the fixture's identity is
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,9 @@ def main(argv: list[str]) -> int:
     world.record("kubectl", "exec", argv=argv)
     context = option(argv, "--context") or "default"
     fault = world.take_fault("kubectl", "exec", " ".join(argv))
-    if fault is not None:
+    if fault is not None and "delay" in fault:
+        time.sleep(float(fault["delay"]))
+    elif fault is not None:
         print(fault["message"], file=sys.stderr)
         return int(fault.get("exit", 1))
     words = [a for i, a in enumerate(argv) if not a.startswith("-") and not (i > 0 and argv[i - 1] in VALUED)]
