@@ -207,8 +207,11 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "objectId": "33333333-3333-3333-3333-333333333333",
             }, []
         if args.token == _LOCAL_RUN:
-            # The pre-write check (components/precheck.py) reads the cluster and ARM: offline there is neither.
-            self.mocked.add("command:local:run: the pre-write check is not run offline; answered as finding nothing")
+            # The agentless listing and the pre-write checks (components/precheck.py) read the clusters
+            # and ARM: offline there is neither.
+            self.mocked.add(
+                "command:local:run: the agentless listing and the pre-write checks are not run offline; answered as finding nothing"
+            )
             return {"stdout": "", "stderr": ""}, []
         if args.token == GET_RESOURCE:
             # The connected cluster read back after the verify step: as ARM returns it once the agents
