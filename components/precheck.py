@@ -150,6 +150,8 @@ def agentless_clusters(subscription: str, resource_groups: Sequence[str]) -> fro
     (AgentNotInstalled), listed once per preview and up by agentless.sh, a synchronous invoke: whether
     a connected cluster is converted decides how it is declared (an `import` option cannot wait for
     an Output). A group that cannot be read fails the run before anything is written."""
+    if not resource_groups:  # a groups stack: no cluster to convert
+        return frozenset()
     result = command.local.run(
         command=scripts.text("agentless"),
         interpreter=list(scripts.INTERPRETER),
