@@ -242,6 +242,19 @@ class TestAgentlessListing:
             and "AuthorizationFailed" in line
         )
 
+    def test_a_subscription_not_registered_for_the_namespace_lists_none(self, arm_world: Path) -> None:
+        from tests.engine.standins import world
+
+        put_group_with("store-rg", agentless=["a-1"], onboarded=[])
+        with world.locked("faults") as faults:
+            message = (
+                'Conflict({"error":{"code":"MissingSubscriptionRegistration","message":"The subscription is not '
+                "registered to use namespace 'Microsoft.Kubernetes'.\"}})"
+            )
+            faults["armed"] = [{"who": "az", "call": "exec", "match": "connectedClusters", "message": message}]
+        run, _ = listing(arm_world, "store-rg")
+        assert (run.returncode, run.stdout) == (0, ""), run.stderr
+
     def test_the_program_reads_the_ids_and_a_stop(self, monkeypatch: pytest.MonkeyPatch) -> None:
         answers = iter(
             [

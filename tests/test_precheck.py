@@ -305,6 +305,15 @@ class TestPreWriteCheck:
             "cannot read connected cluster arc-test in group arc-test-rg from Azure: ERROR: Please run 'az login'.",
         )
 
+    def test_a_subscription_not_registered_for_the_namespace_holds_no_connected_cluster(self, run_script) -> None:
+        # A fresh subscription's first `up`: the check runs before the registration Commands do.
+        unregistered = (
+            "ERROR: (MissingSubscriptionRegistration) The subscription is not registered to use namespace "
+            "'Microsoft.Kubernetes'. See https://aka.ms/rps-not-found for how to register subscriptions."
+        )
+        found = answer(run_script("precheck", check_env(), FAKE_AZ_ERROR=unregistered))
+        assert found.stops == () and found.arm_key is None
+
 
 class TestVerdict:
     def test_parse(self) -> None:

@@ -25,8 +25,9 @@ for group in $ARC_RESOURCE_GROUPS; do
   url="/subscriptions/$ARC_SUBSCRIPTION/resourceGroups/$group/providers/Microsoft.Kubernetes/connectedClusters?api-version=$ARC_API_VERSION"
   while [ -n "$url" ]; do
     if ! page=$(az rest --method get --url "$url" --query "$query" --output tsv 2>"$errors"); then
-      # A group this stack has yet to create holds no cluster.
-      if grep -q ResourceGroupNotFound "$errors"; then break; fi
+      # A group this stack has yet to create holds no cluster; nor does a subscription not yet
+      # registered for Microsoft.Kubernetes (its first `up` registers it after this listing).
+      if grep -q -e ResourceGroupNotFound -e MissingSubscriptionRegistration "$errors"; then break; fi
       printf 'stop: cannot list the connected clusters of group %s in Azure (az rest: %s); check the login and its read access to the group\n' \
         "$group" "$(tail -n 1 "$errors" | tr -d '\000-\037\177')"
       exit 0

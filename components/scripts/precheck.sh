@@ -113,13 +113,16 @@ fi
 crds=$(printf '%s\n' "$crds" | sed '/^$/d; s|.*/||' | tr '\n' ' ' | sed 's/ $//')
 
 # The connected cluster's agentPublicKeyCertificate in ARM: prints it and returns 0 when it exists,
-# 1 when it (or its group) does not, 2 when ARM cannot tell (the error is in $errors).
+# 1 when it (or its group) does not, 2 when ARM cannot tell (the error is in $errors). A subscription
+# not registered for Microsoft.Kubernetes yet (its first `up` registers it after this check) holds
+# none: ARM answers every call to the namespace MissingSubscriptionRegistration, and refuses to
+# unregister a namespace while resources of it exist.
 arm_key() {
   if az resource show --ids "/subscriptions/$1/resourceGroups/$2/providers/Microsoft.Kubernetes/connectedClusters/$3" \
       --query properties.agentPublicKeyCertificate --output tsv 2>"$errors"; then
     return 0
   fi
-  if grep -q -e ResourceNotFound -e ResourceGroupNotFound -e NotFound "$errors"; then return 1; fi
+  if grep -q -e ResourceNotFound -e ResourceGroupNotFound -e NotFound -e MissingSubscriptionRegistration "$errors"; then return 1; fi
   return 2
 }
 
