@@ -249,12 +249,13 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         for problem in problems:
             pulumi.log.error(problem)
         raise InvalidConfiguration(problems)
+    # Which connected clusters exist in Azure without agents (to be converted: components/conversion.py),
+    # listed once, before anything is registered: a group that cannot be read stops the run here.
+    agentless = precheck.agentless_clusters(client.subscription_id, [c.resource_group for c in settings.clusters])
     registrations = (
         register_providers(client.subscription_id, provider_namespaces(settings)) if settings.register_providers else []
     )
     # Every cluster's pre-write check, first: nothing in Azure is written for a cluster before its check.
-    # Which connected clusters exist in Azure without agents: listed once, converted (components/conversion.py).
-    agentless = precheck.agentless_clusters(client.subscription_id, [c.resource_group for c in settings.clusters])
     converted = {
         component_name(c.resource_group, c.cluster_name): (
             conversion.cluster_id(client.subscription_id, c.resource_group, c.cluster_name).lower() in agentless

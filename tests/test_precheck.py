@@ -644,3 +644,28 @@ def test_a_fleet_lists_agentless_clusters_once_and_checks_its_clusters_asynchron
     checked = sorted(c["ARC_CLUSTER_NAME"] for c in calls if c["command"] == scripts.text("precheck"))
     assert checked == ["c1", "c2", "c3"]
     assert {c["ARC_AGENTLESS"] for c in calls if c["command"] == scripts.text("precheck")} == {"false"}
+
+
+def test_a_listing_that_cannot_read_a_group_stops_before_anything_is_registered(plan, monkeypatch) -> None:
+    registered: list[tuple[str, str]] = []
+    new_resource, call = PlanMocks.new_resource, PlanMocks.call
+
+    def record(self: PlanMocks, args: Any) -> tuple[str | None, dict[str, Any]]:
+        registered.append((args.typ, args.name))
+        return new_resource(self, args)
+
+    def unreadable(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
+        if args.token == "command:local:run" and args.args["command"] == scripts.text("agentless"):
+            return {
+                "stdout": "stop: cannot list the connected clusters of group arc-test-rg in Azure (az rest: Forbidden)\n"
+            }, []
+        return call(self, args)
+
+    monkeypatch.setattr(PlanMocks, "new_resource", record)
+    monkeypatch.setattr(PlanMocks, "call", unreadable)
+    result = plan(BASE_CONFIG, "--json")
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        "error: not written to Azure: cannot list the connected clusters of group arc-test-rg in Azure (az rest: Forbidden)"
+    ]
+    assert [r for r in registered if r[0] != "pulumi:pulumi:Stack"] == []
