@@ -23,14 +23,14 @@ test: lock-check lint pytest
 pytest: $(VENV)/.installed
 	$(PY) -m pytest -q --ignore=tests/engine --ignore=tests/cluster
 
-# The real Pulumi CLI, built from Go modules into ~/.cache/arc-onboarding/engine (about 18 min cold
+# The real Pulumi CLI, built from Go modules into ~/.cache/arc-onboarding/engine (about 12 min cold
 # on 2 cores, reused after), with stand-in plugins: tests/engine/, docs/engine-tests.md. Needs Go.
 engine-test: $(VENV)/.installed
 	@if command -v go >/dev/null; then bash tests/engine/build.sh; else echo "engine-test: go is not on PATH: the engine tests will be skipped"; fi
 	$(PY) -m pytest -q tests/engine
 
 # The engine tier with real clusters: etcd, the control plane, kwok, kubectl, helm and the
-# kubernetes provider built from Go modules into ~/.cache/arc-onboarding/cluster (about 40 min cold
+# kubernetes provider built from Go modules into ~/.cache/arc-onboarding/cluster (about 31 min cold
 # on 2 cores, reused after), started on 127.0.0.1 per test: tests/cluster/, docs/engine-tests.md.
 cluster-test: $(VENV)/.installed
 	@if command -v go >/dev/null; then bash tests/engine/build.sh >/dev/null && bash tests/cluster/build.sh; else echo "cluster-test: go is not on PATH: the cluster tests will be skipped"; fi
