@@ -497,9 +497,10 @@ RESOURCE_GROUP = ("azure-native:resources:ResourceGroup", "arc-test-rg")
 
 
 def registrations_while(
-    plan, monkeypatch, stdout: str, config: dict[str, Any] | None = None
+    plan, monkeypatch, stdout: str, config: dict[str, Any] | None = None, script: scripts.Script = "precheck"
 ) -> tuple[Any, list[tuple[str, str]]]:
-    """Plan with the pre-write check answering `stdout`; the (type, name) the program registered."""
+    """Plan with the pre-write check (or the agentless listing) answering `stdout`; the (type, name)
+    the program registered."""
     registered: list[tuple[str, str]] = []
     new_resource, call = PlanMocks.new_resource, PlanMocks.call
 
@@ -508,7 +509,7 @@ def registrations_while(
         return new_resource(self, args)
 
     def answer_check(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
-        if args.token == "command:local:run" and args.args["command"] == scripts.text("precheck"):
+        if args.token == "command:local:run" and args.args["command"] == scripts.text(script):
             return {"stdout": stdout, "stderr": ""}, []
         return call(self, args)
 
@@ -647,23 +648,8 @@ def test_a_fleet_lists_agentless_clusters_once_and_checks_its_clusters_asynchron
 
 
 def test_a_listing_that_cannot_read_a_group_stops_before_anything_is_registered(plan, monkeypatch) -> None:
-    registered: list[tuple[str, str]] = []
-    new_resource, call = PlanMocks.new_resource, PlanMocks.call
-
-    def record(self: PlanMocks, args: Any) -> tuple[str | None, dict[str, Any]]:
-        registered.append((args.typ, args.name))
-        return new_resource(self, args)
-
-    def unreadable(self: PlanMocks, args: Any) -> tuple[dict[str, Any], list[Any]]:
-        if args.token == "command:local:run" and args.args["command"] == scripts.text("agentless"):
-            return {
-                "stdout": "stop: cannot list the connected clusters of group arc-test-rg in Azure (az rest: Forbidden)\n"
-            }, []
-        return call(self, args)
-
-    monkeypatch.setattr(PlanMocks, "new_resource", record)
-    monkeypatch.setattr(PlanMocks, "call", unreadable)
-    result = plan(BASE_CONFIG, "--json")
+    stop = "stop: cannot list the connected clusters of group arc-test-rg in Azure (az rest: Forbidden)\n"
+    result, registered = registrations_while(plan, monkeypatch, stop, script="agentless")
     assert result.code == 1
     assert result.stderr.splitlines() == [
         "error: not written to Azure: cannot list the connected clusters of group arc-test-rg in Azure (az rest: Forbidden)"
