@@ -256,22 +256,17 @@ def deploy(settings: StackSettings) -> dict[str, ArcConnectedCluster]:
         register_providers(client.subscription_id, provider_namespaces(settings)) if settings.register_providers else []
     )
     # Every cluster's pre-write check, first: nothing in Azure is written for a cluster before its check.
-    converted = {
-        component_name(c.resource_group, c.cluster_name): (
+    converted: dict[str, bool] = {}
+    checks: dict[str, pulumi.Output[precheck.CheckAnswer]] = {}
+    for c in settings.clusters:
+        name = component_name(c.resource_group, c.cluster_name)
+        converted[name] = (
             conversion.cluster_id(client.subscription_id, c.resource_group, c.cluster_name).lower() in agentless
         )
-        for c in settings.clusters
-    }
-    checks = {
-        name: precheck.pre_write_check(
-            name,
-            pre_write_check_environment(
-                c, client.subscription_id, settings.cloud.suffix, pulumi.runtime.is_dry_run(), agentless=converted[name]
-            ),
+        environment = pre_write_check_environment(
+            c, client.subscription_id, settings.cloud.suffix, pulumi.runtime.is_dry_run(), agentless=converted[name]
         )
-        for c in settings.clusters
-        for name in [component_name(c.resource_group, c.cluster_name)]
-    }
+        checks[name] = precheck.pre_write_check(name, environment)
     # Only the extensions wait for these (none without policy or `extensions`).
     policy_registrations = (
         register_providers(client.subscription_id, policy_namespaces(settings)) if settings.register_providers else []
