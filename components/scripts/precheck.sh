@@ -115,8 +115,9 @@ crds=$(printf '%s\n' "$crds" | sed '/^$/d; s|.*/||' | tr '\n' ' ' | sed 's/ $//'
 # The connected cluster's agentPublicKeyCertificate in ARM: prints it and returns 0 when it exists,
 # 1 when it (or its group) does not, 2 when ARM cannot tell (the error is in $errors). A subscription
 # not registered for Microsoft.Kubernetes yet (its first `up` registers it after this check) holds
-# none: ARM answers every call to the namespace MissingSubscriptionRegistration, and refuses to
-# unregister a namespace while resources of it exist.
+# none: ARM answers a call to the namespace MissingSubscriptionRegistration (seen in public issue
+# threads for reads too, e.g. microsoft/vscode-apimanagement#466), and a namespace cannot be
+# unregistered while resources of it exist (Microsoft Learn, "Azure resource providers and types").
 arm_key() {
   if az resource show --ids "/subscriptions/$1/resourceGroups/$2/providers/Microsoft.Kubernetes/connectedClusters/$3" \
       --query properties.agentPublicKeyCertificate --output tsv 2>"$errors"; then

@@ -15,10 +15,12 @@ Answers as az 2.x does (azure-cli `az resource show|list`, `az provider register
 - `rest --method get|delete --url URL` (the uninstall guard, the agentless listing), against ARM by
   the URL's path: a GET of a collection lists its direct children as `{"value": [...]}`, a GET of a
   resource returns it (`--output none`: nothing). A list of connected clusters comes in pages of
-  PAGE_SIZE, each but the last with a `nextLink` (ARM's pageable contract; the size is the service's
-  choice, and a small one makes every listing follow its links). `--query` is evaluated as az
-  evaluates it, with the jmespath library (knack query.py), and `--output tsv` printed as knack's
-  `_TsvOutput` prints it (knack output.py @ 162e5993: a list's scalars one a line). A DELETE removes it
+  PAGE_SIZE, each but the last with a `nextLink` (the swagger's `x-ms-pageable` `nextLinkName` of
+  `ConnectedCluster_ListByResourceGroup`, tests/fixtures/connectedClusters-2026-05-01.json; the page
+  size is the service's choice, and a small one makes every listing follow its links). `--query` is
+  evaluated as az evaluates it, with the jmespath library and OrderedDict objects (microsoft/knack
+  knack/query.py `CLIQuery.handle_query_parameter` @ 1a1fe530), and `--output tsv` printed as knack's
+  `_TsvOutput` prints it (knack/output.py `format_tsv` @ 162e5993: a list's scalars one a line). A DELETE removes it
   (ARM answers 200/204 even when it is already gone). ARM's 404 is az rest's HTTPError, exit 1:
   `Not Found({"error":{"code":"ResourceNotFound"|"ParentResourceNotFound"|"ResourceGroupNotFound",...}})`.
 - `rest --method post --url https://<region>.dp.kubernetesconfiguration.azure.<sfx>/azure-arc-k8sagents/...`
@@ -250,7 +252,7 @@ def page(items: list[dict[str, Any]], url: str) -> dict[str, Any]:
 
 
 def tsv(result: Any) -> str:
-    """az's `--output tsv` (knack output.py `format_tsv`, `_TsvOutput`): a row per item of a list
+    """az's `--output tsv` (microsoft/knack knack/output.py `format_tsv`, `_TsvOutput` @ 162e5993): a row per item of a list
     (one row for anything else), a row's values tab-separated (a dict's sorted by key), a nested
     list as its length, a nested dict as nothing, a boolean row in lower case."""
 
